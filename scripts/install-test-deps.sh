@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs when it is missing: the omniORB C++
+# toolchain used by the IIOP interop tests. Safe to run repeatedly.
+set -euo pipefail
+
+need=()
+command -v g++ >/dev/null 2>&1 || need+=(g++)
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+command -v omniidl >/dev/null 2>&1 || need+=(omniidl)
+command -v catior >/dev/null 2>&1 || need+=(omniorb)
+pkg-config --exists omniORB4 2>/dev/null || need+=(libomniorb4-dev)
+
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "installing test dependencies: ${need[*]}"
+if ! $SUDO apt-get install -y --no-install-recommends "${need[@]}"; then
+  $SUDO apt-get update
+  $SUDO apt-get install -y --no-install-recommends "${need[@]}"
+fi
