@@ -1,0 +1,112 @@
+package iiop
+
+import (
+	"encoding/binary"
+	"fmt"
+)
+
+// HeaderSize is the size of the fixed GIOP message header.
+const HeaderSize = 12
+
+// MsgType is the GIOP message type.
+type MsgType uint8
+
+// GIOP message types.
+const (
+	MsgRequest MsgType = iota
+	MsgReply
+	MsgCancelRequest
+	MsgLocateRequest
+	MsgLocateReply
+	MsgCloseConnection
+	MsgMessageError
+	MsgFragment
+)
+
+var msgTypeNames = [...]string{"Request", "Reply", "CancelRequest", "LocateRequest", "LocateReply", "CloseConnection", "MessageError", "Fragment"}
+
+func (t MsgType) String() string {
+	if int(t) < len(msgTypeNames) {
+		return msgTypeNames[t]
+	}
+	return fmt.Sprintf("MsgType(%d)", uint8(t))
+}
+
+// Header is the 12-byte GIOP message header.
+type Header struct {
+	Version       Version
+	Order         ByteOrder
+	MoreFragments bool // GIOP 1.1+ only
+	Type          MsgType
+	Size          uint32 // bytes after the header
+}
+
+// ParseHeader decodes and validates a GIOP header: magic, a supported
+// version, flags, a message type valid for that version.
+func ParseHeader(b []byte) (Header, error) {
+	if len(b) < HeaderSize {
+		return Header{}, fmt.Errorf("%w: header of %d bytes", ErrBadMessage, len(b))
+	}
+	if string(b[:4]) != "GIOP" {
+		return Header{}, fmt.Errorf("%w: bad magic %q", ErrBadMessage, b[:4])
+	}
+	h := Header{Version: Version{b[4], b[5]}, Type: MsgType(b[7])}
+	if !h.Version.supported() {
+		return Header{}, fmt.Errorf("%w: unsupported GIOP version %s", ErrBadMessage, h.Version)
+	}
+	flags := b[6]
+	if h.Version == GIOP10 {
+		if flags > 1 {
+			return Header{}, fmt.Errorf("%w: GIOP 1.0 byte-order octet %d", ErrBadMessage, flags)
+		}
+	} else {
+		h.MoreFragments = flags&2 != 0
+	}
+	h.Order = ByteOrder(flags & 1)
+	if h.Type > MsgFragment || (h.Type == MsgFragment && h.Version == GIOP10) {
+		return Header{}, fmt.Errorf("%w: message type %d in GIOP %s", ErrBadMessage, b[7], h.Version)
+	}
+	h.Size = h.Order.binary().Uint32(b[8:12])
+	return h, nil
+}
+
+// Marshal encodes the header.
+func (h Header) Marshal() [HeaderSize]byte {
+	var b [HeaderSize]byte
+	copy(b[:], "GIOP")
+	b[4], b[5] = h.Version.Major, h.Version.Minor
+	b[6] = byte(h.Order)
+	if h.MoreFragments && h.Version != GIOP10 {
+		b[6] |= 2
+	}
+	b[7] = byte(h.Type)
+	h.Order.binary().PutUint32(b[8:], h.Size)
+	return b
+}
+
+// messageEncoder starts a message: an encoder whose buffer holds a header
+// placeholder, so the body is aligned from the header's first byte.
+func messageEncoder(s Syntax, t MsgType) *Encoder {
+	e := NewEncoder(s, 0)
+	h := Header{Version: s.version(), Order: s.Order, Type: t}
+	hb := h.Marshal()
+	e.WriteRaw(hb[:])
+	return e
+}
+
+// finishMessage patches the size field and returns the whole message.
+func finishMessage(e *Encoder) []byte {
+	b := e.Bytes()
+	if e.syntax.Order == LittleEndian {
+		binary.LittleEndian.PutUint32(b[8:12], uint32(len(b)-HeaderSize))
+	} else {
+		binary.BigEndian.PutUint32(b[8:12], uint32(len(b)-HeaderSize))
+	}
+	return b
+}
+
+// bodyDecoder returns a decoder over a message body (the bytes after the
+// header) with alignment counted from the header's first byte.
+func bodyDecoder(h Header, body []byte, cs CodeSets) *Decoder {
+	return NewDecoder(Syntax{Order: h.Order, Version: h.Version, CodeSets: cs}, body, HeaderSize)
+}

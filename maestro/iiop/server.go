@@ -1,0 +1,279 @@
+package iiop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// DefaultMaxMessageSize is the largest GIOP message (after reassembly) the
+// bridge accepts when no limit is configured; omniORB's default is 2 MiB.
+const DefaultMaxMessageSize = 4 << 20
+
+// EnvIIOPPort names the environment variable that supplies the listening
+// port when ServerOptions.Addr is empty (§3.3.1).
+const EnvIIOPPort = "MAESTRO_IIOP_PORT"
+
+// ServerOptions configure a Server. The zero value listens on 127.0.0.1 at
+// $MAESTRO_IIOP_PORT (or an ephemeral port), accepts messages up to
+// DefaultMaxMessageSize and logs nothing.
+type ServerOptions struct {
+	// Addr is the TCP address to listen on, e.g. "127.0.0.1:9876" or ":9876".
+	Addr string
+	// Listener, if set, is used instead of listening on Addr.
+	Listener net.Listener
+	// MaxMessageSize bounds a message after fragment reassembly.
+	MaxMessageSize int
+	// Logger receives diagnostics; nil means silence.
+	Logger *slog.Logger
+}
+
+// Server is the server side of the IIOP bridge (§3.3.1). It accepts
+// connections, runs one reader goroutine per connection that decodes GIOP
+// messages and calls the Handler, and offers the downcalls RequestReply,
+// LocateReply and CloseConnection, which are safe to call from any
+// goroutine. A malformed message closes only its own connection.
+type Server struct {
+	h      Handler
+	ln     net.Listener
+	max    int
+	log    *slog.Logger
+	mu     sync.Mutex
+	conns  map[ConnID]*conn
+	nextID ConnID
+	closed bool
+	wg     sync.WaitGroup // accept loop and reader goroutines
+	accept chan struct{}  // closed when the accept loop has exited
+}
+
+// NewServer starts listening and accepting connections; the server accepts
+// calls as soon as it returns.
+func NewServer(opts ServerOptions, h Handler) (*Server, error) {
+	if h == nil {
+		h = NopHandler{}
+	}
+	ln := opts.Listener
+	if ln == nil {
+		addr := opts.Addr
+		if addr == "" {
+			port := os.Getenv(EnvIIOPPort)
+			if port == "" {
+				port = "0"
+			}
+			addr = net.JoinHostPort("127.0.0.1", port)
+		}
+		var err error
+		if ln, err = net.Listen("tcp", addr); err != nil {
+			return nil, fmt.Errorf("iiop: listen: %w", err)
+		}
+	}
+	s := &Server{
+		h:      h,
+		ln:     ln,
+		max:    opts.MaxMessageSize,
+		log:    opts.Logger,
+		conns:  make(map[ConnID]*conn),
+		accept: make(chan struct{}),
+	}
+	if s.max <= 0 {
+		s.max = DefaultMaxMessageSize
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.wg.Add(1)
+	go s.acceptLoop()
+	return s, nil
+}
+
+// Addr is the address the server listens on.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// IIOPAddr is the listening address as an IIOP endpoint. An unspecified
+// listening host (":9876") is reported as the machine's host name.
+func (s *Server) IIOPAddr() Addr {
+	ta := s.ln.Addr().(*net.TCPAddr)
+	host := ta.IP.String()
+	if ta.IP.IsUnspecified() {
+		if hn, err := os.Hostname(); err == nil {
+			host = hn
+		}
+	}
+	return Addr{Host: host, Port: uint16(ta.Port)}
+}
+
+func (s *Server) acceptLoop() {
+	defer s.wg.Done()
+	defer close(s.accept)
+	var backoff time.Duration
+	for {
+		nc, err := s.ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			// Temporary failures (EMFILE and the like): back off and retry.
+			s.log.Warn("iiop: accept", "err", err)
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			time.Sleep(backoff)
+			continue
+		}
+		backoff = 0
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			nc.Close()
+			return
+		}
+		s.nextID++
+		c := newConn(s, s.nextID, nc)
+		s.conns[c.id] = c
+		s.wg.Add(1)
+		s.mu.Unlock()
+		s.log.Debug("iiop: accepted", "conn", c.id, "remote", nc.RemoteAddr())
+		go c.readLoop()
+	}
+}
+
+func (s *Server) conn(id ConnID) (*conn, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.conns[id]
+	if c == nil {
+		return nil, fmt.Errorf("connection %d: %w", id, ErrUnknownRequest)
+	}
+	return c, nil
+}
+
+func (s *Server) removeConn(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c.id)
+	s.mu.Unlock()
+}
+
+// RequestReply sends the reply to a pending request on the connection it
+// came from (§3.3.1). body holds the results (or exception, or forward IOR)
+// encoded with an encoder from Body.ReplyEncoder or NewReplyEncoder for the
+// request's syntax. It returns ErrUnknownRequest if the request is not
+// pending (answered, cancelled, oneway, or its connection closed).
+func (s *Server) RequestReply(ref RequestRef, status ReplyStatus, body []byte) error {
+	c, err := s.conn(ref.Conn)
+	if err != nil {
+		return err
+	}
+	return c.reply(ref.ID, status, body)
+}
+
+// ReplySystemException answers a pending request with a system exception.
+func (s *Server) ReplySystemException(ref RequestRef, exc *SystemException) error {
+	c, err := s.conn(ref.Conn)
+	if err != nil {
+		return err
+	}
+	syn, ok := c.pendingSyntax(ref.ID)
+	if !ok {
+		return fmt.Errorf("request %d: %w", ref.ID, ErrUnknownRequest)
+	}
+	e := NewReplyEncoder(syn)
+	exc.Encode(e)
+	return c.reply(ref.ID, SystemExceptionReply, e.Bytes())
+}
+
+// LocateReply answers a LocateRequest. body is empty except for the forward
+// statuses (an IOR, written with IOR.Encode) and LocSystemException.
+func (s *Server) LocateReply(ref RequestRef, status LocateStatus, body []byte) error {
+	c, err := s.conn(ref.Conn)
+	if err != nil {
+		return err
+	}
+	return c.locateReply(ref.ID, status, body)
+}
+
+// CloseConnection sends CloseConnection on a connection and closes it;
+// requests still pending there are abandoned (the client may resend them
+// elsewhere).
+func (s *Server) CloseConnection(id ConnID) error {
+	c, err := s.conn(id)
+	if err != nil {
+		return err
+	}
+	c.sendClose()
+	c.close()
+	return nil
+}
+
+// Shutdown stops the server gracefully: it stops accepting connections
+// first, stops delivering new requests, waits until the requests already
+// delivered are answered (or ctx ends), then sends CloseConnection on every
+// connection — so a client resends unanswered requests elsewhere — and
+// closes them. It returns ctx.Err() if ctx ended first (connections are
+// closed anyway).
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.ln.Close()
+	<-s.accept
+	s.mu.Lock()
+	conns := make([]*conn, 0, len(s.conns))
+	for _, c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	var err error
+	for _, c := range conns {
+		if e := c.drain(ctx); e != nil && err == nil {
+			err = e
+		}
+	}
+	for _, c := range conns {
+		c.sendClose()
+		c.closeWrite()
+	}
+	// Give clients a moment to close their ends, so they read CloseConnection
+	// before the reset that an abrupt close could cause.
+	for _, c := range conns {
+		select {
+		case <-c.done:
+		case <-ctx.Done():
+		case <-time.After(2 * time.Second):
+		}
+		c.close()
+	}
+	s.wg.Wait()
+	return err
+}
+
+// Close stops the server at once: the listener and every connection are
+// closed without CloseConnection. It waits for the reader goroutines.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	conns := make([]*conn, 0, len(s.conns))
+	for _, c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	err := s.ln.Close()
+	for _, c := range conns {
+		c.close()
+	}
+	s.wg.Wait()
+	if errors.Is(err, net.ErrClosed) {
+		err = nil
+	}
+	return err
+}
+
+// isEOF reports errors that mean the peer went away rather than misbehaved.
+func isEOF(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
