@@ -211,11 +211,17 @@ func (c *conn) reply(id uint32, status ReplyStatus, body []byte) error {
 	c.mu.Lock()
 	syn, ok := c.pending[id]
 	delete(c.pending, id)
-	c.checkDrained()
 	c.mu.Unlock()
 	if !ok {
 		return fmt.Errorf("request %d on connection %d: %w", id, c.id, ErrUnknownRequest)
 	}
+	// Shutdown learns the connection is drained only after the reply is
+	// written, so its CloseConnection cannot overtake the reply.
+	defer func() {
+		c.mu.Lock()
+		c.checkDrained()
+		c.mu.Unlock()
+	}()
 	msg, err := EncodeReply(syn, &ReplyHeader{RequestID: id, Status: status}, body)
 	if err != nil {
 		return err
