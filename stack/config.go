@@ -1,0 +1,102 @@
+package stack
+
+import (
+	"fmt"
+	"time"
+)
+
+// Config holds the timing and size parameters of a stack. The zero value of
+// every field means "use the default" listed next to it; Defaults fills them.
+type Config struct {
+	// Tick is how often layers are given the time. Default 10ms.
+	Tick time.Duration
+	// Heartbeat is how often a member tells the others it is alive when it
+	// has nothing else to say. Default 200ms.
+	Heartbeat time.Duration
+	// SuspectTimeout is how long a member may stay silent before it is
+	// suspected to have failed (§2.2.4). Default 2s.
+	SuspectTimeout time.Duration
+	// Retransmit is the minimum interval between two retransmission requests
+	// (NAKs) for the same missing messages. Default 30ms.
+	Retransmit time.Duration
+	// Status is how often a member with unstable messages reports what it
+	// has received, so that senders can garbage-collect and detect losses.
+	// Default 30ms.
+	Status time.Duration
+	// FlushTimeout bounds each step of a view change; a member that has not
+	// answered by then is excluded. Default 2*SuspectTimeout.
+	FlushTimeout time.Duration
+	// Gossip is how often a coordinator announces its view to the discovery
+	// addresses so that partitions can find each other and merge. Default 500ms.
+	Gossip time.Duration
+	// MergeBackoff is how long a coordinator waits after a refused or
+	// failed merge before trying again. Default 2*Gossip.
+	MergeBackoff time.Duration
+	// LeaveTimeout bounds how long Leave waits for the group to confirm.
+	// Default 2*FlushTimeout.
+	LeaveTimeout time.Duration
+	// MaxPacket is the largest datagram the transport sends. Default 1400.
+	MaxPacket int
+	// MaxMessage is the largest application message accepted. Default 16 MiB.
+	MaxMessage int
+	// FlowWindow is how many casts a sender may have in flight that some
+	// member has not yet consumed. Default 1024.
+	FlowWindow int
+	// FlowBytes is the same bound in bytes. Default 16 MiB.
+	FlowBytes int
+	// MaxViewMsg is the largest view message a coordinator may attach to a
+	// view (it travels in one datagram). Default MaxPacket-512.
+	MaxViewMsg int
+}
+
+// Defaults returns a copy of c with every zero field set to its default.
+func (c Config) Defaults() Config {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.Tick, 10*time.Millisecond)
+	def(&c.Heartbeat, 200*time.Millisecond)
+	def(&c.SuspectTimeout, 2*time.Second)
+	def(&c.Retransmit, 30*time.Millisecond)
+	def(&c.Status, 30*time.Millisecond)
+	def(&c.FlushTimeout, 2*c.SuspectTimeout)
+	def(&c.Gossip, 500*time.Millisecond)
+	def(&c.MergeBackoff, 2*c.Gossip)
+	def(&c.LeaveTimeout, 2*c.FlushTimeout)
+	if c.MaxPacket <= 0 {
+		c.MaxPacket = 1400
+	}
+	if c.MaxMessage <= 0 {
+		c.MaxMessage = 16 << 20
+	}
+	if c.FlowWindow <= 0 {
+		c.FlowWindow = 1024
+	}
+	if c.FlowBytes <= 0 {
+		c.FlowBytes = 16 << 20
+	}
+	if c.MaxViewMsg <= 0 {
+		c.MaxViewMsg = c.MaxPacket - 512
+	}
+	return c
+}
+
+// Validate reports settings that cannot work together.
+func (c Config) Validate() error {
+	c = c.Defaults()
+	switch {
+	case c.MaxPacket < 576:
+		return fmt.Errorf("stack config: MaxPacket %d is below 576 bytes", c.MaxPacket)
+	case c.MaxPacket > 65000:
+		return fmt.Errorf("stack config: MaxPacket %d exceeds a UDP datagram", c.MaxPacket)
+	case c.Heartbeat >= c.SuspectTimeout:
+		return fmt.Errorf("stack config: Heartbeat %v must be shorter than SuspectTimeout %v", c.Heartbeat, c.SuspectTimeout)
+	case c.Tick > c.Heartbeat:
+		return fmt.Errorf("stack config: Tick %v must not exceed Heartbeat %v", c.Tick, c.Heartbeat)
+	case c.MaxViewMsg > c.MaxPacket-256:
+		return fmt.Errorf("stack config: MaxViewMsg %d leaves no room for the view header in MaxPacket %d", c.MaxViewMsg, c.MaxPacket)
+	}
+	return nil
+}

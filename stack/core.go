@@ -1,0 +1,475 @@
+package stack
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/maestro-go/maestro/stack/wire"
+)
+
+// Sentinel errors of the downcalls.
+var (
+	// ErrClosed: the member has left the group or was never started.
+	ErrClosed = errors.New("stack: closed")
+	// ErrNotMember: the destination is not a member of the current view.
+	ErrNotMember = errors.New("stack: not a member of the current view")
+	// ErrTooLarge: the message exceeds Config.MaxMessage.
+	ErrTooLarge = errors.New("stack: message too large")
+)
+
+// CoreOptions configure a Core.
+type CoreOptions struct {
+	Group     string     // group name; packets of other groups are dropped
+	Me        Endpoint   // this member's identity
+	Config    Config     // timing and sizes (zero fields take defaults)
+	Protocols []Protocol // the layers, top first (see stack/props)
+	Out       Outputs    // where packets and upcalls go
+	Metrics   *Metrics   // counters; a fresh set if nil
+	Log       *slog.Logger
+	Seed      uint64 // seeds the layers' pseudo-random choices
+	// ExternalConsume says the runtime reports with Consumed when the
+	// application has processed a cast (for flow control). When false, a
+	// cast counts as consumed as soon as it is handed to Out.Upcall.
+	ExternalConsume bool
+}
+
+// maxRanks bounds the view size a packet may claim.
+const maxRanks = 1 << 12
+
+// maxStash bounds the packets kept for views not installed yet.
+const maxStash = 1024
+
+// Core is the deterministic heart of a stack: the current view's layers,
+// the packet envelope, packing, and the application's queue. It performs no
+// I/O and reads no clock; it is driven by Start, Receive, Tick, Idle and the
+// downcalls, all of which must be called from one goroutine. Calls made from
+// inside an Outputs callback are queued and run as soon as the current event
+// has been handled.
+type Core struct {
+	opt     CoreOptions
+	cfg     Config
+	gh      uint32
+	log     *slog.Logger
+	metrics *Metrics
+
+	now time.Time
+	rng uint64
+
+	chain       *chain
+	started     bool
+	exited      bool
+	blocked     bool
+	flowBlocked bool
+	leaving     bool
+
+	queue    []appReq
+	stash    [][]byte
+	deferred []func()
+	depth    int
+	install  *Event
+
+	consumed     []uint64
+	consumedSent bool
+}
+
+type appReq struct {
+	send    bool
+	dest    Endpoint
+	payload []byte
+}
+
+// NewCore builds a Core. It does nothing until Start.
+func NewCore(opt CoreOptions) (*Core, error) {
+	if opt.Group == "" {
+		return nil, errors.New("stack: empty group name")
+	}
+	if opt.Out == nil {
+		return nil, errors.New("stack: no Outputs")
+	}
+	if err := opt.Config.Validate(); err != nil {
+		return nil, err
+	}
+	c := &Core{opt: opt, cfg: opt.Config.Defaults(), gh: groupHash(opt.Group), metrics: opt.Metrics, log: opt.Log}
+	if c.metrics == nil {
+		c.metrics = new(Metrics)
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	c.rng = opt.Seed ^ 0x9e3779b97f4a7c15 ^ opt.Me.Inc
+	fragments := false
+	for _, p := range opt.Protocols {
+		if f, ok := p.(Fragmenter); ok && f.Fragments() {
+			fragments = true
+		}
+	}
+	if limit := c.cfg.MaxPacket - unfragmentedOverhead; !fragments && c.cfg.MaxMessage > limit {
+		c.cfg.MaxMessage = limit
+	}
+	return c, nil
+}
+
+// Me returns this member's endpoint.
+func (c *Core) Me() Endpoint { return c.opt.Me }
+
+// Config returns the effective configuration.
+func (c *Core) Config() Config { return c.cfg }
+
+// Metrics returns the stack's counters.
+func (c *Core) Metrics() *Metrics { return c.metrics }
+
+// View returns the installed view, or nil before Start and after exit.
+func (c *Core) View() *View {
+	if c.chain == nil {
+		return nil
+	}
+	return c.chain.view
+}
+
+// Exited reports whether the member has left the group.
+func (c *Core) Exited() bool { return c.exited }
+
+// Backlog returns how many application messages wait for the stack to
+// accept them (during a flush or while the flow-control window is closed).
+func (c *Core) Backlog() int { return len(c.queue) }
+
+func (c *Core) rand() uint64 {
+	c.rng += 0x9e3779b97f4a7c15
+	z := c.rng
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// do runs f now, or after the event being handled if called re-entrantly,
+// then performs any view installation f caused and runs queued calls.
+func (c *Core) do(f func()) {
+	if c.depth > 0 {
+		c.deferred = append(c.deferred, f)
+		return
+	}
+	c.depth++
+	f()
+	for c.install != nil || len(c.deferred) > 0 {
+		if ev := c.install; ev != nil {
+			c.install = nil
+			c.installView(ev.View, ev.Bytes)
+			continue
+		}
+		next := c.deferred[0]
+		c.deferred = c.deferred[1:]
+		next()
+	}
+	c.depth--
+}
+
+func (c *Core) setNow(now time.Time) {
+	if now.After(c.now) {
+		c.now = now
+	}
+}
+
+// Start installs the singleton view {me} (§2.2.2: a member joins into a
+// view of its own and merges with the others as they discover each other).
+func (c *Core) Start(now time.Time) {
+	c.do(func() {
+		if c.started {
+			return
+		}
+		c.started = true
+		c.setNow(now)
+		me := c.opt.Me
+		c.installView(newView(ViewID{Ltime: 0, Coord: me}, []Endpoint{me}, me), nil)
+	})
+}
+
+func (c *Core) installView(v *View, viewMsg []byte) {
+	if c.exited {
+		return
+	}
+	if v.Rank < 0 {
+		c.log.Error("view without this member", "view", v.ID)
+		return
+	}
+	c.chain = newChain(c, v)
+	c.blocked = false
+	c.flowBlocked = false
+	c.consumed = make([]uint64, v.N())
+	c.consumedSent = false
+	c.metrics.ViewsInstalled.Add(1)
+	c.log.Debug("view installed", "view", v.ID, "members", v.N())
+	c.opt.Out.Upcall(Upcall{Kind: UpView, View: v, Payload: viewMsg, ViewHash: v.Hash})
+	if c.leaving {
+		// The leave was not part of the flush that made this view: ask again.
+		c.chain.down(-1, &Event{Type: ELeave})
+		if c.chain == nil || c.install != nil {
+			return
+		}
+	}
+	stash := c.stash
+	c.stash = nil
+	for _, pkt := range stash {
+		c.receive("", pkt)
+	}
+	c.drainQueue()
+}
+
+// Receive hands the Core a datagram from addr. The Core keeps pkt: the
+// caller must not reuse it.
+func (c *Core) Receive(now time.Time, addr string, pkt []byte) {
+	c.do(func() {
+		c.setNow(now)
+		c.metrics.PacketsReceived.Add(1)
+		c.metrics.BytesReceived.Add(uint64(len(pkt)))
+		c.receive(addr, pkt)
+	})
+}
+
+func (c *Core) receive(addr string, pkt []byte) {
+	if c.chain == nil {
+		return
+	}
+	p, err := parsePacket(pkt, c.gh, maxRanks)
+	if err != nil {
+		c.dropPacket(err)
+		return
+	}
+	ch := c.chain
+	if p.kind == packetGlobal {
+		ch.up(len(ch.layers), &Event{Type: EGlobal, From: p.from, Target: p.target, Bytes: p.body, Addr: addr})
+		return
+	}
+	if p.viewHash != ch.view.Hash {
+		if len(c.stash) >= maxStash {
+			c.stash = c.stash[1:]
+			c.metrics.Drop("stash-full")
+		}
+		c.stash = append(c.stash, pkt)
+		return
+	}
+	if p.rank >= ch.view.N() || p.rank == ch.view.Rank {
+		c.metrics.Drop("bad-rank")
+		return
+	}
+	for _, m := range p.msgs {
+		if c.chain != ch {
+			return
+		}
+		ch.up(len(ch.layers), &Event{Type: ERecv, Peer: p.rank, Msg: wire.WrapMsg(m)})
+	}
+}
+
+func (c *Core) dropPacket(err error) {
+	switch {
+	case errors.Is(err, errOtherGroup):
+		c.metrics.Drop("other-group")
+	case errors.Is(err, errNotOurs):
+		c.metrics.Drop("not-maestro")
+	case errors.Is(err, errBadVersion):
+		c.metrics.Drop("bad-version")
+	default:
+		c.metrics.Drop("malformed")
+	}
+}
+
+// Tick gives every layer the time.
+func (c *Core) Tick(now time.Time) {
+	c.do(func() {
+		c.setNow(now)
+		ch := c.chain
+		if ch == nil {
+			return
+		}
+		for _, l := range ch.layers {
+			if c.chain != ch {
+				return
+			}
+			l.Tick(now)
+		}
+		if c.chain == ch && !c.consumedSent {
+			c.consumedSent = true
+			ch.down(-1, &Event{Type: EConsumed, Vector: append([]uint64(nil), c.consumed...)})
+		}
+	})
+}
+
+// Idle tells the layers that no more input is queued: batched work goes
+// out, and packed datagrams are flushed to the network.
+func (c *Core) Idle() {
+	c.do(func() {
+		ch := c.chain
+		if ch == nil {
+			return
+		}
+		for _, l := range ch.layers {
+			if i, ok := l.(Idler); ok && c.chain == ch {
+				i.Idle()
+			}
+		}
+		ch.flushPacks()
+	})
+}
+
+// Cast queues a reliable multicast of payload to the view. It is sent at
+// once unless a flush or flow control holds it back, in which case it goes
+// out, in order, as soon as possible (possibly in the next view).
+func (c *Core) Cast(payload []byte) error {
+	if err := c.checkSend(payload); err != nil {
+		return err
+	}
+	c.do(func() {
+		c.queue = append(c.queue, appReq{payload: payload})
+		c.drainQueue()
+	})
+	return nil
+}
+
+// Send queues a reliable point-to-point message to dest. It is dropped
+// (and counted) if dest is no longer a member when it is sent.
+func (c *Core) Send(dest Endpoint, payload []byte) error {
+	if err := c.checkSend(payload); err != nil {
+		return err
+	}
+	if v := c.View(); v == nil || !v.Contains(dest) {
+		return fmt.Errorf("send to %s: %w", dest, ErrNotMember)
+	}
+	c.do(func() {
+		c.queue = append(c.queue, appReq{send: true, dest: dest, payload: payload})
+		c.drainQueue()
+	})
+	return nil
+}
+
+func (c *Core) checkSend(payload []byte) error {
+	if c.exited || !c.started {
+		return ErrClosed
+	}
+	if len(payload) > c.cfg.MaxMessage {
+		return fmt.Errorf("%d bytes (limit %d): %w", len(payload), c.cfg.MaxMessage, ErrTooLarge)
+	}
+	return nil
+}
+
+func (c *Core) drainQueue() {
+	for len(c.queue) > 0 && c.chain != nil && !c.blocked && !c.flowBlocked && c.install == nil {
+		r := c.queue[0]
+		c.queue[0] = appReq{}
+		c.queue = c.queue[1:]
+		ch := c.chain
+		if !r.send {
+			c.metrics.CastsSent.Add(1)
+			ch.down(-1, &Event{Type: ECast, Peer: AllPeers, Msg: wire.NewMsg(r.payload)})
+			continue
+		}
+		rank := ch.view.RankOf(r.dest)
+		if rank < 0 {
+			c.metrics.Drop("send-dest-gone")
+			continue
+		}
+		c.metrics.SendsSent.Add(1)
+		if rank == ch.view.Rank {
+			c.opt.Out.Upcall(Upcall{Kind: UpSend, From: c.opt.Me, Payload: r.payload, ViewHash: ch.view.Hash, Rank: rank})
+			continue
+		}
+		ch.down(-1, &Event{Type: ESend, Peer: rank, Msg: wire.NewMsg(r.payload)})
+	}
+}
+
+// Suspect reports members the application believes have failed (§2.2.4).
+// Endpoints not in the current view are ignored.
+func (c *Core) Suspect(ids ...Endpoint) {
+	c.do(func() {
+		ch := c.chain
+		if ch == nil {
+			return
+		}
+		var ranks []int
+		for _, id := range ids {
+			if r := ch.view.RankOf(id); r >= 0 && r != ch.view.Rank {
+				ranks = append(ranks, r)
+			}
+		}
+		if len(ranks) > 0 {
+			ch.down(-1, &Event{Type: ESuspect, Ranks: ranks})
+		}
+	})
+}
+
+// Leave starts leaving the group; UpExit follows when the others have
+// installed a view without this member (or Config.LeaveTimeout passed).
+func (c *Core) Leave() {
+	c.do(func() {
+		c.leaving = true
+		if ch := c.chain; ch != nil {
+			ch.down(-1, &Event{Type: ELeave})
+		}
+	})
+}
+
+// ViewMsgReply answers an UpViewMsgReq with the view message (may be nil).
+func (c *Core) ViewMsgReply(id ViewID, msg []byte) {
+	c.do(func() {
+		if ch := c.chain; ch != nil {
+			ch.down(-1, &Event{Type: EViewMsg, TargetID: id, Bytes: msg})
+		}
+	})
+}
+
+// Consumed reports that the application has processed n casts from the
+// member of rank rank in the view with hash viewHash (flow-control credit;
+// only used with CoreOptions.ExternalConsume).
+func (c *Core) Consumed(viewHash uint64, rank, n int) {
+	c.do(func() { c.consume(viewHash, rank, n) })
+}
+
+func (c *Core) consume(viewHash uint64, rank, n int) {
+	if ch := c.chain; ch != nil && ch.view.Hash == viewHash && rank >= 0 && rank < len(c.consumed) {
+		c.consumed[rank] += uint64(n)
+		c.consumedSent = false
+	}
+}
+
+// topUp receives events leaving the top layer for the application.
+func (c *Core) topUp(ch *chain, ev *Event) {
+	if ch != c.chain {
+		return
+	}
+	v := ch.view
+	switch ev.Type {
+	case ECast:
+		c.metrics.CastsDelivered.Add(1)
+		c.opt.Out.Upcall(Upcall{Kind: UpCast, From: v.Members[ev.Peer], Payload: ev.Msg.Bytes(), ViewHash: v.Hash, Rank: ev.Peer})
+		if !c.opt.ExternalConsume {
+			c.consume(v.Hash, ev.Peer, 1)
+		}
+	case ESend:
+		c.metrics.SendsDelivered.Add(1)
+		c.opt.Out.Upcall(Upcall{Kind: UpSend, From: v.Members[ev.Peer], Payload: ev.Msg.Bytes(), ViewHash: v.Hash, Rank: ev.Peer})
+	case EAbort:
+		c.metrics.Aborted.Add(1)
+		c.opt.Out.Upcall(Upcall{Kind: UpAbort, From: v.Members[ev.Peer], Payload: ev.Msg.Bytes(), ViewHash: v.Hash, Rank: ev.Peer})
+	case EBlock:
+		c.blocked = true
+		c.opt.Out.Upcall(Upcall{Kind: UpBlock, ViewHash: v.Hash})
+	case EView:
+		c.install = ev
+	case EExit:
+		c.exited = true
+		c.chain = nil
+		c.queue = nil
+		c.opt.Out.Upcall(Upcall{Kind: UpExit})
+	case EViewMsgReq:
+		c.opt.Out.Upcall(Upcall{Kind: UpViewMsgReq, View: ev.View})
+	case EFlowBlock:
+		c.flowBlocked = true
+	case EFlowUnblock:
+		c.flowBlocked = false
+		c.drainQueue()
+	case EGlobal:
+		c.metrics.Drop("global-no-target")
+	case ECtrl:
+		c.metrics.Drop("ctrl-no-target")
+	}
+}

@@ -1,0 +1,123 @@
+package stack
+
+import (
+	"errors"
+	"hash/fnv"
+
+	"github.com/maestro-go/maestro/stack/wire"
+)
+
+// Every datagram starts with a fixed envelope:
+//
+//	'M' 'S' version kind groupHash(4)
+//
+// kind packetView is followed by viewHash(8), the sender's rank (uvarint)
+// and one or more length-prefixed messages (several small messages to the
+// same destination are packed into one datagram). kind packetGlobal is
+// followed by the sender's endpoint, the target layer's name and one
+// length-prefixed body.
+const (
+	envMagic0   = 'M'
+	envMagic1   = 'S'
+	envVersion  = 1
+	envFixedLen = 8
+
+	packetView   = 1
+	packetGlobal = 2
+
+	maxAddrLen   = 256
+	maxTargetLen = 32
+)
+
+var (
+	errNotOurs    = errors.New("not a maestro packet")
+	errBadVersion = errors.New("unsupported packet version")
+	errOtherGroup = errors.New("packet for another group")
+	errBadKind    = errors.New("unknown packet kind")
+)
+
+// groupHash is the 32-bit tag that keeps groups sharing ports apart.
+func groupHash(group string) uint32 {
+	h := fnv.New32a()
+	h.Write([]byte(group))
+	return h.Sum32()
+}
+
+func appendEnvelope(b []byte, kind byte, gh uint32) []byte {
+	return append(b, envMagic0, envMagic1, envVersion, kind,
+		byte(gh>>24), byte(gh>>16), byte(gh>>8), byte(gh))
+}
+
+// viewPacketHeader starts a packed view datagram.
+func viewPacketHeader(gh uint32, viewHash uint64, rank int) []byte {
+	w := wire.Writer{B: make([]byte, 0, 64)}
+	w.B = appendEnvelope(w.B, packetView, gh)
+	w.Uint64(viewHash)
+	w.Uvarint(uint64(rank))
+	return w.B
+}
+
+// globalPacket encodes a message sent outside any view.
+func globalPacket(gh uint32, from Endpoint, target string, body []byte) []byte {
+	w := wire.Writer{B: make([]byte, 0, 64+len(body))}
+	w.B = appendEnvelope(w.B, packetGlobal, gh)
+	w.String(from.Addr)
+	w.Uint64(from.Inc)
+	w.String(target)
+	w.Bytes(body)
+	return w.B
+}
+
+// parsedPacket is a decoded datagram.
+type parsedPacket struct {
+	kind     byte
+	viewHash uint64
+	rank     int
+	msgs     [][]byte // view packets: the packed messages
+	from     Endpoint // global packets
+	target   string
+	body     []byte
+}
+
+// parsePacket decodes a datagram, rejecting anything malformed. The result
+// aliases pkt.
+func parsePacket(pkt []byte, gh uint32, maxRank int) (parsedPacket, error) {
+	var p parsedPacket
+	if len(pkt) < envFixedLen || pkt[0] != envMagic0 || pkt[1] != envMagic1 {
+		return p, errNotOurs
+	}
+	if pkt[2] != envVersion {
+		return p, errBadVersion
+	}
+	got := uint32(pkt[4])<<24 | uint32(pkt[5])<<16 | uint32(pkt[6])<<8 | uint32(pkt[7])
+	if got != gh {
+		return p, errOtherGroup
+	}
+	p.kind = pkt[3]
+	r := wire.NewReader(pkt[envFixedLen:])
+	switch p.kind {
+	case packetView:
+		p.viewHash = r.Uint64()
+		p.rank = r.Int(maxRank)
+		for r.Err() == nil && r.Remaining() > 0 {
+			m := r.Bytes(len(pkt))
+			if r.Err() == nil {
+				p.msgs = append(p.msgs, m)
+			}
+		}
+		if r.Err() == nil && len(p.msgs) == 0 {
+			return p, wire.ErrShort
+		}
+	case packetGlobal:
+		p.from.Addr = r.String(maxAddrLen)
+		p.from.Inc = r.Uint64()
+		p.target = r.String(maxTargetLen)
+		p.body = r.Bytes(len(pkt))
+		if r.Err() == nil && r.Remaining() != 0 {
+			return p, wire.ErrMalformed
+		}
+	default:
+		return p, errBadKind
+	}
+	return p, r.Err()
+}

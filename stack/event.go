@@ -1,0 +1,119 @@
+package stack
+
+import "github.com/maestro-go/maestro/stack/wire"
+
+// EventType says what an Event means. Data events carry a Msg; control
+// events carry the fields their comment names.
+type EventType uint8
+
+const (
+	// ECast is a reliable multicast to the whole view: down from the
+	// application, up when delivered. Up: Peer is the sender's rank.
+	ECast EventType = iota + 1
+	// ESend is a reliable point-to-point message. Down: Peer is the
+	// destination rank; up: Peer is the sender's rank.
+	ESend
+	// ECtrl is a layer's own best-effort control message, sent to Peer (or
+	// to every other member when Peer is AllPeers). The layer that sent it
+	// consumes it on the way up; layers below only add and strip their
+	// pass-through header.
+	ECtrl
+	// ERecv is a message just taken off the network, before the reliable
+	// layer (Nak) has classified it. Peer is the sender's rank.
+	ERecv
+	// EGlobal is a message exchanged outside any view (discovery gossip,
+	// merge requests, view proposals). Down: sent to Addr, or broadcast to
+	// the discovery addresses when Addr is empty. Up: From is the sender.
+	// Target names the layer that owns it; that layer consumes it.
+	EGlobal
+
+	// EBlock goes up when a flush starts: layers above may push out what
+	// they hold (for example pending orderings) before the view is frozen;
+	// after it, the application's casts wait for the next view.
+	EBlock
+	// EFail goes down from the membership layer when a flush starts: Ranks
+	// are the members that will not survive into the next view (their
+	// messages are frozen), Survivors the members that take part in the
+	// flush, Flush the flush's tag.
+	EFail
+	// ECut goes down from Sync to Nak: deliver every cast up to Vector (per
+	// sender) and nothing beyond, fetching what is missing from any holder.
+	ECut
+	// ECutDone goes up from Nak once the cut has been delivered.
+	ECutDone
+	// ESyncDone goes up from Sync when the flush's cut is delivered here.
+	ESyncDone
+	// EQueryVector is a query passed down: Nak fills Vector with the number
+	// of casts delivered from each sender.
+	EQueryVector
+	// EAnnotate is a query passed up when this member's flush work is done:
+	// layers add to Ann what the next view must carry for them (Total adds
+	// its final ordering).
+	EAnnotate
+	// EViewEnd goes up just before a new view is installed: Ann holds the
+	// annotations gathered by the flush this member took part in. Layers
+	// finish the old view (Total delivers or aborts its suffix).
+	EViewEnd
+	// EView goes up when a new view is installed: View is the new view,
+	// Bytes the coordinator's view message. The engine then builds the new
+	// view's layers.
+	EView
+	// ESuspect reports members believed to have failed: up from failure
+	// detectors, down from the application's Suspect downcall. Ranks.
+	ESuspect
+	// ELeave goes down when the application leaves the group.
+	ELeave
+	// EExit goes up when this member has left the group.
+	EExit
+	// EMerge goes down from Heal to the membership layer: merge with the
+	// component whose coordinator is From at Addr, in view Target view id.
+	EMerge
+	// EAbort goes up for a cast that will never be delivered (§4.3.3): Peer
+	// is its sender, Msg the message.
+	EAbort
+	// EFlowBlock and EFlowUnblock go up when the sender's flow-control
+	// window closes and opens again.
+	EFlowBlock
+	EFlowUnblock
+	// EViewMsgReq goes up at the coordinator when a view is about to be
+	// proposed; the application answers with EViewMsg carrying Bytes.
+	EViewMsgReq
+	EViewMsg
+	// EConsumed goes down with Vector = how many casts from each sender the
+	// application has consumed in this view (flow control credit).
+	EConsumed
+)
+
+// AllPeers as an Event's Peer addresses every other member of the view.
+const AllPeers = -1
+
+// Annotations are per-layer byte strings a flush carries from its members
+// into the next view (keyed by layer name).
+type Annotations map[string][]byte
+
+// Event is what layers pass to each other. One struct serves every type; the
+// comment on each EventType says which fields it uses. Events are created
+// and consumed on the stack goroutine only.
+type Event struct {
+	Type      EventType
+	Peer      int
+	Msg       *wire.Msg
+	Ranks     []int
+	Survivors []int
+	Vector    []uint64
+	View      *View
+	Ann       Annotations
+	Bytes     []byte
+	Addr      string
+	From      Endpoint
+	Target    string
+	Flush     FlushTag
+	TargetID  ViewID
+}
+
+// FlushTag identifies one flush of a view: the coordinator that ran it and
+// its per-coordinator counter.
+type FlushTag struct {
+	Coord int    // rank of the flush coordinator in the old view
+	Num   uint64 // increases with every flush that coordinator starts
+}

@@ -1,0 +1,170 @@
+// Package flow bounds what a sender may have in flight: at most
+// Config.FlowWindow casts (and Config.FlowBytes bytes) that some surviving
+// member has not yet consumed. Receivers report, per sender, how many casts
+// their application has consumed; when a sender's window is full the layer
+// tells the engine to hold the application's casts (EFlowBlock), and lets
+// them go again once the slowest member has caught up with a quarter of the
+// window. So a slow receiver bounds the memory of every member instead of
+// letting queues grow without limit.
+package flow
+
+import (
+	"time"
+
+	"github.com/maestro-go/maestro/stack"
+	"github.com/maestro-go/maestro/stack/wire"
+)
+
+const (
+	kindPass   = 0
+	kindCast   = 1
+	kindCredit = 2
+)
+
+// Protocol is the flow-control protocol.
+type Protocol struct{}
+
+// Name returns "Flow".
+func (Protocol) Name() string { return "Flow" }
+
+// NewLayer returns the layer for a view.
+func (Protocol) NewLayer(env *stack.Env) stack.Layer {
+	n := env.View.N()
+	return &layer{
+		env: env, n: n, me: env.View.Rank,
+		credit: make([]uint64, n), failed: make([]bool, n),
+		reported: make([]uint64, n), consumed: make([]uint64, n),
+	}
+}
+
+type layer struct {
+	env *stack.Env
+	n   int
+	me  int
+
+	sent     uint64   // application casts sent in this view
+	sizes    []int    // sizes of casts acked..sent (outstanding)
+	acked    uint64   // casts consumed by every surviving member
+	bytes    int      // total of sizes
+	credit   []uint64 // casts of ours each member has consumed
+	failed   []bool
+	blocked  bool
+	consumed []uint64 // casts of each sender our application consumed
+	reported []uint64 // what we last told each sender
+	lastSent time.Time
+}
+
+func (l *layer) Down(ev *stack.Event) {
+	switch ev.Type {
+	case stack.ECast:
+		l.sent++
+		l.sizes = append(l.sizes, ev.Msg.Len())
+		l.bytes += ev.Msg.Len()
+		ev.Msg.PushByte(kindCast)
+		l.env.PassDown(ev)
+		l.check()
+	case stack.ESend, stack.ECtrl:
+		ev.Msg.PushByte(kindPass)
+		l.env.PassDown(ev)
+	case stack.EConsumed:
+		if len(ev.Vector) == l.n {
+			copy(l.consumed, ev.Vector)
+			l.credit[l.me] = l.consumed[l.me]
+			l.report(false)
+			l.check()
+		}
+	case stack.EFail:
+		for _, r := range ev.Ranks {
+			if r >= 0 && r < l.n {
+				l.failed[r] = true
+			}
+		}
+		l.check()
+		l.env.PassDown(ev)
+	default:
+		l.env.PassDown(ev)
+	}
+}
+
+// report tells each sender how many of its casts we consumed, when that
+// changed (or always, to repair lost reports).
+func (l *layer) report(always bool) {
+	for s := 0; s < l.n; s++ {
+		if s == l.me || l.failed[s] || (l.consumed[s] == l.reported[s] && (!always || l.consumed[s] == 0)) {
+			continue
+		}
+		l.reported[s] = l.consumed[s]
+		var w wire.Writer
+		w.Byte(kindCredit)
+		w.Uvarint(l.consumed[s])
+		m := wire.NewMsg(nil)
+		m.Push(w.B)
+		l.env.PassDown(&stack.Event{Type: stack.ECtrl, Peer: s, Msg: m})
+	}
+	l.lastSent = l.env.Now()
+}
+
+// check closes or opens the window.
+func (l *layer) check() {
+	min := l.sent
+	for r := 0; r < l.n; r++ {
+		if !l.failed[r] && l.credit[r] < min {
+			min = l.credit[r]
+		}
+	}
+	for l.acked < min && len(l.sizes) > 0 {
+		l.bytes -= l.sizes[0]
+		l.sizes = l.sizes[1:]
+		l.acked++
+	}
+	out := l.sent - l.acked
+	cfg := l.env.Config
+	switch {
+	case !l.blocked && (out >= uint64(cfg.FlowWindow) || l.bytes >= cfg.FlowBytes):
+		l.blocked = true
+		l.env.PassUp(&stack.Event{Type: stack.EFlowBlock})
+	case l.blocked && out <= uint64(cfg.FlowWindow)*3/4 && l.bytes <= cfg.FlowBytes*3/4:
+		l.blocked = false
+		l.env.PassUp(&stack.Event{Type: stack.EFlowUnblock})
+	}
+}
+
+func (l *layer) Up(ev *stack.Event) {
+	switch ev.Type {
+	case stack.ECast, stack.ESend, stack.EAbort:
+		if k, err := ev.Msg.PopByte(); err != nil || (k != kindCast && k != kindPass) {
+			l.env.Metrics.Drop("flow-malformed")
+			return
+		}
+		l.env.PassUp(ev)
+	case stack.ECtrl:
+		k, err := ev.Msg.PopByte()
+		switch {
+		case err != nil:
+			l.env.Metrics.Drop("flow-malformed")
+		case k == kindPass:
+			l.env.PassUp(ev)
+		case k == kindCredit:
+			r := ev.Msg.Reader()
+			c := r.Uvarint()
+			if r.Err() != nil || c > l.sent {
+				l.env.Metrics.Drop("flow-malformed")
+				return
+			}
+			if c > l.credit[ev.Peer] {
+				l.credit[ev.Peer] = c
+				l.check()
+			}
+		default:
+			l.env.Metrics.Drop("flow-malformed")
+		}
+	default:
+		l.env.PassUp(ev)
+	}
+}
+
+func (l *layer) Tick(now time.Time) {
+	if now.Sub(l.lastSent) >= l.env.Config.Heartbeat {
+		l.report(true)
+	}
+}

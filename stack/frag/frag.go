@@ -1,0 +1,158 @@
+// Package frag splits messages larger than a datagram into fragments and
+// reassembles them. It sits above the reliable layer, which delivers each
+// sender's fragments complete and in order, so reassembly needs no
+// timers: a message is whole when its last fragment arrives. A message cut
+// short by a view change (its sender failed mid-message) is never whole
+// anywhere in the new view, so it is never delivered.
+package frag
+
+import (
+	"time"
+
+	"github.com/maestro-go/maestro/stack"
+	"github.com/maestro-go/maestro/stack/wire"
+)
+
+const (
+	kindWhole = 0 // an unfragmented message
+	kindFirst = 1 // first fragment: total fragment count, then data
+	kindNext  = 2 // a following fragment
+
+	// overhead is what the layers below and the envelope may add to a
+	// fragment; fragments are sized so the datagram stays within MaxPacket.
+	overhead = 96
+)
+
+// Protocol is the fragmentation protocol.
+type Protocol struct{}
+
+// Fragments marks the protocol as the stack's fragmenter.
+func (Protocol) Fragments() bool { return true }
+
+// Name returns "Frag".
+func (Protocol) Name() string { return "Frag" }
+
+// NewLayer returns the layer for a view.
+func (Protocol) NewLayer(env *stack.Env) stack.Layer {
+	n := env.View.N()
+	return &layer{env: env, casts: make([]*partial, n), sends: make([]*partial, n)}
+}
+
+type layer struct {
+	env   *stack.Env
+	casts []*partial // reassembly per sender, cast stream
+	sends []*partial // reassembly per sender, point-to-point stream
+}
+
+type partial struct {
+	want int
+	got  int
+	data []byte
+}
+
+func (l *layer) chunk() int { return l.env.Config.MaxPacket - overhead }
+
+func (l *layer) Down(ev *stack.Event) {
+	switch ev.Type {
+	case stack.ECast, stack.ESend:
+		if ev.Msg.Len()+1 <= l.chunk() {
+			ev.Msg.PushByte(kindWhole)
+			l.env.PassDown(ev)
+			return
+		}
+		l.split(ev)
+	case stack.ECtrl:
+		ev.Msg.PushByte(kindWhole)
+		l.env.PassDown(ev)
+	default:
+		l.env.PassDown(ev)
+	}
+}
+
+// split sends ev's message as consecutive fragments of one stream.
+func (l *layer) split(ev *stack.Event) {
+	data := ev.Msg.Bytes()
+	size := l.chunk() - 8
+	count := (len(data) + size - 1) / size
+	for i := 0; i < count; i++ {
+		end := min((i+1)*size, len(data))
+		m := wire.NewMsg(data[i*size : end])
+		if i == 0 {
+			var w wire.Writer
+			w.Byte(kindFirst)
+			w.Uvarint(uint64(count))
+			m.Push(w.B)
+		} else {
+			m.PushByte(kindNext)
+		}
+		l.env.PassDown(&stack.Event{Type: ev.Type, Peer: ev.Peer, Msg: m})
+	}
+}
+
+func (l *layer) Up(ev *stack.Event) {
+	var streams []*partial
+	switch ev.Type {
+	case stack.ECast:
+		streams = l.casts
+	case stack.ESend:
+		streams = l.sends
+	case stack.ECtrl:
+		if k, err := ev.Msg.PopByte(); err != nil || k != kindWhole {
+			l.env.Metrics.Drop("frag-malformed")
+			return
+		}
+		l.env.PassUp(ev)
+		return
+	default:
+		l.env.PassUp(ev)
+		return
+	}
+	kind, err := ev.Msg.PopByte()
+	if err != nil {
+		l.env.Metrics.Drop("frag-malformed")
+		return
+	}
+	from := ev.Peer
+	switch kind {
+	case kindWhole:
+		if streams[from] != nil {
+			l.env.Metrics.Drop("frag-interrupted")
+			streams[from] = nil
+		}
+		l.env.PassUp(ev)
+	case kindFirst:
+		r := ev.Msg.Reader()
+		count := r.Int(l.env.Config.MaxMessage/max(1, l.chunk()-8) + 1)
+		if r.Err() != nil || count < 2 || ev.Msg.Skip(r.Consumed()) != nil {
+			l.env.Metrics.Drop("frag-malformed")
+			return
+		}
+		if streams[from] != nil {
+			l.env.Metrics.Drop("frag-interrupted")
+		}
+		p := &partial{want: count, got: 1}
+		p.data = append(make([]byte, 0, count*ev.Msg.Len()), ev.Msg.Bytes()...)
+		streams[from] = p
+	case kindNext:
+		p := streams[from]
+		if p == nil {
+			l.env.Metrics.Drop("frag-orphan")
+			return
+		}
+		p.data = append(p.data, ev.Msg.Bytes()...)
+		p.got++
+		if len(p.data) > l.env.Config.MaxMessage+l.chunk() {
+			l.env.Metrics.Drop("frag-too-large")
+			streams[from] = nil
+			return
+		}
+		if p.got == p.want {
+			streams[from] = nil
+			l.env.PassUp(&stack.Event{Type: ev.Type, Peer: from, Msg: wire.WrapMsg(p.data)})
+		}
+	default:
+		l.env.Metrics.Drop("frag-malformed")
+	}
+}
+
+func (l *layer) Tick(time.Time) {}

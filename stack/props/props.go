@@ -1,0 +1,163 @@
+// Package props turns a properties string such as
+// "Gmp:Sync:Heal:Switch:Frag:Suspect:Flow:Total" into the column of
+// protocol layers that provides those properties (§2.2.1).
+//
+// The string names properties, not positions: the layers are always
+// stacked in the one order that makes them work together, top first:
+//
+//	Flow    flow control: a slow receiver bounds every sender's memory
+//	Total   total order of casts within a view (sequencer), Strong Prefix
+//	Frag    fragmentation of messages larger than a datagram
+//	Heal    discovery of other components and merging
+//	Gmp     partitionable membership: flushes and view installation
+//	Sync    View Atomic Delivery: same casts delivered between two views
+//	Nak     reliable FIFO delivery (always present)
+//	Suspect heartbeat failure detection
+//
+// "Switch" (protocol switching in Horus) is accepted and currently does
+// nothing: the stack is fixed for the life of a member.
+package props
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/maestro-go/maestro/stack"
+	"github.com/maestro-go/maestro/stack/flow"
+	"github.com/maestro-go/maestro/stack/frag"
+	"github.com/maestro-go/maestro/stack/gmp"
+	"github.com/maestro-go/maestro/stack/heal"
+	"github.com/maestro-go/maestro/stack/nak"
+	"github.com/maestro-go/maestro/stack/suspect"
+	"github.com/maestro-go/maestro/stack/sync"
+	"github.com/maestro-go/maestro/stack/total"
+)
+
+// Default is the dissertation's default property set (§2.2.5).
+const Default = "Gmp:Sync:Heal:Switch:Frag:Suspect:Flow:Total"
+
+// ErrUnknown reports a property no layer provides.
+var ErrUnknown = errors.New("unknown property")
+
+// ErrMissing reports a property set that lacks one another requires.
+var ErrMissing = errors.New("missing property")
+
+// property describes one name the string may contain.
+type property struct {
+	name     string
+	order    int      // position from the top; 0 = not a layer
+	requires []string // properties that must also be present
+	build    func(set map[string]bool) stack.Protocol
+}
+
+var known = []property{
+	{name: "Flow", order: 1, requires: []string{"Gmp"}, build: func(map[string]bool) stack.Protocol { return flow.Protocol{} }},
+	{name: "Total", order: 2, requires: []string{"Gmp"}, build: func(map[string]bool) stack.Protocol { return total.Protocol{} }},
+	{name: "Frag", order: 3, build: func(map[string]bool) stack.Protocol { return frag.Protocol{} }},
+	{name: "Heal", order: 4, requires: []string{"Gmp"}, build: func(map[string]bool) stack.Protocol { return &heal.Protocol{} }},
+	{name: "Gmp", order: 5, build: func(set map[string]bool) stack.Protocol { return &gmp.Protocol{Sync: set["Sync"]} }},
+	{name: "Sync", order: 6, requires: []string{"Gmp"}, build: func(map[string]bool) stack.Protocol { return sync.Protocol{} }},
+	{name: "Nak", order: 7, build: func(map[string]bool) stack.Protocol { return nak.Protocol{} }},
+	{name: "Suspect", order: 8, requires: []string{"Gmp"}, build: func(map[string]bool) stack.Protocol { return suspect.Protocol{} }},
+	{name: "Switch"},
+}
+
+func lookup(name string) (property, bool) {
+	for _, p := range known {
+		if strings.EqualFold(p.name, name) {
+			return p, true
+		}
+	}
+	return property{}, false
+}
+
+// Properties is a validated property set.
+type Properties struct {
+	set map[string]bool
+}
+
+// Parse validates a properties string. The empty string means Default.
+// Names are separated by ':' and matched without regard to case; an
+// unknown name, a repeated name, or a name whose requirements are missing
+// is an error that names it. Gmp is always required, and Nak is always
+// included whether named or not.
+func Parse(s string) (Properties, error) {
+	if strings.TrimSpace(s) == "" {
+		s = Default
+	}
+	set := map[string]bool{}
+	for _, raw := range strings.Split(s, ":") {
+		name := strings.TrimSpace(raw)
+		if name == "" {
+			return Properties{}, fmt.Errorf("properties %q: empty property name", s)
+		}
+		p, ok := lookup(name)
+		if !ok {
+			return Properties{}, fmt.Errorf("properties %q: %w %q (known: %s)", s, ErrUnknown, name, knownNames())
+		}
+		if set[p.name] {
+			return Properties{}, fmt.Errorf("properties %q: property %q given twice", s, p.name)
+		}
+		set[p.name] = true
+	}
+	set["Nak"] = true
+	if !set["Gmp"] {
+		return Properties{}, fmt.Errorf("properties %q: %w \"Gmp\": every stack needs group membership", s, ErrMissing)
+	}
+	for _, p := range known {
+		if !set[p.name] {
+			continue
+		}
+		for _, r := range p.requires {
+			if !set[r] {
+				return Properties{}, fmt.Errorf("properties %q: %q requires %w %q", s, p.name, ErrMissing, r)
+			}
+		}
+	}
+	return Properties{set: set}, nil
+}
+
+func knownNames() string {
+	var names []string
+	for _, p := range known {
+		names = append(names, p.name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// Has reports whether the set includes the named property.
+func (p Properties) Has(name string) bool { return p.set[name] }
+
+// String renders the set in stack order (top first), Switch last.
+func (p Properties) String() string {
+	var names []string
+	for _, k := range p.sorted() {
+		names = append(names, k.name)
+	}
+	if p.set["Switch"] {
+		names = append(names, "Switch")
+	}
+	return strings.Join(names, ":")
+}
+
+func (p Properties) sorted() []property {
+	var ps []property
+	for _, k := range known {
+		if p.set[k.name] && k.order > 0 {
+			ps = append(ps, k)
+		}
+	}
+	sort.Slice(ps, func(i, j int) bool { return ps[i].order < ps[j].order })
+	return ps
+}
+
+// Protocols returns fresh protocol instances for one stack, top first.
+func (p Properties) Protocols() []stack.Protocol {
+	var out []stack.Protocol
+	for _, k := range p.sorted() {
+		out = append(out, k.build(p.set))
+	}
+	return out
+}

@@ -1,0 +1,50 @@
+package stack
+
+// UpcallKind says what an Upcall reports to the application.
+type UpcallKind uint8
+
+const (
+	// UpView: a view was installed. View, Payload = the view message.
+	UpView UpcallKind = iota + 1
+	// UpCast: a cast was delivered. From, Payload.
+	UpCast
+	// UpSend: a point-to-point message was delivered. From, Payload.
+	UpSend
+	// UpAbort: a cast will never be delivered (§4.3.3). From, Payload.
+	UpAbort
+	// UpBlock: a flush started; casts issued now go out in the next view.
+	UpBlock
+	// UpExit: this member has left the group; the stack is finished.
+	UpExit
+	// UpViewMsgReq: this member coordinates the installation of View; the
+	// application should answer with Core.ViewMsgReply (a nil reply is fine).
+	UpViewMsgReq
+)
+
+// Upcall is an event for the application, emitted by Core in delivery order.
+type Upcall struct {
+	Kind    UpcallKind
+	From    Endpoint
+	Payload []byte
+	View    *View
+	// ViewHash and Rank identify the cast for flow-control credit (see
+	// Core.Consumed): the view it was delivered in and its sender's rank.
+	ViewHash uint64
+	Rank     int
+}
+
+// Outputs receives everything a Core emits. Its methods are called on the
+// goroutine driving the Core and must not block for long: a runtime copies
+// packets to its sockets and queues upcalls for the application goroutine.
+type Outputs interface {
+	// SendTo sends a datagram to one address.
+	SendTo(addr string, pkt []byte)
+	// Multicast sends a datagram to every address in addrs (the other
+	// members of the view), by IP multicast or by fan-out.
+	Multicast(addrs []string, pkt []byte)
+	// Broadcast sends a datagram to the discovery addresses (multicast
+	// group, seeds, local port range).
+	Broadcast(pkt []byte)
+	// Upcall hands an event to the application.
+	Upcall(u Upcall)
+}
