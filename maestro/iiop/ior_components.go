@@ -51,27 +51,29 @@ func ParseCodeSetComponent(data []byte) (CodeSetComponent, error) {
 	return c, nil
 }
 
-// Negotiate chooses transmission code sets as a client whose native sets are
-// UTF-8 and UTF-16 does (CORBA 13.10.2.6): the server's native set if the
-// client can speak it, else a conversion set the client speaks, else the
-// fallbacks (UTF-8 for char, UTF-16 for wchar).
+// Negotiate chooses transmission code sets the way CORBA's code set
+// negotiation does for a client whose native sets are UTF-8 and UTF-16: the
+// client's native set if the server's native or conversion sets include it,
+// else the server's native set if the client can convert to it (ISO-8859-1,
+// UCS-2), else the fallbacks UTF-8 and UTF-16.
 func (c CodeSetComponent) Negotiate() CodeSets {
-	pick := func(native uint32, conv []uint32, ok func(uint32) bool, fallback uint32) uint32 {
-		if ok(native) {
-			return native
+	pick := func(clientNative, alt, serverNative uint32, conv []uint32) uint32 {
+		if serverNative == clientNative {
+			return clientNative
 		}
 		for _, cs := range conv {
-			if ok(cs) {
-				return cs
+			if cs == clientNative {
+				return clientNative
 			}
 		}
-		return fallback
+		if serverNative == alt {
+			return alt
+		}
+		return clientNative
 	}
-	charOK := func(cs uint32) bool { return cs == CodeSetUTF8 || cs == CodeSetISO8859_1 }
-	wcharOK := func(cs uint32) bool { return cs == CodeSetUTF16 || cs == CodeSetUCS2 }
 	return CodeSets{
-		Char:  pick(c.CharNative, c.CharConversion, charOK, CodeSetUTF8),
-		WChar: pick(c.WCharNative, c.WCharConversion, wcharOK, CodeSetUTF16),
+		Char:  pick(CodeSetUTF8, CodeSetISO8859_1, c.CharNative, c.CharConversion),
+		WChar: pick(CodeSetUTF16, CodeSetUCS2, c.WCharNative, c.WCharConversion),
 	}
 }
 

@@ -36,7 +36,11 @@ func TestParseOmniORBIOR(t *testing.T) {
 		t.Fatalf("%+v %v", cs, err)
 	}
 	// A client of ours picks UTF-8 from the conversion list.
-	if neg := cs.Negotiate(); neg != (CodeSets{CodeSetISO8859_1, CodeSetUTF16}) && neg != (CodeSets{CodeSetUTF8, CodeSetUTF16}) {
+	latinOnly := CodeSetComponent{CharNative: CodeSetISO8859_1, WCharNative: CodeSetUCS2}
+	if neg := latinOnly.Negotiate(); neg != (CodeSets{CodeSetISO8859_1, CodeSetUCS2}) {
+		t.Fatalf("latin-1 server: negotiated %+v", neg)
+	}
+	if neg := cs.Negotiate(); neg != (CodeSets{CodeSetUTF8, CodeSetUTF16}) {
 		t.Fatalf("negotiated %+v", neg)
 	}
 	if !strings.Contains(ior.Describe(), "TAG_ORB_TYPE") {

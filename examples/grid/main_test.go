@@ -1,0 +1,74 @@
+package main
+
+import (
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/maestro-go/maestro/internal/omnibuild"
+)
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func TestParseConfig(t *testing.T) {
+	_, _, err := parseConfig([]string{"-mode", "nope", "-etc", "x"})
+	if err == nil || !strings.Contains(err.Error(), "valid modes: simple") {
+		t.Fatalf("unknown mode: %v", err)
+	}
+	if _, _, err := parseConfig([]string{"-mode", "simple", "-etc", "x", "-giop", "1.5"}); err == nil {
+		t.Fatal("-giop 1.5 accepted")
+	}
+	t.Setenv("MAESTRO_ETC", "")
+	if _, _, err := parseConfig([]string{"-mode", "simple"}); err == nil {
+		t.Fatal("missing -etc accepted")
+	}
+	mode, cfg, err := parseConfig([]string{"-etc", "d", "-giop", "1.0", "-key", "MAE:3f809d92a791947c346778da00069523b3:Grid"})
+	if err != nil || mode != "simple" || cfg.GIOP.Minor != 0 || cfg.Key.Hash() != 0x3f809d92 || cfg.Listen != "127.0.0.1:0" {
+		t.Fatalf("%v %+v %v", mode, cfg, err)
+	}
+}
+
+// TestBinaryServesAndStopsOnSignal builds the command, runs it as users
+// do, calls it with the omniORB client, then interrupts it.
+func TestBinaryServesAndStopsOnSignal(t *testing.T) {
+	b := omniBinaries(t)
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "grid")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	etc := filepath.Join(dir, "etc")
+	os.Mkdir(etc, 0o755)
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		os.Remove(filepath.Join(etc, "Grid.ior"))
+		cmd := exec.Command(bin, "-mode", "simple", "-etc", etc, "-giop", "1.1")
+		var out strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		t.Cleanup(func() { cmd.Process.Kill() })
+		ctx := testCtx(t, time.Minute)
+		if _, err := omnibuild.WaitForFile(ctx, filepath.Join(etc, "Grid.ior")); err != nil {
+			t.Fatalf("no Grid.ior: %v (output %s)", err, out.String())
+		}
+		res, err := b.RunClient(ctx, "grid", filepath.Join(etc, "Grid.ior"))
+		requirePasses(t, res, err, 2)
+		cmd.Process.Signal(sig)
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Fatalf("%v: exit %v, output %s", sig, err, out.String())
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%v did not stop the server", sig)
+		}
+	}
+}
