@@ -182,8 +182,8 @@ func (o *laterORB) Request(r *Request) {
 	}()
 }
 func (o *laterORB) LocateRequest(r *LocateRequest) { o.d.LocateReply(r.ID, iiop.ObjectHere, nil) }
-func (o *laterORB) CancelRequest(id RequestID)      { o.cancels <- id }
-func (o *laterORB) IsA(ObjectKey, string) bool      { return false }
+func (o *laterORB) CancelRequest(id RequestID)     { o.cancels <- id }
+func (o *laterORB) IsA(ObjectKey, string) bool     { return false }
 
 func TestCustomORBRepliesLaterInAnyOrder(t *testing.T) {
 	d := newDispatcher(t)
