@@ -238,12 +238,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		c.closeWrite()
 	}
 	// Give clients a moment to close their ends, so they read CloseConnection
-	// before the reset that an abrupt close could cause.
+	// before any reset an abrupt close could cause. omniORB does not close
+	// promptly, so the wait is short and shared by all connections.
+	linger := time.After(500 * time.Millisecond)
 	for _, c := range conns {
 		select {
 		case <-c.done:
 		case <-ctx.Done():
-		case <-time.After(2 * time.Second):
+		case <-linger:
 		}
 		c.close()
 	}
