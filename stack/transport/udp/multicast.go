@@ -1,0 +1,72 @@
+package udp
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+
+	"golang.org/x/net/ipv4"
+)
+
+// joinMulticast joins the configured group on the transport's socket. The
+// socket must be bound to the group's port on a wildcard address for
+// multicast datagrams to reach it, so a transport that wants multicast binds
+// a second socket for the group and reads it too.
+func (t *Transport) joinMulticast(cfg Config) error {
+	ap, err := resolve(cfg.Multicast)
+	if err != nil {
+		return fmt.Errorf("multicast address %q: %w", cfg.Multicast, err)
+	}
+	if !ap.Addr().IsMulticast() {
+		return fmt.Errorf("%s is not a multicast address", ap.Addr())
+	}
+	var ifi *net.Interface
+	if cfg.MulticastInterface != "" {
+		if ifi, err = net.InterfaceByName(cfg.MulticastInterface); err != nil {
+			return err
+		}
+	}
+	lc := net.ListenConfig{Control: reuseAddr}
+	pc, err := lc.ListenPacket(nil, "udp4", fmt.Sprintf("0.0.0.0:%d", ap.Port()))
+	if err != nil {
+		return fmt.Errorf("bind multicast port %d: %w", ap.Port(), err)
+	}
+	p := ipv4.NewPacketConn(pc)
+	group := &net.UDPAddr{IP: ap.Addr().AsSlice()}
+	if err := p.JoinGroup(ifi, group); err != nil {
+		pc.Close()
+		return fmt.Errorf("join %s: %w", ap.Addr(), err)
+	}
+	// Outgoing multicast leaves from the unicast socket, so replies come
+	// back to its address; loop it back so members on this host hear it.
+	out := ipv4.NewPacketConn(t.conn)
+	if ifi != nil {
+		_ = out.SetMulticastInterface(ifi)
+	}
+	_ = out.SetMulticastLoopback(true)
+	_ = out.SetMulticastTTL(1)
+	t.mcast = p
+	t.mcastAddr = netip.AddrPortFrom(ap.Addr(), ap.Port())
+	go t.readLoopShared(pc.(*net.UDPConn))
+	return nil
+}
+
+// readLoopShared forwards datagrams from the multicast socket.
+func (t *Transport) readLoopShared(conn *net.UDPConn) {
+	buf := make([]byte, 65536)
+	for {
+		n, from, err := conn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			return
+		}
+		if netip.AddrPortFrom(from.Addr().Unmap(), from.Port()) == t.local {
+			continue // our own multicast, looped back
+		}
+		pkt := append([]byte(nil), buf[:n]...)
+		select {
+		case t.recv <- packet(from, pkt):
+		case <-t.done:
+			return
+		}
+	}
+}

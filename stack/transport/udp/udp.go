@@ -1,0 +1,309 @@
+// Package udp is the stack's real transport: UDP unicast, optional IP
+// multicast (through golang.org/x/net/ipv4), and discovery of other members
+// by multicast, by a seed list, or by a range of ports on the local host.
+//
+// Discovery needs no set-up on one machine: the members of a group bind the
+// first free port of a small range derived from the group name (Config.
+// PortRange) and announce themselves to every port of that range, so
+// processes started with nothing but a group name find each other over
+// loopback. Across machines, give Seeds (addresses of some members) or a
+// multicast group.
+package udp
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"syscall"
+
+	"golang.org/x/net/ipv4"
+
+	"github.com/maestro-go/maestro/stack"
+)
+
+// Config configures a UDP transport.
+type Config struct {
+	// Group is the group name; it selects the local discovery port range.
+	Group string
+	// Listen is the address to bind, e.g. "0.0.0.0:7400". Empty: a free
+	// port of the group's range on 127.0.0.1 (or an ephemeral port if the
+	// whole range is taken). A host with port 0 binds an ephemeral port.
+	Listen string
+	// Seeds are addresses of members to announce ourselves to.
+	Seeds []string
+	// Multicast is an IP multicast group address ("239.192.0.1:7446") used
+	// for discovery (and for data with MulticastData). Empty: none.
+	Multicast string
+	// MulticastInterface names the interface to join on (default: the
+	// system's choice).
+	MulticastInterface string
+	// MulticastData sends casts to the multicast group instead of one
+	// datagram per member. Every member must have joined successfully.
+	MulticastData bool
+	// PortBase and PortCount define the local discovery range. Zero: a base
+	// in 20000-59999 derived from the group name, and 16 ports.
+	PortBase, PortCount int
+	// NoLocalDiscovery disables announcing to the local port range.
+	NoLocalDiscovery bool
+	// MaxPacket is the largest datagram sent. Zero: 60000 on loopback,
+	// 1400 otherwise.
+	MaxPacket int
+	// ReadBuffer is the socket receive buffer size. Zero: 4 MiB.
+	ReadBuffer int
+	Log        *slog.Logger
+}
+
+// Transport is a UDP stack.Transport.
+type Transport struct {
+	conn      *net.UDPConn
+	local     netip.AddrPort
+	localStr  string
+	mcast     *ipv4.PacketConn
+	mcastAddr netip.AddrPort
+	mcastData bool
+	seeds     []netip.AddrPort
+	rng       []netip.AddrPort
+	maxPacket int
+	log       *slog.Logger
+	recv      chan stack.Packet
+
+	mu    sync.Mutex
+	cache map[string]netip.AddrPort
+
+	closeOnce sync.Once
+	done      chan struct{}
+}
+
+// DefaultRange returns the local discovery range of a group.
+func DefaultRange(group string) (base, count int) {
+	h := fnv.New32a()
+	h.Write([]byte(group))
+	return 20000 + int(h.Sum32()%40000)/16*16, 16
+}
+
+// New binds the socket and starts receiving.
+func New(cfg Config) (*Transport, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	base, count := cfg.PortBase, cfg.PortCount
+	if base == 0 {
+		base, count = DefaultRange(cfg.Group)
+	}
+	if count == 0 {
+		count = 16
+	}
+	conn, err := bind(cfg.Listen, base, count)
+	if err != nil {
+		return nil, err
+	}
+	t := &Transport{conn: conn, log: cfg.Log, recv: make(chan stack.Packet, 4096), cache: map[string]netip.AddrPort{}, done: make(chan struct{})}
+	rb := cfg.ReadBuffer
+	if rb == 0 {
+		rb = 4 << 20
+	}
+	_ = conn.SetReadBuffer(rb)
+	_ = conn.SetWriteBuffer(rb)
+	t.local = conn.LocalAddr().(*net.UDPAddr).AddrPort()
+	if t.local.Addr().IsUnspecified() {
+		t.local = netip.AddrPortFrom(outboundAddr(), t.local.Port())
+	}
+	t.local = netip.AddrPortFrom(t.local.Addr().Unmap(), t.local.Port())
+	t.localStr = t.local.String()
+	t.maxPacket = cfg.MaxPacket
+	if t.maxPacket == 0 {
+		t.maxPacket = 1400
+		if t.local.Addr().IsLoopback() {
+			t.maxPacket = 60000
+		}
+	}
+	for _, s := range cfg.Seeds {
+		ap, err := resolve(s)
+		if err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("udp: seed %q: %w", s, err)
+		}
+		t.seeds = append(t.seeds, ap)
+	}
+	if !cfg.NoLocalDiscovery {
+		for p := base; p < base+count; p++ {
+			ap := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(p))
+			if ap != t.local {
+				t.rng = append(t.rng, ap)
+			}
+		}
+	}
+	if cfg.Multicast != "" {
+		if err := t.joinMulticast(cfg); err != nil {
+			t.log.Warn("IP multicast unavailable; using unicast discovery only", "group", cfg.Multicast, "err", err)
+		} else {
+			t.mcastData = cfg.MulticastData
+		}
+	}
+	go t.readLoop(conn)
+	return t, nil
+}
+
+// bind binds listen, or the first free port of the range on loopback.
+func bind(listen string, base, count int) (*net.UDPConn, error) {
+	if listen != "" {
+		addr, err := net.ResolveUDPAddr("udp4", listen)
+		if err != nil {
+			return nil, fmt.Errorf("udp: listen address %q: %w", listen, err)
+		}
+		c, err := net.ListenUDP("udp4", addr)
+		if err != nil {
+			return nil, fmt.Errorf("udp: listen on %s: %w", listen, err)
+		}
+		return c, nil
+	}
+	for p := base; p < base+count; p++ {
+		c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p})
+		if err == nil {
+			return c, nil
+		}
+		if !errors.Is(err, syscall.EADDRINUSE) {
+			return nil, fmt.Errorf("udp: listen on 127.0.0.1:%d: %w", p, err)
+		}
+	}
+	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		return nil, fmt.Errorf("udp: listen on 127.0.0.1: %w", err)
+	}
+	return c, nil
+}
+
+func resolve(s string) (netip.AddrPort, error) {
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), nil
+	}
+	a, err := net.ResolveUDPAddr("udp4", s)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	ap := a.AddrPort()
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), nil
+}
+
+// outboundAddr guesses the address others reach us on when bound to 0.0.0.0.
+func outboundAddr() netip.Addr {
+	c, err := net.Dial("udp4", "192.0.2.1:9")
+	if err != nil {
+		return netip.MustParseAddr("127.0.0.1")
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).AddrPort().Addr().Unmap()
+}
+
+func (t *Transport) readLoop(conn *net.UDPConn) {
+	buf := make([]byte, 65536)
+	for {
+		n, from, err := conn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			select {
+			case <-t.done:
+				return
+			default:
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		select {
+		case t.recv <- packet(from, append([]byte(nil), buf[:n]...)):
+		case <-t.done:
+			return
+		}
+	}
+}
+
+// LocalAddr returns the bound address.
+func (t *Transport) LocalAddr() string { return t.localStr }
+
+// MaxPacket returns the largest datagram sent.
+func (t *Transport) MaxPacket() int { return t.maxPacket }
+
+// Recv returns the received datagrams.
+func (t *Transport) Recv() <-chan stack.Packet { return t.recv }
+
+func (t *Transport) addr(s string) (netip.AddrPort, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if ap, ok := t.cache[s]; ok {
+		return ap, nil
+	}
+	ap, err := resolve(s)
+	if err != nil {
+		return ap, err
+	}
+	if len(t.cache) > 4096 {
+		clear(t.cache)
+	}
+	t.cache[s] = ap
+	return ap, nil
+}
+
+// SendTo sends one datagram.
+func (t *Transport) SendTo(addr string, pkt []byte) error {
+	ap, err := t.addr(addr)
+	if err != nil {
+		return err
+	}
+	_, err = t.conn.WriteToUDPAddrPort(pkt, ap)
+	return err
+}
+
+// Multicast sends to each address, or once to the multicast group.
+func (t *Transport) Multicast(addrs []string, pkt []byte) error {
+	if t.mcastData && len(addrs) > 1 {
+		_, err := t.conn.WriteToUDPAddrPort(pkt, t.mcastAddr)
+		return err
+	}
+	var first error
+	for _, a := range addrs {
+		if err := t.SendTo(a, pkt); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// Broadcast announces to the multicast group, the seeds and the local range.
+func (t *Transport) Broadcast(pkt []byte) error {
+	var first error
+	send := func(ap netip.AddrPort) {
+		if _, err := t.conn.WriteToUDPAddrPort(pkt, ap); err != nil && first == nil {
+			first = err
+		}
+	}
+	if t.mcast != nil {
+		send(t.mcastAddr)
+	}
+	for _, ap := range t.seeds {
+		if ap != t.local {
+			send(ap)
+		}
+	}
+	for _, ap := range t.rng {
+		send(ap)
+	}
+	return first
+}
+
+// Close closes the socket.
+func (t *Transport) Close() error {
+	var err error
+	t.closeOnce.Do(func() {
+		close(t.done)
+		err = t.conn.Close()
+		if t.mcast != nil {
+			t.mcast.Close()
+		}
+	})
+	return err
+}
