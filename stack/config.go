@@ -9,44 +9,44 @@ import (
 // every field means "use the default" listed next to it; Defaults fills them.
 type Config struct {
 	// Tick is how often layers are given the time. Default 10ms.
-	Tick time.Duration
+	Tick time.Duration `yaml:"tick,omitempty"`
 	// Heartbeat is how often a member tells the others it is alive when it
 	// has nothing else to say. Default 200ms.
-	Heartbeat time.Duration
+	Heartbeat time.Duration `yaml:"heartbeat,omitempty"`
 	// SuspectTimeout is how long a member may stay silent before it is
 	// suspected to have failed (§2.2.4). Default 2s.
-	SuspectTimeout time.Duration
+	SuspectTimeout time.Duration `yaml:"suspect_timeout,omitempty"`
 	// Retransmit is the minimum interval between two retransmission requests
 	// (NAKs) for the same missing messages. Default 30ms.
-	Retransmit time.Duration
+	Retransmit time.Duration `yaml:"retransmit,omitempty"`
 	// Status is how often a member with unstable messages reports what it
 	// has received, so that senders can garbage-collect and detect losses.
 	// Default 30ms.
-	Status time.Duration
+	Status time.Duration `yaml:"status,omitempty"`
 	// FlushTimeout bounds each step of a view change; a member that has not
 	// answered by then is excluded. Default 2*SuspectTimeout.
-	FlushTimeout time.Duration
+	FlushTimeout time.Duration `yaml:"flush_timeout,omitempty"`
 	// Gossip is how often a coordinator announces its view to the discovery
 	// addresses so that partitions can find each other and merge. Default 500ms.
-	Gossip time.Duration
+	Gossip time.Duration `yaml:"gossip,omitempty"`
 	// MergeBackoff is how long a coordinator waits after a refused or
 	// failed merge before trying again. Default 2*Gossip.
-	MergeBackoff time.Duration
+	MergeBackoff time.Duration `yaml:"merge_backoff,omitempty"`
 	// LeaveTimeout bounds how long Leave waits for the group to confirm.
 	// Default 2*FlushTimeout.
-	LeaveTimeout time.Duration
+	LeaveTimeout time.Duration `yaml:"leave_timeout,omitempty"`
 	// MaxPacket is the largest datagram the transport sends. Default 1400.
-	MaxPacket int
+	MaxPacket int `yaml:"max_packet,omitempty"`
 	// MaxMessage is the largest application message accepted. Default 16 MiB.
-	MaxMessage int
+	MaxMessage int `yaml:"max_message,omitempty"`
 	// FlowWindow is how many casts a sender may have in flight that some
 	// member has not yet consumed. Default 1024.
-	FlowWindow int
+	FlowWindow int `yaml:"flow_window,omitempty"`
 	// FlowBytes is the same bound in bytes. Default 16 MiB.
-	FlowBytes int
+	FlowBytes int `yaml:"flow_bytes,omitempty"`
 	// MaxViewMsg is the largest view message a coordinator may attach to a
 	// view (it travels in one datagram). Default MaxPacket-512.
-	MaxViewMsg int
+	MaxViewMsg int `yaml:"max_view_msg,omitempty"`
 }
 
 // Defaults returns a copy of c with every zero field set to its default.

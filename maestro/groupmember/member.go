@@ -1,0 +1,229 @@
+package groupmember
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/maestro-go/maestro/maestro/message"
+	"github.com/maestro-go/maestro/stack"
+	"github.com/maestro-go/maestro/stack/props"
+	"github.com/maestro-go/maestro/stack/transport/udp"
+)
+
+// Sentinel errors callers branch on.
+var (
+	// ErrNotJoined: the member has not joined (or has left).
+	ErrNotJoined = errors.New("groupmember: not joined")
+	// ErrJoined: Join called twice.
+	ErrJoined = errors.New("groupmember: already joined")
+	// ErrNotMember: a Send destination that is not in the current view.
+	ErrNotMember = stack.ErrNotMember
+	// ErrTooLarge: a message above the stack's limit.
+	ErrTooLarge = stack.ErrTooLarge
+)
+
+// Member is a group member (Maestro_GroupMember). Its downcalls are safe to
+// call from any goroutine, including from its own callbacks.
+type Member struct {
+	opts Options
+	pr   props.Properties
+	h    Handler
+
+	mu sync.Mutex
+	st *stack.Stack
+
+	view atomic.Pointer[ViewData]
+	next atomic.Pointer[ViewData] // for ViewMsg
+}
+
+// New validates the options and returns a member that has not joined yet.
+func New(opts Options, h Handler) (*Member, error) {
+	if h == nil {
+		h = Callbacks{}
+	}
+	pr, err := opts.validate()
+	if err != nil {
+		return nil, err
+	}
+	return &Member{opts: opts, pr: pr, h: h}, nil
+}
+
+// Join binds the member's socket and joins the group: the member first
+// installs a singleton view (reported by AcceptedView), then merges with
+// the other members as it discovers them. Join returns once the singleton
+// view is installed; after Leave, Join may be called again (as a new
+// incarnation).
+func (m *Member) Join() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.st != nil {
+		select {
+		case <-m.st.Exited():
+		default:
+			return ErrJoined
+		}
+	}
+	tr, err := m.transport()
+	if err != nil {
+		return err
+	}
+	m.view.Store(nil)
+	st, err := stack.Start(stack.Options{
+		Group: m.opts.Group, Protocols: m.pr.Protocols(), Config: m.opts.Stack,
+		Transport: tr, Log: m.opts.Logger, OnUpcall: m.upcall,
+	})
+	if err != nil {
+		tr.Close()
+		return fmt.Errorf("groupmember: join %q: %w", m.opts.Group, err)
+	}
+	m.st = st
+	return nil
+}
+
+func (m *Member) transport() (stack.Transport, error) {
+	if m.opts.Transport != nil {
+		return m.opts.Transport(m.opts)
+	}
+	tr, err := udp.New(udp.Config{
+		Group: m.opts.Group, Listen: m.opts.Listen, Seeds: m.opts.Seeds,
+		Multicast: m.opts.Multicast, MulticastInterface: m.opts.MulticastInterface,
+		MulticastData: m.opts.MulticastData, PortBase: m.opts.PortBase, PortCount: m.opts.PortCount,
+		MaxPacket: m.opts.MaxPacket, Log: m.opts.Logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("groupmember: %w", err)
+	}
+	return tr, nil
+}
+
+func (m *Member) stack() (*stack.Stack, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.st == nil {
+		return nil, ErrNotJoined
+	}
+	return m.st, nil
+}
+
+// upcall translates the stack's upcalls into callbacks (delivery goroutine).
+func (m *Member) upcall(u stack.Upcall) []byte {
+	switch u.Kind {
+	case stack.UpView:
+		vd := newViewData(u.View, m.view.Load(), u.View.Members[u.View.Rank])
+		m.view.Store(vd)
+		m.h.AcceptedView(vd, message.FromBytes(u.Payload))
+	case stack.UpCast:
+		m.h.ReceiveCast(u.From.ID(), message.FromBytes(u.Payload))
+	case stack.UpSend:
+		m.h.ReceiveSend(u.From.ID(), message.FromBytes(u.Payload))
+	case stack.UpAbort:
+		m.h.AbortCast(u.From.ID(), message.FromBytes(u.Payload))
+	case stack.UpBlock:
+		m.h.Block()
+	case stack.UpExit:
+		m.h.Exit()
+	case stack.UpViewMsgReq:
+		me := u.View.Members[u.View.Rank]
+		if msg := m.h.ViewMsg(newViewData(u.View, m.view.Load(), me)); msg != nil {
+			return msg.Bytes()
+		}
+	}
+	return nil
+}
+
+// ID returns this member's endpoint identifier (empty before Join).
+func (m *Member) ID() EndpID {
+	st, err := m.stack()
+	if err != nil {
+		return ""
+	}
+	return st.Me().ID()
+}
+
+// View returns the last view reported to AcceptedView (nil before).
+func (m *Member) View() *ViewData { return m.view.Load() }
+
+// Cast sends msg to every member of the view (ReceiveCast at each,
+// including this one). It blocks only while the stack's backlog is full.
+func (m *Member) Cast(msg *message.Message) error {
+	st, err := m.stack()
+	if err != nil {
+		return err
+	}
+	return m.wrap(st.Cast(msg.Bytes()))
+}
+
+// Send sends msg to one member of the current view (ReceiveSend there).
+func (m *Member) Send(dest EndpID, msg *message.Message) error {
+	st, err := m.stack()
+	if err != nil {
+		return err
+	}
+	e, err := stack.ParseEndpID(dest)
+	if err != nil {
+		return fmt.Errorf("groupmember: send: %w", err)
+	}
+	return m.wrap(st.Send(e, msg.Bytes()))
+}
+
+// Suspect reports members this member believes have failed; the group
+// excludes them at the next view change (§2.2.4).
+func (m *Member) Suspect(ids ...EndpID) error {
+	st, err := m.stack()
+	if err != nil {
+		return err
+	}
+	var es []stack.Endpoint
+	for _, id := range ids {
+		e, err := stack.ParseEndpID(id)
+		if err != nil {
+			return fmt.Errorf("groupmember: suspect: %w", err)
+		}
+		es = append(es, e)
+	}
+	return m.wrap(st.Suspect(es...))
+}
+
+// Leave leaves the group and waits for the Exit callback (at most the
+// stack's LeaveTimeout), then releases the socket.
+func (m *Member) Leave() error {
+	st, err := m.stack()
+	if err != nil {
+		return err
+	}
+	err = st.Leave(st.Config().LeaveTimeout + st.Config().FlushTimeout)
+	st.Close()
+	return m.wrap(err)
+}
+
+// Close stops the member at once without leaving; the others see it as a
+// crash and exclude it after their suspicion timeout.
+func (m *Member) Close() error {
+	st, err := m.stack()
+	if err != nil {
+		return nil
+	}
+	return st.Close()
+}
+
+// Metrics returns the member's protocol counters.
+func (m *Member) Metrics() stack.MetricsSnapshot {
+	st, err := m.stack()
+	if err != nil {
+		return stack.MetricsSnapshot{}
+	}
+	return st.Metrics().Snapshot()
+}
+
+func (m *Member) wrap(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, stack.ErrClosed):
+		return fmt.Errorf("groupmember: %w", ErrNotJoined)
+	default:
+		return fmt.Errorf("groupmember: %w", err)
+	}
+}

@@ -1,0 +1,85 @@
+package groupmember
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/maestro-go/maestro/stack"
+	"github.com/maestro-go/maestro/stack/props"
+)
+
+// Options configure a member. Only Group is required: the zero value of
+// every other field works on one machine (members find each other over
+// loopback through the group's local port range).
+type Options struct {
+	// Group is the name of the group to join.
+	Group string `yaml:"group"`
+	// Properties selects the protocol layers, e.g.
+	// "Gmp:Sync:Heal:Switch:Frag:Suspect:Flow:Total" (the default).
+	Properties string `yaml:"properties"`
+	// Listen is the UDP address to bind, e.g. "0.0.0.0:7400" to be
+	// reachable from other machines. Default: a free port of the group's
+	// local range on 127.0.0.1.
+	Listen string `yaml:"listen"`
+	// Seeds are addresses ("host:port") of other members, for discovery
+	// across machines without IP multicast.
+	Seeds []string `yaml:"seeds"`
+	// Multicast is an IP multicast "group:port" used for discovery.
+	Multicast string `yaml:"multicast"`
+	// MulticastInterface is the interface to join the multicast group on.
+	MulticastInterface string `yaml:"multicast_interface"`
+	// MulticastData sends casts by IP multicast (every member must be able
+	// to join the group).
+	MulticastData bool `yaml:"multicast_data"`
+	// PortBase and PortCount override the local discovery port range.
+	PortBase  int `yaml:"port_base"`
+	PortCount int `yaml:"port_count"`
+	// MaxPacket is the largest UDP datagram sent (default 60000 on
+	// loopback, 1400 elsewhere).
+	MaxPacket int `yaml:"max_packet"`
+	// Stack holds the protocol timings and sizes (see stack.Config).
+	Stack stack.Config `yaml:"stack"`
+	// Logger receives diagnostics; silent if nil.
+	Logger *slog.Logger `yaml:"-"`
+	// Transport replaces UDP (for tests and embedding); nil means UDP.
+	Transport func(Options) (stack.Transport, error) `yaml:"-"`
+}
+
+// ErrNoGroup reports options without a group name.
+var ErrNoGroup = errors.New("groupmember: no group name")
+
+// LoadOptions reads options from a YAML file.
+func LoadOptions(path string) (Options, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Options{}, fmt.Errorf("groupmember: read options: %w", err)
+	}
+	var o Options
+	if err := yaml.Unmarshal(b, &o); err != nil {
+		return Options{}, fmt.Errorf("groupmember: parse %s: %w", path, err)
+	}
+	return o, nil
+}
+
+// validate checks the options and parses the properties.
+func (o Options) validate() (props.Properties, error) {
+	if o.Group == "" {
+		return props.Properties{}, ErrNoGroup
+	}
+	pr, err := props.Parse(o.Properties)
+	if err != nil {
+		return props.Properties{}, fmt.Errorf("groupmember: %w", err)
+	}
+	cfg := o.Stack
+	if cfg.MaxPacket == 0 {
+		cfg.MaxPacket = 1400
+	}
+	if err := cfg.Validate(); err != nil {
+		return props.Properties{}, fmt.Errorf("groupmember: %w", err)
+	}
+	return pr, nil
+}
