@@ -75,7 +75,8 @@ func parseCorbalocAddr(a string) (CorbalocAddr, error) {
 		ca.Version, a = v, a[at+1:]
 	}
 	host, port := a, ""
-	if strings.HasPrefix(a, "[") {
+	bracketed := strings.HasPrefix(a, "[")
+	if bracketed {
 		end := strings.IndexByte(a, ']')
 		if end < 0 {
 			return CorbalocAddr{}, fmt.Errorf("%w: unterminated IPv6 literal in %q", ErrBadIOR, a)
@@ -89,8 +90,8 @@ func parseCorbalocAddr(a string) (CorbalocAddr, error) {
 	} else if i := strings.LastIndexByte(a, ':'); i >= 0 {
 		host, port = a[:i], a[i+1:]
 	}
-	if host == "" {
-		return CorbalocAddr{}, fmt.Errorf("%w: corbaloc address without host", ErrBadIOR)
+	if !validHost(host, bracketed) {
+		return CorbalocAddr{}, fmt.Errorf("%w: bad host %q in corbaloc address", ErrBadIOR, host)
 	}
 	ca.Addr = Addr{Host: host, Port: DefaultCorbalocPort}
 	if port != "" {
@@ -101,6 +102,24 @@ func parseCorbalocAddr(a string) (CorbalocAddr, error) {
 		ca.Addr.Port = uint16(p)
 	}
 	return ca, nil
+}
+
+// validHost accepts DNS names, IPv4 addresses and, inside brackets, IPv6
+// literals: letters, digits, '-', '.', '_' (and ':' when bracketed).
+func validHost(h string, bracketed bool) bool {
+	if h == "" {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '.', c == '_':
+		case c == ':' && bracketed:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func unescapeKey(s string) ([]byte, error) {

@@ -155,7 +155,7 @@ func TestCorbaloc(t *testing.T) {
 	if ps, _ := c.IOR("IDL:Grid:1.0").IIOPProfiles(); len(ps) != 3 || ps[0].Version != GIOP12 {
 		t.Fatalf("IOR from corbaloc: %+v", ps)
 	}
-	for _, bad := range []string{"corbaloc:iiop:host", "corbaloc:rir:/NameService", "corbaloc:iiop:1.7@h/k", "corbaloc:iiop:h:99999/k", "corbaloc:iiop:h/%zz", "corbaloc:iiop:h/%4", "corbaloc:iiop:[::1/k", "corbaloc:iiop::1/k", "IOR:00"} {
+	for _, bad := range []string{"corbaloc:iiop:host", "corbaloc:rir:/NameService", "corbaloc:iiop:1.7@h/k", "corbaloc:iiop:h:99999/k", "corbaloc:iiop:h/%zz", "corbaloc:iiop:h/%4", "corbaloc:iiop:[::1/k", "corbaloc:iiop::1/k", "IOR:00", "CorBAloC:::]:/0", "corbaloc:iiop:a:b:1/k", "corbaloc:iiop:h@x/k"} {
 		if _, err := ParseCorbaloc(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
