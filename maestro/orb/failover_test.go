@@ -163,3 +163,12 @@ func TestOmniORBFailoverAcrossAlternateAddresses(t *testing.T) {
 		t.Fatalf("steady state: %q", got)
 	}
 }
+
+// runCalls runs the omniORB client's "calls" mode for n calls and returns
+// its output.
+func runCalls(ctx context.Context, client, iorPath string, n int) (string, error) {
+	cmd := exec.CommandContext(ctx, client, "calls", iorPath)
+	cmd.Stdin = strings.NewReader(strings.Repeat("call\n", n))
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
