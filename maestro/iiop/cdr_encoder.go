@@ -26,7 +26,7 @@ func NewEncoder(s Syntax, offset int) *Encoder {
 // NewReplyEncoder returns an encoder for a reply or request body that the
 // bridge will place at an 8-aligned offset (true of every reply this package
 // sends and of every GIOP 1.2 body).
-func NewReplyEncoder(s Syntax) *Encoder { return NewEncoder(s, 0) }
+func NewReplyEncoder(s Syntax) *Encoder { return &Encoder{syntax: s, buf: make([]byte, 0, 128)} }
 
 // Syntax reports the byte order, version and code sets the encoder writes.
 func (e *Encoder) Syntax() Syntax { return e.syntax }

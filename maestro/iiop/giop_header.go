@@ -87,7 +87,8 @@ func (h Header) Marshal() [HeaderSize]byte {
 // messageEncoder starts a message: an encoder whose buffer holds a header
 // placeholder, so the body is aligned from the header's first byte.
 func messageEncoder(s Syntax, t MsgType) *Encoder {
-	e := NewEncoder(s, 0)
+	// Most messages fit in 256 bytes; sizing up front avoids regrowing.
+	e := &Encoder{syntax: s, buf: make([]byte, 0, 256)}
 	h := Header{Version: s.version(), Order: s.Order, Type: t}
 	hb := h.Marshal()
 	e.WriteRaw(hb[:])
