@@ -121,3 +121,12 @@ func parsePacket(pkt []byte, gh uint32, maxRank int) (parsedPacket, error) {
 	}
 	return p, r.Err()
 }
+
+// WrapForView frames body as a datagram of view v from the member of rank
+// from, as the engine would. Tests and fuzzers use it to reach the layers'
+// decoders with arbitrary content.
+func WrapForView(group string, v *View, from int, body []byte) []byte {
+	w := wire.Writer{B: viewPacketHeader(groupHash(group), v.Hash, from)}
+	w.Bytes(body)
+	return w.B
+}

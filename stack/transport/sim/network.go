@@ -33,6 +33,9 @@ type Network struct {
 
 	// Dropped and Delivered count datagrams, for reporting.
 	Dropped, Delivered uint64
+
+	// Tap, if set, sees every datagram sent (before faults apply).
+	Tap func(from, to string, pkt []byte)
 }
 
 // NewNetwork returns an empty network whose choices all come from seed.
@@ -126,6 +129,9 @@ func (n *Network) RunFor(d time.Duration) {
 // transmit carries one datagram from one address to another, subject to
 // the faults and to partitions (checked on arrival).
 func (n *Network) transmit(from, to string, pkt []byte) {
+	if n.Tap != nil {
+		n.Tap(from, to, pkt)
+	}
 	f := n.faults
 	if f.Loss > 0 && n.rng.Float64() < f.Loss {
 		n.Dropped++

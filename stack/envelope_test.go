@@ -1,0 +1,60 @@
+package stack
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestEnvelopeRoundTrip(t *testing.T) {
+	v := newView(ViewID{Ltime: 3, Coord: Endpoint{Addr: "a:1", Inc: 9}}, []Endpoint{{Addr: "a:1", Inc: 9}, {Addr: "b:2", Inc: 7}}, Endpoint{Addr: "b:2", Inc: 7})
+	pkt := WrapForView("g", v, 1, []byte("hello"))
+	p, err := parsePacket(pkt, groupHash("g"), 16)
+	require.NoError(t, err)
+	require.Equal(t, v.Hash, p.viewHash)
+	require.Equal(t, 1, p.rank)
+	require.Equal(t, [][]byte{[]byte("hello")}, p.msgs)
+
+	_, err = parsePacket(pkt, groupHash("other"), 16)
+	require.ErrorIs(t, err, errOtherGroup)
+
+	g := globalPacket(groupHash("g"), Endpoint{Addr: "a:1", Inc: 5}, "gmp", []byte{1, 2})
+	p, err = parsePacket(g, groupHash("g"), 16)
+	require.NoError(t, err)
+	require.Equal(t, "gmp", p.target)
+	require.Equal(t, Endpoint{Addr: "a:1", Inc: 5}, p.from)
+	for i := 0; i < len(g); i++ {
+		_, err := parsePacket(g[:i], groupHash("g"), 16)
+		require.Error(t, err, "truncated to %d", i)
+	}
+}
+
+func FuzzParsePacket(f *testing.F) {
+	v := newView(ViewID{Ltime: 1, Coord: Endpoint{Addr: "x", Inc: 1}}, []Endpoint{{Addr: "x", Inc: 1}}, Endpoint{Addr: "x", Inc: 1})
+	f.Add(WrapForView("g", v, 0, []byte("abc")))
+	f.Add(globalPacket(groupHash("g"), Endpoint{Addr: "x", Inc: 1}, "heal", []byte("zz")))
+	f.Add([]byte("MS\x01\x09"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, err := parsePacket(b, groupHash("g"), 64)
+		if err == nil && p.kind == packetView && (p.rank < 0 || p.rank > 64) {
+			t.Fatalf("rank %d out of range", p.rank)
+		}
+	})
+}
+
+func TestEndpointIDRoundTrip(t *testing.T) {
+	e := Endpoint{Addr: "127.0.0.1:7400", Inc: 0xabc}
+	got, err := ParseEndpID(e.ID())
+	require.NoError(t, err)
+	require.Equal(t, e, got)
+	_, err = ParseEndpID("nonsense")
+	require.Error(t, err)
+	_, err = ParseEndpID("a/zz")
+	require.Error(t, err)
+}
+
+func TestConfigValidate(t *testing.T) {
+	require.NoError(t, Config{}.Validate())
+	require.Error(t, Config{MaxPacket: 100}.Validate())
+	require.Error(t, Config{Heartbeat: 3e9, SuspectTimeout: 1e9}.Validate())
+}

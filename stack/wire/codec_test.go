@@ -1,0 +1,55 @@
+package wire
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestReaderBounds(t *testing.T) {
+	var w Writer
+	w.Uvarint(300)
+	w.String("hi")
+	w.Uint64(7)
+	w.Bool(true)
+	r := NewReader(w.B)
+	require.Equal(t, uint64(300), r.Uvarint())
+	require.Equal(t, "hi", r.String(10))
+	require.Equal(t, uint64(7), r.Uint64())
+	require.True(t, r.Bool())
+	require.NoError(t, r.Err())
+	require.Equal(t, 0, r.Remaining())
+	r.Byte()
+	require.ErrorIs(t, r.Err(), ErrShort)
+
+	r = NewReader(w.B)
+	require.Equal(t, 0, r.Int(100), "300 exceeds the limit")
+	require.ErrorIs(t, r.Err(), ErrTooLarge)
+
+	// A count the input cannot hold is refused before any allocation.
+	var c Writer
+	c.Uvarint(1 << 40)
+	r = NewReader(c.B)
+	require.Equal(t, 0, r.Count(1<<50, 1))
+	require.Error(t, r.Err())
+}
+
+func TestMsgPushPop(t *testing.T) {
+	m := NewMsg([]byte("payload"))
+	m.PushByte(2)
+	m.Push(make([]byte, 100)) // beyond the headroom
+	m.PushByte(1)
+	b, err := m.PopByte()
+	require.NoError(t, err)
+	require.Equal(t, byte(1), b)
+	require.NoError(t, m.Skip(100))
+	b, _ = m.PopByte()
+	require.Equal(t, byte(2), b)
+	require.Equal(t, "payload", string(m.Bytes()))
+
+	shared := []byte{9, 'a', 'b'}
+	w := WrapMsg(shared[1:])
+	w.PushByte(7)
+	require.Equal(t, byte(9), shared[0], "pushing onto a wrapped message never writes outside it")
+	require.Equal(t, []byte{7, 'a', 'b'}, w.Bytes())
+}
