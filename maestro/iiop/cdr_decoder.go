@@ -302,7 +302,7 @@ func ReadArray[T any](d *Decoder, n int, minElemSize int, read func(*Decoder) T)
 	if minElemSize < 1 {
 		minElemSize = 1
 	}
-	if d.err == nil && n*minElemSize > d.Remaining() {
+	if d.err == nil && (n < 0 || int64(n)*int64(minElemSize) > int64(d.Remaining())) {
 		d.truncated("array", n*minElemSize)
 	}
 	if d.err != nil {

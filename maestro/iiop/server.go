@@ -17,6 +17,10 @@ import (
 // bridge accepts when no limit is configured; omniORB's default is 2 MiB.
 const DefaultMaxMessageSize = 4 << 20
 
+// DefaultMaxPendingPerConn is the default bound on unanswered two-way
+// requests per connection.
+const DefaultMaxPendingPerConn = 4096
+
 // EnvIIOPPort names the environment variable that supplies the listening
 // port when ServerOptions.Addr is empty (§3.3.1).
 const EnvIIOPPort = "MAESTRO_IIOP_PORT"
@@ -31,6 +35,10 @@ type ServerOptions struct {
 	Listener net.Listener
 	// MaxMessageSize bounds a message after fragment reassembly.
 	MaxMessageSize int
+	// MaxPendingPerConn bounds the two-way requests of one connection
+	// awaiting a reply (default DefaultMaxPendingPerConn); beyond it new
+	// requests are refused with TRANSIENT without reaching the handler.
+	MaxPendingPerConn int
 	// Logger receives diagnostics; nil means silence.
 	Logger *slog.Logger
 }
@@ -41,16 +49,17 @@ type ServerOptions struct {
 // LocateReply and CloseConnection, which are safe to call from any
 // goroutine. A malformed message closes only its own connection.
 type Server struct {
-	h      Handler
-	ln     net.Listener
-	max    int
-	log    *slog.Logger
-	mu     sync.Mutex
-	conns  map[ConnID]*conn
-	nextID ConnID
-	closed bool
-	wg     sync.WaitGroup // accept loop and reader goroutines
-	accept chan struct{}  // closed when the accept loop has exited
+	h          Handler
+	ln         net.Listener
+	max        int
+	maxPending int
+	log        *slog.Logger
+	mu         sync.Mutex
+	conns      map[ConnID]*conn
+	nextID     ConnID
+	closed     bool
+	wg         sync.WaitGroup // accept loop and reader goroutines
+	accept     chan struct{}  // closed when the accept loop has exited
 }
 
 // NewServer starts listening and accepting connections; the server accepts
@@ -84,6 +93,10 @@ func NewServer(opts ServerOptions, h Handler) (*Server, error) {
 	}
 	if s.max <= 0 {
 		s.max = DefaultMaxMessageSize
+	}
+	s.maxPending = opts.MaxPendingPerConn
+	if s.maxPending <= 0 {
+		s.maxPending = DefaultMaxPendingPerConn
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

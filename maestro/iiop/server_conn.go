@@ -163,6 +163,16 @@ func (c *conn) onRequest(h Header, body []byte) error {
 		return nil // never delivered: the client resends after CloseConnection
 	}
 	if rh.ResponseExpected() {
+		if len(c.pending) >= c.s.maxPending {
+			c.mu.Unlock()
+			c.s.log.Info("iiop: too many pending requests, refusing", "conn", c.id, "limit", c.s.maxPending)
+			e := NewReplyEncoder(args.Syntax)
+			NewSystemException(ExcTransient, OMGMinorBase|1, CompletedNo).Encode(e)
+			if msg, err := EncodeReply(args.Syntax, &ReplyHeader{RequestID: rh.RequestID, Status: SystemExceptionReply}, e.Bytes()); err == nil {
+				c.write(msg)
+			}
+			return nil
+		}
 		c.pending[rh.RequestID] = args.Syntax
 	}
 	c.mu.Unlock()

@@ -511,3 +511,33 @@ func TestListenPortFromEnvironment(t *testing.T) {
 		t.Fatalf("listening on %v, want port %d", s.IIOPAddr(), port)
 	}
 }
+
+// TestPendingLimit: requests beyond MaxPendingPerConn are refused with
+// TRANSIENT and never reach the handler; answering frees room.
+func TestPendingLimit(t *testing.T) {
+	s, h := startServer(t, ServerOptions{MaxPendingPerConn: 2})
+	c := newClient(t)
+	ctx := testCtx(t)
+	ior := NewIOR("IDL:Echo:1.0", []byte("k"), s.IIOPAddr(), GIOP12)
+	held := make(chan error, 2)
+	for i := 0; i < 2; i++ {
+		go func() {
+			_, err := c.Invoke(ctx, ior, "hold", nil)
+			held <- err
+		}()
+	}
+	r1, r2 := <-h.heldCh, <-h.heldCh
+	if _, err := c.Invoke(ctx, ior, "hold", nil); !errors.Is(err, NewSystemException(ExcTransient, 0, 0)) {
+		t.Fatalf("third pending request: %v", err)
+	}
+	s.RequestReply(r1.Ref, NoException, nil)
+	s.RequestReply(r2.Ref, NoException, nil)
+	for i := 0; i < 2; i++ {
+		if err := <-held; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := echo(ctx, c, ior, "room again"); err != nil || got != "room again" {
+		t.Fatalf("after answering: %q %v", got, err)
+	}
+}
