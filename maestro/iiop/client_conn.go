@@ -210,7 +210,7 @@ func (cc *clientConn) readLoop() {
 			err = fmt.Errorf("%w: reply of %d bytes", ErrMessageTooLarge, h.Size)
 		}
 		if err != nil {
-			cc.nc.Write(EncodeMessageError(Syntax{Version: GIOP10}))
+			cc.send(func(bool) ([]byte, error) { return EncodeMessageError(Syntax{Version: GIOP10}), nil })
 			cc.shutdown(err)
 			return
 		}

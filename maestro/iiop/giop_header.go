@@ -25,6 +25,7 @@ const (
 
 var msgTypeNames = [...]string{"Request", "Reply", "CancelRequest", "LocateRequest", "LocateReply", "CloseConnection", "MessageError", "Fragment"}
 
+// String returns the GIOP name of the message type.
 func (t MsgType) String() string {
 	if int(t) < len(msgTypeNames) {
 		return msgTypeNames[t]

@@ -21,6 +21,7 @@ const (
 
 var locateStatusNames = [...]string{"UNKNOWN_OBJECT", "OBJECT_HERE", "OBJECT_FORWARD", "OBJECT_FORWARD_PERM", "LOC_SYSTEM_EXCEPTION", "LOC_NEEDS_ADDRESSING_MODE"}
 
+// String returns the IDL name of the status.
 func (s LocateStatus) String() string {
 	if s < locateStatusCount {
 		return locateStatusNames[s]

@@ -18,6 +18,7 @@ const (
 
 var replyStatusNames = [...]string{"NO_EXCEPTION", "USER_EXCEPTION", "SYSTEM_EXCEPTION", "LOCATION_FORWARD", "LOCATION_FORWARD_PERM", "NEEDS_ADDRESSING_MODE"}
 
+// String returns the IDL name of the status.
 func (s ReplyStatus) String() string {
 	if s < replyStatusCount {
 		return replyStatusNames[s]

@@ -15,6 +15,7 @@ const (
 	CompletedMaybe
 )
 
+// String returns the IDL name of the status.
 func (c CompletionStatus) String() string {
 	switch c {
 	case CompletedYes:

@@ -125,6 +125,7 @@ func (d *Dispatcher) Close() error { return d.server.Close() }
 // dispatchHandler keeps the iiop.Handler methods off Dispatcher's API.
 type dispatchHandler struct{ d *Dispatcher }
 
+// Request routes a request: built-in operations, unknown keys, or the bound ORB.
 func (h dispatchHandler) Request(r *iiop.Request) {
 	d := h.d
 	key, o := d.lookup(r.ObjectKey)
@@ -177,6 +178,7 @@ func (h dispatchHandler) Request(r *iiop.Request) {
 	})
 }
 
+// LocateRequest answers UNKNOWN_OBJECT for unbound keys, else asks the ORB.
 func (h dispatchHandler) LocateRequest(r *iiop.LocateRequest) {
 	key, o := h.d.lookup(r.ObjectKey)
 	if o == nil {
@@ -186,6 +188,7 @@ func (h dispatchHandler) LocateRequest(r *iiop.LocateRequest) {
 	o.LocateRequest(&LocateRequest{ID: r.Ref, Key: key})
 }
 
+// CancelRequest tells the ORB that owns the request, if any.
 func (h dispatchHandler) CancelRequest(ref iiop.RequestRef) {
 	h.d.inflightMu.Lock()
 	o := h.d.inflight[ref]
@@ -196,6 +199,7 @@ func (h dispatchHandler) CancelRequest(ref iiop.RequestRef) {
 	}
 }
 
+// MessageError forgets the requests of the closed connection.
 func (h dispatchHandler) MessageError(conn iiop.ConnID, err error) {
 	h.d.log.Info("orb: connection closed after a protocol error", "conn", conn, "err", err)
 	h.d.inflightMu.Lock()
