@@ -113,3 +113,24 @@ func TestOmniORBClientAgainstGoGrid(t *testing.T) {
 		})
 	}
 }
+
+// TestOmniORBNarrowCallsIsA: with a reference whose type id is the generic
+// CORBA::Object, omniORB's Grid::_narrow asks the server _is_a("IDL:Grid:1.0")
+// before the dissertation's client can run.
+func TestOmniORBNarrowCallsIsA(t *testing.T) {
+	b := omniBinaries(t)
+	etc := t.TempDir()
+	ref := startGrid(t, iiop.GIOP12, etc)
+	generic := &iiop.IOR{TypeID: "IDL:omg.org/CORBA/Object:1.0", Profiles: ref.Profiles}
+	path := filepath.Join(t.TempDir(), "generic.ior")
+	if err := os.WriteFile(path, []byte(generic.String()+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := testCtx(t, time.Minute)
+	out, err := b.RunClient(ctx, "-ORBtraceLevel", "40", "grid", path)
+	requirePasses(t, out, err, 2)
+	// The trace's hex dump shows the remote call (the name may wrap lines).
+	if !strings.Contains(out, "_is_") || !strings.Contains(out, "most derived id: IDL:omg.org/CORBA/Object:1.0") {
+		t.Fatalf("no remote _is_a in omniORB's trace:\n%s", out)
+	}
+}
