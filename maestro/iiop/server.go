@@ -39,6 +39,12 @@ type ServerOptions struct {
 	// awaiting a reply (default DefaultMaxPendingPerConn); beyond it new
 	// requests are refused with TRANSIENT without reaching the handler.
 	MaxPendingPerConn int
+	// IdleTimeout, if positive, closes a connection that sends nothing for
+	// that long while no request on it awaits a reply, with CloseConnection
+	// (a client reconnects transparently); a message body that stalls that
+	// long closes the connection abruptly. Zero keeps connections open as
+	// long as clients do.
+	IdleTimeout time.Duration
 	// Logger receives diagnostics; nil means silence.
 	Logger *slog.Logger
 }
@@ -53,6 +59,7 @@ type Server struct {
 	ln         net.Listener
 	max        int
 	maxPending int
+	idle       time.Duration
 	log        *slog.Logger
 	mu         sync.Mutex
 	conns      map[ConnID]*conn
@@ -94,6 +101,7 @@ func NewServer(opts ServerOptions, h Handler) (*Server, error) {
 	if s.max <= 0 {
 		s.max = DefaultMaxMessageSize
 	}
+	s.idle = opts.IdleTimeout
 	s.maxPending = opts.MaxPendingPerConn
 	if s.maxPending <= 0 {
 		s.maxPending = DefaultMaxPendingPerConn

@@ -3,10 +3,12 @@ package iiop
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"sync"
+	"time"
 )
 
 // conn is one accepted connection: a reader goroutine that decodes messages
@@ -49,12 +51,22 @@ func (c *conn) readLoop() {
 	reasm := newReassembler(c.s.max)
 	var hb [HeaderSize]byte
 	for {
+		c.setDeadline()
 		if _, err := io.ReadFull(r, hb[:]); err != nil {
+			if isTimeout(err) && c.idle() {
+				c.s.log.Debug("iiop: closing idle connection", "conn", c.id)
+				c.sendClose()
+				return
+			}
+			if isTimeout(err) {
+				continue // requests still await replies: not idle
+			}
 			if !isEOF(err) {
 				c.s.log.Debug("iiop: read", "conn", c.id, "err", err)
 			}
 			return
 		}
+		c.setDeadline()
 		h, err := ParseHeader(hb[:])
 		if err != nil {
 			c.protocolError(GIOP10, err)
@@ -88,6 +100,25 @@ func (c *conn) readLoop() {
 			return
 		}
 	}
+}
+
+// setDeadline arms the idle timer before each read.
+func (c *conn) setDeadline() {
+	if c.s.idle > 0 {
+		c.nc.SetReadDeadline(time.Now().Add(c.s.idle))
+	}
+}
+
+// idle reports whether no delivered request awaits a reply.
+func (c *conn) idle() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.pending) == 0
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 func (c *conn) noteVersion(v Version) {

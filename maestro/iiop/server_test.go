@@ -541,3 +541,33 @@ func TestPendingLimit(t *testing.T) {
 		t.Fatalf("after answering: %q %v", got, err)
 	}
 }
+
+// TestIdleTimeout: an idle connection gets CloseConnection and the client
+// reconnects transparently; a client stalled mid-header is closed too.
+func TestIdleTimeout(t *testing.T) {
+	s, _ := startServer(t, ServerOptions{IdleTimeout: 100 * time.Millisecond})
+	c := newClient(t)
+	ctx := testCtx(t)
+	ior := NewIOR("IDL:Echo:1.0", []byte("k"), s.IIOPAddr(), GIOP12)
+	for i := 0; i < 3; i++ {
+		if got, err := echo(ctx, c, ior, "ping"); err != nil || got != "ping" {
+			t.Fatalf("call %d: %q %v", i, got, err)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	// A raw client that sends half a header and stalls.
+	nc, err := net.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.Write([]byte("GIOP\x01\x02"))
+	nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	out, err := io.ReadAll(nc)
+	if err != nil {
+		t.Fatalf("stalled connection not closed: %v", err)
+	}
+	if h, err := ParseHeader(out); err != nil || h.Type != MsgCloseConnection {
+		t.Fatalf("stalled connection got % x", out)
+	}
+}
