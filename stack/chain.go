@@ -87,6 +87,7 @@ type pack struct {
 func (ch *chain) queue(dest int, m []byte) {
 	limit := ch.core.cfg.MaxPacket
 	need := len(m) + 5
+	limit -= crcLen
 	if len(ch.header)+need > limit {
 		ch.core.metrics.Drop("oversize")
 		return
@@ -119,7 +120,7 @@ func (ch *chain) flushPacks() {
 func (ch *chain) send(dest int, p *pack) {
 	delete(ch.packs, dest)
 	c := ch.core
-	pkt := p.w.B
+	pkt := sealPacket(p.w.B)
 	c.metrics.PacketsSent.Add(1)
 	c.metrics.BytesSent.Add(uint64(len(pkt)))
 	if dest != AllPeers {

@@ -238,7 +238,7 @@ func (c *Core) receive(addr string, pkt []byte) {
 	}
 	ch := c.chain
 	if p.kind == packetGlobal {
-		ch.up(len(ch.layers), &Event{Type: EGlobal, From: p.from, Target: p.target, Bytes: p.body, Addr: addr})
+		ch.up(len(ch.layers), &Event{Type: EGlobal, Control: &Control{From: p.from, Target: p.target, Bytes: p.body, Addr: addr}})
 		return
 	}
 	if p.viewHash != ch.view.Hash {
@@ -269,6 +269,8 @@ func (c *Core) dropPacket(err error) {
 		c.metrics.Drop("not-maestro")
 	case errors.Is(err, errBadVersion):
 		c.metrics.Drop("bad-version")
+	case errors.Is(err, errBadChecksum):
+		c.metrics.Drop("bad-checksum")
 	default:
 		c.metrics.Drop("malformed")
 	}
@@ -288,11 +290,16 @@ func (c *Core) Tick(now time.Time) {
 			}
 			l.Tick(now)
 		}
-		if c.chain == ch && !c.consumedSent {
-			c.consumedSent = true
-			ch.down(-1, &Event{Type: EConsumed, Vector: append([]uint64(nil), c.consumed...)})
-		}
 	})
+}
+
+// reportConsumed tells the layers (flow control) how many casts the
+// application has consumed, when that changed.
+func (c *Core) reportConsumed(ch *chain) {
+	if c.chain == ch && !c.consumedSent {
+		c.consumedSent = true
+		ch.down(-1, &Event{Type: EConsumed, Control: &Control{Vector: append([]uint64(nil), c.consumed...)}})
+	}
 }
 
 // Idle tells the layers that no more input is queued: batched work goes
@@ -303,6 +310,7 @@ func (c *Core) Idle() {
 		if ch == nil {
 			return
 		}
+		c.reportConsumed(ch)
 		for _, l := range ch.layers {
 			if i, ok := l.(Idler); ok && c.chain == ch {
 				i.Idle()
@@ -319,6 +327,9 @@ func (c *Core) Cast(payload []byte) error {
 	if err := c.checkSend(payload); err != nil {
 		return err
 	}
+	if c.exited || !c.started {
+		return ErrClosed
+	}
 	c.do(func() {
 		c.queue = append(c.queue, appReq{payload: payload})
 		c.drainQueue()
@@ -332,6 +343,9 @@ func (c *Core) Send(dest Endpoint, payload []byte) error {
 	if err := c.checkSend(payload); err != nil {
 		return err
 	}
+	if c.exited || !c.started {
+		return ErrClosed
+	}
 	if v := c.View(); v == nil || !v.Contains(dest) {
 		return fmt.Errorf("send to %s: %w", dest, ErrNotMember)
 	}
@@ -342,10 +356,10 @@ func (c *Core) Send(dest Endpoint, payload []byte) error {
 	return nil
 }
 
+// checkSend validates a message. It reads only the configuration, so the
+// runtime may call it from any goroutine; exit is detected on the stack
+// goroutine.
 func (c *Core) checkSend(payload []byte) error {
-	if c.exited || !c.started {
-		return ErrClosed
-	}
 	if len(payload) > c.cfg.MaxMessage {
 		return fmt.Errorf("%d bytes (limit %d): %w", len(payload), c.cfg.MaxMessage, ErrTooLarge)
 	}
@@ -370,7 +384,7 @@ func (c *Core) drainQueue() {
 		}
 		c.metrics.SendsSent.Add(1)
 		if rank == ch.view.Rank {
-			c.opt.Out.Upcall(Upcall{Kind: UpSend, From: c.opt.Me, Payload: r.payload, ViewHash: ch.view.Hash, Rank: rank})
+			c.opt.Out.Upcall(Upcall{Kind: UpSend, From: c.opt.Me, FromID: ch.view.ids[rank], Payload: r.payload, ViewHash: ch.view.Hash, Rank: rank})
 			continue
 		}
 		ch.down(-1, &Event{Type: ESend, Peer: rank, Msg: wire.NewMsg(r.payload)})
@@ -392,7 +406,7 @@ func (c *Core) Suspect(ids ...Endpoint) {
 			}
 		}
 		if len(ranks) > 0 {
-			ch.down(-1, &Event{Type: ESuspect, Ranks: ranks})
+			ch.down(-1, &Event{Type: ESuspect, Control: &Control{Ranks: ranks}})
 		}
 	})
 }
@@ -412,7 +426,7 @@ func (c *Core) Leave() {
 func (c *Core) ViewMsgReply(id ViewID, msg []byte) {
 	c.do(func() {
 		if ch := c.chain; ch != nil {
-			ch.down(-1, &Event{Type: EViewMsg, TargetID: id, Bytes: msg})
+			ch.down(-1, &Event{Type: EViewMsg, Control: &Control{TargetID: id, Bytes: msg}})
 		}
 	})
 }
@@ -440,16 +454,16 @@ func (c *Core) topUp(ch *chain, ev *Event) {
 	switch ev.Type {
 	case ECast:
 		c.metrics.CastsDelivered.Add(1)
-		c.opt.Out.Upcall(Upcall{Kind: UpCast, From: v.Members[ev.Peer], Payload: ev.Msg.Bytes(), ViewHash: v.Hash, Rank: ev.Peer})
+		c.opt.Out.Upcall(Upcall{Kind: UpCast, From: v.Members[ev.Peer], FromID: v.ids[ev.Peer], Payload: ev.Msg.Bytes(), ViewHash: v.Hash, Rank: ev.Peer})
 		if !c.opt.ExternalConsume {
 			c.consume(v.Hash, ev.Peer, 1)
 		}
 	case ESend:
 		c.metrics.SendsDelivered.Add(1)
-		c.opt.Out.Upcall(Upcall{Kind: UpSend, From: v.Members[ev.Peer], Payload: ev.Msg.Bytes(), ViewHash: v.Hash, Rank: ev.Peer})
+		c.opt.Out.Upcall(Upcall{Kind: UpSend, From: v.Members[ev.Peer], FromID: v.ids[ev.Peer], Payload: ev.Msg.Bytes(), ViewHash: v.Hash, Rank: ev.Peer})
 	case EAbort:
 		c.metrics.Aborted.Add(1)
-		c.opt.Out.Upcall(Upcall{Kind: UpAbort, From: v.Members[ev.Peer], Payload: ev.Msg.Bytes(), ViewHash: v.Hash, Rank: ev.Peer})
+		c.opt.Out.Upcall(Upcall{Kind: UpAbort, From: v.Members[ev.Peer], FromID: v.ids[ev.Peer], Payload: ev.Msg.Bytes(), ViewHash: v.Hash, Rank: ev.Peer})
 	case EBlock:
 		c.blocked = true
 		c.opt.Out.Upcall(Upcall{Kind: UpBlock, ViewHash: v.Hash})

@@ -1,7 +1,9 @@
 package stack
 
 import (
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"hash/fnv"
 
 	"github.com/maestro-go/maestro/stack/wire"
@@ -15,12 +17,15 @@ import (
 // and one or more length-prefixed messages (several small messages to the
 // same destination are packed into one datagram). kind packetGlobal is
 // followed by the sender's endpoint, the target layer's name and one
-// length-prefixed body.
+// length-prefixed body. Every datagram ends with the CRC-32C of what
+// precedes it, so a corrupted datagram is dropped, never delivered.
+// (Forged datagrams need the Auth layer.)
 const (
 	envMagic0   = 'M'
 	envMagic1   = 'S'
 	envVersion  = 1
 	envFixedLen = 8
+	crcLen      = 4
 
 	packetView   = 1
 	packetGlobal = 2
@@ -29,11 +34,19 @@ const (
 	maxTargetLen = 32
 )
 
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// sealPacket appends the checksum trailer.
+func sealPacket(b []byte) []byte {
+	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, crcTable))
+}
+
 var (
-	errNotOurs    = errors.New("not a maestro packet")
-	errBadVersion = errors.New("unsupported packet version")
-	errOtherGroup = errors.New("packet for another group")
-	errBadKind    = errors.New("unknown packet kind")
+	errBadChecksum = errors.New("bad checksum")
+	errNotOurs     = errors.New("not a maestro packet")
+	errBadVersion  = errors.New("unsupported packet version")
+	errOtherGroup  = errors.New("packet for another group")
+	errBadKind     = errors.New("unknown packet kind")
 )
 
 // groupHash is the 32-bit tag that keeps groups sharing ports apart.
@@ -65,7 +78,7 @@ func globalPacket(gh uint32, from Endpoint, target string, body []byte) []byte {
 	w.Uint64(from.Inc)
 	w.String(target)
 	w.Bytes(body)
-	return w.B
+	return sealPacket(w.B)
 }
 
 // parsedPacket is a decoded datagram.
@@ -89,6 +102,14 @@ func parsePacket(pkt []byte, gh uint32, maxRank int) (parsedPacket, error) {
 	if pkt[2] != envVersion {
 		return p, errBadVersion
 	}
+	if len(pkt) < envFixedLen+crcLen {
+		return p, wire.ErrShort
+	}
+	n := len(pkt) - crcLen
+	if crc32.Checksum(pkt[:n], crcTable) != binary.BigEndian.Uint32(pkt[n:]) {
+		return p, errBadChecksum
+	}
+	pkt = pkt[:n]
 	got := uint32(pkt[4])<<24 | uint32(pkt[5])<<16 | uint32(pkt[6])<<8 | uint32(pkt[7])
 	if got != gh {
 		return p, errOtherGroup
@@ -128,5 +149,5 @@ func parsePacket(pkt []byte, gh uint32, maxRank int) (parsedPacket, error) {
 func WrapForView(group string, v *View, from int, body []byte) []byte {
 	w := wire.Writer{B: viewPacketHeader(groupHash(group), v.Hash, from)}
 	w.Bytes(body)
-	return w.B
+	return sealPacket(w.B)
 }

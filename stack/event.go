@@ -91,13 +91,20 @@ const AllPeers = -1
 // into the next view (keyed by layer name).
 type Annotations map[string][]byte
 
-// Event is what layers pass to each other. One struct serves every type; the
-// comment on each EventType says which fields it uses. Events are created
-// and consumed on the stack goroutine only.
+// Event is what layers pass to each other. Data events (ECast, ESend,
+// ECtrl, ERecv, EAbort) use only Type, Peer and Msg, and stay small because
+// one is made for every message; control events carry their other fields in
+// Control (the comment on each EventType says which). Events are created and
+// consumed on the stack goroutine only.
 type Event struct {
-	Type      EventType
-	Peer      int
-	Msg       *wire.Msg
+	Type EventType
+	Peer int
+	Msg  *wire.Msg
+	*Control
+}
+
+// Control holds the fields of control events.
+type Control struct {
 	Ranks     []int
 	Survivors []int
 	Vector    []uint64

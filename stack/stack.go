@@ -46,8 +46,9 @@ type Stack struct {
 	stop chan struct{}
 	done chan struct{}
 
-	backlog  atomic.Int64  // core's queue length, published by the loop
-	space    chan struct{} // signalled when the backlog drops
+	view     atomic.Pointer[View] // the installed view, published by the loop
+	backlog  atomic.Int64         // core's queue length, published by the loop
+	space    chan struct{}        // signalled when the backlog drops
 	maxQueue int
 
 	ups     upQueue
@@ -101,6 +102,7 @@ func Start(opts Options) (*Stack, error) {
 	s.core = core
 	core.Start(s.clock.Now())
 	core.Idle()
+	s.view.Store(core.View())
 	go s.deliverLoop()
 	go s.loop()
 	return s, nil
@@ -168,6 +170,9 @@ func (s *Stack) loop() {
 }
 
 func (s *Stack) publishBacklog() {
+	if v := s.core.View(); v != s.view.Load() && v != nil {
+		s.view.Store(v)
+	}
 	b := int64(s.core.Backlog())
 	if b < s.backlog.Swap(b) && b < int64(s.maxQueue) {
 		select {
@@ -206,31 +211,50 @@ func (s *Stack) waitSpace() error {
 	return nil
 }
 
-// Cast sends a reliable multicast to the group. It blocks while the
-// stack's backlog is full (a flush in progress or a closed flow-control
-// window) and returns ErrClosed once the member has left.
+// Cast sends a reliable multicast to the group. It returns once the stack
+// has the message (it does not wait for the message to be sent); it blocks
+// while the stack's backlog is full (a flush in progress or a closed
+// flow-control window) and returns ErrClosed once the member has left.
 func (s *Stack) Cast(payload []byte) error {
-	if err := s.waitSpace(); err != nil {
+	if err := s.core.checkSend(payload); err != nil {
 		return err
 	}
-	var err error
-	if cerr := s.call(func() { err = s.core.Cast(payload); s.backlog.Store(int64(s.core.Backlog())) }); cerr != nil {
-		return cerr
-	}
-	return err
+	return s.post(func() { _ = s.core.Cast(payload) })
 }
 
 // Send sends a reliable point-to-point message to dest, which must be a
-// member of the current view. Blocking as Cast.
+// member of the current view (a message to a member that leaves before it
+// is sent is dropped and counted). Blocking as Cast.
 func (s *Stack) Send(dest Endpoint, payload []byte) error {
+	if err := s.core.checkSend(payload); err != nil {
+		return err
+	}
+	if v := s.view.Load(); v == nil || !v.Contains(dest) {
+		return fmt.Errorf("send to %s: %w", dest, ErrNotMember)
+	}
+	return s.post(func() {
+		if err := s.core.Send(dest, payload); err != nil {
+			s.core.Metrics().Drop("send-dest-gone")
+		}
+	})
+}
+
+// post hands f to the stack goroutine without waiting for it to run.
+func (s *Stack) post(f func()) error {
+	select {
+	case <-s.exited:
+		return ErrClosed
+	default:
+	}
 	if err := s.waitSpace(); err != nil {
 		return err
 	}
-	var err error
-	if cerr := s.call(func() { err = s.core.Send(dest, payload); s.backlog.Store(int64(s.core.Backlog())) }); cerr != nil {
-		return cerr
+	select {
+	case s.reqs <- f:
+		return nil
+	case <-s.done:
+		return ErrClosed
 	}
-	return err
 }
 
 // Suspect reports members believed to have failed.
@@ -252,14 +276,8 @@ func (s *Stack) Leave(timeout time.Duration) error {
 	}
 }
 
-// View returns the current view (read on the stack goroutine).
-func (s *Stack) View() *View {
-	var v *View
-	if s.call(func() { v = s.core.View() }) != nil {
-		return nil
-	}
-	return v
-}
+// View returns the installed view (as of the stack goroutine's last step).
+func (s *Stack) View() *View { return s.view.Load() }
 
 // Close stops the stack at once, without leaving: to the others this looks
 // like a crash. It waits for the goroutines and closes the transport.

@@ -25,6 +25,7 @@ const (
 type Upcall struct {
 	Kind    UpcallKind
 	From    Endpoint
+	FromID  EndpID // From.ID(), precomputed
 	Payload []byte
 	View    *View
 	// ViewHash and Rank identify the cast for flow-control credit (see

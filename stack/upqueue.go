@@ -10,11 +10,12 @@ import (
 // (which must never block on the application) and the delivery goroutine.
 // Flow control keeps it from growing without limit.
 type upQueue struct {
-	mu     sync.Mutex
-	cond   *sync.Cond
-	items  []Upcall
-	head   int
-	closed bool
+	mu      sync.Mutex
+	cond    *sync.Cond
+	items   []Upcall
+	head    int
+	closed  bool
+	waiting bool // the consumer sleeps on cond
 }
 
 func (q *upQueue) init() { q.cond = sync.NewCond(&q.mu) }
@@ -22,8 +23,11 @@ func (q *upQueue) init() { q.cond = sync.NewCond(&q.mu) }
 func (q *upQueue) push(u Upcall) {
 	q.mu.Lock()
 	q.items = append(q.items, u)
+	wake := q.waiting
 	q.mu.Unlock()
-	q.cond.Signal()
+	if wake {
+		q.cond.Signal()
+	}
 }
 
 // pop waits for the next upcall; ok is false once closed and drained;
@@ -32,7 +36,9 @@ func (q *upQueue) pop() (u Upcall, ok, more bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for q.head == len(q.items) && !q.closed {
+		q.waiting = true
 		q.cond.Wait()
+		q.waiting = false
 	}
 	if q.head == len(q.items) {
 		return Upcall{}, false, false

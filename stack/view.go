@@ -46,7 +46,12 @@ type View struct {
 	Members []Endpoint
 	Rank    int    // this member's rank
 	Hash    uint64 // ID.Hash(), cached
+
+	ids []EndpID // Members[i].ID(), cached
 }
+
+// MemberID returns the identifier of the member of rank r.
+func (v *View) MemberID(r int) EndpID { return v.ids[r] }
 
 // NewView builds the view with the given id and members as seen by me
 // (Rank is -1 if me is not a member) and caches its hash.
@@ -55,11 +60,12 @@ func NewView(id ViewID, members []Endpoint, me Endpoint) *View {
 }
 
 func newView(id ViewID, members []Endpoint, me Endpoint) *View {
-	v := &View{ID: id, Members: members, Rank: -1, Hash: id.Hash()}
+	v := &View{ID: id, Members: members, Rank: -1, Hash: id.Hash(), ids: make([]EndpID, len(members))}
 	for i, m := range members {
 		if m == me {
 			v.Rank = i
 		}
+		v.ids[i] = m.ID()
 	}
 	return v
 }

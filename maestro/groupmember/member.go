@@ -115,11 +115,11 @@ func (m *Member) upcall(u stack.Upcall) []byte {
 		m.view.Store(vd)
 		m.h.AcceptedView(vd, message.FromBytes(u.Payload))
 	case stack.UpCast:
-		m.h.ReceiveCast(u.From.ID(), message.FromBytes(u.Payload))
+		m.h.ReceiveCast(u.FromID, message.FromBytes(u.Payload))
 	case stack.UpSend:
-		m.h.ReceiveSend(u.From.ID(), message.FromBytes(u.Payload))
+		m.h.ReceiveSend(u.FromID, message.FromBytes(u.Payload))
 	case stack.UpAbort:
-		m.h.AbortCast(u.From.ID(), message.FromBytes(u.Payload))
+		m.h.AbortCast(u.FromID, message.FromBytes(u.Payload))
 	case stack.UpBlock:
 		m.h.Block()
 	case stack.UpExit:

@@ -89,7 +89,7 @@ func (l *layer) accept(from int, f *flushMsg) {
 		l.env.PassUp(&stack.Event{Type: stack.EBlock})
 	}
 	tag := l.follow.tag
-	l.env.PassDown(&stack.Event{Type: stack.EFail, Ranks: f.failed, Survivors: f.survivors, Flush: tag})
+	l.env.PassDown(&stack.Event{Type: stack.EFail, Control: &stack.Control{Ranks: f.failed, Survivors: f.survivors, Flush: tag}})
 	if !l.p.Sync && l.follow != nil && l.follow.tag == tag {
 		l.synced()
 	}
@@ -99,7 +99,7 @@ func (l *layer) accept(from int, f *flushMsg) {
 // layers' annotations and answer the coordinator.
 func (l *layer) synced() {
 	f := l.follow
-	q := &stack.Event{Type: stack.EAnnotate, Ann: stack.Annotations{}}
+	q := &stack.Event{Type: stack.EAnnotate, Control: &stack.Control{Ann: stack.Annotations{}}}
 	l.env.PassUp(q)
 	if l.follow != f {
 		return
@@ -214,7 +214,7 @@ func (l *layer) propose(m *viewMsg) {
 	}
 	cf.proposal = m
 	cf.propDue = l.now().Add(l.env.Config.FlushTimeout / 2)
-	l.env.PassUp(&stack.Event{Type: stack.EViewMsgReq, View: stack.NewView(m.id, m.members, l.env.Me)})
+	l.env.PassUp(&stack.Event{Type: stack.EViewMsgReq, Control: &stack.Control{View: stack.NewView(m.id, m.members, l.env.Me)}})
 }
 
 func (l *layer) viewMsgReady(id stack.ViewID, msg []byte) {
@@ -244,7 +244,7 @@ func (l *layer) sendView(m *viewMsg) {
 			if e == l.env.Me {
 				continue
 			}
-			l.env.PassDown(&stack.Event{Type: stack.EGlobal, Addr: e.Addr, Target: target, Bytes: body})
+			l.env.PassDown(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{Addr: e.Addr, Target: target, Bytes: body}})
 			if containsEndpoint(m.members, e) {
 				pending[e] = true
 			}
@@ -282,10 +282,10 @@ func (l *layer) viewUp(m *viewMsg) {
 	if m.id.Ltime > l.p.maxLtime {
 		l.p.maxLtime = m.id.Ltime
 	}
-	l.env.PassUp(&stack.Event{Type: stack.EViewEnd, Ann: mine.ann})
+	l.env.PassUp(&stack.Event{Type: stack.EViewEnd, Control: &stack.Control{Ann: mine.ann}})
 	if !containsEndpoint(m.members, l.env.Me) {
 		l.exit()
 		return
 	}
-	l.env.PassUp(&stack.Event{Type: stack.EView, View: stack.NewView(m.id, m.members, l.env.Me), Bytes: m.appMsg})
+	l.env.PassUp(&stack.Event{Type: stack.EView, Control: &stack.Control{View: stack.NewView(m.id, m.members, l.env.Me), Bytes: m.appMsg}})
 }

@@ -358,7 +358,7 @@ func (l *layer) Tick(now time.Time) {
 		} else if now.Sub(rs.last) >= retry {
 			rs.last = now
 			for e := range rs.pending {
-				l.env.PassDown(&stack.Event{Type: stack.EGlobal, Addr: e.Addr, Target: target, Bytes: rs.body})
+				l.env.PassDown(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{Addr: e.Addr, Target: target, Bytes: rs.body}})
 			}
 		}
 	}
@@ -423,7 +423,7 @@ func (l *layer) coordTick(now time.Time, cf *coordFlush) {
 		}
 		if now.Sub(mt.last) >= 10*cfg.Retransmit {
 			mt.last = now
-			l.env.PassDown(&stack.Event{Type: stack.EGlobal, Addr: mt.addr, Target: target, Bytes: mt.req.encode()})
+			l.env.PassDown(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{Addr: mt.addr, Target: target, Bytes: mt.req.encode()}})
 		}
 	}
 }

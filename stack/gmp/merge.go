@@ -28,7 +28,7 @@ func (l *layer) askMerge(mt *mergeTarget) {
 		ltime:     l.nextLtime() - 1,
 	}
 	mt.sentAt, mt.last = l.now(), l.now()
-	l.env.PassDown(&stack.Event{Type: stack.EGlobal, Addr: mt.addr, Target: target, Bytes: mt.req.encode()})
+	l.env.PassDown(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{Addr: mt.addr, Target: target, Bytes: mt.req.encode()}})
 }
 
 // mergeReqUp handles a request from a flushed component to join this one.
@@ -40,7 +40,7 @@ func (l *layer) mergeReqUp(from stack.Endpoint, req *mergeReq) {
 		req.from.Less(l.v.ID) && len(req.survivors) > 0 &&
 		!overlap(req.members, l.v.Members)
 	if !ok {
-		l.env.PassDown(&stack.Event{Type: stack.EGlobal, Addr: from.Addr, Target: target, Bytes: encodeMergeDeny(req.from)})
+		l.env.PassDown(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{Addr: from.Addr, Target: target, Bytes: encodeMergeDeny(req.from)}})
 		return
 	}
 	l.env.Metrics.Merges.Add(1)

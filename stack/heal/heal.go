@@ -85,7 +85,7 @@ func (l *layer) Tick(now time.Time) {
 	var w wire.Writer
 	stack.PutViewID(&w, l.env.View.ID)
 	stack.PutEndpoints(&w, l.env.View.Members)
-	l.env.PassDown(&stack.Event{Type: stack.EGlobal, Target: target, Bytes: w.B})
+	l.env.PassDown(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{Target: target, Bytes: w.B}})
 }
 
 // gossip handles another coordinator's announcement.
@@ -115,12 +115,12 @@ func (l *layer) gossip(from stack.Endpoint, body []byte) {
 	}
 	if len(moved) > 0 {
 		l.env.Log.Debug("members moved to a later view", "ranks", moved, "view", id)
-		l.env.PassDown(&stack.Event{Type: stack.ESuspect, Ranks: moved})
+		l.env.PassDown(&stack.Event{Type: stack.ESuspect, Control: &stack.Control{Ranks: moved}})
 		return
 	}
 	if includesMe || v.Rank != 0 || l.env.Now().Before(l.p.nextMerge) {
 		return
 	}
 	l.p.nextMerge = l.env.Now().Add(l.env.Config.MergeBackoff)
-	l.env.PassDown(&stack.Event{Type: stack.EMerge, From: from, Addr: from.Addr, TargetID: id})
+	l.env.PassDown(&stack.Event{Type: stack.EMerge, Control: &stack.Control{From: from, Addr: from.Addr, TargetID: id}})
 }

@@ -141,7 +141,7 @@ func (l *layer) Up(ev *stack.Event) {
 			return
 		}
 		if kind == kindCast {
-			l.castUp(from, seq, ev.Msg.Bytes())
+			l.castUp(from, seq, ev)
 		} else {
 			l.sendUp(from, seq, ev.Msg.Bytes())
 		}
@@ -154,7 +154,7 @@ func (l *layer) Up(ev *stack.Event) {
 			return
 		}
 		if origin != l.me {
-			l.castUp(origin, seq, ev.Msg.Bytes())
+			l.castUp(origin, seq, ev)
 		}
 	case kindStatus:
 		l.statusUp(from, ev.Msg.Reader())
@@ -165,15 +165,20 @@ func (l *layer) Up(ev *stack.Event) {
 	}
 }
 
-// castUp handles a cast (original or retransmitted) from origin.
-func (l *layer) castUp(origin int, seq uint64, b []byte) {
+// castUp handles a cast (original or retransmitted) from origin; ev holds
+// its content and is reused for the delivery.
+func (l *layer) castUp(origin int, seq uint64, ev *stack.Event) {
 	lg := l.casts[origin]
+	b := ev.Msg.Bytes()
 	switch {
 	case seq < lg.next:
 		l.env.Metrics.Drop("duplicate")
 		return
 	case seq == lg.next && seq <= l.limit[origin]:
-		l.deliverCast(origin, b)
+		lg.keep(b)
+		l.dirty = true
+		ev.Type, ev.Peer = stack.ECast, origin
+		l.env.PassUp(ev)
 		l.deliverAhead(origin)
 	default:
 		if !lg.stash(seq, b, l.aheadCap) {

@@ -98,6 +98,6 @@ func (l *layer) Tick(now time.Time) {
 	if len(suspects) > 0 {
 		l.env.Metrics.Suspicions.Add(uint64(len(suspects)))
 		l.env.Log.Debug("suspecting", "ranks", suspects)
-		l.env.PassUp(&stack.Event{Type: stack.ESuspect, Ranks: suspects})
+		l.env.PassUp(&stack.Event{Type: stack.ESuspect, Control: &stack.Control{Ranks: suspects}})
 	}
 }

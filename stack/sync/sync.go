@@ -73,7 +73,7 @@ func (l *layer) start(tag stack.FlushTag, survivors []int) {
 	l.active, l.tag, l.survivors = true, tag, survivors
 	l.reports = make([][]uint64, l.n)
 	l.cutSent, l.done = false, false
-	q := &stack.Event{Type: stack.EQueryVector}
+	q := &stack.Event{Type: stack.EQueryVector, Control: &stack.Control{}}
 	l.env.PassDown(q)
 	l.mine = q.Vector
 	l.reports[l.env.View.Rank] = l.mine
@@ -129,7 +129,7 @@ func (l *layer) Up(ev *stack.Event) {
 	case stack.ECutDone:
 		if l.active && l.cutSent && !l.done {
 			l.done = true
-			l.env.PassUp(&stack.Event{Type: stack.ESyncDone, Flush: l.tag})
+			l.env.PassUp(&stack.Event{Type: stack.ESyncDone, Control: &stack.Control{Flush: l.tag}})
 		}
 	default:
 		l.env.PassUp(ev)
@@ -192,7 +192,7 @@ func (l *layer) maybeCut() {
 		}
 	}
 	l.cutSent = true
-	l.env.PassDown(&stack.Event{Type: stack.ECut, Vector: cut})
+	l.env.PassDown(&stack.Event{Type: stack.ECut, Control: &stack.Control{Vector: cut}})
 }
 
 func (l *layer) Tick(now time.Time) {

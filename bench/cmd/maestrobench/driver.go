@@ -1,0 +1,322 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+type driverOptions struct {
+	duration   time.Duration
+	sizes      string
+	latencyOps int
+	scale      bool
+	maxMembers int
+	raft       bool
+	props      string
+	verbose    bool
+}
+
+// proc is a member process under the driver's control.
+type proc struct {
+	cmd     *exec.Cmd
+	in      io.WriteCloser
+	reports chan report
+	rank    int
+}
+
+// cluster is a group of member processes.
+type cluster struct {
+	procs []*proc
+	run   uint32
+	o     driverOptions
+}
+
+func (o driverOptions) logf(format string, args ...any) {
+	if o.verbose {
+		fmt.Fprintf(os.Stderr, format+"\n", args...)
+	}
+}
+
+func startCluster(o driverOptions, n int) (*cluster, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	base := 30000 + rand.IntN(1500)*16
+	group := fmt.Sprintf("maestrobench-%d", base)
+	c := &cluster{o: o}
+	for i := 0; i < n; i++ {
+		cmd := exec.Command(self, "-member", "-group", group, "-portbase", strconv.Itoa(base), "-properties", o.props)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		cmd.Stderr = os.Stderr
+		in, err := cmd.StdinPipe()
+		if err != nil {
+			return nil, err
+		}
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			return nil, err
+		}
+		if err := cmd.Start(); err != nil {
+			c.stop()
+			return nil, err
+		}
+		p := &proc{cmd: cmd, in: in, reports: make(chan report, 64), rank: -1}
+		go func() {
+			sc := bufio.NewScanner(out)
+			for sc.Scan() {
+				var r report
+				if json.Unmarshal(sc.Bytes(), &r) == nil {
+					p.reports <- r
+				}
+			}
+			close(p.reports)
+		}()
+		c.procs = append(c.procs, p)
+	}
+	// Wait for one view of n members everywhere.
+	deadline := time.Now().Add(60 * time.Second)
+	for _, p := range c.procs {
+		for {
+			r, err := p.next(time.Until(deadline))
+			if err != nil {
+				c.stop()
+				return nil, fmt.Errorf("forming a group of %d: %w", n, err)
+			}
+			if r.Event == "view" && r.Members == n {
+				p.rank = r.Rank
+				break
+			}
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // let the last view settle everywhere
+	return c, nil
+}
+
+func (p *proc) next(timeout time.Duration) (report, error) {
+	select {
+	case r, ok := <-p.reports:
+		if !ok {
+			return r, fmt.Errorf("member process exited")
+		}
+		if r.Event == "error" {
+			return r, fmt.Errorf("member: %s", r.Error)
+		}
+		return r, nil
+	case <-time.After(timeout):
+		return report{}, fmt.Errorf("timed out")
+	}
+}
+
+// waitDone waits for a "done" report of run, skipping others.
+func (p *proc) waitDone(run uint32, timeout time.Duration) (report, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		r, err := p.next(time.Until(deadline))
+		if err != nil {
+			return r, err
+		}
+		if (r.Event == "done" || r.Event == "started") && r.Run == run {
+			if r.Event == "done" {
+				return r, nil
+			}
+		}
+		if r.Event == "view" && r.Members != 0 {
+			// A view change during a cell is worth knowing about.
+			continue
+		}
+	}
+}
+
+func (p *proc) send(c command) error {
+	b, _ := json.Marshal(c)
+	_, err := p.in.Write(append(b, '\n'))
+	return err
+}
+
+func (c *cluster) stop() {
+	for _, p := range c.procs {
+		_ = p.send(command{Cmd: "quit"})
+		_ = p.in.Close()
+	}
+	for _, p := range c.procs {
+		done := make(chan struct{})
+		go func() { _ = p.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = p.cmd.Process.Kill()
+			<-done
+		}
+	}
+}
+
+func (c *cluster) byRank(r int) *proc {
+	for _, p := range c.procs {
+		if p.rank == r {
+			return p
+		}
+	}
+	return c.procs[0]
+}
+
+// throughputResult is one throughput cell.
+type throughputResult struct {
+	members, senders, size int
+	msgsPerSec, mbPerSec   float64
+	rssKiB                 int64
+}
+
+// throughput has `senders` members (starting at rank 0) cast for the
+// configured duration and measures delivery at the slowest member.
+func (c *cluster) throughput(size, senders int) (throughputResult, error) {
+	c.run++
+	run := c.run
+	n := len(c.procs)
+	var starts []int64
+	for _, p := range c.procs {
+		send := p.rank < senders
+		if err := p.send(command{Cmd: "throughput", Run: run, Size: size, Send: send, Senders: senders, Millis: int(c.o.duration / time.Millisecond)}); err != nil {
+			return throughputResult{}, err
+		}
+	}
+	var minCount uint64 = 1<<63 - 1
+	var lastNs int64
+	var rss int64
+	start := time.Now().UnixNano()
+	for _, p := range c.procs {
+		deadline := time.Now().Add(c.o.duration + 60*time.Second)
+		for {
+			r, err := p.next(time.Until(deadline))
+			if err != nil {
+				return throughputResult{}, fmt.Errorf("throughput %d B: %w", size, err)
+			}
+			if r.Run != run {
+				continue
+			}
+			if r.Event == "started" {
+				starts = append(starts, r.StartNs)
+				continue
+			}
+			if r.Event == "done" {
+				minCount = min(minCount, r.Count)
+				lastNs = max(lastNs, r.LastNs)
+				rss = max(rss, r.RSSKiB)
+				break
+			}
+		}
+	}
+	for _, s := range starts {
+		start = min(start, s)
+	}
+	secs := float64(lastNs-start) / 1e9
+	if secs <= 0 {
+		return throughputResult{}, fmt.Errorf("throughput %d B: no time elapsed", size)
+	}
+	res := throughputResult{members: n, senders: senders, size: size, rssKiB: rss}
+	res.msgsPerSec = float64(minCount) / secs
+	res.mbPerSec = res.msgsPerSec * float64(size) / 1e6
+	c.o.logf("  %d members, %d senders, %6d B: %10.0f msgs/s %8.1f MB/s", n, senders, size, res.msgsPerSec, res.mbPerSec)
+	return res, nil
+}
+
+// latency runs closed-loop round trips from rank 0.
+func (c *cluster) latency(size int) (p50, p99 float64, err error) {
+	c.run++
+	run := c.run
+	p := c.byRank(0)
+	if err := p.send(command{Cmd: "latency", Run: run, Size: size, Send: true, Count: c.o.latencyOps, Receiver: len(c.procs) - 1}); err != nil {
+		return 0, 0, err
+	}
+	r, err := p.waitDone(run, 120*time.Second)
+	if err != nil {
+		return 0, 0, fmt.Errorf("latency %d B: %w", size, err)
+	}
+	c.o.logf("  latency %6d B: p50 %.0f us p99 %.0f us", size, r.P50us, r.P99us)
+	return r.P50us, r.P99us, nil
+}
+
+func parseSizes(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("bad size %q", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// cell is one row of the main comparison.
+type cell struct {
+	size              int
+	one, all          throughputResult
+	p50, p99          float64
+	raftSeq, raftConc *raftResult
+}
+
+func drive(o driverOptions) error {
+	sizes, err := parseSizes(o.sizes)
+	if err != nil {
+		return err
+	}
+	var raft map[string]*raftResult
+	if o.raft {
+		o.logf("running the hashicorp/raft reference...")
+		if raft, err = runRaft(o, sizes); err != nil {
+			return fmt.Errorf("raft reference: %w", err)
+		}
+	}
+	o.logf("3 members:")
+	c, err := startCluster(o, 3)
+	if err != nil {
+		return err
+	}
+	var cells []cell
+	for _, size := range sizes {
+		cl := cell{size: size}
+		if cl.one, err = c.throughput(size, 1); err != nil {
+			c.stop()
+			return err
+		}
+		if cl.all, err = c.throughput(size, 3); err != nil {
+			c.stop()
+			return err
+		}
+		if cl.p50, cl.p99, err = c.latency(size); err != nil {
+			c.stop()
+			return err
+		}
+		cl.raftSeq, cl.raftConc = raft[key(size, "seq")], raft[key(size, "conc")]
+		cells = append(cells, cl)
+	}
+	c.stop()
+	var scaling []throughputResult
+	if o.scale {
+		for n := 1; n <= o.maxMembers; n++ {
+			o.logf("%d members:", n)
+			c, err := startCluster(o, n)
+			if err != nil {
+				return err
+			}
+			r, err := c.throughput(1024, 1)
+			c.stop()
+			if err != nil {
+				return err
+			}
+			scaling = append(scaling, r)
+		}
+	}
+	printTables(os.Stdout, cells, scaling, o.raft)
+	return nil
+}

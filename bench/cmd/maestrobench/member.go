@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"runtime/pprof"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/maestro-go/maestro/maestro/groupmember"
+	"github.com/maestro-go/maestro/maestro/message"
+)
+
+// bench is a member process: it joins the group and runs the driver's cells.
+type bench struct {
+	groupmember.Callbacks
+	m   *groupmember.Member
+	out *json.Encoder
+	mu  sync.Mutex
+
+	// throughput cell
+	run      uint32
+	count    uint64
+	lastNs   int64
+	ends     int
+	senders  int
+	doneOnce bool
+
+	// latency cell
+	acks     chan uint64
+	pingFrom groupmember.EndpID
+}
+
+func (b *bench) emit(r report) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	_ = b.out.Encode(r)
+}
+
+func (b *bench) AcceptedView(v *groupmember.ViewData, _ *message.Message) {
+	b.emit(report{Event: "view", Members: len(v.Members), Rank: v.Rank})
+}
+
+func (b *bench) ReceiveCast(from groupmember.EndpID, msg *message.Message) {
+	kind, run, seq, ok := parse(msg.Bytes())
+	if !ok {
+		return
+	}
+	switch kind {
+	case kindData:
+		b.mu.Lock()
+		if run == b.run {
+			b.count++
+			b.lastNs = time.Now().UnixNano()
+		}
+		b.mu.Unlock()
+	case kindEnd:
+		b.mu.Lock()
+		finished := false
+		if run == b.run {
+			b.ends++
+			finished = b.ends == b.senders && !b.doneOnce
+			b.doneOnce = b.doneOnce || finished
+		}
+		count, last := b.count, b.lastNs
+		b.mu.Unlock()
+		if finished {
+			b.emit(report{Event: "done", Run: run, Count: count, LastNs: last, RSSKiB: rssKiB()})
+		}
+	case kindPing:
+		if from != b.m.ID() {
+			_ = b.m.Send(from, message.FromBytes(payload(kindAck, run, seq, hdrLen)))
+		}
+	}
+}
+
+func (b *bench) ReceiveSend(_ groupmember.EndpID, msg *message.Message) {
+	if kind, _, seq, ok := parse(msg.Bytes()); ok && kind == kindAck {
+		select {
+		case b.acks <- seq:
+		default:
+		}
+	}
+}
+
+func memberMain(args []string) error {
+	fs := flag.NewFlagSet("member", flag.ContinueOnError)
+	group := fs.String("group", "", "group")
+	portBase := fs.Int("portbase", 0, "discovery range")
+	props := fs.String("properties", "", "properties")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if dir := os.Getenv("MAESTROBENCH_PROFILE"); dir != "" {
+		f, err := os.CreateTemp(dir, "member-*.cpu")
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	b := &bench{out: json.NewEncoder(os.Stdout), acks: make(chan uint64, 1024)}
+	m, err := groupmember.New(groupmember.Options{Group: *group, PortBase: *portBase, PortCount: 16, Properties: *props}, b)
+	if err != nil {
+		return err
+	}
+	b.m = m
+	if err := m.Join(); err != nil {
+		return err
+	}
+	sc := bufio.NewScanner(os.Stdin)
+	for sc.Scan() {
+		var c command
+		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
+			return fmt.Errorf("bad command %q: %w", sc.Text(), err)
+		}
+		switch c.Cmd {
+		case "throughput":
+			b.mu.Lock()
+			b.run, b.count, b.lastNs, b.ends, b.senders, b.doneOnce = c.Run, 0, 0, 0, c.Senders, false
+			b.mu.Unlock()
+			if c.Send {
+				go b.sendFor(c)
+			}
+		case "latency":
+			if c.Send {
+				go b.pingPong(c)
+			}
+		case "quit":
+			return m.Leave()
+		}
+	}
+	m.Close()
+	return nil
+}
+
+// sendFor casts as fast as the stack accepts for the cell's duration, then
+// casts the end marker.
+func (b *bench) sendFor(c command) {
+	start := time.Now()
+	b.emit(report{Event: "started", Run: c.Run, StartNs: start.UnixNano()})
+	end := start.Add(time.Duration(c.Millis) * time.Millisecond)
+	var seq uint64
+	for time.Now().Before(end) {
+		for i := 0; i < 64; i++ {
+			seq++
+			if err := b.m.Cast(message.FromBytes(payload(kindData, c.Run, seq, c.Size))); err != nil {
+				b.emit(report{Event: "error", Error: err.Error()})
+				return
+			}
+		}
+	}
+	if err := b.m.Cast(message.FromBytes(payload(kindEnd, c.Run, seq, hdrLen))); err != nil {
+		b.emit(report{Event: "error", Error: err.Error()})
+	}
+}
+
+// pingPong runs closed-loop round trips: cast, wait for every other
+// member's acknowledgement, repeat.
+func (b *bench) pingPong(c command) {
+	var lat []time.Duration
+	for i := 1; i <= c.Count; i++ {
+		t0 := time.Now()
+		if err := b.m.Cast(message.FromBytes(payload(kindPing, c.Run, uint64(i), c.Size))); err != nil {
+			b.emit(report{Event: "error", Error: err.Error()})
+			return
+		}
+		for got := 0; got < c.Receiver; {
+			select {
+			case s := <-b.acks:
+				if s == uint64(i) {
+					got++
+				}
+			case <-time.After(10 * time.Second):
+				b.emit(report{Event: "error", Error: fmt.Sprintf("no acknowledgement for ping %d", i)})
+				return
+			}
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	pct := func(p float64) float64 {
+		if len(lat) == 0 {
+			return 0
+		}
+		return float64(lat[int(p*float64(len(lat)-1))].Nanoseconds()) / 1e3
+	}
+	b.emit(report{Event: "done", Run: c.Run, Count: uint64(len(lat)), P50us: pct(0.5), P99us: pct(0.99)})
+}
+
+// rssKiB returns this process's peak resident set size.
+func rssKiB() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmHWM:") {
+			f := strings.Fields(l)
+			if len(f) >= 2 {
+				n, _ := strconv.ParseInt(f[1], 10, 64)
+				return n
+			}
+		}
+	}
+	return 0
+}

@@ -1,0 +1,55 @@
+package main
+
+import "encoding/binary"
+
+// Control messages between the driver and member processes (JSON lines on
+// the members' stdin and stdout).
+type command struct {
+	Cmd      string `json:"cmd"` // "throughput", "latency", "quit"
+	Run      uint32 `json:"run"`
+	Size     int    `json:"size"`
+	Send     bool   `json:"send"`     // this member sends
+	Senders  int    `json:"senders"`  // how many members send
+	Millis   int    `json:"millis"`   // throughput: how long to send
+	Count    int    `json:"count"`    // latency: round trips
+	Receiver int    `json:"receiver"` // latency: members that acknowledge
+}
+
+type report struct {
+	Event   string  `json:"event"` // "view", "done", "error"
+	Members int     `json:"members,omitempty"`
+	Rank    int     `json:"rank"`
+	Run     uint32  `json:"run,omitempty"`
+	Count   uint64  `json:"count,omitempty"`
+	StartNs int64   `json:"start_ns,omitempty"`
+	LastNs  int64   `json:"last_ns,omitempty"`
+	P50us   float64 `json:"p50_us,omitempty"`
+	P99us   float64 `json:"p99_us,omitempty"`
+	Error   string  `json:"error,omitempty"`
+	RSSKiB  int64   `json:"rss_kib,omitempty"`
+}
+
+// Cast payloads: kind(1) run(4) seq(8), padded to the cell's size. The
+// header fits the smallest (16-byte) messages.
+const (
+	kindData = 1
+	kindEnd  = 2
+	kindPing = 3
+	kindAck  = 4
+	hdrLen   = 13
+)
+
+func payload(kind byte, run uint32, seq uint64, size int) []byte {
+	b := make([]byte, max(size, hdrLen))
+	b[0] = kind
+	binary.BigEndian.PutUint32(b[1:], run)
+	binary.BigEndian.PutUint64(b[5:], seq)
+	return b
+}
+
+func parse(b []byte) (kind byte, run uint32, seq uint64, ok bool) {
+	if len(b) < hdrLen {
+		return 0, 0, 0, false
+	}
+	return b[0], binary.BigEndian.Uint32(b[1:]), binary.BigEndian.Uint64(b[5:]), true
+}
