@@ -58,7 +58,7 @@ var exitCode int
 func main() {
 	defer func() { os.Exit(exitCode) }()
 	n := flag.Int("n", 5000, "synchronous set_value calls per run")
-	reps := flag.Int("reps", 5, "repetitions per size and server (median reported)")
+	reps := flag.Int("reps", 15, "repetitions per size and server (median and best reported)")
 	sizesFlag := flag.String("sizes", "4,64,1024", "string argument sizes in bytes")
 	giop := flag.String("giop", "1.2", "IIOP version of the Go server's reference")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the Go server side to this file")
@@ -145,8 +145,9 @@ func run(n, reps int, sizesFlag, giop string) error {
 		}
 		return 0, fmt.Errorf("client printed no rate: %s", out)
 	}
-	fmt.Printf("omniORB C++ client, %d synchronous set_value calls per run, median of %d runs, 127.0.0.1, GOMAXPROCS default\n", n, reps)
-	fmt.Printf("%8s %14s %14s %8s\n", "size", "Go calls/s", "omniORB calls/s", "Go/omni")
+	fmt.Printf("omniORB C++ client, %d synchronous set_value calls per run, %d runs per cell alternating servers, 127.0.0.1\n", n, reps)
+	fmt.Printf("load average before: %s\n", loadAverage())
+	fmt.Printf("%6s | %12s %12s %6s | %12s %12s %6s\n", "size", "Go median", "omni median", "ratio", "Go best", "omni best", "ratio")
 	for _, size := range sizes {
 		var goRates, omniRates []float64
 		for r := 0; r < reps; r++ {
@@ -162,9 +163,33 @@ func run(n, reps int, sizesFlag, giop string) error {
 			goRates, omniRates = append(goRates, g), append(omniRates, om)
 		}
 		gm, om := median(goRates), median(omniRates)
-		fmt.Printf("%7dB %14.0f %14.0f %8.2f\n", size, gm, om, gm/om)
+		gb, ob := best(goRates), best(omniRates)
+		fmt.Printf("%5dB | %12.0f %12.0f %6.2f | %12.0f %12.0f %6.2f\n", size, gm, om, gm/om, gb, ob, gb/ob)
 	}
+	fmt.Printf("load average after: %s\n", loadAverage())
 	return nil
+}
+
+func best(v []float64) float64 {
+	m := 0.0
+	for _, x := range v {
+		m = max(m, x)
+	}
+	return m
+}
+
+// loadAverage reports /proc/loadavg so a reader can judge how quiet the
+// machine was.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func median(v []float64) float64 {
