@@ -42,7 +42,8 @@ type Config struct {
 	// FlowWindow is how many casts a sender may have in flight that some
 	// member has not yet consumed. Default 1024.
 	FlowWindow int `yaml:"flow_window,omitempty"`
-	// FlowBytes is the same bound in bytes. Default 16 MiB.
+	// FlowBytes is the same bound in bytes. Default 2 MiB, which keeps what
+	// one sender has in flight well below a socket receive buffer.
 	FlowBytes int `yaml:"flow_bytes,omitempty"`
 	// MaxViewMsg is the largest view message a coordinator may attach to a
 	// view (it travels in one datagram). Default MaxPacket-512.
@@ -75,7 +76,7 @@ func (c Config) Defaults() Config {
 		c.FlowWindow = 1024
 	}
 	if c.FlowBytes <= 0 {
-		c.FlowBytes = 16 << 20
+		c.FlowBytes = 2 << 20
 	}
 	if c.MaxViewMsg <= 0 {
 		c.MaxViewMsg = c.MaxPacket - 512

@@ -22,8 +22,9 @@ type Options struct {
 	Incarnation uint64
 	// OnUpcall receives the stack's upcalls, in order, on the stack's
 	// delivery goroutine (never concurrently). For UpViewMsgReq its return
-	// value is the view message; otherwise it is ignored. It must not block
-	// for long: while it runs, no other upcall is delivered.
+	// value is the view message; otherwise it is ignored. It may call the
+	// Stack's downcalls; it must not block for long, since no other upcall
+	// is delivered while it runs.
 	OnUpcall func(Upcall) []byte
 	// MaxBacklog bounds how many messages Cast and Send may queue before
 	// they block (while a flush or flow control holds messages back).
@@ -31,36 +32,44 @@ type Options struct {
 	MaxBacklog int
 }
 
-// Stack runs a Core on its own goroutine over a Transport: packets, ticks
-// and downcalls are serialised onto that goroutine, and upcalls are handed
-// to a second goroutine so that a slow application never stalls the
-// protocol (heartbeats, retransmissions) — flow control bounds what piles up.
+// Stack runs a Core over a Transport. The Core is driven by one goroutine
+// at a time — whichever brought it work: the transport's receiver, the
+// ticker, or an application goroutine casting. Work that arrives while
+// another goroutine drives the Core is queued and done by that goroutine
+// before it lets go (flat combining), so under load messages are batched
+// and packed, and when idle a cast goes out, or a packet is handled, with
+// no hand-off between goroutines. Upcalls go to a separate delivery
+// goroutine so that a slow application never stalls the protocol
+// (heartbeats, retransmissions); flow control bounds what piles up there.
 type Stack struct {
 	core  *Core
 	tr    Transport
 	clock Clock
-	log   *slog.Logger
 	opts  Options
 
-	reqs chan func()
-	stop chan struct{}
-	done chan struct{}
+	drive   sync.Mutex // held by the goroutine driving the Core
+	qmu     sync.Mutex // guards work and closing
+	work    []func()
+	spare   []func()
+	closing bool
+	stopped chan struct{} // closed when Close begins
 
-	view     atomic.Pointer[View] // the installed view, published by the loop
-	backlog  atomic.Int64         // core's queue length, published by the loop
+	view     atomic.Pointer[View] // the installed view, published after each step
+	backlog  atomic.Int64         // the Core's queue length, published after each step
 	space    chan struct{}        // signalled when the backlog drops
 	maxQueue int
+	slots    chan struct{} // bounds the application's queued downcalls
 
-	ups     upQueue
-	upsDone chan struct{}
-	exited  chan struct{}
-	exitOne sync.Once
-
+	ups       upQueue
+	upsDone   chan struct{}
+	exited    chan struct{}
+	exitOnce  sync.Once
+	tickDone  chan struct{}
 	closeOnce sync.Once
 }
 
-// Start builds the Core, installs the singleton view and starts the
-// goroutines. The first upcall is that view.
+// Start builds the Core, installs the singleton view and starts receiving,
+// ticking and delivering. The first upcall is the singleton view.
 func Start(opts Options) (*Stack, error) {
 	if opts.Transport == nil {
 		return nil, errors.New("stack: no transport")
@@ -85,10 +94,10 @@ func Start(opts Options) (*Stack, error) {
 		inc = randomUint64()
 	}
 	s := &Stack{
-		tr: opts.Transport, clock: opts.Clock, log: opts.Log, opts: opts,
-		reqs: make(chan func(), 256), stop: make(chan struct{}), done: make(chan struct{}),
-		space: make(chan struct{}, 1), maxQueue: opts.MaxBacklog,
-		upsDone: make(chan struct{}), exited: make(chan struct{}),
+		tr: opts.Transport, clock: opts.Clock, opts: opts,
+		stopped: make(chan struct{}), space: make(chan struct{}, 1), maxQueue: opts.MaxBacklog,
+		slots:   make(chan struct{}, opts.MaxBacklog),
+		upsDone: make(chan struct{}), exited: make(chan struct{}), tickDone: make(chan struct{}),
 	}
 	s.ups.init()
 	core, err := NewCore(CoreOptions{
@@ -100,11 +109,14 @@ func Start(opts Options) (*Stack, error) {
 		return nil, err
 	}
 	s.core = core
+	s.drive.Lock()
 	core.Start(s.clock.Now())
 	core.Idle()
-	s.view.Store(core.View())
+	s.publish()
+	s.drive.Unlock()
 	go s.deliverLoop()
-	go s.loop()
+	go s.tickLoop()
+	s.tr.Serve(s.received)
 	return s, nil
 }
 
@@ -120,57 +132,65 @@ func (s *Stack) Config() Config { return s.core.Config() }
 // Exited is closed when the member has left the group (or was closed).
 func (s *Stack) Exited() <-chan struct{} { return s.exited }
 
-// loop is the stack goroutine: the only one that touches the Core.
-func (s *Stack) loop() {
-	defer close(s.done)
-	tick := s.clock.NewTicker(s.core.Config().Tick)
-	defer tick.Stop()
-	recv := s.tr.Recv()
+// View returns the installed view, as of the Core's last step.
+func (s *Stack) View() *View { return s.view.Load() }
+
+// submit queues f to run on the Core and drives the Core if nobody else
+// is. It returns false once the stack is closing.
+func (s *Stack) submit(f func()) bool {
+	s.qmu.Lock()
+	if s.closing {
+		s.qmu.Unlock()
+		return false
+	}
+	s.work = append(s.work, f)
+	s.qmu.Unlock()
+	s.driveCore()
+	return true
+}
+
+// maxRounds bounds how many batches of work a driver does before it
+// flushes packed datagrams, so that a steady stream of work cannot hold
+// back what is already packed.
+const maxRounds = 8
+
+// driveCore does the queued work if no other goroutine is doing it. A
+// goroutine that finds the Core taken returns at once: the holder checks
+// the queue again after letting go, so no work is left behind.
+func (s *Stack) driveCore() {
 	for {
-		select {
-		case <-s.stop:
+		if !s.drive.TryLock() {
 			return
-		case p, ok := <-recv:
-			if !ok {
-				recv = nil
-				continue
+		}
+		for round := 0; round < maxRounds; round++ {
+			s.qmu.Lock()
+			work := s.work
+			s.work, s.spare = s.spare[:0], nil
+			s.qmu.Unlock()
+			if len(work) == 0 {
+				break
 			}
-			s.core.Receive(s.clock.Now(), p.From, p.Data)
-			// Drain what is already queued before flushing, so that
-			// replies to a burst are packed together.
-			for i := 0; i < 256; i++ {
-				select {
-				case p, ok := <-recv:
-					if !ok {
-						recv = nil
-						i = 256
-						break
-					}
-					s.core.Receive(s.clock.Now(), p.From, p.Data)
-				default:
-					i = 256
-				}
+			for i, f := range work {
+				f()
+				work[i] = nil
 			}
-		case f := <-s.reqs:
-			f()
-			for i := 0; i < 256; i++ {
-				select {
-				case f := <-s.reqs:
-					f()
-				default:
-					i = 256
-				}
-			}
-		case now := <-tick.C():
-			s.core.Tick(now)
+			s.spare = work
 		}
 		s.core.Idle()
-		s.publishBacklog()
+		s.publish()
+		s.drive.Unlock()
+		s.qmu.Lock()
+		more := len(s.work) > 0
+		s.qmu.Unlock()
+		if !more {
+			return
+		}
 	}
 }
 
-func (s *Stack) publishBacklog() {
-	if v := s.core.View(); v != s.view.Load() && v != nil {
+// publish makes the view and backlog visible to other goroutines.
+func (s *Stack) publish() {
+	if v := s.core.View(); v != nil && v != s.view.Load() {
 		s.view.Store(v)
 	}
 	b := int64(s.core.Backlog())
@@ -182,18 +202,40 @@ func (s *Stack) publishBacklog() {
 	}
 }
 
-// call runs f on the stack goroutine and waits for it.
+// received hands a batch of datagrams to the Core (transport goroutine).
+func (s *Stack) received(batch []Packet) {
+	s.submit(func() {
+		now := s.clock.Now()
+		for _, p := range batch {
+			s.core.Receive(now, p.From, p.Data)
+		}
+	})
+}
+
+func (s *Stack) tickLoop() {
+	defer close(s.tickDone)
+	t := s.clock.NewTicker(s.core.Config().Tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopped:
+			return
+		case now := <-t.C():
+			s.submit(func() { s.core.Tick(now) })
+		}
+	}
+}
+
+// call runs f on the Core and waits for it.
 func (s *Stack) call(f func()) error {
 	ran := make(chan struct{})
-	select {
-	case s.reqs <- func() { f(); close(ran) }:
-	case <-s.done:
+	if !s.submit(func() { f(); close(ran) }) {
 		return ErrClosed
 	}
 	select {
 	case <-ran:
 		return nil
-	case <-s.done:
+	case <-s.stopped:
 		return ErrClosed
 	}
 }
@@ -203,7 +245,7 @@ func (s *Stack) waitSpace() error {
 	for s.backlog.Load() >= int64(s.maxQueue) {
 		select {
 		case <-s.space:
-		case <-s.done:
+		case <-s.stopped:
 			return ErrClosed
 		case <-time.After(50 * time.Millisecond):
 		}
@@ -212,9 +254,9 @@ func (s *Stack) waitSpace() error {
 }
 
 // Cast sends a reliable multicast to the group. It returns once the stack
-// has the message (it does not wait for the message to be sent); it blocks
-// while the stack's backlog is full (a flush in progress or a closed
-// flow-control window) and returns ErrClosed once the member has left.
+// has the message (not once it is delivered); it blocks while the stack's
+// backlog is full (a flush in progress or a closed flow-control window) and
+// returns ErrClosed once the member has left or the stack is closed.
 func (s *Stack) Cast(payload []byte) error {
 	if err := s.core.checkSend(payload); err != nil {
 		return err
@@ -239,7 +281,8 @@ func (s *Stack) Send(dest Endpoint, payload []byte) error {
 	})
 }
 
-// post hands f to the stack goroutine without waiting for it to run.
+// post queues f for the Core without waiting for it to run. At most
+// MaxBacklog downcalls wait to run; beyond that the caller blocks.
 func (s *Stack) post(f func()) error {
 	select {
 	case <-s.exited:
@@ -250,11 +293,15 @@ func (s *Stack) post(f func()) error {
 		return err
 	}
 	select {
-	case s.reqs <- f:
-		return nil
-	case <-s.done:
+	case s.slots <- struct{}{}:
+	case <-s.stopped:
 		return ErrClosed
 	}
+	if !s.submit(func() { <-s.slots; f() }) {
+		<-s.slots
+		return ErrClosed
+	}
+	return nil
 }
 
 // Suspect reports members believed to have failed.
@@ -276,26 +323,30 @@ func (s *Stack) Leave(timeout time.Duration) error {
 	}
 }
 
-// View returns the installed view (as of the stack goroutine's last step).
-func (s *Stack) View() *View { return s.view.Load() }
-
 // Close stops the stack at once, without leaving: to the others this looks
-// like a crash. It waits for the goroutines and closes the transport.
+// like a crash. It stops the ticker and the transport, waits for the Core
+// to be released and for the delivery goroutine to finish.
 func (s *Stack) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
-		close(s.stop)
-		<-s.done
+		s.qmu.Lock()
+		s.closing = true
+		s.work = nil
+		s.qmu.Unlock()
+		close(s.stopped)
+		<-s.tickDone
 		err = s.tr.Close()
+		s.drive.Lock() // wait for any goroutine still driving the Core
+		s.drive.Unlock()
 		s.ups.close()
 		<-s.upsDone
-		s.exitOne.Do(func() { close(s.exited) })
+		s.exitOnce.Do(func() { close(s.exited) })
 	})
 	return err
 }
 
 // deliverLoop hands upcalls to the application, one at a time, in order,
-// and reports consumed casts back to the stack for flow control.
+// and reports consumed casts back to the Core for flow control.
 func (s *Stack) deliverLoop() {
 	defer close(s.upsDone)
 	type key struct {
@@ -309,14 +360,11 @@ func (s *Stack) deliverLoop() {
 		}
 		batch := credit
 		credit = map[key]int{}
-		select {
-		case s.reqs <- func() {
+		s.submit(func() {
 			for k, n := range batch {
 				s.core.Consumed(k.view, k.rank, n)
 			}
-		}:
-		case <-s.done:
-		}
+		})
 	}
 	for {
 		u, ok, more := s.ups.pop()
@@ -332,12 +380,9 @@ func (s *Stack) deliverLoop() {
 		switch u.Kind {
 		case UpViewMsgReq:
 			id := u.View.ID
-			select {
-			case s.reqs <- func() { s.core.ViewMsgReply(id, reply) }:
-			case <-s.done:
-			}
+			s.submit(func() { s.core.ViewMsgReply(id, reply) })
 		case UpExit:
-			s.exitOne.Do(func() { close(s.exited) })
+			s.exitOnce.Do(func() { close(s.exited) })
 		}
 		if !more || len(credit) >= 64 {
 			flush()
@@ -345,7 +390,8 @@ func (s *Stack) deliverLoop() {
 	}
 }
 
-// stackOutputs adapts the Stack to the Core's Outputs (stack goroutine).
+// stackOutputs adapts the Stack to the Core's Outputs (called by whichever
+// goroutine drives the Core).
 type stackOutputs Stack
 
 func (o *stackOutputs) SendTo(addr string, pkt []byte) {

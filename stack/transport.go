@@ -6,9 +6,7 @@ type Packet struct {
 	Data []byte // owned by the receiver
 }
 
-// Transport moves datagrams for a Stack. Implementations are the I/O edge
-// of the stack: Stack calls the send methods from its goroutine only, and
-// reads Recv from it.
+// Transport moves datagrams for a Stack: it is the stack's I/O edge.
 type Transport interface {
 	// LocalAddr is the address other members use to reach this one.
 	LocalAddr() string
@@ -19,10 +17,12 @@ type Transport interface {
 	Multicast(addrs []string, pkt []byte) error
 	// Broadcast sends a datagram to the discovery addresses.
 	Broadcast(pkt []byte) error
-	// Recv delivers received datagrams until the transport is closed.
-	Recv() <-chan Packet
+	// Serve starts delivering received datagrams to recv, in batches of
+	// whatever has arrived, from the transport's own goroutine(s), until
+	// Close. recv owns the packets and must not block for long.
+	Serve(recv func([]Packet))
 	// MaxPacket is the largest datagram worth sending.
 	MaxPacket() int
-	// Close releases the transport.
+	// Close releases the transport; recv is not called after it returns.
 	Close() error
 }

@@ -71,6 +71,11 @@ func benchCast(b *testing.B, size int) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+	var retrans uint64
+	for _, m := range ms {
+		retrans += m.Metrics().Retransmissions
+	}
+	b.ReportMetric(float64(retrans)/float64(b.N), "retrans/msg")
 }
 
 func BenchmarkCast16B(b *testing.B)   { benchCast(b, 16) }

@@ -1,11 +1,13 @@
 // Package flow bounds what a sender may have in flight: at most
 // Config.FlowWindow casts (and Config.FlowBytes bytes) that some surviving
 // member has not yet consumed. Receivers report, per sender, how many casts
-// their application has consumed; when a sender's window is full the layer
-// tells the engine to hold the application's casts (EFlowBlock), and lets
-// them go again once the slowest member has caught up with a quarter of the
-// window. So a slow receiver bounds the memory of every member instead of
-// letting queues grow without limit.
+// their application has consumed — at once when an eighth of a window has
+// been consumed since the last report, otherwise at the next tick — and when
+// a sender's window is full the layer tells the engine to hold the
+// application's casts (EFlowBlock), letting them go again once the slowest
+// member has caught up with a quarter of the window. So a slow receiver
+// bounds the memory of every member instead of letting queues grow without
+// limit.
 package flow
 
 import (
@@ -34,6 +36,7 @@ func (Protocol) NewLayer(env *stack.Env) stack.Layer {
 		env: env, n: n, me: env.View.Rank,
 		credit: make([]uint64, n), failed: make([]bool, n),
 		reported: make([]uint64, n), consumed: make([]uint64, n),
+		held: make([][]int, n), heldBytes: make([]int, n), owed: make([]int, n),
 	}
 }
 
@@ -42,16 +45,20 @@ type layer struct {
 	n   int
 	me  int
 
-	sent     uint64   // application casts sent in this view
-	sizes    []int    // sizes of casts acked..sent (outstanding)
-	acked    uint64   // casts consumed by every surviving member
-	bytes    int      // total of sizes
-	credit   []uint64 // casts of ours each member has consumed
-	failed   []bool
-	blocked  bool
-	consumed []uint64 // casts of each sender our application consumed
-	reported []uint64 // what we last told each sender
-	lastSent time.Time
+	sent      uint64   // application casts sent in this view
+	sizes     []int    // sizes of casts acked..sent (outstanding)
+	acked     uint64   // casts consumed by every surviving member
+	bytes     int      // total of sizes
+	credit    []uint64 // casts of ours each member has consumed
+	failed    []bool
+	blocked   bool
+	consumed  []uint64 // casts of each sender our application consumed
+	reported  []uint64 // what we last told each sender
+	held      [][]int  // sizes of each sender's casts delivered, not yet consumed
+	heldBytes []int
+	owed      []int // bytes consumed since the last report, per sender
+	lastSent  time.Time
+	lastAll   time.Time
 }
 
 func (l *layer) Down(ev *stack.Event) {
@@ -68,9 +75,16 @@ func (l *layer) Down(ev *stack.Event) {
 		l.env.PassDown(ev)
 	case stack.EConsumed:
 		if len(ev.Vector) == l.n {
-			copy(l.consumed, ev.Vector)
+			for s, c := range ev.Vector {
+				for l.consumed[s] < c && len(l.held[s]) > 0 {
+					l.owed[s] += l.held[s][0]
+					l.held[s] = l.held[s][1:]
+					l.consumed[s]++
+				}
+				l.consumed[s] = max(l.consumed[s], c)
+			}
 			l.credit[l.me] = l.consumed[l.me]
-			l.report(false)
+			l.report(reportDue)
 			l.check()
 		}
 	case stack.EFail:
@@ -86,14 +100,33 @@ func (l *layer) Down(ev *stack.Event) {
 	}
 }
 
-// report tells each sender how many of its casts we consumed, when that
-// changed (or always, to repair lost reports).
-func (l *layer) report(always bool) {
+// Report modes: on consumption, only what is due; on ticks, whatever
+// changed; now and then, everything (repairing lost reports).
+const (
+	reportDue = iota
+	reportChanged
+	reportAll
+)
+
+// report tells each sender how many of its casts we consumed: at once when
+// an eighth of a window (in casts or bytes) has been consumed since the
+// last report, otherwise at the next tick.
+func (l *layer) report(mode int) {
+	cfg := l.env.Config
 	for s := 0; s < l.n; s++ {
-		if s == l.me || l.failed[s] || (l.consumed[s] == l.reported[s] && (!always || l.consumed[s] == 0)) {
+		if s == l.me || l.failed[s] {
 			continue
 		}
-		l.reported[s] = l.consumed[s]
+		delta := l.consumed[s] - l.reported[s]
+		due := delta >= uint64(max(1, cfg.FlowWindow/8)) || l.owed[s] >= cfg.FlowBytes/8
+		switch {
+		case due:
+		case mode == reportChanged && delta > 0:
+		case mode == reportAll && l.consumed[s] > 0:
+		default:
+			continue
+		}
+		l.reported[s], l.owed[s] = l.consumed[s], 0
 		var w wire.Writer
 		w.Byte(kindCredit)
 		w.Uvarint(l.consumed[s])
@@ -101,7 +134,13 @@ func (l *layer) report(always bool) {
 		m.Push(w.B)
 		l.env.PassDown(&stack.Event{Type: stack.ECtrl, Peer: s, Msg: m})
 	}
-	l.lastSent = l.env.Now()
+	switch mode {
+	case reportAll:
+		l.lastAll = l.env.Now()
+		fallthrough
+	case reportChanged:
+		l.lastSent = l.env.Now()
+	}
 }
 
 // check closes or opens the window.
@@ -136,6 +175,9 @@ func (l *layer) Up(ev *stack.Event) {
 			l.env.Metrics.Drop("flow-malformed")
 			return
 		}
+		if ev.Type == stack.ECast && ev.Peer != l.me {
+			l.held[ev.Peer] = append(l.held[ev.Peer], ev.Msg.Len())
+		}
 		l.env.PassUp(ev)
 	case stack.ECtrl:
 		k, err := ev.Msg.PopByte()
@@ -164,7 +206,10 @@ func (l *layer) Up(ev *stack.Event) {
 }
 
 func (l *layer) Tick(now time.Time) {
-	if now.Sub(l.lastSent) >= l.env.Config.Heartbeat {
-		l.report(true)
+	switch {
+	case now.Sub(l.lastAll) >= l.env.Config.Heartbeat:
+		l.report(reportAll)
+	case now.Sub(l.lastSent) >= l.env.Config.Tick:
+		l.report(reportChanged)
 	}
 }

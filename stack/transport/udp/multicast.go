@@ -47,26 +47,5 @@ func (t *Transport) joinMulticast(cfg Config) error {
 	_ = out.SetMulticastTTL(1)
 	t.mcast = p
 	t.mcastAddr = netip.AddrPortFrom(ap.Addr(), ap.Port())
-	go t.readLoopShared(pc.(*net.UDPConn))
 	return nil
-}
-
-// readLoopShared forwards datagrams from the multicast socket.
-func (t *Transport) readLoopShared(conn *net.UDPConn) {
-	buf := make([]byte, 65536)
-	for {
-		n, from, err := conn.ReadFromUDPAddrPort(buf)
-		if err != nil {
-			return
-		}
-		if netip.AddrPortFrom(from.Addr().Unmap(), from.Port()) == t.local {
-			continue // our own multicast, looped back
-		}
-		pkt := append([]byte(nil), buf[:n]...)
-		select {
-		case t.recv <- packet(from, pkt):
-		case <-t.done:
-			return
-		}
-	}
 }

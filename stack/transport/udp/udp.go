@@ -69,7 +69,7 @@ type Transport struct {
 	rng       []netip.AddrPort
 	maxPacket int
 	log       *slog.Logger
-	recv      chan stack.Packet
+	readers   sync.WaitGroup
 
 	mu    sync.Mutex
 	cache map[string]netip.AddrPort
@@ -101,7 +101,7 @@ func New(cfg Config) (*Transport, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Transport{conn: conn, log: cfg.Log, recv: make(chan stack.Packet, 4096), cache: map[string]netip.AddrPort{}, done: make(chan struct{})}
+	t := &Transport{conn: conn, log: cfg.Log, cache: map[string]netip.AddrPort{}, done: make(chan struct{})}
 	rb := cfg.ReadBuffer
 	if rb == 0 {
 		rb = 4 << 20
@@ -144,8 +144,17 @@ func New(cfg Config) (*Transport, error) {
 			t.mcastData = cfg.MulticastData
 		}
 	}
-	go t.readLoop(conn)
 	return t, nil
+}
+
+// Serve starts the receiving goroutines.
+func (t *Transport) Serve(recv func([]stack.Packet)) {
+	t.readers.Add(1)
+	go t.readLoop(ipv4.NewPacketConn(t.conn), recv, false)
+	if t.mcast != nil {
+		t.readers.Add(1)
+		go t.readLoop(t.mcast, recv, true)
+	}
 }
 
 // bind binds listen, or the first free port of the range on loopback.
@@ -199,10 +208,19 @@ func outboundAddr() netip.Addr {
 	return c.LocalAddr().(*net.UDPAddr).AddrPort().Addr().Unmap()
 }
 
-func (t *Transport) readLoop(conn *net.UDPConn) {
-	buf := make([]byte, 65536)
+// batchSize is how many datagrams one system call may read.
+const batchSize = 32
+
+// readLoop reads datagrams in batches (recvmmsg) and hands each batch to
+// recv. On the multicast socket it skips our own datagrams looped back.
+func (t *Transport) readLoop(pc *ipv4.PacketConn, recv func([]stack.Packet), skipOwn bool) {
+	defer t.readers.Done()
+	ms := make([]ipv4.Message, batchSize)
+	for i := range ms {
+		ms[i].Buffers = [][]byte{make([]byte, 65536)}
+	}
 	for {
-		n, from, err := conn.ReadFromUDPAddrPort(buf)
+		n, err := pc.ReadBatch(ms, 0)
 		if err != nil {
 			select {
 			case <-t.done:
@@ -214,10 +232,25 @@ func (t *Transport) readLoop(conn *net.UDPConn) {
 			}
 			continue
 		}
+		batch := make([]stack.Packet, 0, n)
+		for _, m := range ms[:n] {
+			from, ok := m.Addr.(*net.UDPAddr)
+			if !ok {
+				continue
+			}
+			ap := from.AddrPort()
+			if skipOwn && netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()) == t.local {
+				continue
+			}
+			batch = append(batch, packet(ap, append([]byte(nil), m.Buffers[0][:m.N]...)))
+		}
 		select {
-		case t.recv <- packet(from, append([]byte(nil), buf[:n]...)):
 		case <-t.done:
 			return
+		default:
+		}
+		if len(batch) > 0 {
+			recv(batch)
 		}
 	}
 }
@@ -227,9 +260,6 @@ func (t *Transport) LocalAddr() string { return t.localStr }
 
 // MaxPacket returns the largest datagram sent.
 func (t *Transport) MaxPacket() int { return t.maxPacket }
-
-// Recv returns the received datagrams.
-func (t *Transport) Recv() <-chan stack.Packet { return t.recv }
 
 func (t *Transport) addr(s string) (netip.AddrPort, error) {
 	t.mu.Lock()
@@ -304,6 +334,7 @@ func (t *Transport) Close() error {
 		if t.mcast != nil {
 			t.mcast.Close()
 		}
+		t.readers.Wait()
 	})
 	return err
 }
