@@ -82,6 +82,7 @@ func run(args []string, in io.Reader, out, errOut io.Writer) error {
 	listen := fs.String("listen", "", "UDP address to listen on (default: a free port of the group's range on 127.0.0.1)")
 	seeds := fs.String("seeds", "", "comma-separated addresses of other members (for other machines)")
 	mcast := fs.String("multicast", "", "IP multicast group:port for discovery (e.g. 239.192.0.1:7446)")
+	mcastData := fs.Bool("multicast-data", false, "also send casts by IP multicast (needs -multicast)")
 	properties := fs.String("properties", "", "stack properties (default "+`"Gmp:Sync:Heal:Switch:Frag:Suspect:Flow:Total"`+")")
 	portBase := fs.Int("portbase", 0, "first port of the local discovery range (default: derived from -group)")
 	suspect := fs.Duration("suspect", 0, "failure-detection timeout (default 2s)")
@@ -90,7 +91,7 @@ func run(args []string, in io.Reader, out, errOut io.Writer) error {
 		return err
 	}
 	opts := groupmember.Options{
-		Group: *group, Listen: *listen, Multicast: *mcast, Properties: *properties, PortBase: *portBase,
+		Group: *group, Listen: *listen, Multicast: *mcast, MulticastData: *mcastData, Properties: *properties, PortBase: *portBase,
 		Stack: stack.Config{SuspectTimeout: *suspect},
 	}
 	if *seeds != "" {

@@ -1,0 +1,68 @@
+package groupmember
+
+import (
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/maestro-go/maestro/maestro/message"
+)
+
+// slow is a receiver whose application takes its time over each cast.
+type slow struct {
+	Callbacks
+	n     atomic.Int64
+	pause time.Duration
+}
+
+func (s *slow) ReceiveCast(EndpID, *message.Message) {
+	time.Sleep(s.pause)
+	s.n.Add(1)
+}
+
+// TestSlowReceiverBoundsTheSender shows flow control at work: a sender
+// facing a slow receiver is held back, so what is in flight (and in memory)
+// stays bounded by the window and the backlog, and nothing is lost.
+func TestSlowReceiverBoundsTheSender(t *testing.T) {
+	opts := testOptions(t)
+	opts.Stack.FlowWindow = 32
+	fast := &counter{}
+	sender, err := New(opts, fast)
+	require.NoError(t, err)
+	require.NoError(t, sender.Join())
+	t.Cleanup(func() { sender.Close() })
+	recv := &slow{pause: 300 * time.Microsecond}
+	receiver, err := New(opts, recv)
+	require.NoError(t, err)
+	require.NoError(t, receiver.Join())
+	t.Cleanup(func() { receiver.Close() })
+	waitView(t, []*Member{sender, receiver}, 2)
+
+	const total = 3000
+	var accepted atomic.Int64
+	go func() {
+		for i := 0; i < total; i++ {
+			if sender.Cast(message.New().PutInt(i)) != nil {
+				return
+			}
+			accepted.Add(1)
+		}
+	}()
+	// Backlog (1024 queued in the stack + 1024 waiting to enter it) plus
+	// the flow window is all the sender may run ahead of the slow receiver.
+	const bound = 32 + 2*1024 + 64
+	maxAhead := int64(0)
+	deadline := time.Now().Add(60 * time.Second)
+	for recv.n.Load() < total {
+		require.True(t, time.Now().Before(deadline), "slow receiver got %d of %d", recv.n.Load(), total)
+		ahead := accepted.Load() - recv.n.Load()
+		maxAhead = max(maxAhead, ahead)
+		require.LessOrEqual(t, ahead, int64(bound), "sender ran %d casts ahead of a slow receiver", ahead)
+		time.Sleep(5 * time.Millisecond)
+	}
+	require.Greater(t, maxAhead, int64(32), "the sender was never ahead: the test did not load the window")
+	require.Equal(t, int64(total), fast.n.Load())
+	t.Logf("sender ran at most %d casts ahead (bound %d)", maxAhead, bound)
+}
