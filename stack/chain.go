@@ -14,13 +14,13 @@ type chain struct {
 	header []byte        // envelope shared by every datagram of this view
 }
 
-func newChain(c *Core, v *View) *chain {
+func newChain(c *Core, v *View, viewMsg []byte) *chain {
 	ch := &chain{core: c, view: v, packs: make(map[int]*pack), header: viewPacketHeader(c.gh, v.Hash, v.Rank)}
 	ch.layers = make([]Layer, len(c.opt.Protocols))
 	for i, p := range c.opt.Protocols {
 		i := i
 		env := &Env{
-			View: v, Me: c.opt.Me, Config: &c.cfg, Metrics: c.metrics, Log: c.log.With("layer", p.Name()), Group: c.opt.Group,
+			View: v, ViewMsg: viewMsg, Me: c.opt.Me, Config: &c.cfg, Metrics: c.metrics, Log: c.log.With("layer", p.Name()), Group: c.opt.Group,
 			core: c, index: i,
 		}
 		env.down = func(ev *Event) { ch.down(i, ev) }

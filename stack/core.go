@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/maestro-go/maestro/stack/wire"
@@ -72,6 +73,8 @@ type Core struct {
 
 	consumed     []uint64
 	consumedSent bool
+
+	info []byte // the application's info, carried into flushes
 }
 
 type appReq struct {
@@ -193,7 +196,7 @@ func (c *Core) installView(v *View, viewMsg []byte) {
 		c.log.Error("view without this member", "view", v.ID)
 		return
 	}
-	c.chain = newChain(c, v)
+	c.chain = newChain(c, v, viewMsg)
 	c.blocked = false
 	c.flowBlocked = false
 	c.consumed = make([]uint64, v.N())
@@ -422,6 +425,25 @@ func (c *Core) Leave() {
 	})
 }
 
+// SetInfo sets this member's application info: a small byte string that
+// every flush carries to the coordinator, which sees the infos of all
+// members of a proposed view in UpViewMsgReq (to compute roles for the
+// view message, say).
+func (c *Core) SetInfo(info []byte) {
+	c.do(func() { c.info = append([]byte(nil), info...) })
+}
+
+// Reconfigure asks the coordinator to install a new view even if the
+// membership has not changed; the flush carries fresh infos and the
+// coordinator is asked for a new view message.
+func (c *Core) Reconfigure() {
+	c.do(func() {
+		if ch := c.chain; ch != nil {
+			ch.down(-1, &Event{Type: EReconfigure})
+		}
+	})
+}
+
 // ViewMsgReply answers an UpViewMsgReq with the view message (may be nil).
 func (c *Core) ViewMsgReply(id ViewID, msg []byte) {
 	c.do(func() {
@@ -475,7 +497,21 @@ func (c *Core) topUp(ch *chain, ev *Event) {
 		c.queue = nil
 		c.opt.Out.Upcall(Upcall{Kind: UpExit})
 	case EViewMsgReq:
-		c.opt.Out.Upcall(Upcall{Kind: UpViewMsgReq, View: ev.View})
+		infos := make(map[EndpID][]byte)
+		for k, b := range ev.Ann {
+			if strings.HasPrefix(k, InfoPrefix) {
+				infos[EndpID(k[len(InfoPrefix):])] = b
+			}
+		}
+		prev := make(map[EndpID]ViewID, len(ev.Prevs))
+		for e, id := range ev.Prevs {
+			prev[e.ID()] = id
+		}
+		c.opt.Out.Upcall(Upcall{Kind: UpViewMsgReq, View: ev.View, Infos: infos, Prev: prev, PrevMsgs: ev.PrevMsgs})
+	case EAnnotate:
+		if c.info != nil {
+			ev.Ann[InfoPrefix+string(v.ids[v.Rank])] = c.info
+		}
 	case EFlowBlock:
 		c.flowBlocked = true
 	case EFlowUnblock:

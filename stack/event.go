@@ -82,7 +82,16 @@ const (
 	// EConsumed goes down with Vector = how many casts from each sender the
 	// application has consumed in this view (flow control credit).
 	EConsumed
+	// EReconfigure goes down when the application asks for a new view even
+	// though the membership has not changed (to publish new roles in the
+	// view message, for example).
+	EReconfigure
 )
+
+// InfoPrefix starts the annotation keys under which a flush carries each
+// member's application info (Core.SetInfo) to the coordinator: the key is
+// InfoPrefix followed by the member's EndpID.
+const InfoPrefix = "info:"
 
 // AllPeers as an Event's Peer addresses every other member of the view.
 const AllPeers = -1
@@ -116,6 +125,11 @@ type Control struct {
 	Target    string
 	Flush     FlushTag
 	TargetID  ViewID
+	// Prevs and PrevMsgs (EViewMsgReq) give, for each member of the
+	// proposed view, the view it comes from, and for each of those views
+	// the view message it was installed with.
+	Prevs    map[Endpoint]ViewID
+	PrevMsgs map[ViewID][]byte
 }
 
 // FlushTag identifies one flush of a view: the coordinator that ran it and

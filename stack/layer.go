@@ -37,6 +37,7 @@ type Protocol interface {
 // to its neighbours.
 type Env struct {
 	View    *View
+	ViewMsg []byte // the view message the view was installed with
 	Me      Endpoint
 	Config  *Config
 	Metrics *Metrics

@@ -17,7 +17,9 @@ const (
 	// UpExit: this member has left the group; the stack is finished.
 	UpExit
 	// UpViewMsgReq: this member coordinates the installation of View; the
-	// application should answer with Core.ViewMsgReply (a nil reply is fine).
+	// application should answer with Core.ViewMsgReply (a nil reply is
+	// fine). Infos holds the members' application info (Core.SetInfo) as
+	// carried by the flush.
 	UpViewMsgReq
 )
 
@@ -32,6 +34,14 @@ type Upcall struct {
 	// Core.Consumed): the view it was delivered in and its sender's rank.
 	ViewHash uint64
 	Rank     int
+	// Infos (UpViewMsgReq only) maps members of the proposed view to the
+	// info they had set when the flush started.
+	Infos map[EndpID][]byte
+	// Prev (UpViewMsgReq only) maps members of the proposed view to the
+	// view each comes from; PrevMsgs holds the view message each of those
+	// views was installed with (absent if it had none).
+	Prev     map[EndpID]ViewID
+	PrevMsgs map[ViewID][]byte
 }
 
 // Outputs receives everything a Core emits. Its methods are called on the

@@ -32,7 +32,7 @@ type Member struct {
 	h    Handler
 
 	mu sync.Mutex
-	st *stack.Stack
+	st stack.Driver
 
 	view atomic.Pointer[ViewData]
 	next atomic.Pointer[ViewData] // for ViewMsg
@@ -65,21 +65,37 @@ func (m *Member) Join() error {
 			return ErrJoined
 		}
 	}
-	tr, err := m.transport()
-	if err != nil {
-		return err
-	}
 	m.view.Store(nil)
-	st, err := stack.Start(stack.Options{
+	so := stack.Options{
 		Group: m.opts.Group, Protocols: m.pr.Protocols(), Config: m.opts.Stack,
-		Transport: tr, Log: m.opts.Logger, OnUpcall: m.upcall,
-	})
+		Log: m.opts.Logger, OnUpcall: m.upcall,
+	}
+	var st stack.Driver
+	var err error
+	if m.opts.Start != nil {
+		st, err = m.opts.Start(so)
+	} else {
+		st, err = m.startStack(so)
+	}
 	if err != nil {
-		tr.Close()
 		return fmt.Errorf("groupmember: join %q: %w", m.opts.Group, err)
 	}
 	m.st = st
 	return nil
+}
+
+func (m *Member) startStack(so stack.Options) (stack.Driver, error) {
+	tr, err := m.transport()
+	if err != nil {
+		return nil, err
+	}
+	so.Transport = tr
+	st, err := stack.Start(so)
+	if err != nil {
+		tr.Close()
+		return nil, err
+	}
+	return st, nil
 }
 
 func (m *Member) transport() (stack.Transport, error) {
@@ -98,7 +114,7 @@ func (m *Member) transport() (stack.Transport, error) {
 	return tr, nil
 }
 
-func (m *Member) stack() (*stack.Stack, error) {
+func (m *Member) stack() (stack.Driver, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.st == nil {
@@ -126,7 +142,20 @@ func (m *Member) upcall(u stack.Upcall) []byte {
 		m.h.Exit()
 	case stack.UpViewMsgReq:
 		me := u.View.Members[u.View.Rank]
-		if msg := m.h.ViewMsg(newViewData(u.View, m.view.Load(), me)); msg != nil {
+		next := newViewData(u.View, m.view.Load(), me)
+		next.Infos = make(map[EndpID]*message.Message, len(u.Infos))
+		for id, b := range u.Infos {
+			next.Infos[id] = message.FromBytes(b)
+		}
+		next.Prev = make(map[EndpID]string, len(u.Prev))
+		for id, v := range u.Prev {
+			next.Prev[id] = v.String()
+		}
+		next.PrevMsgs = make(map[string]*message.Message, len(u.PrevMsgs))
+		for v, b := range u.PrevMsgs {
+			next.PrevMsgs[v.String()] = message.FromBytes(b)
+		}
+		if msg := m.h.ViewMsg(next); msg != nil {
 			return msg.Bytes()
 		}
 	}
@@ -184,6 +213,29 @@ func (m *Member) Suspect(ids ...EndpID) error {
 		es = append(es, e)
 	}
 	return m.wrap(st.Suspect(es...))
+}
+
+// SetInfo sets this member's info: a small message that every view change
+// carries to the coordinator, whose ViewMsg callback finds the infos of all
+// members of the next view in ViewData.Infos. Higher levels use it to agree
+// on roles (ClSv publishes who is a server this way).
+func (m *Member) SetInfo(msg *message.Message) error {
+	st, err := m.stack()
+	if err != nil {
+		return err
+	}
+	return m.wrap(st.SetInfo(msg.Bytes()))
+}
+
+// Reconfigure asks the coordinator to install a new view even though the
+// membership has not changed: AcceptedView follows everywhere, with a view
+// message from the coordinator's ViewMsg.
+func (m *Member) Reconfigure() error {
+	st, err := m.stack()
+	if err != nil {
+		return err
+	}
+	return m.wrap(st.Reconfigure())
 }
 
 // Leave leaves the group and waits for the Exit callback (at most the

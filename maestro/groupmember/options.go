@@ -47,6 +47,11 @@ type Options struct {
 	Logger *slog.Logger `yaml:"-"`
 	// Transport replaces UDP (for tests and embedding); nil means UDP.
 	Transport func(Options) (stack.Transport, error) `yaml:"-"`
+	// Start replaces the whole running stack: it is given the stack's
+	// options (with OnUpcall set) and returns a driver. The simulator uses
+	// it to run members deterministically; nil means stack.Start over the
+	// transport.
+	Start func(stack.Options) (stack.Driver, error) `yaml:"-"`
 }
 
 // ErrNoGroup reports options without a group name.

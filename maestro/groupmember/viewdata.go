@@ -3,6 +3,8 @@ package groupmember
 import (
 	"slices"
 
+	"github.com/maestro-go/maestro/maestro/message"
+
 	"github.com/maestro-go/maestro/stack"
 )
 
@@ -19,6 +21,14 @@ type ViewData struct {
 	Coordinator EndpID
 	Me          EndpID
 	Rank        int // this member's index in Members
+	// Infos, Prev and PrevMsgs are set only in the ViewData given to
+	// ViewMsg. Infos holds each member's info (SetInfo) as it was when the
+	// view change began (members that never set one are absent); Prev the
+	// view each member comes from (by ID); PrevMsgs the view message each
+	// of those views was installed with.
+	Infos    map[EndpID]*message.Message
+	Prev     map[EndpID]string
+	PrevMsgs map[string]*message.Message
 }
 
 // Contains reports whether id is a member of the view.

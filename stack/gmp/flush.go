@@ -193,11 +193,18 @@ func (l *layer) nextLtime(others ...uint64) uint64 {
 // proposeOwn proposes the next view of this component alone.
 func (l *layer) proposeOwn() {
 	cf := l.coord
+	members := l.survivorEndpoints()
+	from := make(map[stack.Endpoint]stack.ViewID, len(members))
+	for _, e := range members {
+		from[e] = l.v.ID
+	}
 	l.propose(&viewMsg{
-		id:      stack.ViewID{Ltime: l.nextLtime(), Coord: l.env.Me},
-		members: l.survivorEndpoints(),
-		leavers: l.leaverEndpoints(),
-		prevs:   []prev{cf.own},
+		id:       stack.ViewID{Ltime: l.nextLtime(), Coord: l.env.Me},
+		members:  members,
+		leavers:  l.leaverEndpoints(),
+		prevs:    []prev{cf.own},
+		from:     from,
+		prevMsgs: map[stack.ViewID][]byte{l.v.ID: l.env.ViewMsg},
 	})
 }
 
@@ -214,7 +221,15 @@ func (l *layer) propose(m *viewMsg) {
 	}
 	cf.proposal = m
 	cf.propDue = l.now().Add(l.env.Config.FlushTimeout / 2)
-	l.env.PassUp(&stack.Event{Type: stack.EViewMsgReq, Control: &stack.Control{View: stack.NewView(m.id, m.members, l.env.Me)}})
+	ann := stack.Annotations{}
+	for _, p := range m.prevs {
+		for k, v := range p.ann {
+			ann[k] = v
+		}
+	}
+	l.env.PassUp(&stack.Event{Type: stack.EViewMsgReq, Control: &stack.Control{
+		View: stack.NewView(m.id, m.members, l.env.Me), Ann: ann, Prevs: m.from, PrevMsgs: m.prevMsgs,
+	}})
 }
 
 func (l *layer) viewMsgReady(id stack.ViewID, msg []byte) {
@@ -239,6 +254,7 @@ func (l *layer) sendView(m *viewMsg) {
 	}
 	body := m.encode()
 	pending := make(map[stack.Endpoint]bool)
+	var order []stack.Endpoint
 	for _, group := range [][]stack.Endpoint{m.members, m.leavers} {
 		for _, e := range group {
 			if e == l.env.Me {
@@ -247,11 +263,12 @@ func (l *layer) sendView(m *viewMsg) {
 			l.env.PassDown(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{Addr: e.Addr, Target: target, Bytes: body}})
 			if containsEndpoint(m.members, e) {
 				pending[e] = true
+				order = append(order, e)
 			}
 		}
 	}
 	if len(m.members) > 0 && m.members[0] == l.env.Me {
-		l.p.resend = &resend{id: m.id, body: body, pending: pending, until: l.now().Add(l.env.Config.FlushTimeout), last: l.now()}
+		l.p.resend = &resend{id: m.id, body: body, pending: pending, order: order, until: l.now().Add(l.env.Config.FlushTimeout), last: l.now()}
 	}
 	l.viewUp(m)
 }

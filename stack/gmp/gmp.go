@@ -25,6 +25,7 @@ type resend struct {
 	id      stack.ViewID
 	body    []byte
 	pending map[stack.Endpoint]bool
+	order   []stack.Endpoint // pending's keys in a fixed order
 	until   time.Time
 	last    time.Time
 }
@@ -62,6 +63,7 @@ type layer struct {
 	leaving  []bool // members that asked to leave
 
 	blocked   bool
+	reconf    bool // a new view was asked for
 	selfLeave bool
 	exitAt    time.Time
 
@@ -136,6 +138,8 @@ func (l *layer) Down(ev *stack.Event) {
 		l.mergeRequested(ev)
 	case stack.EViewMsg:
 		l.viewMsgReady(ev.TargetID, ev.Bytes)
+	case stack.EReconfigure:
+		l.reconfigure()
 	default:
 		l.env.PassDown(ev)
 	}
@@ -208,6 +212,10 @@ func (l *layer) ctrl(kind byte, from int, r *wire.Reader) {
 		if l.resend != nil {
 			delete(l.resend.pending, l.v.Members[from])
 		}
+	case kindReconf:
+		if !l.suspects[from] {
+			l.reconfigure()
+		}
 	default:
 		l.env.Metrics.Drop("gmp-unknown-kind")
 	}
@@ -274,13 +282,23 @@ func (l *layer) leave() {
 	l.react()
 }
 
+// reconfigure asks for a new view with the same members: the coordinator
+// flushes; another member passes the request on to it.
+func (l *layer) reconfigure() {
+	if l.reconf {
+		return
+	}
+	l.reconf = true
+	l.react()
+}
+
 func (l *layer) exit() {
 	l.env.PassUp(&stack.Event{Type: stack.EExit})
 }
 
 // needsFlush reports whether the view must be replaced.
 func (l *layer) needsFlush() bool {
-	if l.blocked || l.mergeTo != nil || l.mergeFrom != nil {
+	if l.blocked || l.reconf || l.mergeTo != nil || l.mergeFrom != nil {
 		return true
 	}
 	for r := 0; r < l.n; r++ {
@@ -336,6 +354,9 @@ func (l *layer) notifyCoordinator(c int) {
 	if l.selfLeave && (l.follow == nil || !contains(l.follow.leavers, l.me)) {
 		l.ctrlTo(c, []byte{kindLeave})
 	}
+	if l.reconf && l.follow == nil {
+		l.ctrlTo(c, []byte{kindReconf})
+	}
 	l.lastNote = l.now()
 }
 
@@ -357,7 +378,10 @@ func (l *layer) Tick(now time.Time) {
 			l.resend = nil
 		} else if now.Sub(rs.last) >= retry {
 			rs.last = now
-			for e := range rs.pending {
+			for _, e := range rs.order {
+				if !rs.pending[e] {
+					continue
+				}
 				l.env.PassDown(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{Addr: e.Addr, Target: target, Bytes: rs.body}})
 			}
 		}

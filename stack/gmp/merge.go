@@ -26,6 +26,7 @@ func (l *layer) askMerge(mt *mergeTarget) {
 		leavers:   l.leaverEndpoints(),
 		prev:      cf.own,
 		ltime:     l.nextLtime() - 1,
+		viewMsg:   l.env.ViewMsg,
 	}
 	mt.sentAt, mt.last = l.now(), l.now()
 	l.env.PassDown(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{Addr: mt.addr, Target: target, Bytes: mt.req.encode()}})
@@ -51,12 +52,22 @@ func (l *layer) mergeReqUp(from stack.Endpoint, req *mergeReq) {
 // proposeMerged proposes the view holding both components.
 func (l *layer) proposeMerged(req *mergeReq) {
 	cf := l.coord
-	members := append(l.survivorEndpoints(), req.survivors...)
+	mine := l.survivorEndpoints()
+	members := append(mine, req.survivors...)
 	leavers := append(l.leaverEndpoints(), req.leavers...)
+	from := make(map[stack.Endpoint]stack.ViewID, len(members))
+	for _, e := range mine {
+		from[e] = l.v.ID
+	}
+	for _, e := range req.survivors {
+		from[e] = req.from
+	}
 	l.propose(&viewMsg{
-		id:      stack.ViewID{Ltime: l.nextLtime(req.ltime), Coord: l.env.Me},
-		members: members,
-		leavers: leavers,
-		prevs:   []prev{cf.own, req.prev},
+		id:       stack.ViewID{Ltime: l.nextLtime(req.ltime), Coord: l.env.Me},
+		members:  members,
+		leavers:  leavers,
+		prevs:    []prev{cf.own, req.prev},
+		from:     from,
+		prevMsgs: map[stack.ViewID][]byte{l.v.ID: l.env.ViewMsg, req.from: req.viewMsg},
 	})
 }

@@ -13,6 +13,7 @@ const (
 	kindFlush   = 3 // flush number, failed, survivors, leavers
 	kindFlushOK = 4 // flush tag, annotations
 	kindViewAck = 5 // the sender installed this view
+	kindReconf  = 6 // the sender asks for a new view with the same members
 )
 
 // Messages exchanged outside views (EGlobal with Target "gmp").
@@ -56,6 +57,11 @@ type viewMsg struct {
 	leavers []stack.Endpoint
 	prevs   []prev
 	appMsg  []byte
+
+	// Known to the proposer only (not encoded): where each member comes
+	// from, and the view messages of those views.
+	from     map[stack.Endpoint]stack.ViewID
+	prevMsgs map[stack.ViewID][]byte
 }
 
 func (m *viewMsg) encode() []byte {
@@ -95,6 +101,7 @@ type mergeReq struct {
 	leavers   []stack.Endpoint // who leaves with the flush
 	prev      prev             // the requester's completed flush
 	ltime     uint64           // highest logical time the requester knows
+	viewMsg   []byte           // the view message of the requester's view
 }
 
 func (m *mergeReq) encode() []byte {
@@ -107,6 +114,7 @@ func (m *mergeReq) encode() []byte {
 	stack.PutEndpoints(&w, m.leavers)
 	putPrev(&w, m.prev)
 	w.Uvarint(m.ltime)
+	w.Bytes(m.viewMsg)
 	return w.B
 }
 
@@ -119,6 +127,7 @@ func decodeMergeReq(r *wire.Reader) (*mergeReq, error) {
 	m.leavers = stack.GetEndpoints(r)
 	m.prev = getPrev(r)
 	m.ltime = r.Uvarint()
+	m.viewMsg = r.Bytes(r.Remaining())
 	return m, r.Err()
 }
 

@@ -36,6 +36,10 @@ type Network struct {
 
 	// Tap, if set, sees every datagram sent (before faults apply).
 	Tap func(from, to string, pkt []byte)
+
+	// AfterEvent, if set, runs after every event: tests use it to run
+	// goroutines of their own in lockstep with the network.
+	AfterEvent func()
 }
 
 // NewNetwork returns an empty network whose choices all come from seed.
@@ -122,6 +126,9 @@ func (n *Network) RunFor(d time.Duration) {
 		heap.Pop(&n.queue)
 		n.now = ev.at
 		ev.run()
+		if n.AfterEvent != nil {
+			n.AfterEvent()
+		}
 	}
 	n.now = end
 }

@@ -1,0 +1,288 @@
+package clsv
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+
+	"github.com/maestro-go/maestro/maestro/groupmember"
+	"github.com/maestro-go/maestro/maestro/message"
+	"github.com/maestro-go/maestro/stack"
+)
+
+// Errors callers branch on.
+var (
+	// ErrNotXfer: XferDone from a member that is not an xfer server.
+	ErrNotXfer = errors.New("clsv: not an xfer server in this view")
+	// ErrNotServer: AskState to a member that is not an up-to-date server.
+	ErrNotServer = errors.New("clsv: not an up-to-date server")
+	// ErrNotJoined, ErrNotMember: as in groupmember.
+	ErrNotJoined = groupmember.ErrNotJoined
+	ErrNotMember = groupmember.ErrNotMember
+)
+
+// Member is a client or server of a group (Maestro_ClSv). Its downcalls are
+// safe from any goroutine, including its callbacks.
+type Member struct {
+	opts Options
+	h    Handler
+	gm   *groupmember.Member
+	log  *slog.Logger
+
+	mu         sync.Mutex
+	view       *ViewData
+	wantServer bool
+	mayFound   bool
+	held       []heldMsg // messages waiting for the transfer to end
+	releasing  bool      // held messages are being sent
+	late       []func()  // sensitive deliveries waiting for the transfer to end
+	done       map[EndpID]bool
+	batching   bool
+}
+
+// heldMsg is a message held back during a state transfer.
+type heldMsg struct {
+	send func() error
+}
+
+// New returns a member that has not joined yet.
+func New(opts Options, h Handler) (*Member, error) {
+	if h == nil {
+		h = Callbacks{}
+	}
+	if err := opts.defaults(); err != nil {
+		return nil, err
+	}
+	m := &Member{opts: opts, h: h, wantServer: opts.Mode == Server, log: opts.Logger}
+	if m.log == nil {
+		m.log = slog.New(slog.DiscardHandler)
+	}
+	gm, err := groupmember.New(opts.Options, (*gmHandler)(m))
+	if err != nil {
+		return nil, err
+	}
+	m.gm = gm
+	return m, nil
+}
+
+// Join joins the group as a client; a Server-mode member then becomes an
+// xfer server and, after XferDone, a server (Figure 2.6).
+func (m *Member) Join() error {
+	m.mu.Lock()
+	m.view, m.held, m.late, m.done, m.batching = nil, nil, nil, nil, false
+	m.mu.Unlock()
+	if err := m.gm.Join(); err != nil {
+		return err
+	}
+	if err := m.gm.SetInfo(m.info("")); err != nil {
+		return err
+	}
+	if m.wantServer {
+		m.opts.AfterFunc(m.opts.JoinGrace, m.foundIfAlone)
+	}
+	return nil
+}
+
+func (m *Member) info(xferDoneIn string) *message.Message {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return info{wantServer: m.wantServer, xferDoneIn: xferDoneIn, mayFound: m.mayFound}.encode()
+}
+
+// foundIfAlone runs JoinGrace after joining: a server-mode member still
+// alone and without state may now found the group's state.
+func (m *Member) foundIfAlone() {
+	m.mu.Lock()
+	v := m.view
+	alone := v != nil && len(v.Members) == 1 && v.MyState == StateClient && m.wantServer
+	m.mu.Unlock()
+	if alone {
+		m.allowFounding(v.ID)
+	}
+}
+
+// allowFounding tells the coordinator that this member has waited in vain
+// for an up-to-date server (in view id) and asks for a new view.
+func (m *Member) allowFounding(id string) {
+	m.mu.Lock()
+	if m.view == nil || m.view.ID != id {
+		m.mu.Unlock()
+		return
+	}
+	m.mayFound = true
+	m.mu.Unlock()
+	if m.gm.SetInfo(m.info("")) == nil {
+		_ = m.gm.Reconfigure()
+	}
+}
+
+// ID returns this member's identifier.
+func (m *Member) ID() EndpID { return m.gm.ID() }
+
+// View returns the current view with roles (nil before the first).
+func (m *Member) View() *ViewData {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.view
+}
+
+// Metrics returns the protocol counters.
+func (m *Member) Metrics() stack.MetricsSnapshot { return m.gm.Metrics() }
+
+// Leave leaves the group (see groupmember.Member.Leave).
+func (m *Member) Leave() error { return m.gm.Leave() }
+
+// Close stops at once, like a crash.
+func (m *Member) Close() error { return m.gm.Close() }
+
+// Suspect reports suspected members.
+func (m *Member) Suspect(ids ...EndpID) error { return m.gm.Suspect(ids...) }
+
+// Cast sends msg to every member (ReceiveCast), totally ordered.
+func (m *Member) Cast(msg *message.Message, s Safety) error {
+	return m.submit(s, func() error { return m.gm.Cast(envelope(kindCast, s.held(m.opts.Xfer), nil, msg)) })
+}
+
+// Scast sends msg to the servers and xfer servers, and to the listed
+// clients (ReceiveScast), totally ordered with the casts.
+func (m *Member) Scast(msg *message.Message, s Safety, clients ...EndpID) error {
+	return m.submit(s, func() error { return m.gm.Cast(envelope(kindScast, s.held(m.opts.Xfer), clients, msg)) })
+}
+
+// Lsend sends msg to the listed members (ReceiveLsend), totally ordered
+// with the casts.
+func (m *Member) Lsend(dests []EndpID, msg *message.Message, s Safety) error {
+	dests = slices.Clone(dests)
+	return m.submit(s, func() error { return m.gm.Cast(envelope(kindLsend, s.held(m.opts.Xfer), dests, msg)) })
+}
+
+// Send sends msg to one member (ReceiveSend).
+func (m *Member) Send(dest EndpID, msg *message.Message, s Safety) error {
+	return m.submit(s, func() error { return m.gm.Send(dest, envelope(kindSend, s.held(m.opts.Xfer), nil, msg)) })
+}
+
+// AskState requests (a portion of) the state from an up-to-date server,
+// which receives req in its AskState callback. It is an Xfer message.
+func (m *Member) AskState(server EndpID, req *message.Message) error {
+	if v := m.View(); v == nil || !v.IsServer(server) {
+		return fmt.Errorf("ask state of %s: %w", server, ErrNotServer)
+	}
+	return m.gm.Send(server, envelope(kindAskState, false, nil, req))
+}
+
+// SendState sends (a portion of) the state to dest (RcvState there). It
+// is an Xfer message.
+func (m *Member) SendState(dest EndpID, state *message.Message) error {
+	return m.gm.Send(dest, envelope(kindState, false, nil, state))
+}
+
+// XferDone tells the group that this xfer server has the state: it
+// becomes a normal server in a following view.
+func (m *Member) XferDone() error {
+	m.mu.Lock()
+	v := m.view
+	m.mu.Unlock()
+	if v == nil || v.MyState != StateXfer {
+		return ErrNotXfer
+	}
+	if err := m.gm.SetInfo(m.info(v.ID)); err != nil {
+		return err
+	}
+	return m.gm.Send(v.Coordinator, message.New().PutInt32(kindXferDone).PutString(v.ID))
+}
+
+// BecomeServer asks for this client to be upgraded to a server: it becomes
+// an xfer server in the next view and goes through state transfer.
+func (m *Member) BecomeServer() error {
+	m.mu.Lock()
+	m.wantServer = true
+	m.mu.Unlock()
+	if err := m.gm.SetInfo(m.info("")); err != nil {
+		return err
+	}
+	return m.gm.Reconfigure()
+}
+
+// submit sends now, or holds the message back while a transfer of the
+// configured type is going on. Once the transfer is over, a message never
+// overtakes the held ones: it joins them until they have all gone out.
+func (m *Member) submit(s Safety, send func() error) error {
+	m.mu.Lock()
+	v := m.view
+	inXfer := v != nil && v.XferView()
+	if (inXfer && s.held(m.opts.Xfer)) || (!inXfer && (m.releasing || len(m.held) > 0) && s.held(m.opts.Xfer)) {
+		m.held = append(m.held, heldMsg{send: send})
+		m.mu.Unlock()
+		return nil
+	}
+	m.mu.Unlock()
+	return send()
+}
+
+// release sends the held messages, in their original order, including
+// those submitted while it runs (delivery goroutine).
+func (m *Member) release() {
+	m.mu.Lock()
+	if m.releasing {
+		m.mu.Unlock()
+		return
+	}
+	m.releasing = true
+	for len(m.held) > 0 && (m.view == nil || !m.view.XferView()) {
+		held := m.held
+		m.held = nil
+		m.mu.Unlock()
+		for _, h := range held {
+			if err := h.send(); err != nil {
+				m.log.Warn("held message dropped", "err", err)
+			}
+		}
+		m.mu.Lock()
+	}
+	m.releasing = false
+	m.mu.Unlock()
+}
+
+// Held returns how many messages wait for the state transfer to end.
+func (m *Member) Held() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.held)
+}
+
+// xferDone records, at the coordinator, an xfer server that finished; when
+// all have, or XferBatch after the first, it asks for the next view.
+func (m *Member) xferDone(from EndpID, view string) {
+	m.mu.Lock()
+	v := m.view
+	if v == nil || v.ID != view || v.Me != v.Coordinator || v.Roles[from] != StateXfer {
+		m.mu.Unlock()
+		return
+	}
+	if m.done == nil {
+		m.done = map[EndpID]bool{}
+	}
+	m.done[from] = true
+	all := true
+	for _, x := range v.XferServers {
+		all = all && m.done[x]
+	}
+	start := !all && !m.batching
+	m.batching = m.batching || start
+	m.mu.Unlock()
+	switch {
+	case all:
+		_ = m.gm.Reconfigure()
+	case start:
+		m.opts.AfterFunc(m.opts.XferBatch, func() {
+			m.mu.Lock()
+			same := m.view != nil && m.view.ID == view
+			m.mu.Unlock()
+			if same {
+				_ = m.gm.Reconfigure()
+			}
+		})
+	}
+}
