@@ -1,11 +1,24 @@
-// Command grid serves the Grid object of the dissertation (§3.5.1) to CORBA
-// clients over IIOP.
+// Command grid is the Grid example of the dissertation in its forms.
+//
+// -mode simple serves the Grid object (§3.5.1) to CORBA clients over IIOP
+// through the Simple ORB:
 //
 //	go run ./examples/grid -mode simple -etc DIR [-listen ADDR] [-giop 1.0|1.1|1.2] [-key MAE:...:Grid]
 //
 // It writes DIR/Grid.ior once it accepts calls and serves until SIGINT or
-// SIGTERM, which shut it down gracefully. Each mode (how the object is
-// served) lives in its own file and registers itself in modes.
+// SIGTERM, which shut it down gracefully.
+//
+// -mode csx is one replica of the replicated 10×10 grid of §2.4.2 over CSX:
+//
+//	go run ./examples/grid -mode csx -group NAME
+//
+// It reads commands on standard input — "set x y v" (a totally ordered
+// cast to every replica), "get x y" (the local replica's value), "dump"
+// (the whole grid on one line) — and a replica that joins pulls the grid
+// from an up-to-date one by state transfer. Replicas started on one
+// machine with the same -group find each other.
+//
+// Each mode lives in its own file and registers itself in modes.
 package main
 
 import (
@@ -13,12 +26,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/maestro-go/maestro/maestro/iiop"
 	"github.com/maestro-go/maestro/maestro/orb"
@@ -26,6 +41,17 @@ import (
 
 // config is what every mode receives from the command line.
 type config struct {
+	// Group replication (-mode csx).
+	Group      string
+	PortBase   int
+	Seeds      []string
+	Xfer       string        // transfer safety: atomic, protected or free
+	ServeDelay time.Duration // answer state requests this late (to watch transfers)
+	Suspect    time.Duration
+	In         io.Reader
+	Out        io.Writer
+
+	// IIOP serving (-mode simple).
 	Etc    string       // directory for Grid.ior
 	Listen string       // IIOP listen address
 	GIOP   iiop.Version // IIOP version of the published profile
@@ -36,9 +62,19 @@ type config struct {
 	Ready func(*iiop.IOR)
 }
 
-// modes maps a -mode name to the function that serves the grid until ctx
-// is cancelled, then shuts down gracefully.
-var modes = map[string]func(ctx context.Context, cfg config) error{}
+// mode is one way of running the grid.
+type mode struct {
+	// run serves the grid until ctx is cancelled (or, for modes reading
+	// commands, input ends), then shuts down gracefully.
+	run func(ctx context.Context, cfg config) error
+	// iiop: the mode serves CORBA clients and needs -etc.
+	iiop bool
+	// group: the mode joins a group and needs -group.
+	group bool
+}
+
+// modes maps a -mode name to the mode.
+var modes = map[string]mode{}
 
 func modeNames() string {
 	names := make([]string, 0, len(modes))
@@ -57,14 +93,27 @@ func parseConfig(args []string) (mode string, cfg config, err error) {
 	giop := fs.String("giop", "1.2", "IIOP profile version to publish: 1.0, 1.1 or 1.2")
 	key := fs.String("key", "", "object key MAE:<hex>:Grid (default: a fresh one)")
 	verbose := fs.Bool("v", false, "log to stderr")
+	fs.StringVar(&cfg.Group, "group", "", "group of grid replicas to join (-mode csx)")
+	fs.IntVar(&cfg.PortBase, "portbase", 0, "first port of the local discovery range (default: derived from -group)")
+	seeds := fs.String("seeds", "", "comma-separated addresses of other replicas (other machines)")
+	fs.StringVar(&cfg.Xfer, "xfer", "atomic", "state-transfer safety: atomic, protected or free")
+	fs.DurationVar(&cfg.ServeDelay, "serve-delay", 0, "answer state requests this late (to watch transfers; testing aid)")
+	fs.DurationVar(&cfg.Suspect, "suspect", 0, "failure-detection timeout (default 2s)")
 	if err = fs.Parse(args); err != nil {
 		return "", config{}, err
 	}
-	if _, ok := modes[mode]; !ok {
+	md, ok := modes[mode]
+	if !ok {
 		return "", config{}, fmt.Errorf("unknown -mode %q (valid modes: %s)", mode, modeNames())
 	}
-	if cfg.Etc == "" {
+	if md.iiop && cfg.Etc == "" {
 		return "", config{}, errors.New("-etc DIR (or $MAESTRO_ETC) is required")
+	}
+	if md.group && cfg.Group == "" {
+		return "", config{}, fmt.Errorf("-mode %s needs -group NAME", mode)
+	}
+	if *seeds != "" {
+		cfg.Seeds = strings.Split(*seeds, ",")
 	}
 	if cfg.GIOP, err = iiop.ParseVersion(*giop); err != nil {
 		return "", config{}, err
@@ -95,7 +144,8 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := modes[mode](ctx, cfg); err != nil {
+	cfg.In, cfg.Out = os.Stdin, os.Stdout
+	if err := modes[mode].run(ctx, cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "grid:", err)
 		os.Exit(1)
 	}

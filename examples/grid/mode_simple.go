@@ -8,7 +8,7 @@ import (
 	"github.com/maestro-go/maestro/maestro/orb"
 )
 
-func init() { modes["simple"] = runSimple }
+func init() { modes["simple"] = mode{run: runSimple, iiop: true} }
 
 // runSimple serves one Grid through the Simple ORB (§3.3.4), non-replicated.
 func runSimple(ctx context.Context, cfg config) error {
