@@ -66,6 +66,7 @@ type Core struct {
 	leaving     bool
 
 	queue    []appReq
+	injected uint64 // application messages taken from queue so far
 	stash    [][]byte
 	deferred []func()
 	depth    int
@@ -137,6 +138,10 @@ func (c *Core) Exited() bool { return c.exited }
 // Backlog returns how many application messages wait for the stack to
 // accept them (during a flush or while the flow-control window is closed).
 func (c *Core) Backlog() int { return len(c.queue) }
+
+// Injected returns how many application messages (casts and sends) the
+// Core has taken from its queue and sent or dropped, since it started.
+func (c *Core) Injected() uint64 { return c.injected }
 
 func (c *Core) rand() uint64 {
 	c.rng += 0x9e3779b97f4a7c15
@@ -362,6 +367,17 @@ func (c *Core) Send(dest Endpoint, payload []byte) error {
 // checkSend validates a message. It reads only the configuration, so the
 // runtime may call it from any goroutine; exit is detected on the stack
 // goroutine.
+// enqueue queues an application message whatever its destination; a send
+// to a member that is gone is dropped (and counted) when its turn comes.
+// The runtime uses it so that every message it hands over is accounted
+// for in Injected.
+func (c *Core) enqueue(r appReq) {
+	c.do(func() {
+		c.queue = append(c.queue, r)
+		c.drainQueue()
+	})
+}
+
 func (c *Core) checkSend(payload []byte) error {
 	if len(payload) > c.cfg.MaxMessage {
 		return fmt.Errorf("%d bytes (limit %d): %w", len(payload), c.cfg.MaxMessage, ErrTooLarge)
@@ -374,6 +390,7 @@ func (c *Core) drainQueue() {
 		r := c.queue[0]
 		c.queue[0] = appReq{}
 		c.queue = c.queue[1:]
+		c.injected++
 		ch := c.chain
 		if !r.send {
 			c.metrics.CastsSent.Add(1)

@@ -55,10 +55,10 @@ type Stack struct {
 	stopped chan struct{} // closed when Close begins
 
 	view     atomic.Pointer[View] // the installed view, published after each step
-	backlog  atomic.Int64         // the Core's queue length, published after each step
-	space    chan struct{}        // signalled when the backlog drops
+	posted   atomic.Int64         // application messages handed to the stack
+	injected atomic.Int64         // of those, taken by the Core (published after each step)
+	space    chan struct{}        // signalled when injected advances
 	maxQueue int
-	slots    chan struct{} // bounds the application's queued downcalls
 
 	ups       upQueue
 	upsDone   chan struct{}
@@ -96,7 +96,6 @@ func Start(opts Options) (*Stack, error) {
 	s := &Stack{
 		tr: opts.Transport, clock: opts.Clock, opts: opts,
 		stopped: make(chan struct{}), space: make(chan struct{}, 1), maxQueue: opts.MaxBacklog,
-		slots:   make(chan struct{}, opts.MaxBacklog),
 		upsDone: make(chan struct{}), exited: make(chan struct{}), tickDone: make(chan struct{}),
 	}
 	s.ups.init()
@@ -188,13 +187,14 @@ func (s *Stack) driveCore() {
 	}
 }
 
-// publish makes the view and backlog visible to other goroutines.
+// publish makes the view and the queue's progress visible to other
+// goroutines.
 func (s *Stack) publish() {
 	if v := s.core.View(); v != nil && v != s.view.Load() {
 		s.view.Store(v)
 	}
-	b := int64(s.core.Backlog())
-	if b < s.backlog.Swap(b) && b < int64(s.maxQueue) {
+	if n := int64(s.core.Injected()); n > s.injected.Load() {
+		s.injected.Store(n)
 		select {
 		case s.space <- struct{}{}:
 		default:
@@ -240,9 +240,11 @@ func (s *Stack) call(f func()) error {
 	}
 }
 
-// waitSpace blocks while the backlog is full.
+// waitSpace blocks while MaxBacklog application messages wait to be sent.
+// The count it reads can only lag behind the Core, which makes it wait
+// sooner, never later.
 func (s *Stack) waitSpace() error {
-	for s.backlog.Load() >= int64(s.maxQueue) {
+	for s.posted.Load()-s.injected.Load() >= int64(s.maxQueue) {
 		select {
 		case <-s.space:
 		case <-s.stopped:
@@ -261,7 +263,7 @@ func (s *Stack) Cast(payload []byte) error {
 	if err := s.core.checkSend(payload); err != nil {
 		return err
 	}
-	return s.post(func() { _ = s.core.Cast(payload) })
+	return s.post(func() { s.core.enqueue(appReq{payload: payload}) })
 }
 
 // Send sends a reliable point-to-point message to dest, which must be a
@@ -274,15 +276,13 @@ func (s *Stack) Send(dest Endpoint, payload []byte) error {
 	if v := s.view.Load(); v == nil || !v.Contains(dest) {
 		return fmt.Errorf("send to %s: %w", dest, ErrNotMember)
 	}
-	return s.post(func() {
-		if err := s.core.Send(dest, payload); err != nil {
-			s.core.Metrics().Drop("send-dest-gone")
-		}
-	})
+	return s.post(func() { s.core.enqueue(appReq{send: true, dest: dest, payload: payload}) })
 }
 
-// post queues f for the Core without waiting for it to run. At most
-// MaxBacklog downcalls wait to run; beyond that the caller blocks.
+// post queues f, which hands one application message to the Core, without
+// waiting for it to run. At most MaxBacklog messages wait to be sent, in
+// the work queue or the Core's queue together; beyond that the caller
+// blocks. (Concurrent callers may overshoot by one each.)
 func (s *Stack) post(f func()) error {
 	select {
 	case <-s.exited:
@@ -292,13 +292,8 @@ func (s *Stack) post(f func()) error {
 	if err := s.waitSpace(); err != nil {
 		return err
 	}
-	select {
-	case s.slots <- struct{}{}:
-	case <-s.stopped:
-		return ErrClosed
-	}
-	if !s.submit(func() { <-s.slots; f() }) {
-		<-s.slots
+	s.posted.Add(1)
+	if !s.submit(f) {
 		return ErrClosed
 	}
 	return nil

@@ -50,9 +50,9 @@ func TestSlowReceiverBoundsTheSender(t *testing.T) {
 			accepted.Add(1)
 		}
 	}()
-	// Backlog (1024 queued in the stack + 1024 waiting to enter it) plus
-	// the flow window is all the sender may run ahead of the slow receiver.
-	const bound = 32 + 2*1024 + 64
+	// The stack's backlog (1024 messages) plus the flow window is all the
+	// sender may run ahead of the slow receiver.
+	const bound = 32 + 1024 + 64
 	maxAhead := int64(0)
 	deadline := time.Now().Add(60 * time.Second)
 	for recv.n.Load() < total {
