@@ -44,10 +44,9 @@ type Env struct {
 	Log     *slog.Logger
 	Group   string
 
-	core       *Core
-	down, up   func(*Event)
-	index      int
-	firstLayer bool
+	core     *Core
+	down, up func(*Event)
+	index    int
 }
 
 // Now returns the stack's current time (the time of the event being handled).

@@ -331,8 +331,9 @@ func (s *Stack) Close() error {
 		close(s.stopped)
 		<-s.tickDone
 		err = s.tr.Close()
-		s.drive.Lock() // wait for any goroutine still driving the Core
-		s.drive.Unlock()
+		// Wait for any goroutine still driving the Core, and keep the Core
+		// from ever being driven again.
+		s.drive.Lock()
 		s.ups.close()
 		<-s.upsDone
 		s.exitOnce.Do(func() { close(s.exited) })

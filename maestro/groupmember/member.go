@@ -35,7 +35,6 @@ type Member struct {
 	st stack.Driver
 
 	view atomic.Pointer[ViewData]
-	next atomic.Pointer[ViewData] // for ViewMsg
 }
 
 // New validates the options and returns a member that has not joined yet.

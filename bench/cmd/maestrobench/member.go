@@ -33,8 +33,7 @@ type bench struct {
 	doneOnce bool
 
 	// latency cell
-	acks     chan uint64
-	pingFrom groupmember.EndpID
+	acks chan uint64
 }
 
 func (b *bench) emit(r report) {

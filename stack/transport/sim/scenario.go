@@ -77,14 +77,13 @@ func RandomScenario(seed uint64) Scenario {
 }
 
 type run struct {
-	sc     Scenario
-	net    *Network
-	chk    *Checker
-	pr     props.Properties
-	view   map[stack.Endpoint]stack.ViewID
-	casts  map[string]int
-	res    Result
-	finals []string
+	sc    Scenario
+	net   *Network
+	chk   *Checker
+	pr    props.Properties
+	view  map[stack.Endpoint]stack.ViewID
+	casts map[string]int
+	res   Result
 }
 
 // Run executes the scenario and checks the recorded histories.

@@ -1,6 +1,7 @@
 package udp
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/netip"
@@ -27,7 +28,7 @@ func (t *Transport) joinMulticast(cfg Config) error {
 		}
 	}
 	lc := net.ListenConfig{Control: reuseAddr}
-	pc, err := lc.ListenPacket(nil, "udp4", fmt.Sprintf("0.0.0.0:%d", ap.Port()))
+	pc, err := lc.ListenPacket(context.Background(), "udp4", fmt.Sprintf("0.0.0.0:%d", ap.Port()))
 	if err != nil {
 		return fmt.Errorf("bind multicast port %d: %w", ap.Port(), err)
 	}
