@@ -98,7 +98,7 @@ func (l *layer) gossip(from stack.Endpoint, body []byte) {
 		return
 	}
 	v := l.env.View
-	if id == v.ID || from == l.env.Me || id.Coord != from {
+	if id == v.ID || from == l.env.Me {
 		return
 	}
 	if !v.ID.Less(id) {

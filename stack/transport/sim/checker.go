@@ -56,6 +56,9 @@ func (c *Checker) Cast(sender stack.Endpoint, id string) { c.casts[id] = sender 
 // View records a view installed by me.
 func (c *Checker) View(me stack.Endpoint, v *stack.View) {
 	m := c.log(me)
+	if m.exited {
+		m.errs = append(m.errs, fmt.Sprintf("installed view %v after exiting", v.ID))
+	}
 	m.views = append(m.views, v.ID)
 	if prev, ok := c.views[v.ID]; ok && !slices.Equal(prev, v.Members) {
 		m.errs = append(m.errs, fmt.Sprintf("view %v installed with members %v here but %v elsewhere", v.ID, v.Members, prev))

@@ -36,6 +36,7 @@ type Result struct {
 	Views      int
 	Crashes    int
 	Partitions int
+	Leaves     int
 }
 
 // SimConfig is the stack configuration scenarios use: the production
@@ -77,13 +78,14 @@ func RandomScenario(seed uint64) Scenario {
 }
 
 type run struct {
-	sc    Scenario
-	net   *Network
-	chk   *Checker
-	pr    props.Properties
-	view  map[stack.Endpoint]stack.ViewID
-	casts map[string]int
-	res   Result
+	sc      Scenario
+	leaving map[stack.Endpoint]bool
+	net     *Network
+	chk     *Checker
+	pr      props.Properties
+	view    map[stack.Endpoint]stack.ViewID
+	casts   map[string]int
+	res     Result
 }
 
 // Run executes the scenario and checks the recorded histories.
@@ -94,10 +96,11 @@ func (sc Scenario) Run() Result {
 	}
 	rn := &run{
 		sc: sc, pr: pr,
-		net:   NewNetwork(sc.Seed, Faults{MinDelay: time.Millisecond, MaxDelay: 3 * time.Millisecond}),
-		chk:   NewChecker(pr.Has("Total")),
-		view:  map[stack.Endpoint]stack.ViewID{},
-		casts: map[string]int{},
+		net:     NewNetwork(sc.Seed, Faults{MinDelay: time.Millisecond, MaxDelay: 3 * time.Millisecond}),
+		chk:     NewChecker(pr.Has("Total")),
+		view:    map[stack.Endpoint]stack.ViewID{},
+		casts:   map[string]int{},
+		leaving: map[stack.Endpoint]bool{},
 	}
 	rn.net.Rand().IntN(10) // keep the stream aligned with RandomScenario's draws
 	for i := 0; i < sc.Members; i++ {
@@ -158,12 +161,13 @@ func (rn *run) upcall(nd *Node, u stack.Upcall) {
 		nd.Core().ViewMsgReply(u.View.ID, []byte("view message"))
 	case stack.UpExit:
 		rn.chk.Exit(me)
+		rn.trace("%s exits", me)
 	}
 }
 
 // cast has the node cast its next message.
 func (rn *run) cast(nd *Node, size int) string {
-	if !nd.Alive() {
+	if !nd.Alive() || nd.Core().Exited() || rn.leaving[nd.Me()] {
 		return ""
 	}
 	me := nd.Me()
@@ -213,13 +217,13 @@ func (rn *run) chaos() {
 		nodes := net.Nodes()
 		var alive, dead []*Node
 		for _, nd := range nodes {
-			if nd.Alive() {
+			if nd.Alive() && !nd.Core().Exited() && !rn.leaving[nd.Me()] {
 				alive = append(alive, nd)
-			} else {
+			} else if !nd.Alive() || nd.Core().Exited() {
 				dead = append(dead, nd)
 			}
 		}
-		switch r.IntN(5) {
+		switch r.IntN(6) {
 		case 0:
 			if len(alive) > 1 {
 				nd := alive[r.IntN(len(alive))]
@@ -230,8 +234,17 @@ func (rn *run) chaos() {
 		case 1:
 			if len(dead) > 0 {
 				nd := dead[r.IntN(len(dead))]
+				nd.Crash() // a member that left is stopped before restarting
 				_ = nd.Start()
 				rn.trace("restart %s", nd.Me())
+			}
+		case 5:
+			if len(alive) > 1 {
+				nd := alive[r.IntN(len(alive))]
+				rn.trace("leave %s", nd.Me())
+				rn.leaving[nd.Me()] = true
+				rn.res.Leaves++
+				nd.Do(func(c *stack.Core) { c.Leave() })
 			}
 		case 2, 3:
 			var a, b []string
@@ -263,6 +276,11 @@ func (rn *run) quiet() {
 	net.SetFaults(Faults{MinDelay: time.Millisecond, MaxDelay: 3 * time.Millisecond})
 	rn.trace("quiet")
 	net.RunFor(rn.sc.Quiet)
+	for _, nd := range net.Nodes() {
+		if nd.Alive() && rn.leaving[nd.Me()] && !nd.Core().Exited() {
+			rn.res.Violations = append(rn.res.Violations, fmt.Sprintf("%v asked to leave but has not exited after %v quiet", nd.Me(), rn.sc.Quiet))
+		}
+	}
 	var live []stack.Endpoint
 	var nodes []*Node
 	for _, nd := range net.Nodes() {

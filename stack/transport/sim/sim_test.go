@@ -43,6 +43,7 @@ func TestSimulation(t *testing.T) {
 		mu     sync.Mutex
 		casts  int
 		views  int
+		leaves int
 	)
 	next.Store(*firstFlag)
 	last := *firstFlag + uint64(*seedsFlag)
@@ -59,6 +60,7 @@ func TestSimulation(t *testing.T) {
 				mu.Lock()
 				casts += res.Casts
 				views += res.Views
+				leaves += res.Leaves
 				mu.Unlock()
 				if len(res.Violations) > 0 {
 					failed.Add(1)
@@ -73,5 +75,5 @@ func TestSimulation(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	t.Logf("%d seeds, %d casts, %d view installations", *seedsFlag, casts, views)
+	t.Logf("%d seeds, %d casts, %d view installations, %d leaves", *seedsFlag, casts, views, leaves)
 }
