@@ -151,3 +151,10 @@ func WrapForView(group string, v *View, from int, body []byte) []byte {
 	w.Bytes(body)
 	return sealPacket(w.B)
 }
+
+// WrapGlobal frames body as a datagram outside any view, from endpoint
+// from to the layer named target, as the engine would. Tests and fuzzers
+// use it to reach the membership and healing decoders.
+func WrapGlobal(group string, from Endpoint, target string, body []byte) []byte {
+	return globalPacket(groupHash(group), from, target, body)
+}

@@ -142,11 +142,17 @@ func FuzzCoreReceive(f *testing.F) {
 		f.Add(s)
 	}
 	f.Add([]byte("MS\x01\x01"))
+	f.Add([]byte{3, 1, 2, 3}) // a view proposal header for gmp
+	f.Add([]byte{1, 0, 0})    // a merge request header
 	f.Fuzz(func(t *testing.T, pkt []byte) {
 		victim := g.nodes[0]
 		g.net.Inject(g.nodes[1].Addr, victim.Addr, pkt)
 		if v := victim.Core().View(); v != nil {
 			g.net.Inject(g.nodes[1].Addr, victim.Addr, stack.WrapForView("g", v, 1, pkt))
+		}
+		from := g.nodes[2].Me()
+		for _, target := range []string{"gmp", "heal"} {
+			g.net.Inject(from.Addr, victim.Addr, stack.WrapGlobal("g", from, target, pkt))
 		}
 		g.net.RunFor(30 * time.Millisecond)
 	})
