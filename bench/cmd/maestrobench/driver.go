@@ -230,19 +230,25 @@ func (c *cluster) throughput(size, senders int) (throughputResult, error) {
 }
 
 // latency runs closed-loop round trips from rank 0.
-func (c *cluster) latency(size int) (p50, p99 float64, err error) {
+func (c *cluster) latency(size int) (lat latencyResult, err error) {
 	c.run++
 	run := c.run
 	p := c.byRank(0)
 	if err := p.send(command{Cmd: "latency", Run: run, Size: size, Send: true, Count: c.o.latencyOps, Receiver: len(c.procs) - 1}); err != nil {
-		return 0, 0, err
+		return lat, err
 	}
 	r, err := p.waitDone(run, 120*time.Second)
 	if err != nil {
-		return 0, 0, fmt.Errorf("latency %d B: %w", size, err)
+		return lat, fmt.Errorf("latency %d B: %w", size, err)
 	}
-	c.o.logf("  latency %6d B: p50 %.0f us p99 %.0f us", size, r.P50us, r.P99us)
-	return r.P50us, r.P99us, nil
+	c.o.logf("  latency %6d B: all p50 %.0f us p99 %.0f us; majority p50 %.0f us p99 %.0f us", size, r.P50us, r.P99us, r.Q50us, r.Q99us)
+	return latencyResult{r.P50us, r.P99us, r.Q50us, r.Q99us}, nil
+}
+
+// latencyResult is one latency cell: until every member acknowledged, and
+// until a majority (the sender and one other of three) had the message.
+type latencyResult struct {
+	p50, p99, q50, q99 float64
 }
 
 func parseSizes(s string) ([]int, error) {
@@ -261,7 +267,7 @@ func parseSizes(s string) ([]int, error) {
 type cell struct {
 	size              int
 	one, all          throughputResult
-	p50, p99          float64
+	lat               latencyResult
 	raftSeq, raftConc *raftResult
 }
 
@@ -293,7 +299,7 @@ func drive(o driverOptions) error {
 			c.stop()
 			return err
 		}
-		if cl.p50, cl.p99, err = c.latency(size); err != nil {
+		if cl.lat, err = c.latency(size); err != nil {
 			c.stop()
 			return err
 		}

@@ -165,7 +165,7 @@ func (b *bench) sendFor(c command) {
 // pingPong runs closed-loop round trips: cast, wait for every other
 // member's acknowledgement, repeat.
 func (b *bench) pingPong(c command) {
-	var lat []time.Duration
+	var all, quorum []time.Duration
 	for i := 1; i <= c.Count; i++ {
 		t0 := time.Now()
 		if err := b.m.Cast(message.FromBytes(payload(kindPing, c.Run, uint64(i), c.Size))); err != nil {
@@ -177,22 +177,30 @@ func (b *bench) pingPong(c command) {
 			case s := <-b.acks:
 				if s == uint64(i) {
 					got++
+					if got == 1 {
+						quorum = append(quorum, time.Since(t0))
+					}
 				}
 			case <-time.After(10 * time.Second):
 				b.emit(report{Event: "error", Error: fmt.Sprintf("no acknowledgement for ping %d", i)})
 				return
 			}
 		}
-		lat = append(lat, time.Since(t0))
+		all = append(all, time.Since(t0))
 	}
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	pct := func(p float64) float64 {
-		if len(lat) == 0 {
-			return 0
-		}
-		return float64(lat[int(p*float64(len(lat)-1))].Nanoseconds()) / 1e3
+	b.emit(report{Event: "done", Run: c.Run, Count: uint64(len(all)),
+		P50us: percentile(all, 0.5), P99us: percentile(all, 0.99),
+		Q50us: percentile(quorum, 0.5), Q99us: percentile(quorum, 0.99)})
+}
+
+// percentile returns the p-th percentile of ds in microseconds.
+func percentile(ds []time.Duration, p float64) float64 {
+	if len(ds) == 0 {
+		return 0
 	}
-	b.emit(report{Event: "done", Run: c.Run, Count: uint64(len(lat)), P50us: pct(0.5), P99us: pct(0.99)})
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return float64(s[int(p*float64(len(s)-1))].Nanoseconds()) / 1e3
 }
 
 // rssKiB returns this process's peak resident set size.

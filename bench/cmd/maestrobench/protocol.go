@@ -23,8 +23,10 @@ type report struct {
 	Count   uint64  `json:"count,omitempty"`
 	StartNs int64   `json:"start_ns,omitempty"`
 	LastNs  int64   `json:"last_ns,omitempty"`
-	P50us   float64 `json:"p50_us,omitempty"`
+	P50us   float64 `json:"p50_us,omitempty"` // latency until every member acknowledged
 	P99us   float64 `json:"p99_us,omitempty"`
+	Q50us   float64 `json:"q50_us,omitempty"` // latency until a majority (with the sender) had it
+	Q99us   float64 `json:"q99_us,omitempty"`
 	Error   string  `json:"error,omitempty"`
 	RSSKiB  int64   `json:"rss_kib,omitempty"`
 }
