@@ -2,24 +2,53 @@
 // C++ client to the Go Simple ORB and, side by side in the same run, to an
 // omniORB C++ server of the same IDL (the PerformanceTest interface of
 // dissertation §3.6: `attribute string value`), for several string sizes.
-// It prints the median of several repetitions and the Go/omniORB ratio.
+// It prints the median and best of several repetitions, the Go/omniORB
+// ratio, and the CPU time each server process spent per call.
 //
-//	go run ./bench/orbbench [-n 5000] [-reps 5] [-sizes 4,64,1024] [-giop 1.2]
+//	go run ./bench/orbbench [-n 5000] [-reps 15] [-sizes 4,64,1024] [-giop 1.2]
+//	                        [-pin same,split,free] [-readmode default|poll|blocking]
+//	                        [-clients 1] [-server both|go|omni]
+//	                        [-cpuprofile F] [-trace F]
+//
+// Both servers run as processes of their own (the Go one is this program
+// re-executed with -serve), so neither shares a process with the
+// benchmark's driver, and each one's CPU time is read from /proc.
+//
+// A synchronous call over loopback is a ping-pong between two threads, so
+// its rate depends on where the kernel runs them as much as on either
+// server: on a virtual machine a wake-up sent to an idle CPU costs tens of
+// microseconds, far more than a call's processing. Each placement is
+// therefore measured separately:
+//
+//   - same: both servers and the client on CPU 0, so wake-ups are plain
+//     context switches and the rate measures the CPU cost of a call;
+//   - split: servers on CPU 0, client on CPU 1, so every call pays two
+//     cross-CPU wake-ups (like client and server on different machines);
+//   - free: no pinning, the kernel decides (bimodal on an idle VM).
+//
+// Pinning only steers wake-ups: the Go server keeps the GOMAXPROCS it gets
+// on this machine (set GOMAXPROCS to override).
 //
 // It needs the omniORB toolchain (./scripts/install-test-deps.sh).
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/maestro-go/maestro/internal/omnibuild"
@@ -53,21 +82,115 @@ func (p *performanceTest) Update(op string, req *iiop.Decoder, reply *iiop.Encod
 	return iiop.SystemExceptionReply
 }
 
-var exitCode int
+type config struct {
+	n, reps     int
+	clients     int
+	sizes       []int
+	giop        string
+	only        string
+	pins        []string
+	readMode    string
+	maxBlocking int
+	cpuProfile  string
+	traceFile   string
+}
 
 func main() {
-	defer func() { os.Exit(exitCode) }()
-	n := flag.Int("n", 5000, "synchronous set_value calls per run")
-	reps := flag.Int("reps", 15, "repetitions per size and server (median and best reported)")
-	sizesFlag := flag.String("sizes", "4,64,1024", "string argument sizes in bytes")
-	giop := flag.String("giop", "1.2", "IIOP version of the Go server's reference")
-	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the Go server side to this file")
+	var cfg config
+	var sizes, pins string
+	flag.IntVar(&cfg.n, "n", 5000, "synchronous set_value calls per run")
+	flag.IntVar(&cfg.reps, "reps", 15, "repetitions per size and server (median and best reported)")
+	flag.StringVar(&sizes, "sizes", "4,64,1024", "string argument sizes in bytes")
+	flag.StringVar(&cfg.giop, "giop", "1.2", "IIOP version of the Go server's reference")
+	flag.StringVar(&cfg.only, "server", "both", "servers to measure: both, go or omni (one alone is handy under perf)")
+	flag.StringVar(&pins, "pin", "same,split,free", "placements to measure, in order: same (all on CPU 0), split (servers on CPU 0, client on CPU 1), free (no pinning)")
+	flag.IntVar(&cfg.clients, "clients", 1, "client processes calling at once (aggregate rate: clients × the slowest client's rate)")
+	flag.StringVar(&cfg.readMode, "readmode", "default", "iiop.ServerOptions.ReadMode of the Go server: default, poll or blocking")
+	flag.IntVar(&cfg.maxBlocking, "maxblocking", 0, "iiop.ServerOptions.MaxBlockingReaders of the Go server (0: default)")
+	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the Go server process to this file")
+	flag.StringVar(&cfg.traceFile, "trace", "", "write a runtime execution trace of the Go server process to this file")
+	serveDir := flag.String("serve", "", "internal: run the Go server, publishing its IOR in this directory, until SIGTERM")
 	flag.Parse()
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
+	var err error
+	if *serveDir != "" {
+		err = serve(*serveDir, cfg)
+	} else if err = cfg.parse(sizes, pins); err == nil {
+		err = run(&cfg)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "orbbench:", err)
+		os.Exit(1)
+	}
+}
+
+func (cfg *config) parse(sizes, pins string) error {
+	for _, s := range strings.Split(sizes, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || v < 0 {
+			return fmt.Errorf("bad size %q", s)
+		}
+		cfg.sizes = append(cfg.sizes, v)
+	}
+	if _, err := iiop.ParseVersion(cfg.giop); err != nil {
+		return err
+	}
+	if _, err := parseReadMode(cfg.readMode); err != nil {
+		return err
+	}
+	if cfg.only != "both" && cfg.only != "go" && cfg.only != "omni" {
+		return fmt.Errorf("-server must be both, go or omni, not %q", cfg.only)
+	}
+	if cfg.clients < 1 {
+		return errors.New("-clients must be at least 1")
+	}
+	for _, p := range strings.Split(pins, ",") {
+		p = strings.TrimSpace(p)
+		pl, ok := placements[p]
+		if !ok {
+			return fmt.Errorf("-pin: unknown placement %q (same, split, free)", p)
+		}
+		for _, c := range append(pl.servers, pl.client...) {
+			if c >= runtime.NumCPU() {
+				return fmt.Errorf("-pin %s needs CPU %d", p, c)
+			}
+		}
+		cfg.pins = append(cfg.pins, p)
+	}
+	return nil
+}
+
+func parseReadMode(s string) (iiop.ReadMode, error) {
+	switch s {
+	case "default":
+		return iiop.ReadDefault, nil
+	case "poll":
+		return iiop.ReadPoll, nil
+	case "blocking":
+		return iiop.ReadBlocking, nil
+	}
+	return 0, fmt.Errorf("-readmode must be default, poll or blocking, not %q", s)
+}
+
+// serve runs the Go Simple ORB server until SIGTERM or SIGINT.
+func serve(dir string, cfg config) (err error) {
+	if os.Getenv("GOMAXPROCS") == "" {
+		// Fix GOMAXPROCS at this machine's CPU count: the driver pins this
+		// process only to steer wake-ups, and the runtime would otherwise
+		// follow the affinity mask.
+		runtime.GOMAXPROCS(runtime.NumCPU())
+	}
+	version, err := iiop.ParseVersion(cfg.giop)
+	if err != nil {
+		return err
+	}
+	mode, err := parseReadMode(cfg.readMode)
+	if err != nil {
+		return err
+	}
+	if cfg.cpuProfile != "" {
+		f, err := os.Create(cfg.cpuProfile)
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "orbbench:", err)
-			os.Exit(1)
+			return err
 		}
 		pprof.StartCPUProfile(f)
 		defer func() {
@@ -75,39 +198,20 @@ func main() {
 			f.Close()
 		}()
 	}
-	if err := run(*n, *reps, *sizesFlag, *giop); err != nil {
-		fmt.Fprintln(os.Stderr, "orbbench:", err)
-		exitCode = 1
-	}
-}
-
-func run(n, reps int, sizesFlag, giop string) error {
-	var sizes []int
-	for _, s := range strings.Split(sizesFlag, ",") {
-		v, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || v < 0 {
-			return fmt.Errorf("bad size %q", s)
+	if cfg.traceFile != "" {
+		f, err := os.Create(cfg.traceFile)
+		if err != nil {
+			return err
 		}
-		sizes = append(sizes, v)
+		trace.Start(f)
+		defer func() {
+			trace.Stop()
+			f.Close()
+		}()
 	}
-	version, err := iiop.ParseVersion(giop)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
-	defer cancel()
-	bins, err := omnibuild.Cached(ctx)
-	if err != nil {
-		return err
-	}
-	dir, err := os.MkdirTemp("", "orbbench-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-
-	// The Go Simple ORB server, in this process.
-	d, err := orb.NewDispatcher(iiop.ServerOptions{Addr: "127.0.0.1:0"})
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	d, err := orb.NewDispatcher(iiop.ServerOptions{Addr: "127.0.0.1:0", ReadMode: mode, MaxBlockingReaders: cfg.maxBlocking})
 	if err != nil {
 		return err
 	}
@@ -123,7 +227,57 @@ func run(n, reps int, sizesFlag, giop string) error {
 	if err := o.Activate(); err != nil {
 		return err
 	}
+	<-stop
+	return nil
+}
+
+// placement says on which CPUs the servers and the client run; nil means
+// anywhere.
+type placement struct {
+	servers, client []int
+	what            string
+}
+
+var placements = map[string]placement{
+	"same":  {[]int{0}, []int{0}, "both servers and the client on CPU 0"},
+	"split": {[]int{0}, []int{1}, "servers on CPU 0, client on CPU 1"},
+	"free":  {nil, nil, "no pinning"},
+}
+
+func run(cfg *config) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	bins, err := omnibuild.Cached(ctx)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "orbbench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	// The Go Simple ORB server: this program with -serve.
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	goSrv := exec.Command(self, "-serve", dir, "-giop", cfg.giop, "-readmode", cfg.readMode,
+		"-maxblocking", strconv.Itoa(cfg.maxBlocking), "-cpuprofile", cfg.cpuProfile, "-trace", cfg.traceFile)
+	goSrv.Stdout, goSrv.Stderr = os.Stdout, os.Stderr
+	if err := goSrv.Start(); err != nil {
+		return err
+	}
+	defer func() {
+		if goSrv.Process.Signal(syscall.SIGTERM) != nil { // SIGTERM lets it write its profile
+			goSrv.Process.Kill()
+		}
+		goSrv.Wait()
+	}()
 	goIOR := filepath.Join(dir, "PerformanceTest.ior")
+	if _, err := omnibuild.WaitForFile(ctx, goIOR); err != nil {
+		return fmt.Errorf("Go server: %w", err)
+	}
 
 	// The omniORB C++ server of the same IDL.
 	omniIOR := filepath.Join(dir, "omni.ior")
@@ -133,41 +287,141 @@ func run(n, reps int, sizesFlag, giop string) error {
 	}
 	defer srv.Stop()
 
-	measure := func(ior string, size int) (float64, error) {
-		out, err := bins.RunClient(ctx, "perf", ior, strconv.Itoa(size), strconv.Itoa(n))
-		if err != nil {
-			return 0, fmt.Errorf("client: %v: %s", err, out)
-		}
-		for _, line := range strings.Split(out, "\n") {
-			if v, ok := strings.CutPrefix(line, "calls_per_sec "); ok {
-				return strconv.ParseFloat(strings.TrimSpace(v), 64)
-			}
-		}
-		return 0, fmt.Errorf("client printed no rate: %s", out)
-	}
-	fmt.Printf("omniORB C++ client, %d synchronous set_value calls per run, %d runs per cell alternating servers, 127.0.0.1\n", n, reps)
-	fmt.Printf("load average before: %s\n", loadAverage())
-	fmt.Printf("%6s | %12s %12s %6s | %12s %12s %6s\n", "size", "Go median", "omni median", "ratio", "Go best", "omni best", "ratio")
-	for _, size := range sizes {
-		var goRates, omniRates []float64
-		for r := 0; r < reps; r++ {
-			// Alternate the servers so drift in machine load hits both.
-			g, err := measure(goIOR, size)
-			if err != nil {
+	fmt.Printf("omniORB C++ client, %d client(s) each making %d synchronous set_value calls per run, %d runs per cell alternating servers, 127.0.0.1\n",
+		cfg.clients, cfg.n, cfg.reps)
+	fmt.Printf("Go server: read mode %s, GOMAXPROCS %s\n", cfg.readMode, goMaxProcs())
+	for _, name := range cfg.pins {
+		p := placements[name]
+		for _, pid := range []int{goSrv.Process.Pid, srv.Cmd.Process.Pid} {
+			if err := place(pid, p.servers); err != nil {
 				return err
 			}
-			om, err := measure(omniIOR, size)
-			if err != nil {
-				return err
-			}
-			goRates, omniRates = append(goRates, g), append(omniRates, om)
 		}
-		gm, om := median(goRates), median(omniRates)
-		gb, ob := best(goRates), best(omniRates)
-		fmt.Printf("%5dB | %12.0f %12.0f %6.2f | %12.0f %12.0f %6.2f\n", size, gm, om, gm/om, gb, ob, gb/ob)
+		// measure runs cfg.clients clients at once and returns their
+		// aggregate rate, counted as clients × the slowest client's rate: as
+		// if all started together and the batch ended with the slowest, so
+		// a server that serves one client at the expense of another does not
+		// look faster.
+		measure := func(ior string, size int, cpu *cpuMeter) (float64, error) {
+			args := []string{"perf", ior, strconv.Itoa(size), strconv.Itoa(cfg.n)}
+			rates := make([]float64, cfg.clients)
+			errs := make([]error, cfg.clients)
+			var wg sync.WaitGroup
+			cpu.start()
+			for i := range cfg.clients {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					rates[i], errs[i] = runClient(ctx, bins.Client, p.client, args)
+				}()
+			}
+			wg.Wait()
+			cpu.stop()
+			slowest := rates[0]
+			for i := range rates {
+				if errs[i] != nil {
+					return 0, errs[i]
+				}
+				slowest = min(slowest, rates[i])
+			}
+			return slowest * float64(cfg.clients), nil
+		}
+		fmt.Printf("\nplacement %s (%s), load average before: %s\n", name, p.what, loadAverage())
+		fmt.Printf("%6s | %12s %12s %6s | %12s %12s %6s | %13s\n", "size", "Go median", "omni median", "ratio", "Go best", "omni best", "ratio", "server CPU")
+		fmt.Printf("%6s | %12s %12s %6s | %12s %12s %6s | %6s %6s\n", "", "calls/s", "calls/s", "", "calls/s", "calls/s", "", "Go µs", "omni")
+		for _, size := range cfg.sizes {
+			var goRates, omniRates []float64
+			goCPU, omniCPU := &cpuMeter{pid: goSrv.Process.Pid}, &cpuMeter{pid: srv.Cmd.Process.Pid}
+			for r := 0; r < cfg.reps; r++ {
+				// Alternate the servers so drift in machine load hits both.
+				var g, om float64
+				if cfg.only != "omni" {
+					if g, err = measure(goIOR, size, goCPU); err != nil {
+						return err
+					}
+				}
+				if cfg.only != "go" {
+					if om, err = measure(omniIOR, size, omniCPU); err != nil {
+						return err
+					}
+				}
+				goRates, omniRates = append(goRates, g), append(omniRates, om)
+			}
+			gm, om := median(goRates), median(omniRates)
+			gb, ob := best(goRates), best(omniRates)
+			calls := float64(cfg.reps * cfg.clients * (cfg.n + warmup))
+			gc, oc := goCPU.total.Seconds()*1e6/calls, omniCPU.total.Seconds()*1e6/calls
+			fmt.Printf("%5dB | %12.0f %12.0f %6.2f | %12.0f %12.0f %6.2f | %6.2f %6.2f\n", size, gm, om, gm/om, gb, ob, gb/ob, gc, oc)
+		}
+		fmt.Printf("load average after: %s\n", loadAverage())
 	}
-	fmt.Printf("load average after: %s\n", loadAverage())
 	return nil
+}
+
+func goMaxProcs() string {
+	if v := os.Getenv("GOMAXPROCS"); v != "" {
+		return v + " (from the environment)"
+	}
+	return strconv.Itoa(runtime.NumCPU())
+}
+
+// runClient runs one perf client, pinned to cpus unless nil, and returns
+// the calls per second it reports.
+func runClient(ctx context.Context, client string, cpus []int, args []string) (float64, error) {
+	var cmd *exec.Cmd
+	if cpus != nil {
+		cmd = exec.CommandContext(ctx, "taskset", append([]string{"-c", cpuList(cpus), client}, args...)...)
+	} else {
+		cmd = exec.CommandContext(ctx, client, args...)
+	}
+	b, err := cmd.CombinedOutput()
+	out := string(b)
+	if err != nil {
+		return 0, fmt.Errorf("client: %v: %s", err, out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if v, ok := strings.CutPrefix(line, "calls_per_sec "); ok {
+			return strconv.ParseFloat(strings.TrimSpace(v), 64)
+		}
+	}
+	return 0, fmt.Errorf("client printed no rate: %s", out)
+}
+
+// place pins every thread of process pid (threads created later inherit)
+// to cpus, or to all CPUs if cpus is nil.
+func place(pid int, cpus []int) error {
+	if cpus == nil && runtime.GOOS != "linux" {
+		return nil
+	}
+	all := cpus
+	if all == nil {
+		for i := range runtime.NumCPU() {
+			all = append(all, i)
+		}
+	}
+	return setAffinity(pid, all)
+}
+
+// warmup is the number of calls the client makes before timing.
+const warmup = 200
+
+// cpuMeter sums the CPU time (user+system, all threads) a server process
+// spends while clients run.
+type cpuMeter struct {
+	pid   int
+	t0    cpuSample
+	total time.Duration
+}
+
+func (m *cpuMeter) start() { m.t0 = sampleCPU(m.pid) }
+func (m *cpuMeter) stop()  { m.total += cpuBetween(m.t0, sampleCPU(m.pid)) }
+
+func cpuList(cpus []int) string {
+	s := make([]string, len(cpus))
+	for i, c := range cpus {
+		s[i] = strconv.Itoa(c)
+	}
+	return strings.Join(s, ",")
 }
 
 func best(v []float64) float64 {

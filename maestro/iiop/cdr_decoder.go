@@ -23,12 +23,21 @@ type Decoder struct {
 	err      error
 	depth    int
 	MaxDepth int // zero means DefaultMaxDepth
+	// aliasOctets makes ReadOctets return slices of the input rather than
+	// copies (the server's own decoding of a message it owns).
+	aliasOctets bool
 }
 
 // NewDecoder returns a decoder over data whose first byte sits at logical
 // offset offset from the alignment origin.
 func NewDecoder(s Syntax, data []byte, offset int) *Decoder {
 	return &Decoder{buf: data, base: offset, syntax: s}
+}
+
+// Reset makes d a decoder over data as NewDecoder(s, data, offset) would,
+// so a caller can reuse one Decoder value.
+func (d *Decoder) Reset(s Syntax, data []byte, offset int) {
+	*d = Decoder{buf: data, base: offset, syntax: s}
 }
 
 // Syntax reports the byte order, version and code sets the decoder reads.
@@ -64,7 +73,12 @@ func (d *Decoder) Align(n int) {
 	if d.err != nil {
 		return
 	}
-	pad := (n - d.Offset()%n) % n
+	var pad int
+	if n > 0 && n&(n-1) == 0 {
+		pad = -d.Offset() & (n - 1)
+	} else {
+		pad = (n - d.Offset()%n) % n
+	}
 	if pad > d.Remaining() {
 		d.truncated("alignment", pad)
 		return
@@ -119,7 +133,7 @@ func (d *Decoder) ReadUShort() uint16 {
 	if b == nil {
 		return 0
 	}
-	return d.syntax.Order.binary().Uint16(b)
+	return d.syntax.Order.uint16(b)
 }
 
 // ReadShort reads a short.
@@ -131,7 +145,7 @@ func (d *Decoder) ReadULong() uint32 {
 	if b == nil {
 		return 0
 	}
-	return d.syntax.Order.binary().Uint32(b)
+	return d.syntax.Order.uint32(b)
 }
 
 // ReadLong reads a long.
@@ -143,7 +157,7 @@ func (d *Decoder) ReadULongLong() uint64 {
 	if b == nil {
 		return 0
 	}
-	return d.syntax.Order.binary().Uint64(b)
+	return d.syntax.Order.uint64(b)
 }
 
 // ReadLongLong reads a long long.
@@ -186,6 +200,9 @@ func (d *Decoder) ReadOctets() []byte {
 		return nil
 	}
 	b := d.take(int(n), 1, "octet sequence")
+	if d.aliasOctets {
+		return b[:len(b):len(b)]
+	}
 	return append([]byte(nil), b...)
 }
 

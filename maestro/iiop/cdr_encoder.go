@@ -28,6 +28,14 @@ func NewEncoder(s Syntax, offset int) *Encoder {
 // sends and of every GIOP 1.2 body).
 func NewReplyEncoder(s Syntax) *Encoder { return &Encoder{syntax: s, buf: make([]byte, 0, 128)} }
 
+// Reset empties e and makes it write in syntax s from logical offset offset,
+// keeping its buffer's storage, so a caller can reuse one Encoder value
+// (Reset(s, 0) gives what NewReplyEncoder(s) does). Slices returned by
+// Bytes before the Reset are overwritten by later writes.
+func (e *Encoder) Reset(s Syntax, offset int) {
+	*e = Encoder{syntax: s, base: offset, buf: e.buf[:0]}
+}
+
 // Syntax reports the byte order, version and code sets the encoder writes.
 func (e *Encoder) Syntax() Syntax { return e.syntax }
 
@@ -52,7 +60,13 @@ func (e *Encoder) fail(err error) {
 
 // Align pads with zero bytes to a multiple of n (1, 2, 4 or 8).
 func (e *Encoder) Align(n int) {
-	for e.Offset()%n != 0 {
+	var pad int
+	if n > 0 && n&(n-1) == 0 {
+		pad = -e.Offset() & (n - 1)
+	} else {
+		pad = (n - e.Offset()%n) % n
+	}
+	for ; pad > 0; pad-- {
 		e.buf = append(e.buf, 0)
 	}
 }
@@ -75,7 +89,7 @@ func (e *Encoder) WriteChar(v byte) { e.WriteOctet(v) }
 // WriteUShort writes an unsigned short.
 func (e *Encoder) WriteUShort(v uint16) {
 	e.Align(2)
-	e.buf = e.syntax.Order.binary().AppendUint16(e.buf, v)
+	e.buf = e.syntax.Order.appendUint16(e.buf, v)
 }
 
 // WriteShort writes a short.
@@ -84,7 +98,7 @@ func (e *Encoder) WriteShort(v int16) { e.WriteUShort(uint16(v)) }
 // WriteULong writes an unsigned long (32 bits).
 func (e *Encoder) WriteULong(v uint32) {
 	e.Align(4)
-	e.buf = e.syntax.Order.binary().AppendUint32(e.buf, v)
+	e.buf = e.syntax.Order.appendUint32(e.buf, v)
 }
 
 // WriteLong writes a long (32 bits).
@@ -93,7 +107,7 @@ func (e *Encoder) WriteLong(v int32) { e.WriteULong(uint32(v)) }
 // WriteULongLong writes an unsigned long long.
 func (e *Encoder) WriteULongLong(v uint64) {
 	e.Align(8)
-	e.buf = e.syntax.Order.binary().AppendUint64(e.buf, v)
+	e.buf = e.syntax.Order.appendUint64(e.buf, v)
 }
 
 // WriteLongLong writes a long long.

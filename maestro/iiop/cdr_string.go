@@ -18,6 +18,11 @@ var ErrCodeSet = errors.New("iiop: character not representable in the transmissi
 func (e *Encoder) WriteString(s string) {
 	switch e.syntax.charSet() {
 	case CodeSetISO8859_1:
+		if isASCII(s) {
+			e.WriteULong(uint32(len(s) + 1))
+			e.buf = append(e.buf, s...)
+			break
+		}
 		b := make([]byte, 0, len(s)+1)
 		for _, r := range s {
 			if r > 0xFF {
@@ -38,28 +43,11 @@ func (e *Encoder) WriteString(s string) {
 // ReadString reads a string written by WriteString and converts it to UTF-8.
 // The length must be at least 1 and the last octet must be NUL.
 func (d *Decoder) ReadString() string {
-	n := d.ReadULong()
-	if d.err != nil {
-		return ""
-	}
-	if n == 0 {
-		d.Fail(errors.New("iiop: string length 0 (must count the terminating NUL)"))
-		return ""
-	}
-	if uint64(n) > uint64(d.Remaining()) {
-		d.truncated("string", d.Remaining()+1)
-		return ""
-	}
-	b := d.take(int(n), 1, "string")
+	b := d.readRawString()
 	if b == nil {
 		return ""
 	}
-	if b[n-1] != 0 {
-		d.Fail(errors.New("iiop: string not NUL-terminated"))
-		return ""
-	}
-	b = b[:n-1]
-	if d.syntax.charSet() == CodeSetISO8859_1 {
+	if d.syntax.charSet() == CodeSetISO8859_1 && !isASCII(b) {
 		rs := make([]rune, len(b))
 		for i, c := range b {
 			rs[i] = rune(c)
@@ -67,6 +55,43 @@ func (d *Decoder) ReadString() string {
 		return string(rs)
 	}
 	return string(b)
+}
+
+// readRawString reads a string's octets without the terminating NUL,
+// aliasing the input; nil (with the error recorded) if malformed.
+func (d *Decoder) readRawString() []byte {
+	n := d.ReadULong()
+	if d.err != nil {
+		return nil
+	}
+	if n == 0 {
+		d.Fail(errors.New("iiop: string length 0 (must count the terminating NUL)"))
+		return nil
+	}
+	if uint64(n) > uint64(d.Remaining()) {
+		d.truncated("string", d.Remaining()+1)
+		return nil
+	}
+	b := d.take(int(n), 1, "string")
+	if b == nil {
+		return nil
+	}
+	if b[n-1] != 0 {
+		d.Fail(errors.New("iiop: string not NUL-terminated"))
+		return nil
+	}
+	return b[:n-1]
+}
+
+// isASCII reports whether s has no byte above 0x7F (so its ISO-8859-1 and
+// UTF-8 encodings are the same bytes).
+func isASCII[T string | []byte](s T) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func (e *Encoder) wideOK() bool {

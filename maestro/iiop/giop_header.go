@@ -67,7 +67,7 @@ func ParseHeader(b []byte) (Header, error) {
 	if h.Type > MsgFragment || (h.Type == MsgFragment && h.Version == GIOP10) {
 		return Header{}, fmt.Errorf("%w: message type %d in GIOP %s", ErrBadMessage, b[7], h.Version)
 	}
-	h.Size = h.Order.binary().Uint32(b[8:12])
+	h.Size = h.Order.uint32(b[8:12])
 	return h, nil
 }
 
@@ -81,19 +81,32 @@ func (h Header) Marshal() [HeaderSize]byte {
 		b[6] |= 2
 	}
 	b[7] = byte(h.Type)
-	h.Order.binary().PutUint32(b[8:], h.Size)
+	h.Order.putUint32(b[8:], h.Size)
 	return b
+}
+
+// appendTo appends the encoded header to b.
+func (h Header) appendTo(b []byte) []byte {
+	flags := byte(h.Order)
+	if h.MoreFragments && h.Version != GIOP10 {
+		flags |= 2
+	}
+	b = append(b, 'G', 'I', 'O', 'P', h.Version.Major, h.Version.Minor, flags, byte(h.Type))
+	return h.Order.appendUint32(b, h.Size)
 }
 
 // messageEncoder starts a message: an encoder whose buffer holds a header
 // placeholder, so the body is aligned from the header's first byte.
 func messageEncoder(s Syntax, t MsgType) *Encoder {
 	// Most messages fit in 256 bytes; sizing up front avoids regrowing.
-	e := &Encoder{syntax: s, buf: make([]byte, 0, 256)}
-	h := Header{Version: s.version(), Order: s.Order, Type: t}
-	hb := h.Marshal()
-	e.WriteRaw(hb[:])
+	e := &Encoder{syntax: s}
+	startMessage(e, make([]byte, 0, 256), s, t)
 	return e
+}
+
+// startMessage points e at dst[:0] and writes a header placeholder there.
+func startMessage(e *Encoder, dst []byte, s Syntax, t MsgType) {
+	*e = Encoder{syntax: s, buf: Header{Version: s.version(), Order: s.Order, Type: t}.appendTo(dst[:0])}
 }
 
 // finishMessage patches the size field and returns the whole message.

@@ -39,7 +39,15 @@ type ReplyHeader struct {
 // contexts ends 8-aligned, and service contexts that break that alignment
 // are rejected.
 func EncodeReply(s Syntax, r *ReplyHeader, body []byte) ([]byte, error) {
-	e := messageEncoder(s, MsgReply)
+	return appendReply(make([]byte, 0, HeaderSize+16+len(body)), s, r, body)
+}
+
+// appendReply is EncodeReply building the message in dst's storage (dst's
+// contents are overwritten), so a connection can reuse one buffer.
+func appendReply(dst []byte, s Syntax, r *ReplyHeader, body []byte) ([]byte, error) {
+	var enc Encoder
+	e := &enc
+	startMessage(e, dst, s, MsgReply)
 	if s.version() == GIOP12 {
 		e.WriteULong(r.RequestID)
 		e.WriteULong(uint32(r.Status))

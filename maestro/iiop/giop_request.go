@@ -76,15 +76,26 @@ func EncodeRequest(s Syntax, r *RequestHeader, args func(*Encoder)) ([]byte, err
 // request's syntax; cs is the connection's negotiated code sets, replaced by
 // a CodeSets service context in this request if it carries one.
 func DecodeRequest(h Header, body []byte, cs CodeSets) (*RequestHeader, Body, error) {
-	d := bodyDecoder(h, body, cs)
 	r := &RequestHeader{}
+	args, err := decodeRequest(h, body, cs, r, nil, false)
+	if err != nil {
+		return nil, Body{}, err
+	}
+	return r, args, nil
+}
+
+// decodeRequest is DecodeRequest into r. With alias, octet sequences (key,
+// principal, service contexts) are slices of body rather than copies;
+// operation names are interned in ops if it is not nil.
+func decodeRequest(h Header, body []byte, cs CodeSets, r *RequestHeader, ops *opCache, alias bool) (Body, error) {
+	d := Decoder{buf: body, base: HeaderSize, syntax: Syntax{Order: h.Order, Version: h.Version, CodeSets: cs}, aliasOctets: alias}
 	if h.Version == GIOP12 {
 		r.RequestID = d.ReadULong()
 		r.ResponseFlags = d.ReadOctet()
 		d.ReadRaw(3)
-		r.Target = readTarget(d)
-		r.Operation = readOperation(d)
-		r.ServiceContexts = readServiceContexts(d)
+		r.Target = readTarget(&d)
+		r.Operation = ops.read(&d)
+		r.ServiceContexts = readServiceContexts(&d)
 		// Padding to 8 precedes the arguments only when there are any.
 		if d.Err() == nil && d.Remaining() > 0 {
 			pad := (8 - d.Offset()%8) % 8
@@ -95,7 +106,7 @@ func DecodeRequest(h Header, body []byte, cs CodeSets) (*RequestHeader, Body, er
 			}
 		}
 	} else {
-		r.ServiceContexts = readServiceContexts(d)
+		r.ServiceContexts = readServiceContexts(&d)
 		r.RequestID = d.ReadULong()
 		if d.ReadOctet() != 0 {
 			r.ResponseFlags = ResponseExpected
@@ -104,27 +115,46 @@ func DecodeRequest(h Header, body []byte, cs CodeSets) (*RequestHeader, Body, er
 			d.ReadRaw(3)
 		}
 		r.Target.ObjectKey = d.ReadOctets()
-		r.Operation = readOperation(d)
+		r.Operation = ops.read(&d)
 		r.Principal = d.ReadOctets()
 	}
 	if err := d.Err(); err != nil {
-		return nil, Body{}, fmt.Errorf("%w: request header: %v", ErrBadMessage, err)
+		return Body{}, fmt.Errorf("%w: request header: %v", ErrBadMessage, err)
 	}
 	if sc, ok := FindServiceContext(r.ServiceContexts, ServiceCodeSets); ok {
 		if neg, err := ParseCodeSetsContext(sc); err == nil {
 			cs = neg
 		}
 	}
-	args := Body{Syntax: Syntax{Order: h.Order, Version: h.Version, CodeSets: cs}, Data: d.Rest(), Offset: d.Offset()}
-	return r, args, nil
+	return Body{Syntax: Syntax{Order: h.Order, Version: h.Version, CodeSets: cs}, Data: d.Rest(), Offset: d.Offset()}, nil
 }
 
-// readOperation reads an operation name, which is always ASCII, so it is
-// read as raw bytes whatever the char code set.
-func readOperation(d *Decoder) string {
-	saved := d.syntax.CodeSets
-	d.syntax.CodeSets.Char = CodeSetUTF8
-	s := d.ReadString()
-	d.syntax.CodeSets = saved
-	return s
+// opCache interns the operation names a connection receives, so a client
+// calling the same operations over and over costs no allocation for them.
+type opCache struct {
+	names [8]string
+	next  int
+}
+
+// read reads an operation name, which is always ASCII, so it is read as raw
+// bytes whatever the char code set. A nil cache allocates every name.
+func (c *opCache) read(d *Decoder) string {
+	b := d.readRawString()
+	if b == nil {
+		return ""
+	}
+	if c == nil {
+		return string(b)
+	}
+	for _, n := range c.names {
+		if n == string(b) {
+			return n
+		}
+	}
+	n := string(b)
+	if len(n) <= 64 {
+		c.names[c.next] = n
+		c.next = (c.next + 1) % len(c.names)
+	}
+	return n
 }

@@ -16,17 +16,30 @@ type ServiceContext struct {
 	Data []byte
 }
 
+// writeServiceContexts and readServiceContexts are plain loops rather
+// than WriteSequence/ReadSequence so that the encoder or decoder of a
+// message being built or parsed does not escape to the heap.
 func writeServiceContexts(e *Encoder, scs []ServiceContext) {
-	WriteSequence(e, scs, func(e *Encoder, sc ServiceContext) {
+	e.WriteSeqLen(len(scs))
+	for _, sc := range scs {
 		e.WriteULong(sc.ID)
 		e.WriteOctets(sc.Data)
-	})
+	}
 }
 
 func readServiceContexts(d *Decoder) []ServiceContext {
-	return ReadSequence(d, 8, func(d *Decoder) ServiceContext {
-		return ServiceContext{ID: d.ReadULong(), Data: d.ReadOctets()}
-	})
+	n := d.ReadSeqLen(8)
+	if d.err != nil || n == 0 {
+		return nil
+	}
+	out := make([]ServiceContext, 0, n)
+	for i := 0; i < n && d.err == nil; i++ {
+		out = append(out, ServiceContext{ID: d.ReadULong(), Data: d.ReadOctets()})
+	}
+	if d.err != nil {
+		return nil
+	}
+	return out
 }
 
 // CodeSetsContext builds the CodeSets service context a client sends to tell

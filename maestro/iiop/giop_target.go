@@ -73,7 +73,12 @@ func readTarget(d *Decoder) TargetAddress {
 		t.Profile = TaggedProfile{Tag: d.ReadULong(), Data: d.ReadOctets()}
 	case ReferenceAddr:
 		t.ProfileIndex = d.ReadULong()
-		t.IOR = DecodeIOR(d)
+		// Decode through a heap copy so that d itself (often on the
+		// caller's stack) does not escape through DecodeIOR.
+		sub := new(Decoder)
+		*sub = *d
+		t.IOR = DecodeIOR(sub)
+		*d = *sub
 	default:
 		d.Fail(fmt.Errorf("%w: addressing disposition %d", ErrBadMessage, t.Disposition))
 	}

@@ -245,7 +245,7 @@ func fragment(t *testing.T, msg []byte, sizes ...int) [][]byte {
 	body := msg[HeaderSize:]
 	var id uint32
 	if h.Version == GIOP12 {
-		id = h.Order.binary().Uint32(body)
+		id = h.Order.uint32(body)
 	}
 	first := sizes[0]
 	fh := h

@@ -1,14 +1,14 @@
 package iiop
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"sync"
-	"time"
+	"sync/atomic"
 )
 
 // conn is one accepted connection: a reader goroutine that decodes messages
@@ -17,9 +17,11 @@ import (
 type conn struct {
 	s    *Server
 	id   ConnID
-	nc   net.Conn
-	wmu  sync.Mutex
+	io   connIO
 	done chan struct{} // closed when the reader goroutine exits
+
+	wmu  sync.Mutex
+	wbuf []byte // reply message buffer, reused under wmu
 
 	mu       sync.Mutex
 	pending  map[uint32]Syntax // two-way requests delivered and not yet answered
@@ -28,13 +30,22 @@ type conn struct {
 	version  Version           // highest GIOP version seen, for CloseConnection
 	closed   bool
 	codeSets CodeSets // negotiated; reader goroutine only
+
+	// replying counts replies taken out of pending and still being
+	// written; drainFlag mirrors draining. Both are atomic so that a reply
+	// takes mu once: it rechecks for a drain after writing only if one has
+	// begun (drain sets drainFlag before reading replying).
+	replying  atomic.Int32
+	drainFlag atomic.Bool
+	removed   atomic.Bool // taken out of the server's table
+	ops       opCache     // operation names; reader goroutine only
 }
 
 func newConn(s *Server, id ConnID, nc net.Conn) *conn {
 	return &conn{
 		s:        s,
 		id:       id,
-		nc:       nc,
+		io:       s.newIO(nc),
 		done:     make(chan struct{}),
 		pending:  make(map[uint32]Syntax),
 		version:  GIOP10,
@@ -47,12 +58,23 @@ func (c *conn) readLoop() {
 	defer close(c.done)
 	defer c.s.removeConn(c)
 	defer c.close()
-	r := bufio.NewReaderSize(c.nc, 32<<10)
+	if c.io.blocking() {
+		defer c.s.releaseBlocking()
+	}
+	m := msgReader{rd: c.io}
 	reasm := newReassembler(c.s.max)
-	var hb [HeaderSize]byte
-	for {
+	seen := GIOP10 // highest version noted, so noteVersion locks only on a change
+	blocking := c.io.blocking()
+	for n := uint(1); ; n++ {
+		if blocking && n%yieldEvery == 0 {
+			// A goroutine that only ever blocks in system calls never passes
+			// through the scheduler, so after 10 ms sysmon takes it for a
+			// long runner: it forcibly takes the P away in mid call and then
+			// polls at 20 µs for a while. Yielding now and then avoids both.
+			runtime.Gosched()
+		}
 		c.setDeadline()
-		if _, err := io.ReadFull(r, hb[:]); err != nil {
+		if err := m.fill(HeaderSize); err != nil {
 			if isTimeout(err) && c.idle() {
 				c.s.log.Debug("iiop: closing idle connection", "conn", c.id)
 				c.sendClose()
@@ -66,8 +88,7 @@ func (c *conn) readLoop() {
 			}
 			return
 		}
-		c.setDeadline()
-		h, err := ParseHeader(hb[:])
+		h, err := ParseHeader(m.peek(HeaderSize))
 		if err != nil {
 			c.protocolError(GIOP10, err)
 			return
@@ -76,12 +97,18 @@ func (c *conn) readLoop() {
 			c.protocolError(h.Version, fmt.Errorf("%w: %d bytes (limit %d)", ErrMessageTooLarge, h.Size, c.s.max))
 			return
 		}
-		body := make([]byte, h.Size)
-		if _, err := io.ReadFull(r, body); err != nil {
-			c.s.log.Debug("iiop: read body", "conn", c.id, "err", err)
-			return
+		if m.buffered() < HeaderSize+int(h.Size) {
+			c.setDeadline()
+			if err := m.fill(HeaderSize + int(h.Size)); err != nil {
+				c.s.log.Debug("iiop: read body", "conn", c.id, "err", err)
+				return
+			}
 		}
-		c.noteVersion(h.Version)
+		body := m.take(HeaderSize + int(h.Size))[HeaderSize:]
+		if seen.Less(h.Version) {
+			seen = h.Version
+			c.noteVersion(h.Version)
+		}
 		if h.MoreFragments || h.Type == MsgFragment {
 			c.s.log.Debug("iiop: fragment", "conn", c.id, "type", h.Type, "version", h.Version, "size", h.Size, "more", h.MoreFragments)
 		}
@@ -102,10 +129,68 @@ func (c *conn) readLoop() {
 	}
 }
 
+// yieldEvery is how many messages a blocking reader handles between yields
+// to the scheduler.
+const yieldEvery = 256
+
+// msgReader frames messages out of a connection's byte stream. It reads
+// into a slab and hands out each message as a slice of it, so a message
+// costs neither an allocation nor a copy: the kernel copies the bytes to
+// where the request's arguments will be decoded from. A full slab is
+// replaced by a fresh one (the unread tail moves over); bodies handed out
+// keep theirs alive only as long as they are referenced.
+type msgReader struct {
+	rd   io.Reader
+	buf  []byte
+	r, w int // unread bytes are buf[r:w]; buf[w:] is free
+}
+
+// slabSize is the size of a connection's read slabs (larger messages get a
+// slab of their own size).
+const slabSize = 32 << 10
+
+func (m *msgReader) buffered() int { return m.w - m.r }
+
+// peek returns the next n buffered bytes without consuming them.
+func (m *msgReader) peek(n int) []byte { return m.buf[m.r : m.r+n] }
+
+// take consumes the next n buffered bytes; the slice's capacity ends at its
+// length, so appending to it cannot overwrite the following message.
+func (m *msgReader) take(n int) []byte {
+	b := m.buf[m.r : m.r+n : m.r+n]
+	m.r += n
+	return b
+}
+
+// fill reads until at least n bytes are buffered. On an error (such as a
+// timeout) the bytes read so far stay buffered.
+func (m *msgReader) fill(n int) error {
+	for m.w-m.r < n {
+		if len(m.buf)-m.r < n {
+			nb := make([]byte, max(slabSize, n))
+			m.w = copy(nb, m.buf[m.r:m.w])
+			m.r = 0
+			m.buf = nb
+		}
+		k, err := m.rd.Read(m.buf[m.w:])
+		m.w += k
+		if err != nil {
+			if m.w-m.r >= n {
+				return nil
+			}
+			if err == io.EOF && m.w > m.r {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
+	}
+	return nil
+}
+
 // setDeadline arms the idle timer before each read.
 func (c *conn) setDeadline() {
 	if c.s.idle > 0 {
-		c.nc.SetReadDeadline(time.Now().Add(c.s.idle))
+		c.io.armIdle()
 	}
 }
 
@@ -181,7 +266,10 @@ func (c *conn) dispatch(h Header, body []byte) (stop bool, err error) {
 }
 
 func (c *conn) onRequest(h Header, body []byte) error {
-	rh, args, err := DecodeRequest(h, body, c.codeSets)
+	// body is this message's own buffer, so the request's octet sequences
+	// may alias it.
+	var rh RequestHeader
+	args, err := decodeRequest(h, body, c.codeSets, &rh, &c.ops, true)
 	if err != nil {
 		return err
 	}
@@ -242,7 +330,7 @@ func (c *conn) pendingSyntax(id uint32) (Syntax, bool) {
 
 // checkDrained must be called with mu held.
 func (c *conn) checkDrained() {
-	if c.draining && len(c.pending) == 0 && c.drained != nil {
+	if c.draining && len(c.pending) == 0 && c.replying.Load() == 0 && c.drained != nil {
 		close(c.drained)
 		c.drained = nil
 	}
@@ -251,24 +339,38 @@ func (c *conn) checkDrained() {
 func (c *conn) reply(id uint32, status ReplyStatus, body []byte) error {
 	c.mu.Lock()
 	syn, ok := c.pending[id]
-	delete(c.pending, id)
+	if ok {
+		delete(c.pending, id)
+		c.replying.Add(1)
+	}
 	c.mu.Unlock()
 	if !ok {
 		return fmt.Errorf("request %d on connection %d: %w", id, c.id, ErrUnknownRequest)
 	}
+	c.wmu.Lock()
+	msg, err := appendReply(c.wbuf, syn, &ReplyHeader{RequestID: id, Status: status}, body)
+	if err == nil {
+		err = c.writeLocked(msg)
+		if cap(msg) <= maxKeptReplyBuffer {
+			c.wbuf = msg[:0]
+		} else {
+			c.wbuf = nil
+		}
+	}
+	c.wmu.Unlock()
 	// Shutdown learns the connection is drained only after the reply is
-	// written, so its CloseConnection cannot overtake the reply.
-	defer func() {
+	// written (replying counts it until then), so its CloseConnection cannot
+	// overtake the reply.
+	if c.replying.Add(-1) == 0 && c.drainFlag.Load() {
 		c.mu.Lock()
 		c.checkDrained()
 		c.mu.Unlock()
-	}()
-	msg, err := EncodeReply(syn, &ReplyHeader{RequestID: id, Status: status}, body)
-	if err != nil {
-		return err
 	}
-	return c.write(msg)
+	return err
 }
+
+// maxKeptReplyBuffer bounds the reply buffer a connection keeps for reuse.
+const maxKeptReplyBuffer = 64 << 10
 
 func (c *conn) locateReply(id uint32, status LocateStatus, body []byte) error {
 	c.mu.Lock()
@@ -280,7 +382,12 @@ func (c *conn) locateReply(id uint32, status LocateStatus, body []byte) error {
 func (c *conn) write(msg []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	if _, err := c.nc.Write(msg); err != nil {
+	return c.writeLocked(msg)
+}
+
+// writeLocked writes a whole message; wmu must be held.
+func (c *conn) writeLocked(msg []byte) error {
+	if err := c.io.write(msg); err != nil {
 		return fmt.Errorf("iiop: connection %d: %w", c.id, err)
 	}
 	return nil
@@ -291,8 +398,9 @@ func (c *conn) write(msg []byte) error {
 func (c *conn) drain(ctx context.Context) error {
 	c.mu.Lock()
 	c.draining = true
+	c.drainFlag.Store(true)
 	var wait chan struct{}
-	if len(c.pending) > 0 {
+	if len(c.pending) > 0 || c.replying.Load() > 0 {
 		c.drained = make(chan struct{})
 		wait = c.drained
 	}
@@ -317,11 +425,7 @@ func (c *conn) sendClose() {
 	c.write(EncodeCloseConnection(Syntax{Version: v}))
 }
 
-func (c *conn) closeWrite() {
-	if tc, ok := c.nc.(*net.TCPConn); ok {
-		tc.CloseWrite()
-	}
-}
+func (c *conn) closeWrite() { c.io.closeWrite() }
 
 func (c *conn) close() {
 	c.mu.Lock()
@@ -331,6 +435,6 @@ func (c *conn) close() {
 	c.checkDrained()
 	c.mu.Unlock()
 	if !already {
-		c.nc.Close()
+		c.io.close()
 	}
 }

@@ -84,9 +84,22 @@ func (h *echoHandler) MessageError(_ ConnID, err error) {
 	}
 }
 
-func startServer(t *testing.T, opts ServerOptions) (*Server, *echoHandler) {
+// forEachReadMode runs a server test once per ReadMode. In ReadBlocking
+// every connection blocks (not just GOMAXPROCS-1 of them), so the mode is
+// exercised whatever the number of CPUs.
+func forEachReadMode(t *testing.T, test func(*testing.T, ReadMode)) {
+	for _, mode := range []ReadMode{ReadPoll, ReadBlocking} {
+		t.Run(mode.String(), func(t *testing.T) { test(t, mode) })
+	}
+}
+
+func startServer(t *testing.T, mode ReadMode, opts ServerOptions) (*Server, *echoHandler) {
 	t.Helper()
 	h := newEchoHandler()
+	opts.ReadMode = mode
+	if mode == ReadBlocking && opts.MaxBlockingReaders == 0 {
+		opts.MaxBlockingReaders = 64
+	}
 	if opts.Addr == "" && opts.Listener == nil {
 		opts.Addr = "127.0.0.1:0"
 	}
@@ -121,8 +134,10 @@ func echo(ctx context.Context, c *Client, ior *IOR, s string) (string, error) {
 	return got, d.Err()
 }
 
-func TestClientServerAllVersions(t *testing.T) {
-	s, _ := startServer(t, ServerOptions{})
+func TestClientServerAllVersions(t *testing.T) { forEachReadMode(t, testClientServerAllVersions) }
+
+func testClientServerAllVersions(t *testing.T, mode ReadMode) {
+	s, _ := startServer(t, mode, ServerOptions{})
 	c := newClient(t)
 	ctx := testCtx(t)
 	for _, v := range []Version{GIOP10, GIOP11, GIOP12} {
@@ -164,8 +179,10 @@ func TestClientServerAllVersions(t *testing.T) {
 
 // TestRepliesInAnyOrder holds several requests from concurrent callers and
 // answers them in reverse order from another goroutine.
-func TestRepliesInAnyOrder(t *testing.T) {
-	s, h := startServer(t, ServerOptions{})
+func TestRepliesInAnyOrder(t *testing.T) { forEachReadMode(t, testRepliesInAnyOrder) }
+
+func testRepliesInAnyOrder(t *testing.T, mode ReadMode) {
+	s, h := startServer(t, mode, ServerOptions{})
 	c := newClient(t)
 	ctx := testCtx(t)
 	ior := NewIOR("IDL:Echo:1.0", []byte("k"), s.IIOPAddr(), GIOP12)
@@ -212,9 +229,11 @@ func TestRepliesInAnyOrder(t *testing.T) {
 	}
 }
 
-func TestLocationForward(t *testing.T) {
-	b, _ := startServer(t, ServerOptions{})
-	a, ha := startServer(t, ServerOptions{})
+func TestLocationForward(t *testing.T) { forEachReadMode(t, testLocationForward) }
+
+func testLocationForward(t *testing.T, mode ReadMode) {
+	b, _ := startServer(t, mode, ServerOptions{})
+	a, ha := startServer(t, mode, ServerOptions{})
 	ha.fwd = NewIOR("IDL:Echo:1.0", []byte("real"), b.IIOPAddr(), GIOP12)
 	c := newClient(t)
 	ior := NewIOR("IDL:Echo:1.0", []byte("k"), a.IIOPAddr(), GIOP11)
@@ -237,7 +256,11 @@ func deadAddr(t *testing.T) Addr {
 }
 
 func TestAlternateAddressesAndProfiles(t *testing.T) {
-	s, _ := startServer(t, ServerOptions{})
+	forEachReadMode(t, testAlternateAddressesAndProfiles)
+}
+
+func testAlternateAddressesAndProfiles(t *testing.T, mode ReadMode) {
+	s, _ := startServer(t, mode, ServerOptions{})
 	c := newClient(t)
 	ctx := testCtx(t)
 	// Dead main address, live alternate in the same 1.2 profile.
@@ -260,9 +283,11 @@ func TestAlternateAddressesAndProfiles(t *testing.T) {
 // TestGracefulShutdownFailover: a request in flight is answered, the server
 // stops accepting, sends CloseConnection, and the client's next call goes to
 // the alternate address.
-func TestGracefulShutdownFailover(t *testing.T) {
-	a, ha := startServer(t, ServerOptions{})
-	b, _ := startServer(t, ServerOptions{})
+func TestGracefulShutdownFailover(t *testing.T) { forEachReadMode(t, testGracefulShutdownFailover) }
+
+func testGracefulShutdownFailover(t *testing.T, mode ReadMode) {
+	a, ha := startServer(t, mode, ServerOptions{})
+	b, _ := startServer(t, mode, ServerOptions{})
 	c := newClient(t)
 	ctx := testCtx(t)
 	ior := CompoundIOR("IDL:Echo:1.0", []byte("k"), []Addr{a.IIOPAddr(), b.IIOPAddr()}, GIOP12)
@@ -313,8 +338,12 @@ func TestGracefulShutdownFailover(t *testing.T) {
 // server drains is not delivered; CloseConnection makes the client resend
 // it to the alternate address.
 func TestShutdownAbandonsUndeliveredRequest(t *testing.T) {
-	a, ha := startServer(t, ServerOptions{})
-	b, hb := startServer(t, ServerOptions{})
+	forEachReadMode(t, testShutdownAbandonsUndeliveredRequest)
+}
+
+func testShutdownAbandonsUndeliveredRequest(t *testing.T, mode ReadMode) {
+	a, ha := startServer(t, mode, ServerOptions{})
+	b, hb := startServer(t, mode, ServerOptions{})
 	c := newClient(t)
 	ctx := testCtx(t)
 	ior := CompoundIOR("IDL:Echo:1.0", []byte("k"), []Addr{a.IIOPAddr(), b.IIOPAddr()}, GIOP12)
@@ -379,7 +408,11 @@ func rawExchange(t *testing.T, addr string, msgs ...[]byte) []byte {
 }
 
 func TestMalformedMessagesCloseOnlyTheirConnection(t *testing.T) {
-	s, h := startServer(t, ServerOptions{MaxMessageSize: 64 << 10})
+	forEachReadMode(t, testMalformedMessagesCloseOnlyTheirConnection)
+}
+
+func testMalformedMessagesCloseOnlyTheirConnection(t *testing.T, mode ReadMode) {
+	s, h := startServer(t, mode, ServerOptions{MaxMessageSize: 64 << 10})
 	c := newClient(t)
 	ctx := testCtx(t)
 	ior := NewIOR("IDL:Echo:1.0", []byte("k"), s.IIOPAddr(), GIOP12)
@@ -424,7 +457,11 @@ func mustReply(t *testing.T) []byte {
 }
 
 func TestFragmentedRequestOverSocket(t *testing.T) {
-	s, _ := startServer(t, ServerOptions{})
+	forEachReadMode(t, testFragmentedRequestOverSocket)
+}
+
+func testFragmentedRequestOverSocket(t *testing.T, mode ReadMode) {
+	s, _ := startServer(t, mode, ServerOptions{})
 	big := make([]byte, 40000)
 	for i := range big {
 		big[i] = byte('A' + i%26)
@@ -450,8 +487,10 @@ func TestFragmentedRequestOverSocket(t *testing.T) {
 	}
 }
 
-func TestCancelRequest(t *testing.T) {
-	s, h := startServer(t, ServerOptions{})
+func TestCancelRequest(t *testing.T) { forEachReadMode(t, testCancelRequest) }
+
+func testCancelRequest(t *testing.T, mode ReadMode) {
+	s, h := startServer(t, mode, ServerOptions{})
 	c := newClient(t)
 	ior := NewIOR("IDL:Echo:1.0", []byte("k"), s.IIOPAddr(), GIOP12)
 	ctx, cancel := context.WithCancel(testCtx(t))
@@ -478,8 +517,10 @@ func TestCancelRequest(t *testing.T) {
 	}
 }
 
-func TestOnewayAndLocateStatuses(t *testing.T) {
-	s, h := startServer(t, ServerOptions{})
+func TestOnewayAndLocateStatuses(t *testing.T) { forEachReadMode(t, testOnewayAndLocateStatuses) }
+
+func testOnewayAndLocateStatuses(t *testing.T, mode ReadMode) {
+	s, h := startServer(t, mode, ServerOptions{})
 	c := newClient(t)
 	ctx := testCtx(t)
 	ior := NewIOR("IDL:Echo:1.0", []byte("k"), s.IIOPAddr(), GIOP10)
@@ -514,8 +555,10 @@ func TestListenPortFromEnvironment(t *testing.T) {
 
 // TestPendingLimit: requests beyond MaxPendingPerConn are refused with
 // TRANSIENT and never reach the handler; answering frees room.
-func TestPendingLimit(t *testing.T) {
-	s, h := startServer(t, ServerOptions{MaxPendingPerConn: 2})
+func TestPendingLimit(t *testing.T) { forEachReadMode(t, testPendingLimit) }
+
+func testPendingLimit(t *testing.T, mode ReadMode) {
+	s, h := startServer(t, mode, ServerOptions{MaxPendingPerConn: 2})
 	c := newClient(t)
 	ctx := testCtx(t)
 	ior := NewIOR("IDL:Echo:1.0", []byte("k"), s.IIOPAddr(), GIOP12)
@@ -544,8 +587,10 @@ func TestPendingLimit(t *testing.T) {
 
 // TestIdleTimeout: an idle connection gets CloseConnection and the client
 // reconnects transparently; a client stalled mid-header is closed too.
-func TestIdleTimeout(t *testing.T) {
-	s, _ := startServer(t, ServerOptions{IdleTimeout: 100 * time.Millisecond})
+func TestIdleTimeout(t *testing.T) { forEachReadMode(t, testIdleTimeout) }
+
+func testIdleTimeout(t *testing.T, mode ReadMode) {
+	s, _ := startServer(t, mode, ServerOptions{IdleTimeout: 100 * time.Millisecond})
 	c := newClient(t)
 	ctx := testCtx(t)
 	ior := NewIOR("IDL:Echo:1.0", []byte("k"), s.IIOPAddr(), GIOP12)

@@ -29,6 +29,60 @@ func (o ByteOrder) binary() byteOrder {
 	return binary.BigEndian
 }
 
+// The fixed-size accessors below branch on the order instead of calling
+// through the byteOrder interface: the hot codec paths avoid an indirect
+// call, and buffers passed to them do not escape.
+
+func (o ByteOrder) uint16(b []byte) uint16 {
+	if o == LittleEndian {
+		return binary.LittleEndian.Uint16(b)
+	}
+	return binary.BigEndian.Uint16(b)
+}
+
+func (o ByteOrder) uint32(b []byte) uint32 {
+	if o == LittleEndian {
+		return binary.LittleEndian.Uint32(b)
+	}
+	return binary.BigEndian.Uint32(b)
+}
+
+func (o ByteOrder) uint64(b []byte) uint64 {
+	if o == LittleEndian {
+		return binary.LittleEndian.Uint64(b)
+	}
+	return binary.BigEndian.Uint64(b)
+}
+
+func (o ByteOrder) putUint32(b []byte, v uint32) {
+	if o == LittleEndian {
+		binary.LittleEndian.PutUint32(b, v)
+	} else {
+		binary.BigEndian.PutUint32(b, v)
+	}
+}
+
+func (o ByteOrder) appendUint16(b []byte, v uint16) []byte {
+	if o == LittleEndian {
+		return binary.LittleEndian.AppendUint16(b, v)
+	}
+	return binary.BigEndian.AppendUint16(b, v)
+}
+
+func (o ByteOrder) appendUint32(b []byte, v uint32) []byte {
+	if o == LittleEndian {
+		return binary.LittleEndian.AppendUint32(b, v)
+	}
+	return binary.BigEndian.AppendUint32(b, v)
+}
+
+func (o ByteOrder) appendUint64(b []byte, v uint64) []byte {
+	if o == LittleEndian {
+		return binary.LittleEndian.AppendUint64(b, v)
+	}
+	return binary.BigEndian.AppendUint64(b, v)
+}
+
 // String names the order.
 func (o ByteOrder) String() string {
 	if o == LittleEndian {

@@ -27,10 +27,15 @@ type Dispatcher struct {
 	log    *slog.Logger
 
 	mu       sync.RWMutex
-	bindings map[ObjectKey]ORB
+	bindings map[string]binding // by key octets, so lookups need no allocation
 
 	inflightMu sync.Mutex
 	inflight   map[RequestID]ORB // two-way requests handed to an ORB, for CancelRequest
+}
+
+type binding struct {
+	key ObjectKey
+	orb ORB
 }
 
 // NewDispatcher starts an IIOP server with the given options and routes its
@@ -39,7 +44,7 @@ type Dispatcher struct {
 func NewDispatcher(opts iiop.ServerOptions) (*Dispatcher, error) {
 	d := &Dispatcher{
 		log:      opts.Logger,
-		bindings: make(map[ObjectKey]ORB),
+		bindings: make(map[string]binding),
 		inflight: make(map[RequestID]ORB),
 	}
 	if d.log == nil {
@@ -66,10 +71,10 @@ func (d *Dispatcher) Bind(key ObjectKey, o ORB) error {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if _, dup := d.bindings[key]; dup {
+	if _, dup := d.bindings[key.octets]; dup {
 		return fmt.Errorf("%w: %s", ErrAlreadyBound, key)
 	}
-	d.bindings[key] = o
+	d.bindings[key.octets] = binding{key, o}
 	return nil
 }
 
@@ -78,18 +83,21 @@ func (d *Dispatcher) Bind(key ObjectKey, o ORB) error {
 func (d *Dispatcher) Unbind(key ObjectKey) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if _, ok := d.bindings[key]; !ok {
+	if _, ok := d.bindings[key.octets]; !ok {
 		return fmt.Errorf("%w: %s", ErrNotBound, key)
 	}
-	delete(d.bindings, key)
+	delete(d.bindings, key.octets)
 	return nil
 }
 
 func (d *Dispatcher) lookup(key []byte) (ObjectKey, ORB) {
-	k := KeyFromOctets(key)
 	d.mu.RLock()
-	defer d.mu.RUnlock()
-	return k, d.bindings[k]
+	b, ok := d.bindings[string(key)]
+	d.mu.RUnlock()
+	if !ok {
+		return KeyFromOctets(key), nil
+	}
+	return b.key, b.orb
 }
 
 func (d *Dispatcher) done(id RequestID) {
@@ -129,37 +137,39 @@ type dispatchHandler struct{ d *Dispatcher }
 func (h dispatchHandler) Request(r *iiop.Request) {
 	d := h.d
 	key, o := d.lookup(r.ObjectKey)
-	reply := func(status iiop.ReplyStatus, write func(*iiop.Encoder)) {
-		if !r.ResponseExpected {
-			return
-		}
-		e := r.Args.ReplyEncoder()
-		write(e)
-		if err := d.server.RequestReply(r.Ref, status, e.Bytes()); err != nil {
-			d.log.Debug("orb: reply", "err", err)
-		}
-	}
-	exception := func(name string) {
-		reply(iiop.SystemExceptionReply, iiop.NewSystemException(name, iiop.OMGMinorBase|1, iiop.CompletedNo).Encode)
-	}
 	switch r.Operation {
 	case "_non_existent", "_not_existent":
-		reply(iiop.NoException, func(e *iiop.Encoder) { e.WriteBool(o == nil) })
+		d.replyBool(r, o == nil)
 		return
 	}
 	if o == nil {
-		exception(iiop.ExcObjectNotExist)
+		d.replyException(r, iiop.ExcObjectNotExist)
 		return
 	}
 	if r.Operation == "_is_a" {
 		dec := r.Args.Decoder()
 		repoID := dec.ReadString()
 		if dec.Err() != nil {
-			exception(iiop.ExcMarshal)
+			d.replyException(r, iiop.ExcMarshal)
 			return
 		}
-		ok := o.IsA(key, repoID) || repoID == "IDL:omg.org/CORBA/Object:1.0"
-		reply(iiop.NoException, func(e *iiop.Encoder) { e.WriteBool(ok) })
+		d.replyBool(r, o.IsA(key, repoID) || repoID == "IDL:omg.org/CORBA/Object:1.0")
+		return
+	}
+	if so, ok := o.(*SimpleORB); ok {
+		// The Simple ORB answers before returning and ignores
+		// CancelRequest: no in-flight entry, and the request can live on
+		// this goroutine's stack.
+		req := Request{
+			ID:               r.Ref,
+			Key:              key,
+			ResponseExpected: r.ResponseExpected,
+			Operation:        r.Operation,
+			Principal:        r.Principal,
+			ServiceContexts:  r.ServiceContexts,
+			Args:             r.Args,
+		}
+		so.request(&req)
 		return
 	}
 	if r.ResponseExpected {
@@ -176,6 +186,28 @@ func (h dispatchHandler) Request(r *iiop.Request) {
 		ServiceContexts:  r.ServiceContexts,
 		Args:             r.Args,
 	})
+}
+
+// replyBool answers a built-in operation returning a boolean.
+func (d *Dispatcher) replyBool(r *iiop.Request, v bool) {
+	if !r.ResponseExpected {
+		return
+	}
+	e := r.Args.ReplyEncoder()
+	e.WriteBool(v)
+	if err := d.server.RequestReply(r.Ref, iiop.NoException, e.Bytes()); err != nil {
+		d.log.Debug("orb: reply", "err", err)
+	}
+}
+
+// replyException answers a request the Dispatcher refuses by itself.
+func (d *Dispatcher) replyException(r *iiop.Request, name string) {
+	if !r.ResponseExpected {
+		return
+	}
+	if err := d.server.ReplySystemException(r.Ref, iiop.NewSystemException(name, iiop.OMGMinorBase|1, iiop.CompletedNo)); err != nil {
+		d.log.Debug("orb: reply", "err", err)
+	}
 }
 
 // LocateRequest answers UNKNOWN_OBJECT for unbound keys, else asks the ORB.

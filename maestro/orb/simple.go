@@ -50,6 +50,11 @@ type SimpleORB struct {
 	mu      sync.Mutex
 	active  bool
 	objects map[ObjectKey]*simpleBinding
+	// The binding last executed, under mu: the Dispatcher hands over the
+	// bound key itself, so a repeat caller is found by comparing string
+	// pointers rather than hashing the key.
+	lastKey     ObjectKey
+	lastBinding *simpleBinding
 }
 
 type simpleBinding struct {
@@ -99,6 +104,7 @@ func (o *SimpleORB) Unbind(key ObjectKey) error {
 		return fmt.Errorf("%w: %s", ErrNotBound, key)
 	}
 	delete(o.objects, key)
+	o.lastKey, o.lastBinding = ObjectKey{}, nil
 	return o.opts.Dispatcher.Unbind(key)
 }
 
@@ -153,20 +159,45 @@ func (o *SimpleORB) ior(key ObjectKey, typeID string) *iiop.IOR {
 	return iiop.NewIOR(typeID, key.Octets(), addr, o.opts.IIOPVersion)
 }
 
-// Request executes a request (ORB interface; called by the Dispatcher).
-func (o *SimpleORB) Request(req *Request) {
-	status, body := o.execute(req)
-	if !req.ResponseExpected {
-		o.opts.Dispatcher.done(req.ID)
-		return
-	}
-	if err := o.opts.Dispatcher.RequestReply(req.ID, status, body); err != nil {
-		o.log.Debug("orb: reply not sent", "op", req.Operation, "err", err)
-	}
+// callState is the decoder and reply encoder of one call, pooled so that a
+// call allocates neither.
+type callState struct {
+	dec iiop.Decoder
+	enc iiop.Encoder
 }
 
-func (o *SimpleORB) execute(req *Request) (status iiop.ReplyStatus, body []byte) {
-	reply := req.Args.ReplyEncoder()
+var callStates = sync.Pool{New: func() any { return new(callState) }}
+
+// maxPooledReply bounds the reply buffers kept for reuse.
+const maxPooledReply = 64 << 10
+
+// Request executes a request (ORB interface; called by the Dispatcher).
+func (o *SimpleORB) Request(req *Request) {
+	o.request(req)
+	o.opts.Dispatcher.done(req.ID) // in case the request was tracked as in flight
+}
+
+// request executes a request and answers it; req does not escape (the
+// Dispatcher passes one on its stack).
+func (o *SimpleORB) request(req *Request) {
+	cs := callStates.Get().(*callState)
+	cs.dec.Reset(req.Args.Syntax, req.Args.Data, req.Args.Offset)
+	cs.enc.Reset(req.Args.Syntax, 0)
+	status, body := o.execute(req, &cs.dec, &cs.enc)
+	if req.ResponseExpected {
+		if err := o.opts.Dispatcher.server.RequestReply(req.ID, status, body); err != nil {
+			o.log.Debug("orb: reply not sent", "op", req.Operation, "err", err)
+		}
+	}
+	// The reply has been copied into the reply message: recycle.
+	cs.dec.Reset(iiop.Syntax{}, nil, 0)
+	if cap(cs.enc.Bytes()) > maxPooledReply {
+		cs.enc = iiop.Encoder{}
+	}
+	callStates.Put(cs)
+}
+
+func (o *SimpleORB) execute(req *Request, dec *iiop.Decoder, reply *iiop.Encoder) (status iiop.ReplyStatus, body []byte) {
 	exception := func(name string, completed iiop.CompletionStatus) (iiop.ReplyStatus, []byte) {
 		e := req.Args.ReplyEncoder()
 		iiop.NewSystemException(name, iiop.OMGMinorBase|1, completed).Encode(e)
@@ -177,11 +208,13 @@ func (o *SimpleORB) execute(req *Request) (status iiop.ReplyStatus, body []byte)
 	if !o.active {
 		return exception(iiop.ExcInvObjref, iiop.CompletedNo)
 	}
-	b := o.objects[req.Key]
-	if b == nil {
-		return exception(iiop.ExcInvObjref, iiop.CompletedNo)
+	b := o.lastBinding
+	if b == nil || req.Key != o.lastKey {
+		if b = o.objects[req.Key]; b == nil {
+			return exception(iiop.ExcInvObjref, iiop.CompletedNo)
+		}
+		o.lastKey, o.lastBinding = req.Key, b
 	}
-	dec := req.Args.Decoder()
 	defer func() {
 		if p := recover(); p != nil {
 			o.log.Error("orb: object panicked in Update", "op", req.Operation, "panic", p)

@@ -1,0 +1,246 @@
+package iiop
+
+import (
+	"net"
+	"os"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// blockingConns reports how many of the server's connections are read in
+// blocking mode, and how many there are.
+func (s *Server) blockingConns() (blocking, all int) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, c := range s.conns {
+		if c.io.blocking() {
+			blocking++
+		}
+	}
+	return blocking, len(s.conns)
+}
+
+// waitConns waits until the server has n connections.
+func waitConns(t *testing.T, s *Server, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if _, all := s.blockingConns(); all == n {
+			return
+		}
+	}
+	_, all := s.blockingConns()
+	t.Fatalf("server has %d connections, want %d", all, n)
+}
+
+// echoOn makes one echo call over a raw connection and checks the reply.
+func echoOn(t *testing.T, nc net.Conn, id uint32, arg string) {
+	t.Helper()
+	syn := Syntax{Order: LittleEndian, Version: GIOP12, CodeSets: CodeSets{Char: CodeSetUTF8, WChar: CodeSetUTF16}}
+	msg, err := EncodeRequest(syn, &RequestHeader{RequestID: id, ResponseFlags: ResponseExpected, Operation: "echo",
+		Target: TargetAddress{ObjectKey: []byte("k")}, ServiceContexts: []ServiceContext{CodeSetsContext(syn.CodeSets)}},
+		func(e *Encoder) { e.WriteString(arg) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := nc.Write(msg); err != nil {
+		t.Fatal(err)
+	}
+	nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var hb [HeaderSize]byte
+	if _, err := readFull(nc, hb[:]); err != nil {
+		t.Fatal(err)
+	}
+	h, err := ParseHeader(hb[:])
+	if err != nil || h.Type != MsgReply {
+		t.Fatalf("reply header %+v %v", h, err)
+	}
+	body := make([]byte, h.Size)
+	if _, err := readFull(nc, body); err != nil {
+		t.Fatal(err)
+	}
+	rh, rb, err := DecodeReply(h, body, syn.CodeSets)
+	if err != nil || rh.RequestID != id || rh.Status != NoException {
+		t.Fatalf("reply %+v %v", rh, err)
+	}
+	if got := rb.Decoder().ReadString(); got != arg {
+		t.Fatalf("echo %q, want %q", got, arg)
+	}
+}
+
+func readFull(nc net.Conn, b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		k, err := nc.Read(b[n:])
+		n += k
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+func dialT(t *testing.T, s *Server) net.Conn {
+	t.Helper()
+	nc, err := net.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	return nc
+}
+
+// TestBlockingReaderLimit: at most MaxBlockingReaders connections block;
+// the others use the poller, and a freed slot goes to the next connection.
+func TestBlockingReaderLimit(t *testing.T) {
+	s, _ := startServer(t, ReadBlocking, ServerOptions{MaxBlockingReaders: 1})
+	want := 1
+	if runtime.GOOS != "linux" {
+		want = 0
+	}
+	a, b := dialT(t, s), dialT(t, s)
+	echoOn(t, a, 1, "a")
+	echoOn(t, b, 2, "b")
+	if blocking, all := s.blockingConns(); blocking != want || all != 2 {
+		t.Fatalf("%d of %d connections blocking, want %d of 2", blocking, all, want)
+	}
+	a.Close()
+	waitConns(t, s, 1)
+	c := dialT(t, s)
+	echoOn(t, c, 3, "c")
+	echoOn(t, b, 4, "b again")
+	if blocking, all := s.blockingConns(); blocking != want || all != 2 {
+		t.Fatalf("after the first closed: %d of %d connections blocking, want %d of 2", blocking, all, want)
+	}
+}
+
+// TestDefaultReadMode: the default blocks on Linux for GOMAXPROCS-1
+// connections, so with GOMAXPROCS=1 nothing blocks.
+func TestDefaultReadMode(t *testing.T) {
+	for _, procs := range []int{1, 2} {
+		old := runtime.GOMAXPROCS(procs)
+		s, _ := startServer(t, ReadDefault, ServerOptions{})
+		a, b := dialT(t, s), dialT(t, s)
+		echoOn(t, a, 1, "a")
+		echoOn(t, b, 2, "b")
+		blocking, _ := s.blockingConns()
+		runtime.GOMAXPROCS(old)
+		want := procs - 1
+		if runtime.GOOS != "linux" {
+			want = 0
+		}
+		if blocking != want {
+			t.Errorf("GOMAXPROCS %d: %d connections blocking, want %d", procs, blocking, want)
+		}
+		s.Close()
+	}
+}
+
+// TestCloseUnblocksStalledWriter: a client that sends requests and never
+// reads fills the socket buffers until the server's reply write blocks
+// (in the kernel, in blocking mode); Close must still return.
+func TestCloseUnblocksStalledWriter(t *testing.T) { forEachReadMode(t, testCloseUnblocksStalledWriter) }
+
+// stallHandler echoes every request and ignores failed replies.
+type stallHandler struct {
+	NopHandler
+	s      *Server
+	served atomic.Int32
+}
+
+func (h *stallHandler) Request(r *Request) {
+	h.served.Add(1)
+	e := r.Args.ReplyEncoder()
+	e.WriteString(r.Args.Decoder().ReadString())
+	h.s.RequestReply(r.Ref, NoException, e.Bytes())
+}
+
+func testCloseUnblocksStalledWriter(t *testing.T, mode ReadMode) {
+	h := &stallHandler{}
+	s, err := NewServer(ServerOptions{Addr: "127.0.0.1:0", ReadMode: mode, MaxBlockingReaders: 1}, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.s = s
+	t.Cleanup(func() { s.Close() })
+	nc := dialT(t, s)
+	syn := Syntax{Order: LittleEndian, Version: GIOP12, CodeSets: CodeSets{Char: CodeSetUTF8, WChar: CodeSetUTF16}}
+	big := strings.Repeat("x", 256<<10)
+	msg, err := EncodeRequest(syn, &RequestHeader{RequestID: 1, ResponseFlags: ResponseExpected, Operation: "echo",
+		Target: TargetAddress{ObjectKey: []byte("k")}, ServiceContexts: []ServiceContext{CodeSetsContext(syn.CodeSets)}},
+		func(e *Encoder) { e.WriteString(big) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Write until our own send buffer is full too: the server is then stuck
+	// writing a reply nobody reads.
+	for i := 0; i < 1000; i++ {
+		nc.SetWriteDeadline(time.Now().Add(500 * time.Millisecond))
+		if _, err := nc.Write(msg); err != nil {
+			break
+		}
+	}
+	if h.served.Load() == 0 {
+		t.Fatal("the server handled no request")
+	}
+	done := make(chan struct{})
+	go func() {
+		s.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Close did not return while a reply write was stalled")
+	}
+}
+
+// TestBlockingLeavesNothingBehind: after Close, the descriptors and
+// goroutines of blocking connections are gone.
+func TestBlockingLeavesNothingBehind(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("blocking reads exist on Linux only")
+	}
+	countFDs := func() int {
+		ents, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ents)
+	}
+	fds, goroutines := countFDs(), runtime.NumGoroutine()
+	h := newEchoHandler()
+	s, err := NewServer(ServerOptions{Addr: "127.0.0.1:0", ReadMode: ReadBlocking, MaxBlockingReaders: 8}, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.s = s
+	var conns []net.Conn
+	for i := 0; i < 6; i++ {
+		nc, err := net.Dial("tcp", s.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, nc)
+		echoOn(t, nc, uint32(i), "x")
+	}
+	conns[0].Close() // one closed by the client first
+	if blocking, _ := s.blockingConns(); blocking < 5 {
+		t.Fatalf("only %d connections blocking", blocking)
+	}
+	s.Close()
+	for _, nc := range conns {
+		nc.Close()
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		f, g := countFDs(), runtime.NumGoroutine()
+		if f <= fds && g <= goroutines {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after Close: %d descriptors (was %d), %d goroutines (was %d)", f, fds, g, goroutines)
+		}
+	}
+}

@@ -1,0 +1,47 @@
+package iiop
+
+import (
+	"net"
+	"time"
+)
+
+// connIO moves a server connection's bytes: through Go's network poller
+// (pollIO) or, with ReadBlocking, through system calls that block in the
+// kernel (blockingIO, Linux only).
+type connIO interface {
+	// Read reads into p; reader goroutine only.
+	Read(p []byte) (int, error)
+	// armIdle starts the idle timer before a read (IdleTimeout > 0);
+	// reader goroutine only.
+	armIdle()
+	// write writes a whole message; the caller serialises writes.
+	write(msg []byte) error
+	// closeWrite sends FIN after the last message (graceful shutdown).
+	closeWrite()
+	// close wakes a blocked read or write and closes the socket; the
+	// caller calls it once.
+	close()
+	// blocking reports whether the reader holds an OS thread while it waits.
+	blocking() bool
+}
+
+type pollIO struct {
+	nc   net.Conn
+	idle time.Duration
+}
+
+func (p pollIO) Read(b []byte) (int, error) { return p.nc.Read(b) }
+func (p pollIO) armIdle()                   { p.nc.SetReadDeadline(time.Now().Add(p.idle)) }
+func (p pollIO) blocking() bool             { return false }
+func (p pollIO) close()                     { p.nc.Close() }
+
+func (p pollIO) write(msg []byte) error {
+	_, err := p.nc.Write(msg)
+	return err
+}
+
+func (p pollIO) closeWrite() {
+	if tc, ok := p.nc.(*net.TCPConn); ok {
+		tc.CloseWrite()
+	}
+}

@@ -1,0 +1,183 @@
+package iiop
+
+import (
+	"io"
+	"net"
+	"os"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// blockingIO serves a connection like a thread-per-connection C++ ORB
+// does: the socket is in blocking mode and the reader goroutine sleeps in
+// read(2), so when a request arrives the kernel wakes that thread directly
+// and the goroutine resumes on the system call's return path, instead of
+// epoll waking some thread and the scheduler handing the goroutine over.
+//
+// The socket is taken away from Go's poller: blockingIO owns a duplicate
+// of the accepted descriptor, and the net.Conn is closed at once, which
+// removes the original from the runtime's epoll set (otherwise every
+// arriving segment would still wake a thread blocked in epoll_wait for
+// nothing). blockingIO therefore manages the descriptor's life itself:
+// every system call holds a reference, close marks it closed and shuts the
+// socket down (which wakes a read or write blocked in the kernel), and the
+// last reference out closes the descriptor, so a descriptor number is never
+// used after it may have been reused.
+//
+// Blocked system calls do not see Go's deadlines, so the idle timer is the
+// socket's SO_RCVTIMEO (a blocked read fails with EAGAIN) plus a deadline
+// check after each read.
+type blockingIO struct {
+	fd       int
+	idle     time.Duration
+	deadline time.Time
+	state    atomic.Int64 // closedBit | number of system calls using fd
+}
+
+const closedBit = 1 << 62
+
+// newBlockingIO takes nc's socket over in blocking mode. On failure it
+// reports false and leaves nc as it was.
+func newBlockingIO(nc net.Conn, idle time.Duration) (connIO, bool) {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return nil, false
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return nil, false
+	}
+	fd := -1
+	var derr error
+	if err := rc.Control(func(s uintptr) { fd, derr = dupCloexec(int(s)) }); err != nil || derr != nil {
+		return nil, false
+	}
+	if err := setupBlocking(fd, idle); err != nil {
+		syscall.Close(fd)
+		return nil, false
+	}
+	// Closing the original descriptor takes it out of the runtime's epoll
+	// set; the socket stays open through fd.
+	nc.Close()
+	return &blockingIO{fd: fd, idle: idle}, true
+}
+
+func dupCloexec(fd int) (int, error) {
+	nfd, _, e := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_DUPFD_CLOEXEC, 0)
+	if e != 0 {
+		return -1, e
+	}
+	return int(nfd), nil
+}
+
+func setupBlocking(fd int, idle time.Duration) error {
+	if idle > 0 {
+		tv := syscall.NsecToTimeval(max(idle, time.Microsecond).Nanoseconds())
+		if err := syscall.SetsockoptTimeval(fd, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv); err != nil {
+			return err
+		}
+	}
+	return syscall.SetNonblock(fd, false)
+}
+
+func (b *blockingIO) incref() bool {
+	for {
+		s := b.state.Load()
+		if s&closedBit != 0 {
+			return false
+		}
+		if b.state.CompareAndSwap(s, s+1) {
+			return true
+		}
+	}
+}
+
+func (b *blockingIO) decref() {
+	if b.state.Add(-1) == closedBit {
+		syscall.Close(b.fd)
+	}
+}
+
+func (b *blockingIO) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if !b.incref() {
+		return 0, net.ErrClosed
+	}
+	var n int
+	var err error
+	for {
+		n, err = recvFD(b.fd, p)
+		if err != syscall.EINTR { // SO_RCVTIMEO makes reads fail with EINTR on signals
+			break
+		}
+	}
+	b.decref()
+	switch {
+	case err == syscall.EAGAIN:
+		return 0, os.ErrDeadlineExceeded // SO_RCVTIMEO expired
+	case err != nil:
+		return 0, os.NewSyscallError("read", err)
+	case n == 0:
+		if b.state.Load()&closedBit != 0 {
+			return 0, net.ErrClosed
+		}
+		return 0, io.EOF
+	}
+	// Each read restarts SO_RCVTIMEO; a peer trickling bytes is caught here.
+	if !b.deadline.IsZero() && time.Now().After(b.deadline) {
+		return 0, os.ErrDeadlineExceeded
+	}
+	return n, nil
+}
+
+func (b *blockingIO) armIdle() {
+	if b.idle > 0 {
+		b.deadline = time.Now().Add(b.idle)
+	}
+}
+
+func (b *blockingIO) write(msg []byte) error {
+	if !b.incref() {
+		return net.ErrClosed
+	}
+	defer b.decref()
+	for len(msg) > 0 {
+		n, err := sendFD(b.fd, msg)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return os.NewSyscallError("write", err)
+		}
+		msg = msg[n:]
+	}
+	return nil
+}
+
+func (b *blockingIO) closeWrite() {
+	if b.incref() {
+		syscall.Shutdown(b.fd, syscall.SHUT_WR)
+		b.decref()
+	}
+}
+
+func (b *blockingIO) close() {
+	for {
+		s := b.state.Load()
+		if s&closedBit != 0 {
+			return
+		}
+		if b.state.CompareAndSwap(s, (s|closedBit)+1) { // closed, holding a reference
+			break
+		}
+	}
+	// Wake a read or write blocked in the kernel; the last reference out
+	// closes the descriptor.
+	syscall.Shutdown(b.fd, syscall.SHUT_RDWR)
+	b.decref()
+}
+
+func (b *blockingIO) blocking() bool { return true }
