@@ -24,6 +24,7 @@ type clientConn struct {
 	codeSetsSent bool
 	codeSets     CodeSets
 	usedV12      bool
+	local        string // nc's local address, in ownClientAddrs while open
 }
 
 type clientMsg struct {
@@ -32,8 +33,15 @@ type clientMsg struct {
 	err  error
 }
 
+// ownClientAddrs holds the local addresses of this process's client
+// connections, so that a Server in the same process can tell them apart:
+// it keeps them on the poller (see ReadDefault).
+var ownClientAddrs sync.Map // string → struct{}
+
 func newClientConn(c *Client, nc net.Conn) *clientConn {
-	return &clientConn{c: c, nc: nc, waiting: make(map[uint32]chan clientMsg)}
+	cc := &clientConn{c: c, nc: nc, local: nc.LocalAddr().String(), waiting: make(map[uint32]chan clientMsg)}
+	ownClientAddrs.Store(cc.local, struct{}{})
+	return cc
 }
 
 func (cc *clientConn) isClosed() bool {
@@ -283,6 +291,7 @@ func (cc *clientConn) shutdown(cause error) {
 	cc.waiting = map[uint32]chan clientMsg{}
 	cc.mu.Unlock()
 	cc.nc.Close()
+	ownClientAddrs.Delete(cc.local)
 	var callErr error
 	switch {
 	case errors.Is(cause, errAbandoned):

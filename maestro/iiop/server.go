@@ -53,10 +53,10 @@ type ServerOptions struct {
 	// value is ReadDefault.
 	ReadMode ReadMode
 	// MaxBlockingReaders bounds the connections read with blocking system
-	// calls at once (ReadBlocking and ReadDefault); later connections use
-	// the poller. Zero means GOMAXPROCS-1 at the time a connection is
-	// accepted, so at least one P stays free for everything else and with
-	// GOMAXPROCS=1 nothing blocks.
+	// calls at once (ReadBlocking, and busy connections in ReadDefault);
+	// other connections use the poller. Zero means GOMAXPROCS-1 at the time
+	// a connection asks, so at least one P stays free for everything else,
+	// and with GOMAXPROCS=1 nothing blocks.
 	MaxBlockingReaders int
 }
 
@@ -65,29 +65,30 @@ type ServerOptions struct {
 type ReadMode int
 
 const (
-	// ReadDefault is ReadBlocking on Linux and ReadPoll elsewhere.
+	// ReadDefault starts every connection on the poller and moves a busy
+	// one (64 messages in a row arriving at 4000 a second or more) to
+	// blocking reads, on Linux, while fewer than MaxBlockingReaders
+	// connections block. Connections from this process's own Client stay
+	// on the poller: there one thread can run both ends of a call, while a
+	// blocking reader costs a thread switch each way. A connection that
+	// has moved stays blocking until it closes.
 	//
 	// Measured with bench/orbbench (omniORB C++ client, synchronous calls,
-	// everything on one CPU of a 2-CPU VM, GOMAXPROCS 2), blocking reads
-	// cost about 3.0 µs of server CPU per call against 5.0 µs through the
-	// poller, about as fast as omniORB's own server; with several busy
-	// clients the two modes are even, because only MaxBlockingReaders
-	// connections block. Choose ReadPoll if clients run in the same Go
-	// process (a goroutine client wakes a poller-read server without a
-	// thread switch; against a blocking reader each call pays two) or if
-	// most connections are idle most of the time.
+	// both processes on one CPU of a 2-CPU VM, GOMAXPROCS 2): about 3.0 µs
+	// of server CPU per call blocking against 5.0 µs through the poller,
+	// near omniORB's own 2.9 µs; see docs/iiop.md.
 	ReadDefault ReadMode = iota
 	// ReadPoll waits in Go's network poller: a read that finds no data
 	// parks the goroutine (read returned EAGAIN), and epoll wakes it through
 	// the scheduler. Idle connections cost no OS thread.
 	ReadPoll
-	// ReadBlocking (Linux; elsewhere it is ReadPoll) takes the socket out
-	// of the poller, switches it to blocking mode and reads with system
-	// calls that sleep in the kernel, like omniORB's thread-per-connection
-	// model: the connection's reader holds an OS thread while it waits, and
-	// a request wakes that thread directly, so a call costs one recv and one
-	// send and no scheduler hand-off. At most MaxBlockingReaders
-	// connections are read this way; the others use the poller.
+	// ReadBlocking (Linux; elsewhere it is ReadPoll) reads every connection,
+	// from its first byte and up to MaxBlockingReaders of them, like
+	// omniORB's thread-per-connection model: the socket leaves the poller
+	// and is switched to blocking mode, and the connection's reader sleeps
+	// in recv(2) holding an OS thread, so a request wakes that thread
+	// directly and a call costs one recv and one send and no scheduler
+	// hand-off. Connections beyond the limit use the poller.
 	ReadBlocking
 )
 
@@ -110,22 +111,25 @@ func (m ReadMode) String() string {
 // LocateReply and CloseConnection, which are safe to call from any
 // goroutine. A malformed message closes only its own connection.
 type Server struct {
-	h          Handler
-	ln         net.Listener
-	max        int
-	maxPending int
-	idle       time.Duration
-	readMode   ReadMode
-	maxBlock   int // MaxBlockingReaders; 0 means GOMAXPROCS-1
-	nBlock     int // connections read in blocking mode; under mu
-	log        *slog.Logger
-	mu         sync.RWMutex
-	conns      map[ConnID]*conn
-	last       atomic.Pointer[conn] // connection last looked up, to skip the table
-	nextID     ConnID
-	closed     bool
-	wg         sync.WaitGroup // accept loop and reader goroutines
-	accept     chan struct{}  // closed when the accept loop has exited
+	h              Handler
+	ln             net.Listener
+	max            int
+	maxPending     int
+	idle           time.Duration
+	readMode       ReadMode
+	maxBlock       int // MaxBlockingReaders; 0 means GOMAXPROCS-1
+	nBlock         int // connections read in blocking mode; under mu
+	busyWindow     uint
+	busyGap        time.Duration
+	pollOwnClients bool
+	log            *slog.Logger
+	mu             sync.RWMutex
+	conns          map[ConnID]*conn
+	last           atomic.Pointer[conn] // connection last looked up, to skip the table
+	nextID         ConnID
+	closed         bool
+	wg             sync.WaitGroup // accept loop and reader goroutines
+	accept         chan struct{}  // closed when the accept loop has exited
 }
 
 // NewServer starts listening and accepting connections; the server accepts
@@ -163,6 +167,7 @@ func NewServer(opts ServerOptions, h Handler) (*Server, error) {
 	s.idle = opts.IdleTimeout
 	s.readMode = opts.ReadMode
 	s.maxBlock = opts.MaxBlockingReaders
+	s.busyWindow, s.busyGap, s.pollOwnClients = busyWindow, busyGap, pollOwnClients
 	s.maxPending = opts.MaxPendingPerConn
 	if s.maxPending <= 0 {
 		s.maxPending = DefaultMaxPendingPerConn
@@ -224,19 +229,37 @@ func (s *Server) acceptLoop() {
 	}
 }
 
-// newIO picks how a new connection's bytes move. It is called with mu held.
+// newIO picks how a new connection's bytes move: with ReadBlocking, in
+// blocking mode if a slot is free; otherwise through the poller (ReadDefault
+// connections may move to blocking mode later, once busy). mu is held.
 func (s *Server) newIO(nc net.Conn) connIO {
+	if s.readMode == ReadBlocking && s.takeBlockingSlotLocked() {
+		if b, ok := newBlockingIO(nc, s.idle); ok {
+			return b
+		}
+		s.nBlock--
+	}
+	return pollIO{nc, s.idle}
+}
+
+// takeBlockingSlotLocked reserves one of the MaxBlockingReaders slots; mu
+// is held.
+func (s *Server) takeBlockingSlotLocked() bool {
 	limit := s.maxBlock
 	if limit <= 0 {
 		limit = runtime.GOMAXPROCS(0) - 1
 	}
-	if (s.readMode == ReadBlocking || s.readMode == ReadDefault) && s.nBlock < limit {
-		if b, ok := newBlockingIO(nc, s.idle); ok {
-			s.nBlock++
-			return b
-		}
+	if s.nBlock >= limit {
+		return false
 	}
-	return pollIO{nc, s.idle}
+	s.nBlock++
+	return true
+}
+
+func (s *Server) takeBlockingSlot() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.takeBlockingSlotLocked()
 }
 
 func (s *Server) releaseBlocking() {

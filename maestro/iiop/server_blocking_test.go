@@ -4,6 +4,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -116,25 +117,51 @@ func TestBlockingReaderLimit(t *testing.T) {
 	}
 }
 
-// TestDefaultReadMode: the default blocks on Linux for GOMAXPROCS-1
-// connections, so with GOMAXPROCS=1 nothing blocks.
+// TestDefaultReadMode: by default connections start on the poller; a busy
+// one moves to blocking reads (Linux, GOMAXPROCS-1 of them, so none with
+// GOMAXPROCS=1), except a connection from this process's own Client.
 func TestDefaultReadMode(t *testing.T) {
 	for _, procs := range []int{1, 2} {
-		old := runtime.GOMAXPROCS(procs)
-		s, _ := startServer(t, ReadDefault, ServerOptions{})
-		a, b := dialT(t, s), dialT(t, s)
-		echoOn(t, a, 1, "a")
-		echoOn(t, b, 2, "b")
-		blocking, _ := s.blockingConns()
-		runtime.GOMAXPROCS(old)
-		want := procs - 1
-		if runtime.GOOS != "linux" {
-			want = 0
-		}
-		if blocking != want {
-			t.Errorf("GOMAXPROCS %d: %d connections blocking, want %d", procs, blocking, want)
-		}
-		s.Close()
+		t.Run(strconv.Itoa(procs), func(t *testing.T) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			eagerBlocking(t, false) // busy after two messages
+			h := newEchoHandler()
+			s, err := NewServer(ServerOptions{Addr: "127.0.0.1:0"}, h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.s = s
+			t.Cleanup(func() { s.Close() })
+			a := dialT(t, s)
+			echoOn(t, a, 1, "a")
+			if blocking, _ := s.blockingConns(); blocking != 0 {
+				t.Fatalf("%d connections blocking after one message", blocking)
+			}
+			// Our own client, busy: stays on the poller.
+			c := newClient(t)
+			ctx := testCtx(t)
+			ior := NewIOR("IDL:Echo:1.0", []byte("k"), s.IIOPAddr(), GIOP12)
+			for i := 0; i < 10; i++ {
+				if _, err := echo(ctx, c, ior, "own"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if blocking, all := s.blockingConns(); blocking != 0 || all != 2 {
+				t.Fatalf("after our own client's calls: %d of %d connections blocking, want 0 of 2", blocking, all)
+			}
+			// A foreign client, busy: blocks if a slot is free.
+			for i := 0; i < 10; i++ {
+				echoOn(t, a, uint32(i+2), "busy")
+			}
+			want := procs - 1
+			if runtime.GOOS != "linux" {
+				want = 0
+			}
+			if blocking, _ := s.blockingConns(); blocking != want {
+				t.Fatalf("busy connection: %d connections blocking, want %d", blocking, want)
+			}
+			echoOn(t, a, 100, "after the switch")
+		})
 	}
 }
 

@@ -9,14 +9,18 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // conn is one accepted connection: a reader goroutine that decodes messages
 // and calls the handler, and a write lock so that replies from any goroutine
 // go out whole.
 type conn struct {
-	s    *Server
-	id   ConnID
+	s  *Server
+	id ConnID
+	nc net.Conn // as accepted; closed if the connection moves to blocking reads
+	// io moves the bytes. Only the reader goroutine replaces it, holding
+	// wmu and mu; writers read it under wmu, others under mu.
 	io   connIO
 	done chan struct{} // closed when the reader goroutine exits
 
@@ -39,12 +43,14 @@ type conn struct {
 	drainFlag atomic.Bool
 	removed   atomic.Bool // taken out of the server's table
 	ops       opCache     // operation names; reader goroutine only
+	ownClient bool        // the peer is this process's Client; reader goroutine only
 }
 
 func newConn(s *Server, id ConnID, nc net.Conn) *conn {
 	return &conn{
 		s:        s,
 		id:       id,
+		nc:       nc,
 		io:       s.newIO(nc),
 		done:     make(chan struct{}),
 		pending:  make(map[uint32]Syntax),
@@ -58,14 +64,28 @@ func (c *conn) readLoop() {
 	defer close(c.done)
 	defer c.s.removeConn(c)
 	defer c.close()
-	if c.io.blocking() {
-		defer c.s.releaseBlocking()
-	}
 	m := msgReader{rd: c.io}
+	blocking := c.io.blocking() // holding one of the server's blocking slots
+	defer func() {
+		if blocking {
+			c.s.releaseBlocking()
+		}
+	}()
+	adaptive := c.s.readMode == ReadDefault
+	var window time.Time // when the current run of busyWindow messages began
 	reasm := newReassembler(c.s.max)
 	seen := GIOP10 // highest version noted, so noteVersion locks only on a change
-	blocking := c.io.blocking()
 	for n := uint(1); ; n++ {
+		if adaptive && !blocking && n%c.s.busyWindow == 0 {
+			// Busy (busyWindow messages, not far apart on average): read
+			// in blocking mode from now on, if a slot is free.
+			now := time.Now()
+			if !window.IsZero() && now.Sub(window) < time.Duration(c.s.busyWindow)*c.s.busyGap && c.toBlocking() {
+				blocking = true
+				m.rd = c.io
+			}
+			window = now
+		}
 		if blocking && n%yieldEvery == 0 {
 			// A goroutine that only ever blocks in system calls never passes
 			// through the scheduler, so after 10 ms sysmon takes it for a
@@ -127,6 +147,53 @@ func (c *conn) readLoop() {
 			return
 		}
 	}
+}
+
+// A ReadDefault connection moves to blocking reads once busyWindow
+// messages in a row arrived at most busyGap apart on average (4000 a second).
+// A Server copies them when it starts (tests change them, and
+// pollOwnClients, to move every connection early).
+var (
+	busyWindow     uint = 64
+	busyGap             = 250 * time.Microsecond
+	pollOwnClients      = true
+)
+
+// toBlocking switches a polled connection to blocking reads if one of the
+// server's slots is free. Reader goroutine only; it swaps c.io holding both
+// wmu (no write in progress) and mu (against close).
+func (c *conn) toBlocking() bool {
+	if c.ownClient {
+		return false
+	}
+	if _, own := ownClientAddrs.Load(c.nc.RemoteAddr().String()); own && c.s.pollOwnClients {
+		// A client goroutine of this process: through the poller one
+		// thread can run both ends of a call, while a blocking reader
+		// costs a thread switch each way.
+		c.ownClient = true
+		return false
+	}
+	if !c.s.takeBlockingSlot() {
+		return false
+	}
+	ok := c.wmu.TryLock() // a write stuck on a slow peer: try again later
+	if ok {
+		c.mu.Lock()
+		if !c.closed {
+			var b connIO
+			if b, ok = newBlockingIO(c.nc, c.s.idle); ok {
+				c.io = b
+			}
+		} else {
+			ok = false
+		}
+		c.mu.Unlock()
+		c.wmu.Unlock()
+	}
+	if !ok {
+		c.s.releaseBlocking()
+	}
+	return ok
 }
 
 // yieldEvery is how many messages a blocking reader handles between yields
@@ -425,7 +492,12 @@ func (c *conn) sendClose() {
 	c.write(EncodeCloseConnection(Syntax{Version: v}))
 }
 
-func (c *conn) closeWrite() { c.io.closeWrite() }
+func (c *conn) closeWrite() {
+	c.mu.Lock()
+	io := c.io
+	c.mu.Unlock()
+	io.closeWrite()
+}
 
 func (c *conn) close() {
 	c.mu.Lock()
@@ -433,8 +505,9 @@ func (c *conn) close() {
 	c.closed = true
 	c.pending = map[uint32]Syntax{}
 	c.checkDrained()
+	io := c.io
 	c.mu.Unlock()
 	if !already {
-		c.io.close()
+		io.close()
 	}
 }

@@ -84,20 +84,36 @@ func (h *echoHandler) MessageError(_ ConnID, err error) {
 	}
 }
 
-// forEachReadMode runs a server test once per ReadMode. In ReadBlocking
-// every connection blocks (not just GOMAXPROCS-1 of them), so the mode is
-// exercised whatever the number of CPUs.
+// forEachReadMode runs a server test once per ReadMode. In ReadBlocking and
+// ReadDefault every connection may block (not just GOMAXPROCS-1 of them),
+// and in ReadDefault any connection (even from our own Client) counts as
+// busy after two messages, so that it switches to blocking reads in the
+// middle of most tests.
 func forEachReadMode(t *testing.T, test func(*testing.T, ReadMode)) {
-	for _, mode := range []ReadMode{ReadPoll, ReadBlocking} {
-		t.Run(mode.String(), func(t *testing.T) { test(t, mode) })
+	for _, mode := range []ReadMode{ReadPoll, ReadBlocking, ReadDefault} {
+		t.Run(mode.String(), func(t *testing.T) {
+			if mode == ReadDefault {
+				eagerBlocking(t, true)
+			}
+			test(t, mode)
+		})
 	}
+}
+
+// eagerBlocking makes servers started during the test treat any connection
+// as busy after two messages, whatever the timing, and (with all) even
+// connections from this process's Client.
+func eagerBlocking(t *testing.T, all bool) {
+	w, g, p := busyWindow, busyGap, pollOwnClients
+	busyWindow, busyGap, pollOwnClients = 2, time.Hour, !all
+	t.Cleanup(func() { busyWindow, busyGap, pollOwnClients = w, g, p })
 }
 
 func startServer(t *testing.T, mode ReadMode, opts ServerOptions) (*Server, *echoHandler) {
 	t.Helper()
 	h := newEchoHandler()
 	opts.ReadMode = mode
-	if mode == ReadBlocking && opts.MaxBlockingReaders == 0 {
+	if mode != ReadPoll && opts.MaxBlockingReaders == 0 {
 		opts.MaxBlockingReaders = 64
 	}
 	if opts.Addr == "" && opts.Listener == nil {

@@ -37,7 +37,7 @@ func (p *valueObject) Update(op string, req *iiop.Decoder, reply *iiop.Encoder) 
 // GIOP 1.2 request (as omniORB would) and reads the reply, so the client's
 // own cost is small and allocation counts are the server's.
 func BenchmarkSimpleORBSetValue(b *testing.B) {
-	for _, mode := range []iiop.ReadMode{iiop.ReadPoll, iiop.ReadBlocking} {
+	for _, mode := range []iiop.ReadMode{iiop.ReadDefault, iiop.ReadPoll, iiop.ReadBlocking} {
 		for _, size := range []int{4, 1024} {
 			b.Run(mode.String()+"/"+itoa(size)+"B", func(b *testing.B) {
 				benchSetValue(b, iiop.ServerOptions{Addr: "127.0.0.1:0", ReadMode: mode}, size)
