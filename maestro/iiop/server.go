@@ -117,8 +117,9 @@ type Server struct {
 	maxPending     int
 	idle           time.Duration
 	readMode       ReadMode
-	maxBlock       int // MaxBlockingReaders; 0 means GOMAXPROCS-1
-	nBlock         int // connections read in blocking mode; under mu
+	maxBlock       int          // MaxBlockingReaders; 0 means GOMAXPROCS-1
+	nBlock         int          // connections read in blocking mode; under mu
+	nBusy          atomic.Int32 // ReadDefault connections found busy at their last check
 	busyWindow     uint
 	busyGap        time.Duration
 	pollOwnClients bool
@@ -242,14 +243,18 @@ func (s *Server) newIO(nc net.Conn) connIO {
 	return pollIO{nc, s.idle}
 }
 
+// blockingLimit is how many connections may block at once.
+func (s *Server) blockingLimit() int {
+	if s.maxBlock > 0 {
+		return s.maxBlock
+	}
+	return runtime.GOMAXPROCS(0) - 1
+}
+
 // takeBlockingSlotLocked reserves one of the MaxBlockingReaders slots; mu
 // is held.
 func (s *Server) takeBlockingSlotLocked() bool {
-	limit := s.maxBlock
-	if limit <= 0 {
-		limit = runtime.GOMAXPROCS(0) - 1
-	}
-	if s.nBlock >= limit {
+	if s.nBlock >= s.blockingLimit() {
 		return false
 	}
 	s.nBlock++

@@ -149,6 +149,10 @@ func TestDefaultReadMode(t *testing.T) {
 			if blocking, all := s.blockingConns(); blocking != 0 || all != 2 {
 				t.Fatalf("after our own client's calls: %d of %d connections blocking, want 0 of 2", blocking, all)
 			}
+			// It counts as busy, though, until it closes: only then is the
+			// foreign connection the only busy one.
+			c.Close()
+			waitConns(t, s, 1)
 			// A foreign client, busy: blocks if a slot is free.
 			for i := 0; i < 10; i++ {
 				echoOn(t, a, uint32(i+2), "busy")
@@ -230,14 +234,7 @@ func TestBlockingLeavesNothingBehind(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("blocking reads exist on Linux only")
 	}
-	countFDs := func() int {
-		ents, err := os.ReadDir("/proc/self/fd")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(ents)
-	}
-	fds, goroutines := countFDs(), runtime.NumGoroutine()
+	fds, goroutines := countFDs(t), runtime.NumGoroutine()
 	h := newEchoHandler()
 	s, err := NewServer(ServerOptions{Addr: "127.0.0.1:0", ReadMode: ReadBlocking, MaxBlockingReaders: 8}, h)
 	if err != nil {
@@ -261,10 +258,69 @@ func TestBlockingLeavesNothingBehind(t *testing.T) {
 	for _, nc := range conns {
 		nc.Close()
 	}
+	waitReleased(t, fds, goroutines)
+}
+
+// TestBusyConnectionsLeaveBlocking: a busy connection reads in blocking
+// mode only while no more connections are busy than may block; it moves
+// back to the poller when another gets busy, and again to blocking once
+// that one has gone. Calls keep working across the moves.
+func TestBusyConnectionsLeaveBlocking(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("blocking reads exist on Linux only")
+	}
+	eagerBlocking(t, false) // busy after two messages
+	fds, goroutines := countFDs(t), runtime.NumGoroutine()
+	h := newEchoHandler()
+	s, err := NewServer(ServerOptions{Addr: "127.0.0.1:0", MaxBlockingReaders: 1}, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.s = s
+	a, b := dialT(t, s), dialT(t, s)
+	id := uint32(0)
+	calls := func(nc net.Conn, n int) {
+		for i := 0; i < n; i++ {
+			id++
+			echoOn(t, nc, id, strings.Repeat("m", i))
+		}
+	}
+	check := func(when string, want int) {
+		t.Helper()
+		if blocking, _ := s.blockingConns(); blocking != want {
+			t.Fatalf("%s: %d connections blocking, want %d", when, blocking, want)
+		}
+	}
+	calls(a, 6)
+	check("a busy", 1)
+	calls(b, 6) // b busy too: two busy, one may block
+	calls(a, 6) // a sees it at its next check
+	check("a and b busy", 0)
+	b.Close()
+	waitConns(t, s, 1)
+	calls(a, 6)
+	check("b gone", 1)
+	s.Close()
+	a.Close()
+	waitReleased(t, fds, goroutines)
+}
+
+func countFDs(t *testing.T) int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
+}
+
+// waitReleased waits until no more descriptors and goroutines exist than
+// before the test.
+func waitReleased(t *testing.T, fds, goroutines int) {
+	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		f, g := countFDs(), runtime.NumGoroutine()
+		f, g := countFDs(t), runtime.NumGoroutine()
 		if f <= fds && g <= goroutines {
-			break
+			return
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("after Close: %d descriptors (was %d), %d goroutines (was %d)", f, fds, g, goroutines)

@@ -66,9 +66,13 @@ func (c *conn) readLoop() {
 	defer c.close()
 	m := msgReader{rd: c.io}
 	blocking := c.io.blocking() // holding one of the server's blocking slots
+	busy := false               // counted in the server's busy connections
 	defer func() {
 		if blocking {
 			c.s.releaseBlocking()
+		}
+		if busy {
+			c.s.nBusy.Add(-1)
 		}
 	}()
 	adaptive := c.s.readMode == ReadDefault
@@ -76,15 +80,32 @@ func (c *conn) readLoop() {
 	reasm := newReassembler(c.s.max)
 	seen := GIOP10 // highest version noted, so noteVersion locks only on a change
 	for n := uint(1); ; n++ {
-		if adaptive && !blocking && n%c.s.busyWindow == 0 {
-			// Busy (busyWindow messages, not far apart on average): read
-			// in blocking mode from now on, if a slot is free.
+		if adaptive && n%c.s.busyWindow == 0 {
+			// Every busyWindow messages: is the connection busy (messages
+			// not far apart on average)? Blocking reads pay only while few
+			// connections are busy: each blocked reader keeps a P, and
+			// without a spare one sysmon takes Ps from readers in mid call.
 			now := time.Now()
-			if !window.IsZero() && now.Sub(window) < time.Duration(c.s.busyWindow)*c.s.busyGap && c.toBlocking() {
+			isBusy := !window.IsZero() && now.Sub(window) < time.Duration(c.s.busyWindow)*c.s.busyGap
+			window = now
+			if isBusy != busy {
+				busy = isBusy
+				if busy {
+					c.s.nBusy.Add(1)
+				} else {
+					c.s.nBusy.Add(-1)
+				}
+			}
+			few := int(c.s.nBusy.Load()) <= c.s.blockingLimit()
+			switch {
+			case !blocking && busy && few && c.toBlocking():
 				blocking = true
 				m.rd = c.io
+			case blocking && (!busy || !few) && c.toPoll():
+				blocking = false
+				c.s.releaseBlocking()
+				m.rd = c.io
 			}
-			window = now
 		}
 		if blocking && n%yieldEvery == 0 {
 			// A goroutine that only ever blocks in system calls never passes
@@ -149,8 +170,10 @@ func (c *conn) readLoop() {
 	}
 }
 
-// A ReadDefault connection moves to blocking reads once busyWindow
-// messages in a row arrived at most busyGap apart on average (4000 a second).
+// A ReadDefault connection is busy when busyWindow messages in a row
+// arrived at most busyGap apart on average (4000 a second); it reads in
+// blocking mode while busy and while no more connections are busy than may
+// block.
 // A Server copies them when it starts (tests change them, and
 // pollOwnClients, to move every connection early).
 var (
@@ -176,22 +199,46 @@ func (c *conn) toBlocking() bool {
 	if !c.s.takeBlockingSlot() {
 		return false
 	}
-	ok := c.wmu.TryLock() // a write stuck on a slow peer: try again later
-	if ok {
-		c.mu.Lock()
-		if !c.closed {
-			var b connIO
-			if b, ok = newBlockingIO(c.nc, c.s.idle); ok {
-				c.io = b
-			}
-		} else {
-			ok = false
-		}
-		c.mu.Unlock()
-		c.wmu.Unlock()
-	}
+	ok := c.swapIO(func() (connIO, bool) { return newBlockingIO(c.nc, c.s.idle) })
 	if !ok {
 		c.s.releaseBlocking()
+	}
+	return ok
+}
+
+// toPoll moves a blocking connection back to the poller; the caller
+// releases its slot. Reader goroutine only.
+func (c *conn) toPoll() bool {
+	b, ok := c.io.(*blockingIO)
+	if !ok {
+		return false
+	}
+	return c.swapIO(func() (connIO, bool) {
+		nc, err := b.toNetConn()
+		if err != nil {
+			return nil, false
+		}
+		c.nc = nc
+		return pollIO{nc, c.s.idle}, true
+	})
+}
+
+// swapIO replaces c.io by what next returns, holding wmu (no write in
+// progress) and mu (against close). A write stuck on a slow peer holds
+// wmu: then it gives up, to try again later.
+func (c *conn) swapIO(next func() (connIO, bool)) bool {
+	if !c.wmu.TryLock() {
+		return false
+	}
+	defer c.wmu.Unlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return false
+	}
+	io, ok := next()
+	if ok {
+		c.io = io
 	}
 	return ok
 }

@@ -181,3 +181,42 @@ func (b *blockingIO) close() {
 }
 
 func (b *blockingIO) blocking() bool { return true }
+
+// toNetConn hands the socket back to Go's poller: a net.Conn over a
+// duplicate of the descriptor (net.FileConn makes the socket non-blocking
+// again and registers it), after which b lets go of its own descriptor
+// without shutting the socket down. No read or write may be in progress.
+func (b *blockingIO) toNetConn() (net.Conn, error) {
+	if !b.incref() {
+		return nil, net.ErrClosed
+	}
+	fd, err := dupCloexec(b.fd)
+	b.decref()
+	if err != nil {
+		return nil, err
+	}
+	f := os.NewFile(uintptr(fd), "iiop")
+	nc, err := net.FileConn(f)
+	f.Close()
+	if err != nil {
+		return nil, err
+	}
+	if b.idle > 0 { // the poller's deadlines take over
+		var zero syscall.Timeval
+		if rc, err := nc.(syscall.Conn).SyscallConn(); err == nil {
+			rc.Control(func(s uintptr) { syscall.SetsockoptTimeval(int(s), syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &zero) })
+		}
+	}
+	// Let go of b.fd: closed now unless some call still holds it.
+	for {
+		s := b.state.Load()
+		if s&closedBit != 0 {
+			break
+		}
+		if b.state.CompareAndSwap(s, (s|closedBit)+1) {
+			b.decref()
+			break
+		}
+	}
+	return nc, nil
+}
