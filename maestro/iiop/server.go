@@ -65,18 +65,22 @@ type ServerOptions struct {
 type ReadMode int
 
 const (
-	// ReadDefault starts every connection on the poller and moves a busy
-	// one (64 messages in a row arriving at 4000 a second or more) to
-	// blocking reads, on Linux, while fewer than MaxBlockingReaders
-	// connections block. Connections from this process's own Client stay
-	// on the poller: there one thread can run both ends of a call, while a
-	// blocking reader costs a thread switch each way. A connection that
-	// has moved stays blocking until it closes.
+	// ReadDefault starts every connection on the poller and, on Linux,
+	// moves a busy one (64 messages in a row arriving at 4000 a second or
+	// more) to blocking reads while no more connections are busy than may
+	// block (MaxBlockingReaders, by default GOMAXPROCS-1): each blocked
+	// reader keeps a P, and once no P is spare sysmon takes Ps from readers
+	// in mid call, which costs more than the poller. A blocking connection
+	// goes back to the poller when it is no longer busy, when others get
+	// busy, or when it has been silent for 50 ms. Connections from this
+	// process's own Client stay on the poller: there one thread can run both
+	// ends of a call, while a blocking reader costs a thread switch each
+	// way.
 	//
 	// Measured with bench/orbbench (omniORB C++ client, synchronous calls,
-	// both processes on one CPU of a 2-CPU VM, GOMAXPROCS 2): about 3.0 µs
-	// of server CPU per call blocking against 5.0 µs through the poller,
-	// near omniORB's own 2.9 µs; see docs/iiop.md.
+	// client and server on one CPU of a 2-CPU VM, GOMAXPROCS 2): about
+	// 3.1 µs of server CPU per call blocking against 5.0 µs through the
+	// poller, near omniORB's own 2.9 µs; see docs/iiop.md.
 	ReadDefault ReadMode = iota
 	// ReadPoll waits in Go's network poller: a read that finds no data
 	// parks the goroutine (read returned EAGAIN), and epoll wakes it through
@@ -123,6 +127,7 @@ type Server struct {
 	busyWindow     uint
 	busyGap        time.Duration
 	pollOwnClients bool
+	quietAfter     time.Duration
 	log            *slog.Logger
 	mu             sync.RWMutex
 	conns          map[ConnID]*conn
@@ -168,7 +173,7 @@ func NewServer(opts ServerOptions, h Handler) (*Server, error) {
 	s.idle = opts.IdleTimeout
 	s.readMode = opts.ReadMode
 	s.maxBlock = opts.MaxBlockingReaders
-	s.busyWindow, s.busyGap, s.pollOwnClients = busyWindow, busyGap, pollOwnClients
+	s.busyWindow, s.busyGap, s.pollOwnClients, s.quietAfter = busyWindow, busyGap, pollOwnClients, quietAfter
 	s.maxPending = opts.MaxPendingPerConn
 	if s.maxPending <= 0 {
 		s.maxPending = DefaultMaxPendingPerConn
@@ -235,7 +240,7 @@ func (s *Server) acceptLoop() {
 // connections may move to blocking mode later, once busy). mu is held.
 func (s *Server) newIO(nc net.Conn) connIO {
 	if s.readMode == ReadBlocking && s.takeBlockingSlotLocked() {
-		if b, ok := newBlockingIO(nc, s.idle); ok {
+		if b, ok := newBlockingIO(nc, s.idle, 0); ok {
 			return b
 		}
 		s.nBlock--

@@ -17,9 +17,11 @@ func (s *Server) blockingConns() (blocking, all int) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	for _, c := range s.conns {
+		c.mu.Lock()
 		if c.io.blocking() {
 			blocking++
 		}
+		c.mu.Unlock()
 	}
 	return blocking, len(s.conns)
 }
@@ -325,5 +327,59 @@ func waitReleased(t *testing.T, fds, goroutines int) {
 		if time.Now().After(deadline) {
 			t.Fatalf("after Close: %d descriptors (was %d), %d goroutines (was %d)", f, fds, g, goroutines)
 		}
+	}
+}
+
+// TestQuietConnectionLeavesBlocking: a blocking connection that falls
+// silent goes back to the poller (freeing its slot for another) and moves
+// to blocking again once busy; an idle timeout still closes it.
+func TestQuietConnectionLeavesBlocking(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("blocking reads exist on Linux only")
+	}
+	eagerBlocking(t, false)
+	quickQuiet(t, 20*time.Millisecond)
+	h := newEchoHandler()
+	s, err := NewServer(ServerOptions{Addr: "127.0.0.1:0", MaxBlockingReaders: 1, IdleTimeout: 2 * time.Second}, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.s = s
+	t.Cleanup(func() { s.Close() })
+	a := dialT(t, s)
+	waitBlocking := func(when string, want int) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			blocking, _ := s.blockingConns()
+			if blocking == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %d connections blocking, want %d", when, blocking, want)
+			}
+		}
+	}
+	for i := 0; i < 6; i++ {
+		echoOn(t, a, uint32(i), "busy")
+	}
+	waitBlocking("busy", 1)
+	waitBlocking("silent", 0)
+	b := dialT(t, s) // the slot is free for another
+	for i := 0; i < 6; i++ {
+		echoOn(t, b, uint32(i), "b busy")
+	}
+	waitBlocking("b busy", 1)
+	echoOn(t, a, 100, "a again")
+	b.Close()
+	waitConns(t, s, 1)
+	// Idle for longer than IdleTimeout: CloseConnection, whatever mode the
+	// connection is in by then.
+	a.SetReadDeadline(time.Now().Add(20 * time.Second))
+	var hb [HeaderSize]byte
+	if _, err := readFull(a, hb[:]); err != nil {
+		t.Fatal(err)
+	}
+	if h, err := ParseHeader(hb[:]); err != nil || h.Type != MsgCloseConnection {
+		t.Fatalf("idle connection got %+v %v", h, err)
 	}
 }

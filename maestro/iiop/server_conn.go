@@ -77,6 +77,20 @@ func (c *conn) readLoop() {
 	}()
 	adaptive := c.s.readMode == ReadDefault
 	var window time.Time // when the current run of busyWindow messages began
+	// quiet: a blocking read waited quietAfter for nothing, so the
+	// connection is no longer busy; it gives its thread and slot back.
+	quiet := func() {
+		if busy {
+			busy = false
+			c.s.nBusy.Add(-1)
+		}
+		if blocking && c.toPoll() {
+			blocking = false
+			c.s.releaseBlocking()
+			m.rd = c.io
+		}
+		window = time.Time{}
+	}
 	reasm := newReassembler(c.s.max)
 	seen := GIOP10 // highest version noted, so noteVersion locks only on a change
 	for n := uint(1); ; n++ {
@@ -116,6 +130,10 @@ func (c *conn) readLoop() {
 		}
 		c.setDeadline()
 		if err := m.fill(HeaderSize); err != nil {
+			if err == errQuiet {
+				quiet()
+				continue
+			}
 			if isTimeout(err) && c.idle() {
 				c.s.log.Debug("iiop: closing idle connection", "conn", c.id)
 				c.sendClose()
@@ -140,7 +158,10 @@ func (c *conn) readLoop() {
 		}
 		if m.buffered() < HeaderSize+int(h.Size) {
 			c.setDeadline()
-			if err := m.fill(HeaderSize + int(h.Size)); err != nil {
+			if err := m.fill(HeaderSize + int(h.Size)); err == errQuiet {
+				quiet()
+				continue // the header stays buffered
+			} else if err != nil {
 				c.s.log.Debug("iiop: read body", "conn", c.id, "err", err)
 				return
 			}
@@ -180,6 +201,9 @@ var (
 	busyWindow     uint = 64
 	busyGap             = 250 * time.Microsecond
 	pollOwnClients      = true
+	// quietAfter is how long a busy connection's blocking read may wait
+	// before the connection is deemed quiet and returns to the poller.
+	quietAfter = 50 * time.Millisecond
 )
 
 // toBlocking switches a polled connection to blocking reads if one of the
@@ -199,7 +223,7 @@ func (c *conn) toBlocking() bool {
 	if !c.s.takeBlockingSlot() {
 		return false
 	}
-	ok := c.swapIO(func() (connIO, bool) { return newBlockingIO(c.nc, c.s.idle) })
+	ok := c.swapIO(func() (connIO, bool) { return newBlockingIO(c.nc, c.s.idle, c.s.quietAfter) })
 	if !ok {
 		c.s.releaseBlocking()
 	}

@@ -1,9 +1,15 @@
 package iiop
 
 import (
+	"errors"
 	"net"
 	"time"
 )
+
+// errQuiet is what a ReadDefault connection's blocking read returns when
+// nothing arrived for quietAfter: the reader then moves it back to the
+// poller and reads again.
+var errQuiet = errors.New("iiop: connection quiet")
 
 // connIO moves a server connection's bytes: through Go's network poller
 // (pollIO) or, with ReadBlocking, through system calls that block in the

@@ -27,19 +27,21 @@ import (
 //
 // Blocked system calls do not see Go's deadlines, so the idle timer is the
 // socket's SO_RCVTIMEO (a blocked read fails with EAGAIN) plus a deadline
-// check after each read.
+// check after each read. The same timer tells a ReadDefault reader that its
+// connection has gone quiet (errQuiet), so that it can return to the poller.
 type blockingIO struct {
 	fd       int
 	idle     time.Duration
 	deadline time.Time
-	state    atomic.Int64 // closedBit | number of system calls using fd
+	quiet    time.Duration // if positive, a read waiting this long fails with errQuiet
+	state    atomic.Int64  // closedBit | number of system calls using fd
 }
 
 const closedBit = 1 << 62
 
 // newBlockingIO takes nc's socket over in blocking mode. On failure it
 // reports false and leaves nc as it was.
-func newBlockingIO(nc net.Conn, idle time.Duration) (connIO, bool) {
+func newBlockingIO(nc net.Conn, idle, quiet time.Duration) (connIO, bool) {
 	sc, ok := nc.(syscall.Conn)
 	if !ok {
 		return nil, false
@@ -53,14 +55,26 @@ func newBlockingIO(nc net.Conn, idle time.Duration) (connIO, bool) {
 	if err := rc.Control(func(s uintptr) { fd, derr = dupCloexec(int(s)) }); err != nil || derr != nil {
 		return nil, false
 	}
-	if err := setupBlocking(fd, idle); err != nil {
+	if err := setupBlocking(fd, recvTimeout(idle, quiet)); err != nil {
 		syscall.Close(fd)
 		return nil, false
 	}
 	// Closing the original descriptor takes it out of the runtime's epoll
 	// set; the socket stays open through fd.
 	nc.Close()
-	return &blockingIO{fd: fd, idle: idle}, true
+	return &blockingIO{fd: fd, idle: idle, quiet: quiet}, true
+}
+
+// recvTimeout is the SO_RCVTIMEO for the idle timeout and the quiet check
+// (zero: none).
+func recvTimeout(idle, quiet time.Duration) time.Duration {
+	switch {
+	case idle <= 0:
+		return quiet
+	case quiet <= 0:
+		return idle
+	}
+	return min(idle, quiet)
 }
 
 func dupCloexec(fd int) (int, error) {
@@ -71,9 +85,9 @@ func dupCloexec(fd int) (int, error) {
 	return int(nfd), nil
 }
 
-func setupBlocking(fd int, idle time.Duration) error {
-	if idle > 0 {
-		tv := syscall.NsecToTimeval(max(idle, time.Microsecond).Nanoseconds())
+func setupBlocking(fd int, timeout time.Duration) error {
+	if timeout > 0 {
+		tv := syscall.NsecToTimeval(max(timeout, time.Microsecond).Nanoseconds())
 		if err := syscall.SetsockoptTimeval(fd, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv); err != nil {
 			return err
 		}
@@ -116,8 +130,11 @@ func (b *blockingIO) Read(p []byte) (int, error) {
 	}
 	b.decref()
 	switch {
-	case err == syscall.EAGAIN:
-		return 0, os.ErrDeadlineExceeded // SO_RCVTIMEO expired
+	case err == syscall.EAGAIN: // SO_RCVTIMEO expired
+		if b.quiet > 0 && (b.deadline.IsZero() || time.Now().Before(b.deadline)) {
+			return 0, errQuiet
+		}
+		return 0, os.ErrDeadlineExceeded
 	case err != nil:
 		return 0, os.NewSyscallError("read", err)
 	case n == 0:
@@ -201,7 +218,7 @@ func (b *blockingIO) toNetConn() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	if b.idle > 0 { // the poller's deadlines take over
+	if b.idle > 0 || b.quiet > 0 { // the poller's deadlines take over
 		var zero syscall.Timeval
 		if rc, err := nc.(syscall.Conn).SyscallConn(); err == nil {
 			rc.Control(func(s uintptr) { syscall.SetsockoptTimeval(int(s), syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &zero) })

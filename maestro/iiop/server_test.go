@@ -109,6 +109,14 @@ func eagerBlocking(t *testing.T, all bool) {
 	t.Cleanup(func() { busyWindow, busyGap, pollOwnClients = w, g, p })
 }
 
+// quickQuiet makes connections of servers started during the test go
+// quiet after d without a message.
+func quickQuiet(t *testing.T, d time.Duration) {
+	q := quietAfter
+	quietAfter = d
+	t.Cleanup(func() { quietAfter = q })
+}
+
 func startServer(t *testing.T, mode ReadMode, opts ServerOptions) (*Server, *echoHandler) {
 	t.Helper()
 	h := newEchoHandler()
