@@ -383,3 +383,32 @@ func TestQuietConnectionLeavesBlocking(t *testing.T) {
 		t.Fatalf("idle connection got %+v %v", h, err)
 	}
 }
+
+type wrapListener struct{ net.Listener }
+
+type wrappedConn struct{ net.Conn }
+
+func (l wrapListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return wrappedConn{c}, nil
+}
+
+// TestWrappedConnectionsStayPolled: connections from a custom Listener
+// that are not plain *net.TCPConn are never read behind their back.
+func TestWrappedConnectionsStayPolled(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := startServer(t, ReadBlocking, ServerOptions{Listener: wrapListener{ln}})
+	a := dialT(t, s)
+	for i := 0; i < 5; i++ {
+		echoOn(t, a, uint32(i), "wrapped")
+	}
+	if blocking, all := s.blockingConns(); blocking != 0 || all != 1 {
+		t.Fatalf("%d of %d wrapped connections blocking, want 0 of 1", blocking, all)
+	}
+}

@@ -39,14 +39,17 @@ type blockingIO struct {
 
 const closedBit = 1 << 62
 
-// newBlockingIO takes nc's socket over in blocking mode. On failure it
-// reports false and leaves nc as it was.
+// newBlockingIO takes nc's socket over in blocking mode (quiet: see
+// blockingIO.quiet). On failure, or if nc is not a *net.TCPConn, it reports
+// false and leaves nc as it was.
 func newBlockingIO(nc net.Conn, idle, quiet time.Duration) (connIO, bool) {
-	sc, ok := nc.(syscall.Conn)
+	// Only a plain TCP connection: a wrapper from a custom Listener may
+	// transform or buffer bytes, which reading the descriptor would bypass.
+	tc, ok := nc.(*net.TCPConn)
 	if !ok {
 		return nil, false
 	}
-	rc, err := sc.SyscallConn()
+	rc, err := tc.SyscallConn()
 	if err != nil {
 		return nil, false
 	}
