@@ -245,7 +245,7 @@ func (s *Server) newIO(nc net.Conn) connIO {
 		}
 		s.nBlock--
 	}
-	return pollIO{nc, s.idle}
+	return pollIO{nc}
 }
 
 // blockingLimit is how many connections may block at once.

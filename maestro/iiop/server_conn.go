@@ -44,6 +44,7 @@ type conn struct {
 	removed   atomic.Bool // taken out of the server's table
 	ops       opCache     // operation names; reader goroutine only
 	ownClient bool        // the peer is this process's Client; reader goroutine only
+	deadline  time.Time   // idle deadline of the current read; reader goroutine only
 }
 
 func newConn(s *Server, id ConnID, nc net.Conn) *conn {
@@ -91,6 +92,7 @@ func (c *conn) readLoop() {
 		}
 		window = time.Time{}
 	}
+	resumed := false // reading on after a quiet move: the idle deadline stands
 	reasm := newReassembler(c.s.max)
 	seen := GIOP10 // highest version noted, so noteVersion locks only on a change
 	for n := uint(1); ; n++ {
@@ -128,10 +130,11 @@ func (c *conn) readLoop() {
 			// polls at 20 µs for a while. Yielding now and then avoids both.
 			runtime.Gosched()
 		}
-		c.setDeadline()
+		c.setDeadline(!resumed)
 		if err := m.fill(HeaderSize); err != nil {
 			if err == errQuiet {
 				quiet()
+				resumed = true // keep the idle deadline across the move
 				continue
 			}
 			if isTimeout(err) && c.idle() {
@@ -157,9 +160,10 @@ func (c *conn) readLoop() {
 			return
 		}
 		if m.buffered() < HeaderSize+int(h.Size) {
-			c.setDeadline()
+			c.setDeadline(!resumed)
 			if err := m.fill(HeaderSize + int(h.Size)); err == errQuiet {
 				quiet()
+				resumed = true
 				continue // the header stays buffered
 			} else if err != nil {
 				c.s.log.Debug("iiop: read body", "conn", c.id, "err", err)
@@ -167,6 +171,7 @@ func (c *conn) readLoop() {
 			}
 		}
 		body := m.take(HeaderSize + int(h.Size))[HeaderSize:]
+		resumed = false
 		if seen.Less(h.Version) {
 			seen = h.Version
 			c.noteVersion(h.Version)
@@ -243,7 +248,7 @@ func (c *conn) toPoll() bool {
 			return nil, false
 		}
 		c.nc = nc
-		return pollIO{nc, c.s.idle}, true
+		return pollIO{nc}, true
 	})
 }
 
@@ -325,10 +330,15 @@ func (m *msgReader) fill(n int) error {
 	return nil
 }
 
-// setDeadline arms the idle timer before each read.
-func (c *conn) setDeadline() {
+// setDeadline arms the idle timer before a read: afresh, or (after the
+// connection moved between the poller and blocking reads) with the
+// deadline already running.
+func (c *conn) setDeadline(fresh bool) {
 	if c.s.idle > 0 {
-		c.io.armIdle()
+		if fresh || c.deadline.IsZero() {
+			c.deadline = time.Now().Add(c.s.idle)
+		}
+		c.io.armIdle(c.deadline)
 	}
 }
 

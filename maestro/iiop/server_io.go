@@ -17,9 +17,9 @@ var errQuiet = errors.New("iiop: connection quiet")
 type connIO interface {
 	// Read reads into p; reader goroutine only.
 	Read(p []byte) (int, error)
-	// armIdle starts the idle timer before a read (IdleTimeout > 0);
+	// armIdle sets the idle deadline before a read (IdleTimeout > 0);
 	// reader goroutine only.
-	armIdle()
+	armIdle(deadline time.Time)
 	// write writes a whole message; the caller serialises writes.
 	write(msg []byte) error
 	// closeWrite sends FIN after the last message (graceful shutdown).
@@ -31,13 +31,10 @@ type connIO interface {
 	blocking() bool
 }
 
-type pollIO struct {
-	nc   net.Conn
-	idle time.Duration
-}
+type pollIO struct{ nc net.Conn }
 
 func (p pollIO) Read(b []byte) (int, error) { return p.nc.Read(b) }
-func (p pollIO) armIdle()                   { p.nc.SetReadDeadline(time.Now().Add(p.idle)) }
+func (p pollIO) armIdle(t time.Time)        { p.nc.SetReadDeadline(t) }
 func (p pollIO) blocking() bool             { return false }
 func (p pollIO) close()                     { p.nc.Close() }
 

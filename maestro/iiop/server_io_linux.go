@@ -153,11 +153,7 @@ func (b *blockingIO) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-func (b *blockingIO) armIdle() {
-	if b.idle > 0 {
-		b.deadline = time.Now().Add(b.idle)
-	}
-}
+func (b *blockingIO) armIdle(t time.Time) { b.deadline = t }
 
 func (b *blockingIO) write(msg []byte) error {
 	if !b.incref() {

@@ -35,7 +35,11 @@ func (p *valueObject) Update(op string, req *iiop.Decoder, reply *iiop.Encoder) 
 // BenchmarkSimpleORBSetValue measures the server side of a synchronous
 // _set_value call on the Simple ORB: a raw TCP client sends a pre-encoded
 // GIOP 1.2 request (as omniORB would) and reads the reply, so the client's
-// own cost is small and allocation counts are the server's.
+// own cost is small and allocation counts are the server's. The client is
+// a goroutine of this process but not an iiop.Client, so ReadDefault moves
+// its busy connection to blocking reads and each call then pays two thread
+// switches (cross-CPU wake-ups on a VM): the poll variant is the one to
+// read for time per call, bench/orbbench for an external client.
 func BenchmarkSimpleORBSetValue(b *testing.B) {
 	for _, mode := range []iiop.ReadMode{iiop.ReadDefault, iiop.ReadPoll, iiop.ReadBlocking} {
 		for _, size := range []int{4, 1024} {
