@@ -39,8 +39,14 @@ type CoreOptions struct {
 // maxRanks bounds the view size a packet may claim.
 const maxRanks = 1 << 12
 
-// maxStash bounds the packets kept for views not installed yet.
-const maxStash = 1024
+// maxStash and maxStashBytes bound the packets kept for views not
+// installed yet; pastViews is how many recent views' packets are known to
+// be stale and dropped at once.
+const (
+	maxStash      = 1024
+	maxStashBytes = 4 << 20
+	pastViews     = 16
+)
 
 // Core is the deterministic heart of a stack: the current view's layers,
 // the packet envelope, packing, and the application's queue. It performs no
@@ -65,12 +71,14 @@ type Core struct {
 	flowBlocked bool
 	leaving     bool
 
-	queue    []appReq
-	injected uint64 // application messages taken from queue so far
-	stash    [][]byte
-	deferred []func()
-	depth    int
-	install  *Event
+	queue      []appReq
+	injected   uint64 // application messages taken from queue so far
+	stash      [][]byte
+	stashBytes int
+	past       []uint64 // hashes of views this member has left
+	deferred   []func()
+	depth      int
+	install    *Event
 
 	consumed     []uint64
 	consumedSent bool
@@ -201,6 +209,12 @@ func (c *Core) installView(v *View, viewMsg []byte) {
 		c.log.Error("view without this member", "view", v.ID)
 		return
 	}
+	if c.chain != nil {
+		c.past = append(c.past, c.chain.view.Hash)
+		if len(c.past) > pastViews {
+			c.past = c.past[1:]
+		}
+	}
 	c.chain = newChain(c, v, viewMsg)
 	c.blocked = false
 	c.flowBlocked = false
@@ -217,7 +231,7 @@ func (c *Core) installView(v *View, viewMsg []byte) {
 		}
 	}
 	stash := c.stash
-	c.stash = nil
+	c.stash, c.stashBytes = nil, 0
 	for _, pkt := range stash {
 		c.receive("", pkt)
 	}
@@ -250,11 +264,7 @@ func (c *Core) receive(addr string, pkt []byte) {
 		return
 	}
 	if p.viewHash != ch.view.Hash {
-		if len(c.stash) >= maxStash {
-			c.stash = c.stash[1:]
-			c.metrics.Drop("stash-full")
-		}
-		c.stash = append(c.stash, pkt)
+		c.stashPacket(p.viewHash, pkt)
 		return
 	}
 	if p.rank >= ch.view.N() || p.rank == ch.view.Rank {
@@ -267,6 +277,25 @@ func (c *Core) receive(addr string, pkt []byte) {
 		}
 		ch.up(len(ch.layers), &Event{Type: ERecv, Peer: p.rank, Msg: wire.WrapMsg(m)})
 	}
+}
+
+// stashPacket keeps a packet of a view that may be installed here soon
+// (its members often start sending before everyone has installed it).
+func (c *Core) stashPacket(viewHash uint64, pkt []byte) {
+	for _, h := range c.past {
+		if h == viewHash {
+			c.metrics.Drop("stale-view")
+			return
+		}
+	}
+	for len(c.stash) > 0 && (len(c.stash) >= maxStash || c.stashBytes+len(pkt) > maxStashBytes) {
+		c.stashBytes -= len(c.stash[0])
+		c.stash[0] = nil
+		c.stash = c.stash[1:]
+		c.metrics.Drop("stash-full")
+	}
+	c.stash = append(c.stash, pkt)
+	c.stashBytes += len(pkt)
 }
 
 func (c *Core) dropPacket(err error) {

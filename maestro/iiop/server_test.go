@@ -19,7 +19,6 @@ type echoHandler struct {
 	NopHandler
 	s        *Server
 	mu       sync.Mutex
-	held     []*Request
 	heldCh   chan *Request
 	cancels  chan RequestRef
 	errors   chan error
