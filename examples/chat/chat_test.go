@@ -62,14 +62,21 @@ func casts(lines []string) []string {
 	return out
 }
 
-func TestThreeChatsDeliverTenThousandCastsInTheSameOrder(t *testing.T) {
-	bin := proctest.Build(t, "./examples/chat")
-	args := chatArgs(t)
-	var ps []*proctest.Proc
-	for i := 0; i < 3; i++ {
+// startChats starts n chat processes named p0, p1, ... in a group of
+// their own and waits until they share one view.
+func startChats(t *testing.T, n int) (bin string, args []string, ps []*proctest.Proc) {
+	t.Helper()
+	bin = proctest.Build(t, "./examples/chat")
+	args = chatArgs(t)
+	for i := 0; i < n; i++ {
 		ps = append(ps, proctest.Start(t, fmt.Sprintf("chat%d", i), bin, append(args, "-name", fmt.Sprintf("p%d", i))...))
 	}
-	waitViews(t, ps, 3)
+	waitViews(t, ps, n)
+	return bin, args, ps
+}
+
+func TestThreeChatsDeliverTenThousandCastsInTheSameOrder(t *testing.T) {
+	_, _, ps := startChats(t, 3)
 	const total = 10000
 	var wg sync.WaitGroup
 	for i, p := range ps {
@@ -113,13 +120,7 @@ func TestThreeChatsDeliverTenThousandCastsInTheSameOrder(t *testing.T) {
 }
 
 func TestChatSurvivesSIGKILLAndMergesBack(t *testing.T) {
-	bin := proctest.Build(t, "./examples/chat")
-	args := chatArgs(t)
-	var ps []*proctest.Proc
-	for i := 0; i < 3; i++ {
-		ps = append(ps, proctest.Start(t, fmt.Sprintf("chat%d", i), bin, append(args, "-name", fmt.Sprintf("p%d", i))...))
-	}
-	waitViews(t, ps, 3)
+	bin, args, ps := startChats(t, 3)
 	require.NoError(t, ps[0].Send("before"))
 	for _, p := range ps {
 		require.NoError(t, p.WaitFor(10*time.Second, "before", func(l []string) bool { return contains(l, "p0: before") }))
