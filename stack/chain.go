@@ -12,10 +12,16 @@ type chain struct {
 	packs  map[int]*pack // pending datagrams by destination rank (AllPeers = everyone)
 	order  []int         // destinations in the order their packs were started
 	header []byte        // envelope shared by every datagram of this view
+	others []string      // the other members' addresses, for multicasts
 }
 
 func newChain(c *Core, v *View, viewMsg []byte) *chain {
 	ch := &chain{core: c, view: v, packs: make(map[int]*pack), header: viewPacketHeader(c.gh, v.Hash, v.Rank)}
+	for i, m := range v.Members {
+		if i != v.Rank {
+			ch.others = append(ch.others, m.Addr)
+		}
+	}
 	ch.layers = make([]Layer, len(c.opt.Protocols))
 	for i, p := range c.opt.Protocols {
 		i := i
@@ -127,11 +133,5 @@ func (ch *chain) send(dest int, p *pack) {
 		c.opt.Out.SendTo(ch.view.Members[dest].Addr, pkt)
 		return
 	}
-	addrs := make([]string, 0, ch.view.N()-1)
-	for i, m := range ch.view.Members {
-		if i != ch.view.Rank {
-			addrs = append(addrs, m.Addr)
-		}
-	}
-	c.opt.Out.Multicast(addrs, pkt)
+	c.opt.Out.Multicast(ch.others, pkt)
 }

@@ -51,7 +51,8 @@ type Outputs interface {
 	// SendTo sends a datagram to one address.
 	SendTo(addr string, pkt []byte)
 	// Multicast sends a datagram to every address in addrs (the other
-	// members of the view), by IP multicast or by fan-out.
+	// members of the view), by IP multicast or by fan-out. addrs belongs to
+	// the Core and must not be kept or changed.
 	Multicast(addrs []string, pkt []byte)
 	// Broadcast sends a datagram to the discovery addresses (multicast
 	// group, seeds, local port range).
