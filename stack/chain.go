@@ -15,7 +15,7 @@ type chain struct {
 	others []string      // the other members' addresses, for multicasts
 }
 
-func newChain(c *Core, v *View, viewMsg []byte) *chain {
+func newChain(c *Core, v *View, viewMsg []byte, viewAnn Annotations) *chain {
 	ch := &chain{core: c, view: v, packs: make(map[int]*pack), header: viewPacketHeader(c.gh, v.Hash, v.Rank)}
 	for i, m := range v.Members {
 		if i != v.Rank {
@@ -26,8 +26,8 @@ func newChain(c *Core, v *View, viewMsg []byte) *chain {
 	for i, p := range c.opt.Protocols {
 		i := i
 		env := &Env{
-			View: v, ViewMsg: viewMsg, Me: c.opt.Me, Config: &c.cfg, Metrics: c.metrics, Log: c.log.With("layer", p.Name()), Group: c.opt.Group,
-			core: c, index: i,
+			View: v, ViewMsg: viewMsg, ViewAnn: viewAnn, Me: c.opt.Me, Config: &c.cfg, Metrics: c.metrics,
+			Log: c.log.With("layer", p.Name()), Group: c.opt.Group, now: c.clock, rand: c.rand,
 		}
 		env.down = func(ev *Event) { ch.down(i, ev) }
 		env.up = func(ev *Event) { ch.up(i, ev) }

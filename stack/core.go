@@ -18,7 +18,16 @@ var (
 	ErrNotMember = errors.New("stack: not a member of the current view")
 	// ErrTooLarge: the message exceeds Config.MaxMessage.
 	ErrTooLarge = errors.New("stack: message too large")
+	// ErrNotPrimary: the view is not primary (Primary property), so casts
+	// may not be sent now.
+	ErrNotPrimary = errors.New("stack: not in a primary view")
 )
+
+// Starter is implemented by layers that act as soon as their view is
+// installed, after the application has been told of it and before any
+// packet of the view is handled (the Safe layer delivers the messages a
+// new primary view inherits; the Primary layer holds casts).
+type Starter interface{ Start() }
 
 // CoreOptions configure a Core.
 type CoreOptions struct {
@@ -69,6 +78,7 @@ type Core struct {
 	exited      bool
 	blocked     bool
 	flowBlocked bool
+	castsHeld   bool // the view forbids casts (ECastHold): only sends go out
 	leaving     bool
 
 	queue      []appReq
@@ -171,7 +181,7 @@ func (c *Core) do(f func()) {
 	for c.install != nil || len(c.deferred) > 0 {
 		if ev := c.install; ev != nil {
 			c.install = nil
-			c.installView(ev.View, ev.Bytes)
+			c.installView(ev.View, ev.Bytes, ev.ViewAnn)
 			continue
 		}
 		next := c.deferred[0]
@@ -180,6 +190,9 @@ func (c *Core) do(f func()) {
 	}
 	c.depth--
 }
+
+// clock is the time layers see: that of the event being handled.
+func (c *Core) clock() time.Time { return c.now }
 
 func (c *Core) setNow(now time.Time) {
 	if now.After(c.now) {
@@ -197,11 +210,11 @@ func (c *Core) Start(now time.Time) {
 		c.started = true
 		c.setNow(now)
 		me := c.opt.Me
-		c.installView(newView(ViewID{Ltime: 0, Coord: me}, []Endpoint{me}, me), nil)
+		c.installView(newView(ViewID{Ltime: 0, Coord: me}, []Endpoint{me}, me), nil, nil)
 	})
 }
 
-func (c *Core) installView(v *View, viewMsg []byte) {
+func (c *Core) installView(v *View, viewMsg []byte, viewAnn Annotations) {
 	if c.exited {
 		return
 	}
@@ -215,14 +228,24 @@ func (c *Core) installView(v *View, viewMsg []byte) {
 			c.past = c.past[1:]
 		}
 	}
-	c.chain = newChain(c, v, viewMsg)
+	ch := newChain(c, v, viewMsg, viewAnn)
+	c.chain = ch
 	c.blocked = false
 	c.flowBlocked = false
+	c.castsHeld = false
 	c.consumed = make([]uint64, v.N())
 	c.consumedSent = false
 	c.metrics.ViewsInstalled.Add(1)
 	c.log.Debug("view installed", "view", v.ID, "members", v.N())
-	c.opt.Out.Upcall(Upcall{Kind: UpView, View: v, Payload: viewMsg, ViewHash: v.Hash})
+	c.opt.Out.Upcall(Upcall{Kind: UpView, View: v, Payload: viewMsg, Ann: viewAnn, ViewHash: v.Hash})
+	for _, l := range ch.layers {
+		if s, ok := l.(Starter); ok && c.chain == ch && c.install == nil {
+			s.Start()
+		}
+	}
+	if c.chain != ch || c.install != nil {
+		return
+	}
 	if c.leaving {
 		// The leave was not part of the flush that made this view: ask again.
 		c.chain.down(-1, &Event{Type: ELeave})
@@ -414,30 +437,65 @@ func (c *Core) checkSend(payload []byte) error {
 	return nil
 }
 
+// drainQueue hands the queued application messages to the layers, in
+// order, as far as the view allows: nothing during a flush, no casts while
+// flow control or the view holds them. When the view holds casts (not
+// primary), sends behind a held cast still go, so that state transfer can
+// make the view primary.
 func (c *Core) drainQueue() {
-	for len(c.queue) > 0 && c.chain != nil && !c.blocked && !c.flowBlocked && c.install == nil {
+	if c.castsHeld {
+		c.drainSends()
+		return
+	}
+	for len(c.queue) > 0 && c.ready() && !c.flowBlocked && !c.castsHeld {
 		r := c.queue[0]
 		c.queue[0] = appReq{}
 		c.queue = c.queue[1:]
-		c.injected++
-		ch := c.chain
-		if !r.send {
-			c.metrics.CastsSent.Add(1)
-			ch.down(-1, &Event{Type: ECast, Peer: AllPeers, Msg: wire.NewMsg(r.payload)})
-			continue
-		}
-		rank := ch.view.RankOf(r.dest)
-		if rank < 0 {
-			c.metrics.Drop("send-dest-gone")
-			continue
-		}
-		c.metrics.SendsSent.Add(1)
-		if rank == ch.view.Rank {
-			c.opt.Out.Upcall(Upcall{Kind: UpSend, From: c.opt.Me, FromID: ch.view.ids[rank], Payload: r.payload, ViewHash: ch.view.Hash, Rank: rank})
-			continue
-		}
-		ch.down(-1, &Event{Type: ESend, Peer: rank, Msg: wire.NewMsg(r.payload)})
+		c.inject(r)
 	}
+}
+
+// ready reports whether the installed view accepts application messages.
+func (c *Core) ready() bool { return c.chain != nil && !c.blocked && c.install == nil }
+
+// drainSends takes the queued sends out of the queue, leaving the casts.
+func (c *Core) drainSends() {
+	kept := c.queue[:0]
+	for i, r := range c.queue {
+		if !c.ready() {
+			kept = append(kept, c.queue[i:]...)
+			break
+		}
+		if r.send {
+			c.inject(r)
+			continue
+		}
+		kept = append(kept, r)
+	}
+	clear(c.queue[len(kept):])
+	c.queue = kept
+}
+
+// inject hands one application message to the top layer.
+func (c *Core) inject(r appReq) {
+	c.injected++
+	ch := c.chain
+	if !r.send {
+		c.metrics.CastsSent.Add(1)
+		ch.down(-1, &Event{Type: ECast, Peer: AllPeers, Msg: wire.NewMsg(r.payload)})
+		return
+	}
+	rank := ch.view.RankOf(r.dest)
+	if rank < 0 {
+		c.metrics.Drop("send-dest-gone")
+		return
+	}
+	c.metrics.SendsSent.Add(1)
+	if rank == ch.view.Rank {
+		c.opt.Out.Upcall(Upcall{Kind: UpSend, From: c.opt.Me, FromID: ch.view.ids[rank], Payload: r.payload, ViewHash: ch.view.Hash, Rank: rank})
+		return
+	}
+	ch.down(-1, &Event{Type: ESend, Peer: rank, Msg: wire.NewMsg(r.payload)})
 }
 
 // Suspect reports members the application believes have failed (§2.2.4).
@@ -486,6 +544,17 @@ func (c *Core) Reconfigure() {
 	c.do(func() {
 		if ch := c.chain; ch != nil {
 			ch.down(-1, &Event{Type: EReconfigure})
+		}
+	})
+}
+
+// UpToDate reports that the application has installed the state of the
+// up-to-date members of the current view (see the Primary property): the
+// layers then count this member as up to date.
+func (c *Core) UpToDate() {
+	c.do(func() {
+		if ch := c.chain; ch != nil {
+			ch.down(-1, &Event{Type: EUpToDate})
 		}
 	})
 }
@@ -553,11 +622,13 @@ func (c *Core) topUp(ch *chain, ev *Event) {
 		for e, id := range ev.Prevs {
 			prev[e.ID()] = id
 		}
-		c.opt.Out.Upcall(Upcall{Kind: UpViewMsgReq, View: ev.View, Infos: infos, Prev: prev, PrevMsgs: ev.PrevMsgs})
+		c.opt.Out.Upcall(Upcall{Kind: UpViewMsgReq, View: ev.View, Ann: ev.ViewAnn, Infos: infos, Prev: prev, PrevMsgs: ev.PrevMsgs})
 	case EAnnotate:
 		if c.info != nil {
 			ev.Ann[InfoPrefix+string(v.ids[v.Rank])] = c.info
 		}
+	case ECastHold:
+		c.castsHeld = true
 	case EFlowBlock:
 		c.flowBlocked = true
 	case EFlowUnblock:

@@ -48,14 +48,15 @@ const (
 	EQueryVector
 	// EAnnotate is a query passed up when this member's flush work is done:
 	// layers add to Ann what the next view must carry for them (Total adds
-	// its final ordering).
+	// its final ordering). Flush is the flush's tag; layers that deliver
+	// casts at the view's end add their count to EndCasts.
 	EAnnotate
 	// EViewEnd goes up just before a new view is installed: Ann holds the
 	// annotations gathered by the flush this member took part in. Layers
 	// finish the old view (Total delivers or aborts its suffix).
 	EViewEnd
 	// EView goes up when a new view is installed: View is the new view,
-	// Bytes the coordinator's view message. The engine then builds the new
+	// Bytes the coordinator's view message, ViewAnn its view annotations. The engine then builds the new
 	// view's layers.
 	EView
 	// ESuspect reports members believed to have failed: up from failure
@@ -86,7 +87,42 @@ const (
 	// though the membership has not changed (to publish new roles in the
 	// view message, for example).
 	EReconfigure
+
+	// EFlushAnn is a query passed up at a coordinator that starts a flush:
+	// layers add to Ann what the flush message must carry to every member
+	// (the Primary layer's potential primary number). Flush is its tag.
+	EFlushAnn
+	// EFlush goes up at every member that accepts a flush, the coordinator
+	// included, once per flush: Flush is its tag, Ranks the members it
+	// excludes, Survivors those taking part, Ann the coordinator's flush
+	// annotations (EFlushAnn).
+	EFlush
+	// EViewAnn is a query passed up at the coordinator just before it
+	// proposes View: Ann holds every member's flush annotations (its
+	// EAnnotate answers, from every merging component) and Prevs where
+	// each member comes from; layers write into ViewAnn what the view must
+	// carry to every member (Env.ViewAnn in its layers, Upcall.Ann).
+	EViewAnn
+	// ECastHold goes up from a layer that forbids casts in the view being
+	// installed (the Primary layer, in a non-primary view): the engine
+	// keeps the application's casts queued until a view that allows them,
+	// while point-to-point messages go on.
+	ECastHold
+	// EUpToDate goes down when the application has installed the state of
+	// the up-to-date members of the current view (state transfer done).
+	EUpToDate
 )
+
+// VetoPrimary is the view annotation key under which a layer below the
+// Primary layer vetoes a proposed view's being primary (the value says
+// why): the Safe layer does so while members still differ in what they
+// hold.
+const VetoPrimary = "!veto-primary"
+
+// MemberKey is the annotation key under which a layer reports one member's
+// own value in a flush (annotations merge by key, so per-member values
+// need a key each).
+func MemberKey(layer string, id EndpID) string { return layer + "@" + string(id) }
 
 // InfoPrefix starts the annotation keys under which a flush carries each
 // member's application info (Core.SetInfo) to the coordinator: the key is
@@ -125,11 +161,19 @@ type Control struct {
 	Target    string
 	Flush     FlushTag
 	TargetID  ViewID
-	// Prevs and PrevMsgs (EViewMsgReq) give, for each member of the
-	// proposed view, the view it comes from, and for each of those views
-	// the view message it was installed with.
+	// Prevs and PrevMsgs (EViewMsgReq, EViewAnn) give, for each member of
+	// the proposed view, the view it comes from, and for each of those
+	// views the view message it was installed with.
 	Prevs    map[Endpoint]ViewID
 	PrevMsgs map[ViewID][]byte
+	// ViewAnn (EViewAnn, EView, EViewMsgReq) holds the annotations the
+	// proposed or installed view carries.
+	ViewAnn Annotations
+	// EndCasts (EAnnotate) is how many more casts this member will deliver
+	// when the view ends (Total's final order, Safe's last safe messages),
+	// as far as it knows: a lower bound that is exact at the member that
+	// knows most, so the largest answer of a component is the truth.
+	EndCasts uint64
 }
 
 // FlushTag identifies one flush of a view: the coordinator that ran it and

@@ -38,19 +38,55 @@ type Protocol interface {
 type Env struct {
 	View    *View
 	ViewMsg []byte // the view message the view was installed with
+	// ViewAnn holds what the layers of the coordinator that proposed the
+	// view attached to it (EViewAnn); nil for a member's first view.
+	ViewAnn Annotations
 	Me      Endpoint
 	Config  *Config
 	Metrics *Metrics
 	Log     *slog.Logger
 	Group   string
 
-	core     *Core
+	now      func() time.Time
+	rand     func() uint64
 	down, up func(*Event)
-	index    int
+}
+
+// EnvOptions build an Env outside a running Core: layer unit tests use it
+// to drive one layer with scripted events (see package stack/layertest).
+type EnvOptions struct {
+	View    *View
+	ViewMsg []byte
+	ViewAnn Annotations
+	Me      Endpoint
+	Config  Config // zero fields take defaults
+	Metrics *Metrics
+	Log     *slog.Logger
+	Group   string
+	Now     func() time.Time // the time layers see
+	Rand    func() uint64    // the layers' pseudo-random source
+	Down    func(*Event)     // receives what the layer passes down
+	Up      func(*Event)     // receives what the layer passes up
+}
+
+// NewEnv returns an Env whose neighbours are the functions in o.
+func NewEnv(o EnvOptions) *Env {
+	cfg := o.Config.Defaults()
+	if o.Metrics == nil {
+		o.Metrics = new(Metrics)
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Env{
+		View: o.View, ViewMsg: o.ViewMsg, ViewAnn: o.ViewAnn, Me: o.Me, Config: &cfg,
+		Metrics: o.Metrics, Log: o.Log, Group: o.Group,
+		now: o.Now, rand: o.Rand, down: o.Down, up: o.Up,
+	}
 }
 
 // Now returns the stack's current time (the time of the event being handled).
-func (e *Env) Now() time.Time { return e.core.now }
+func (e *Env) Now() time.Time { return e.now() }
 
 // PassDown hands ev to the layer below (or to the network).
 func (e *Env) PassDown(ev *Event) { e.down(ev) }
@@ -60,7 +96,7 @@ func (e *Env) PassUp(ev *Event) { e.up(ev) }
 
 // Rand returns a deterministic pseudo-random value from the stack's source
 // (seeded by the simulator in tests).
-func (e *Env) Rand() uint64 { return e.core.rand() }
+func (e *Env) Rand() uint64 { return e.rand() }
 
 // Fragmenter is implemented by a protocol that splits messages larger than
 // a datagram. Without one, the stack refuses messages that would not fit in

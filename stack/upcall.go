@@ -30,6 +30,10 @@ type Upcall struct {
 	FromID  EndpID // From.ID(), precomputed
 	Payload []byte
 	View    *View
+	// Ann (UpView, UpViewMsgReq) holds the view's annotations: what the
+	// proposing coordinator's layers attached to it (the Primary layer's
+	// verdict on the view, for example).
+	Ann Annotations
 	// ViewHash and Rank identify the cast for flow-control credit (see
 	// Core.Consumed): the view it was delivered in and its sender's rank.
 	ViewHash uint64

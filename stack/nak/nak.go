@@ -239,10 +239,15 @@ func (l *layer) deliverSend(from int, b []byte) {
 	l.env.PassUp(&stack.Event{Type: stack.ESend, Peer: from, Msg: wire.WrapMsg(b)})
 }
 
-// fail freezes the casts of members that will not survive the flush.
+// fail freezes the casts of members that will not survive the flush at
+// what this member has delivered of them, which is what it reports to the
+// flush. Members excluded by an earlier flush of the view are frozen again:
+// that flush's cut may have raised their limit, and if the new flush's cut
+// is lower, anything delivered above it here would be delivered by no other
+// survivor.
 func (l *layer) fail(ranks []int) {
 	for _, r := range ranks {
-		if r < 0 || r >= l.n || r == l.me || l.failed[r] {
+		if r < 0 || r >= l.n || r == l.me {
 			continue
 		}
 		l.failed[r] = true
