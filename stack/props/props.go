@@ -6,7 +6,10 @@
 // stacked in the one order that makes them work together, top first:
 //
 //	Flow    flow control: a slow receiver bounds every sender's memory
+//	Primary primary views: only a majority partition casts (§4.4.1-2)
+//	Safe    globally safe delivery: delivered once a majority holds it (§4.4.3)
 //	Total   total order of casts within a view (sequencer), Strong Prefix
+//	Token   total order by a rotating token (instead of Total)
 //	Frag    fragmentation of messages larger than a datagram
 //	Heal    discovery of other components and merging
 //	Gmp     partitionable membership: flushes and view installation
@@ -30,8 +33,11 @@ import (
 	"github.com/maestro-go/maestro/stack/gmp"
 	"github.com/maestro-go/maestro/stack/heal"
 	"github.com/maestro-go/maestro/stack/nak"
+	"github.com/maestro-go/maestro/stack/primary"
+	"github.com/maestro-go/maestro/stack/safe"
 	"github.com/maestro-go/maestro/stack/suspect"
 	"github.com/maestro-go/maestro/stack/sync"
+	"github.com/maestro-go/maestro/stack/token"
 	"github.com/maestro-go/maestro/stack/total"
 )
 
@@ -44,25 +50,51 @@ var ErrUnknown = errors.New("unknown property")
 // ErrMissing reports a property set that lacks one another requires.
 var ErrMissing = errors.New("missing property")
 
+// Settings are what some properties need besides their name.
+type Settings struct {
+	// Replicas is the group's configured number of replicas; with Primary
+	// a view is primary only if it holds a majority of them. Required
+	// with Primary.
+	Replicas int
+	// Zombie says this member is a reincarnation (§4.4.4): its stable
+	// storage shows it ran before, so it does not count toward a majority
+	// until it has up-to-date state in a primary view.
+	Zombie bool
+	// Observer says this member holds no replicated state: with Primary it
+	// never counts toward a majority and is never stale.
+	Observer bool
+}
+
 // property describes one name the string may contain.
 type property struct {
 	name     string
 	order    int      // position from the top; 0 = not a layer
 	requires []string // properties that must also be present
-	build    func(set map[string]bool) stack.Protocol
+	build    func(set map[string]bool, s Settings) stack.Protocol
 }
 
 var known = []property{
-	{name: "Flow", order: 1, requires: []string{"Gmp"}, build: func(map[string]bool) stack.Protocol { return flow.Protocol{} }},
-	{name: "Total", order: 2, requires: []string{"Gmp"}, build: func(map[string]bool) stack.Protocol { return total.Protocol{} }},
-	{name: "Frag", order: 3, build: func(map[string]bool) stack.Protocol { return frag.Protocol{} }},
-	{name: "Heal", order: 4, requires: []string{"Gmp"}, build: func(map[string]bool) stack.Protocol { return &heal.Protocol{} }},
-	{name: "Gmp", order: 5, build: func(set map[string]bool) stack.Protocol { return &gmp.Protocol{Sync: set["Sync"]} }},
-	{name: "Sync", order: 6, requires: []string{"Gmp"}, build: func(map[string]bool) stack.Protocol { return sync.Protocol{} }},
-	{name: "Nak", order: 7, build: func(map[string]bool) stack.Protocol { return nak.Protocol{} }},
-	{name: "Suspect", order: 8, requires: []string{"Gmp"}, build: func(map[string]bool) stack.Protocol { return suspect.Protocol{} }},
+	{name: "Flow", order: 1, requires: []string{"Gmp"}, build: func(map[string]bool, Settings) stack.Protocol { return flow.Protocol{} }},
+	{name: "Primary", order: 2, requires: []string{"Gmp", "Sync"}, build: func(set map[string]bool, s Settings) stack.Protocol {
+		return primary.New(primary.Options{Replicas: s.Replicas, Zombie: s.Zombie, Observer: s.Observer})
+	}},
+	{name: "Safe", order: 3, requires: []string{"Primary"}, build: func(map[string]bool, Settings) stack.Protocol { return &safe.Protocol{} }},
+	{name: "Total", order: 4, requires: []string{"Gmp"}, build: func(map[string]bool, Settings) stack.Protocol { return total.Protocol{} }},
+	{name: "Token", order: 4, requires: []string{"Gmp"}, build: func(map[string]bool, Settings) stack.Protocol { return token.Protocol{} }},
+	{name: "Frag", order: 5, build: func(map[string]bool, Settings) stack.Protocol { return frag.Protocol{} }},
+	{name: "Heal", order: 6, requires: []string{"Gmp"}, build: func(map[string]bool, Settings) stack.Protocol { return &heal.Protocol{} }},
+	{name: "Gmp", order: 7, build: func(set map[string]bool, _ Settings) stack.Protocol { return &gmp.Protocol{Sync: set["Sync"]} }},
+	{name: "Sync", order: 8, requires: []string{"Gmp"}, build: func(map[string]bool, Settings) stack.Protocol { return sync.Protocol{} }},
+	{name: "Nak", order: 9, build: func(map[string]bool, Settings) stack.Protocol { return nak.Protocol{} }},
+	{name: "Suspect", order: 10, requires: []string{"Gmp"}, build: func(map[string]bool, Settings) stack.Protocol { return suspect.Protocol{} }},
 	{name: "Switch"},
 }
+
+// ErrConflict reports two properties that cannot be used together.
+var ErrConflict = errors.New("conflicting properties")
+
+// ErrSettings reports a property whose settings are missing or invalid.
+var ErrSettings = errors.New("property settings")
 
 func lookup(name string) (property, bool) {
 	for _, p := range known {
@@ -106,6 +138,9 @@ func Parse(s string) (Properties, error) {
 	if !set["Gmp"] {
 		return Properties{}, fmt.Errorf("properties %q: %w \"Gmp\": every stack needs group membership", s, ErrMissing)
 	}
+	if set["Total"] && set["Token"] {
+		return Properties{}, fmt.Errorf("properties %q: %w: \"Total\" and \"Token\" are two total orders (sequencer and rotating token); name one", s, ErrConflict)
+	}
 	for _, p := range known {
 		if !set[p.name] {
 			continue
@@ -115,6 +150,9 @@ func Parse(s string) (Properties, error) {
 				return Properties{}, fmt.Errorf("properties %q: %q requires %w %q", s, p.name, ErrMissing, r)
 			}
 		}
+	}
+	if set["Primary"] && !set["Total"] && !set["Token"] {
+		return Properties{}, fmt.Errorf("properties %q: \"Primary\" requires %w \"Total\" or \"Token\": replicas agree on their state only if they deliver in one order", s, ErrMissing)
 	}
 	return Properties{set: set}, nil
 }
@@ -149,15 +187,29 @@ func (p Properties) sorted() []property {
 			ps = append(ps, k)
 		}
 	}
-	sort.Slice(ps, func(i, j int) bool { return ps[i].order < ps[j].order })
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].order < ps[j].order })
 	return ps
 }
 
-// Protocols returns fresh protocol instances for one stack, top first.
-func (p Properties) Protocols() []stack.Protocol {
+// Build returns fresh protocol instances for one stack, top first, or an
+// error naming the property whose settings are missing.
+func (p Properties) Build(s Settings) ([]stack.Protocol, error) {
+	if p.set["Primary"] && s.Replicas < 1 {
+		return nil, fmt.Errorf("property \"Primary\": %w: the number of replicas (the majority is of it) must be set, got %d", ErrSettings, s.Replicas)
+	}
 	var out []stack.Protocol
 	for _, k := range p.sorted() {
-		out = append(out, k.build(p.set))
+		out = append(out, k.build(p.set, s))
 	}
-	return out
+	return out, nil
+}
+
+// Protocols returns fresh protocol instances with zero Settings; it
+// panics for sets that need settings (Primary), so use Build for those.
+func (p Properties) Protocols() []stack.Protocol {
+	ps, err := p.Build(Settings{})
+	if err != nil {
+		panic(err)
+	}
+	return ps
 }

@@ -44,3 +44,27 @@ func TestErrorsNameTheProperty(t *testing.T) {
 		}
 	}
 }
+
+func TestPrimaryAndTokenRules(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string
+		is       error
+	}{
+		{"Gmp:Sync:Total:Token", `"Total" and "Token"`, ErrConflict},
+		{"Gmp:Sync:Safe:Total", `"Safe" requires missing property "Primary"`, ErrMissing},
+		{"Gmp:Sync:Primary", `"Primary" requires missing property "Total" or "Token"`, ErrMissing},
+		{"Gmp:Primary:Total", `"Primary" requires missing property "Sync"`, ErrMissing},
+	} {
+		_, err := Parse(tc.in)
+		require.ErrorContains(t, err, tc.want, tc.in)
+		require.True(t, errors.Is(err, tc.is), tc.in)
+	}
+	p, err := Parse("Gmp:Sync:Heal:Frag:Suspect:Flow:Token:Primary:Safe")
+	require.NoError(t, err)
+	require.Equal(t, "Flow:Primary:Safe:Token:Frag:Heal:Gmp:Sync:Nak:Suspect", p.String())
+	_, err = p.Build(Settings{})
+	require.ErrorIs(t, err, ErrSettings, "Primary without the number of replicas")
+	ps, err := p.Build(Settings{Replicas: 3})
+	require.NoError(t, err)
+	require.Len(t, ps, 10)
+}

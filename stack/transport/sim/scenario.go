@@ -97,7 +97,7 @@ func (sc Scenario) Run() Result {
 	rn := &run{
 		sc: sc, pr: pr,
 		net:     NewNetwork(sc.Seed, Faults{MinDelay: time.Millisecond, MaxDelay: 3 * time.Millisecond}),
-		chk:     NewChecker(pr.Has("Total")),
+		chk:     NewChecker(pr.Has("Total") || pr.Has("Token")),
 		view:    map[stack.Endpoint]stack.ViewID{},
 		casts:   map[string]int{},
 		leaving: map[stack.Endpoint]bool{},
