@@ -86,15 +86,19 @@ func PutAnnotations(w *wire.Writer, a Annotations) {
 	}
 }
 
+// maxAnnotations bounds the keys of decoded annotations: a few per member
+// of a view (layers report per-member values under MemberKey).
+const maxAnnotations = 4 * maxRanks
+
 // GetAnnotations decodes annotations.
 func GetAnnotations(r *wire.Reader) Annotations {
-	n := r.Count(64, 2)
+	n := r.Count(maxAnnotations, 2)
 	if r.Err() != nil {
 		return nil
 	}
 	a := make(Annotations, n)
 	for i := 0; i < n; i++ {
-		k := r.String(64)
+		k := r.String(MaxAddrLen + 64)
 		a[k] = r.Bytes(r.Remaining())
 	}
 	return a

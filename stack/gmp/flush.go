@@ -23,8 +23,14 @@ func (l *layer) startFlush() {
 		}
 	}
 	now := l.now()
+	tag := stack.FlushTag{Coord: l.me, Num: f.num}
+	q := &stack.Event{Type: stack.EFlushAnn, Control: &stack.Control{Ann: stack.Annotations{}, Flush: tag, Survivors: f.survivors}}
+	l.env.PassUp(q)
+	if len(q.Ann) > 0 {
+		f.ann = q.Ann
+	}
 	l.coord = &coordFlush{
-		tag: stack.FlushTag{Coord: l.me, Num: f.num}, msg: f,
+		tag: tag, msg: f,
 		ok: make(map[int]stack.Annotations), started: now, lastSend: now,
 	}
 	l.env.Metrics.Flushes.Add(1)
@@ -89,6 +95,10 @@ func (l *layer) accept(from int, f *flushMsg) {
 		l.env.PassUp(&stack.Event{Type: stack.EBlock})
 	}
 	tag := l.follow.tag
+	l.env.PassUp(&stack.Event{Type: stack.EFlush, Control: &stack.Control{Flush: tag, Ranks: f.failed, Survivors: f.survivors, Ann: f.ann}})
+	if l.follow == nil || l.follow.tag != tag {
+		return
+	}
 	l.env.PassDown(&stack.Event{Type: stack.EFail, Control: &stack.Control{Ranks: f.failed, Survivors: f.survivors, Flush: tag}})
 	if !l.p.Sync && l.follow != nil && l.follow.tag == tag {
 		l.synced()
@@ -99,7 +109,7 @@ func (l *layer) accept(from int, f *flushMsg) {
 // layers' annotations and answer the coordinator.
 func (l *layer) synced() {
 	f := l.follow
-	q := &stack.Event{Type: stack.EAnnotate, Control: &stack.Control{Ann: stack.Annotations{}}}
+	q := &stack.Event{Type: stack.EAnnotate, Control: &stack.Control{Ann: stack.Annotations{}, Flush: f.tag}}
 	l.env.PassUp(q)
 	if l.follow != f {
 		return
@@ -215,21 +225,43 @@ func (l *layer) propose(m *viewMsg) {
 	if m.id.Ltime > l.p.maxLtime {
 		l.p.maxLtime = m.id.Ltime
 	}
+	l.annotateView(m)
+	if l.coord != cf {
+		return
+	}
 	if len(m.members) == 0 || !containsEndpoint(m.members, l.env.Me) {
 		l.sendView(m)
 		return
 	}
 	cf.proposal = m
 	cf.propDue = l.now().Add(l.env.Config.FlushTimeout / 2)
+	l.env.PassUp(&stack.Event{Type: stack.EViewMsgReq, Control: &stack.Control{
+		View: stack.NewView(m.id, m.members, l.env.Me), Ann: m.flushAnn(), Prevs: m.from, PrevMsgs: m.prevMsgs, ViewAnn: m.viewAnn,
+	}})
+}
+
+// annotateView lets the layers above attach what the proposed view must
+// carry to every member (EViewAnn), from every member's flush annotations.
+func (l *layer) annotateView(m *viewMsg) {
+	q := &stack.Event{Type: stack.EViewAnn, Control: &stack.Control{
+		View: stack.NewView(m.id, m.members, l.env.Me), Ann: m.flushAnn(), Prevs: m.from, PrevMsgs: m.prevMsgs,
+		ViewAnn: stack.Annotations{},
+	}}
+	l.env.PassUp(q)
+	if len(q.ViewAnn) > 0 {
+		m.viewAnn = q.ViewAnn
+	}
+}
+
+// flushAnn merges the flush annotations of the components the view joins.
+func (m *viewMsg) flushAnn() stack.Annotations {
 	ann := stack.Annotations{}
 	for _, p := range m.prevs {
 		for k, v := range p.ann {
 			ann[k] = v
 		}
 	}
-	l.env.PassUp(&stack.Event{Type: stack.EViewMsgReq, Control: &stack.Control{
-		View: stack.NewView(m.id, m.members, l.env.Me), Ann: ann, Prevs: m.from, PrevMsgs: m.prevMsgs,
-	}})
+	return ann
 }
 
 func (l *layer) viewMsgReady(id stack.ViewID, msg []byte) {
@@ -304,5 +336,5 @@ func (l *layer) viewUp(m *viewMsg) {
 		l.exit()
 		return
 	}
-	l.env.PassUp(&stack.Event{Type: stack.EView, Control: &stack.Control{View: stack.NewView(m.id, m.members, l.env.Me), Bytes: m.appMsg}})
+	l.env.PassUp(&stack.Event{Type: stack.EView, Control: &stack.Control{View: stack.NewView(m.id, m.members, l.env.Me), Bytes: m.appMsg, ViewAnn: m.viewAnn}})
 }

@@ -56,6 +56,7 @@ type viewMsg struct {
 	members []stack.Endpoint
 	leavers []stack.Endpoint
 	prevs   []prev
+	viewAnn stack.Annotations // what the proposer's layers attach (EViewAnn)
 	appMsg  []byte
 
 	// Known to the proposer only (not encoded): where each member comes
@@ -74,6 +75,7 @@ func (m *viewMsg) encode() []byte {
 	for _, p := range m.prevs {
 		putPrev(&w, p)
 	}
+	stack.PutAnnotations(&w, m.viewAnn)
 	w.Bytes(m.appMsg)
 	return w.B
 }
@@ -87,6 +89,7 @@ func decodeView(r *wire.Reader) (*viewMsg, error) {
 	for i := 0; i < n && r.Err() == nil; i++ {
 		m.prevs = append(m.prevs, getPrev(r))
 	}
+	m.viewAnn = stack.GetAnnotations(r)
 	m.appMsg = r.Bytes(r.Remaining())
 	return m, r.Err()
 }
@@ -144,6 +147,7 @@ type flushMsg struct {
 	failed    []int
 	survivors []int
 	leavers   []int
+	ann       stack.Annotations // what the coordinator's layers send along (EFlushAnn)
 }
 
 func (f *flushMsg) encode() []byte {
@@ -153,6 +157,7 @@ func (f *flushMsg) encode() []byte {
 	stack.PutRanks(&w, f.failed)
 	stack.PutRanks(&w, f.survivors)
 	stack.PutRanks(&w, f.leavers)
+	stack.PutAnnotations(&w, f.ann)
 	return w.B
 }
 
@@ -162,6 +167,7 @@ func decodeFlush(r *wire.Reader, n int) (*flushMsg, error) {
 	f.failed = stack.GetRanks(r, n)
 	f.survivors = stack.GetRanks(r, n)
 	f.leavers = stack.GetRanks(r, n)
+	f.ann = stack.GetAnnotations(r)
 	return f, r.Err()
 }
 

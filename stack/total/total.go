@@ -110,6 +110,9 @@ func (l *layer) Up(ev *stack.Event) {
 	case stack.EAnnotate:
 		if l.isSeq {
 			ev.Ann[annKey] = l.finalOrder()
+			// The final order numbers everything held here, so every
+			// survivor delivers all of it when the view ends.
+			ev.EndCasts = uint64(len(l.pending) + len(l.byG))
 		}
 		l.env.PassUp(ev)
 	case stack.EViewEnd:
