@@ -18,11 +18,11 @@ type replicaChecker struct {
 	safe       bool
 	violations []string
 
-	primaries    map[uint64]stack.ViewID     // Linear Ordering: number -> view
-	primaryState map[stack.ViewID]uint64     // the state every member installs a primary view with
-	lastPrimary  map[stack.Endpoint]uint64   // per incarnation
-	svnState     map[primary.SVN]uint64      // State Consistency: SVN -> state
-	deliveredAt  map[string]map[string]bool  // id -> replicas that delivered it
+	primaries    map[uint64]stack.ViewID    // Linear Ordering: number -> view
+	primaryState map[stack.ViewID]uint64    // the state every member installs a primary view with
+	lastPrimary  map[stack.Endpoint]uint64  // per incarnation
+	svnState     map[primary.SVN]uint64     // State Consistency: SVN -> state
+	deliveredAt  map[string]map[string]bool // id -> replicas that delivered it
 	everApplied  map[stack.Endpoint]map[string]bool
 	abortedAt    map[string][]stack.Endpoint // id -> incarnations told it aborted
 	mg           []string                    // the group history (Safe): every history is a prefix of it
