@@ -582,6 +582,19 @@ func (c *Core) consume(viewHash uint64, rank, n int) {
 	}
 }
 
+// sender returns who sent a delivered or aborted cast: the member of rank
+// ev.Peer, or, for a cast of an earlier view (Peer is AllPeers; the Safe
+// layer delivers those), ev.From.
+func (c *Core) sender(v *View, ev *Event) (Endpoint, EndpID) {
+	if ev.Peer >= 0 && ev.Peer < v.N() {
+		return v.Members[ev.Peer], v.ids[ev.Peer]
+	}
+	if ev.Control != nil {
+		return ev.From, ev.From.ID()
+	}
+	return Endpoint{}, ""
+}
+
 // topUp receives events leaving the top layer for the application.
 func (c *Core) topUp(ch *chain, ev *Event) {
 	if ch != c.chain {
@@ -591,7 +604,8 @@ func (c *Core) topUp(ch *chain, ev *Event) {
 	switch ev.Type {
 	case ECast:
 		c.metrics.CastsDelivered.Add(1)
-		c.opt.Out.Upcall(Upcall{Kind: UpCast, From: v.Members[ev.Peer], FromID: v.ids[ev.Peer], Payload: ev.Msg.Bytes(), ViewHash: v.Hash, Rank: ev.Peer})
+		from, id := c.sender(v, ev)
+		c.opt.Out.Upcall(Upcall{Kind: UpCast, From: from, FromID: id, Payload: ev.Msg.Bytes(), ViewHash: v.Hash, Rank: ev.Peer})
 		if !c.opt.ExternalConsume {
 			c.consume(v.Hash, ev.Peer, 1)
 		}
@@ -600,7 +614,8 @@ func (c *Core) topUp(ch *chain, ev *Event) {
 		c.opt.Out.Upcall(Upcall{Kind: UpSend, From: v.Members[ev.Peer], FromID: v.ids[ev.Peer], Payload: ev.Msg.Bytes(), ViewHash: v.Hash, Rank: ev.Peer})
 	case EAbort:
 		c.metrics.Aborted.Add(1)
-		c.opt.Out.Upcall(Upcall{Kind: UpAbort, From: v.Members[ev.Peer], FromID: v.ids[ev.Peer], Payload: ev.Msg.Bytes(), ViewHash: v.Hash, Rank: ev.Peer})
+		from, id := c.sender(v, ev)
+		c.opt.Out.Upcall(Upcall{Kind: UpAbort, From: from, FromID: id, Payload: ev.Msg.Bytes(), ViewHash: v.Hash, Rank: ev.Peer})
 	case EBlock:
 		c.blocked = true
 		c.opt.Out.Upcall(Upcall{Kind: UpBlock, ViewHash: v.Hash})

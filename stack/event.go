@@ -70,7 +70,9 @@ const (
 	// component whose coordinator is From at Addr, in view Target view id.
 	EMerge
 	// EAbort goes up for a cast that will never be delivered (§4.3.3): Peer
-	// is its sender, Msg the message.
+	// is its sender, Msg the message. A cast sent in an earlier view
+	// (delivered or aborted by the Safe layer) has Peer AllPeers and its
+	// sender in From.
 	EAbort
 	// EFlowBlock and EFlowUnblock go up when the sender's flow-control
 	// window closes and opens again.
@@ -111,6 +113,8 @@ const (
 	// EUpToDate goes down when the application has installed the state of
 	// the up-to-date members of the current view (state transfer done).
 	EUpToDate
+	// EStable goes up from a total order that learns stability: Vector[r] is how many of this view's totally ordered casts member r is known to have delivered
+	EStable
 )
 
 // VetoPrimary is the view annotation key under which a layer below the

@@ -175,7 +175,8 @@ func (l *layer) Up(ev *stack.Event) {
 			l.env.Metrics.Drop("flow-malformed")
 			return
 		}
-		if ev.Type == stack.ECast && ev.Peer != l.me {
+		if ev.Type == stack.ECast && ev.Peer != l.me && ev.Peer >= 0 {
+			// Casts of an earlier view (Peer < 0) owe no credit here.
 			l.held[ev.Peer] = append(l.held[ev.Peer], ev.Msg.Len())
 		}
 		l.env.PassUp(ev)

@@ -78,7 +78,7 @@ var known = []property{
 	{name: "Primary", order: 2, requires: []string{"Gmp", "Sync"}, build: func(set map[string]bool, s Settings) stack.Protocol {
 		return primary.New(primary.Options{Replicas: s.Replicas, Zombie: s.Zombie, Observer: s.Observer})
 	}},
-	{name: "Safe", order: 3, requires: []string{"Primary"}, build: func(map[string]bool, Settings) stack.Protocol { return &safe.Protocol{} }},
+	{name: "Safe", order: 3, requires: []string{"Primary", "Frag"}, build: func(_ map[string]bool, s Settings) stack.Protocol { return safe.New(s.Observer) }},
 	{name: "Total", order: 4, requires: []string{"Gmp"}, build: func(map[string]bool, Settings) stack.Protocol { return total.Protocol{} }},
 	{name: "Token", order: 4, requires: []string{"Gmp"}, build: func(map[string]bool, Settings) stack.Protocol { return token.Protocol{} }},
 	{name: "Frag", order: 5, build: func(map[string]bool, Settings) stack.Protocol { return frag.Protocol{} }},

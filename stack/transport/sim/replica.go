@@ -225,6 +225,7 @@ func (rep *replica) upcall(u stack.Upcall) {
 			return
 		}
 		rn.res.Delivered++
+		rn.trace("%s delivers %s from %s", rep.addr, id, u.From.Addr)
 		rn.chk.deliver(rep, id)
 	case stack.UpAbort:
 		id, err := PayloadID(u.Payload)
@@ -233,6 +234,7 @@ func (rep *replica) upcall(u stack.Upcall) {
 			return
 		}
 		rn.res.Aborted++
+		rn.trace("%s aborts %s from %s", rep.addr, id, u.From.Addr)
 		rep.aborted[id] = true
 		rn.chk.abort(rep, id)
 	case stack.UpSend:
@@ -283,6 +285,7 @@ func (rep *replica) stateMessage(from stack.Endpoint, msg string) {
 		}
 		rep.asked = ""
 		rn.res.Transfers++
+		rn.trace("%s installs the state of %s: %d updates", rep.addr, from.Addr, len(rn.snaps[token]))
 		rn.chk.transfer(rep, rn.snaps[token])
 		rep.nd.Core().UpToDate()
 		// The downcall runs once this upcall returns: check the SVN then.
@@ -513,4 +516,8 @@ func prefixHashes(h []string) []uint64 {
 		out = append(out, chain(out[len(out)-1], id))
 	}
 	return out
+}
+
+func (rep *replica) safeHeld() int {
+	return -1
 }

@@ -249,7 +249,7 @@ func (c *replicaChecker) finish(rn *replicaRun, converged bool) {
 	for _, rep := range live {
 		for _, id := range rep.mine {
 			if !slices.Contains(rep.hist, id) && !rep.aborted[id] && (c.safe || !c.everApplied[rep.me][id]) {
-				c.fail("%s: own cast %s neither applied nor reported aborted", rep.addr, id)
+				c.fail("%s: own cast %s neither applied nor reported aborted (backlog %d, held %d)", rep.addr, id, rep.nd.Core().Backlog(), rep.safeHeld())
 				break
 			}
 		}

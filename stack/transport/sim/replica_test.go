@@ -20,7 +20,7 @@ var (
 // replicaStacks are the property sets the replica scenarios cycle through.
 var replicaStacks = []string{
 	"Gmp:Sync:Heal:Frag:Suspect:Flow:Total:Primary",
-	// "Gmp:Sync:Heal:Frag:Suspect:Flow:Total:Primary:Safe", // once Safe exists
+	"Gmp:Sync:Heal:Frag:Suspect:Flow:Total:Primary:Safe",
 }
 
 func replicaScenario(seed uint64) ReplicaScenario {

@@ -1,0 +1,119 @@
+package safe
+
+import "github.com/maestro-go/maestro/stack"
+
+// msgID identifies a cast for the whole life of the group: the primary
+// view it was cast in, its sender's rank in that view, and its index among
+// that sender's casts there (from 1).
+type msgID struct {
+	primary uint64
+	rank    int
+	index   uint64
+}
+
+// entry is a held message.
+type entry struct {
+	id   msgID
+	from stack.Endpoint // its sender
+	msg  []byte         // its content, as the layers above sent it
+}
+
+// epoch is a run of consecutive positions of the group's history ordered
+// in one primary view. Since a total order keeps each sender's casts in
+// sending order, the run holds, of each sender, its first counts[rank]
+// casts of that view.
+type epoch struct {
+	primary uint64
+	first   uint64   // position of its first message
+	counts  []uint64 // by sender rank
+}
+
+// history describes a log by its epochs: it knows every primary view
+// numbered since or later (one with no run ordered nothing that the log
+// holds), and nothing of older ones (forgotten, or never learned).
+type history struct {
+	since uint64
+	runs  []epoch
+}
+
+// maxEpochs bounds the runs a member remembers: one per primary view that
+// ordered a message, the oldest forgotten first.
+const maxEpochs = 256
+
+// add records a message of primary view prim from sender rank (index:
+// its index among that sender's casts of the view) at position pos.
+func (h *history) add(prim uint64, rank int, index, pos uint64, views int) {
+	if n := len(h.runs); n == 0 || h.runs[n-1].primary != prim {
+		h.runs = append(h.runs, epoch{primary: prim, first: pos, counts: make([]uint64, views)})
+		h.trim(maxEpochs)
+	}
+	ep := &h.runs[len(h.runs)-1]
+	if rank >= 0 && rank < len(ep.counts) {
+		ep.counts[rank] = max(ep.counts[rank], index)
+	}
+}
+
+// trim keeps the k most recent runs.
+func (h *history) trim(k int) {
+	if len(h.runs) > k {
+		h.runs = h.runs[len(h.runs)-k:]
+		h.since = max(h.since, h.runs[0].primary)
+	}
+}
+
+// recent returns the history of the k most recent runs.
+func (h history) recent(k int) history {
+	out := history{since: h.since, runs: h.runs}
+	out.trim(k)
+	return out
+}
+
+// extend returns the history of a log that h's own log is a prefix of
+// (the same lineage), as described by longer: longer's runs, preceded by
+// h's runs of older primary views where longer has forgotten them (in one
+// lineage they are the same).
+func (h history) extend(longer history) history {
+	out := history{since: min(h.since, longer.since)}
+	for _, e := range h.runs {
+		if e.primary >= longer.since {
+			break
+		}
+		out.runs = append(out.runs, e)
+	}
+	out.runs = append(out.runs, longer.runs...)
+	out.trim(maxEpochs)
+	return out
+}
+
+// fate is what a history says of a message.
+type fate int
+
+const (
+	undecided fate = iota // the log may still grow to include it
+	inLog                 // the log (or the state it extends) includes it
+	dead                  // no primary view will ever deliver it
+	unknown               // older than the history remembers
+)
+
+// fateOf says whether the log described by h, which follows primary view
+// last, includes id. final says no message of primary view last beyond
+// the log can ever be delivered (a newer primary view exists).
+func (h history) fateOf(last uint64, id msgID, final bool) fate {
+	for i := len(h.runs) - 1; i >= 0; i-- {
+		e := h.runs[i]
+		if e.primary != id.primary {
+			continue
+		}
+		if id.rank < len(e.counts) && id.index >= 1 && id.index <= e.counts[id.rank] {
+			return inLog
+		}
+		break
+	}
+	switch {
+	case id.primary < h.since:
+		return unknown
+	case id.primary < last || final:
+		return dead
+	}
+	return undecided
+}

@@ -1,0 +1,68 @@
+package safe
+
+import (
+	"github.com/maestro-go/maestro/stack"
+)
+
+// Protocol is the safe-delivery protocol of one member. What it holds
+// survives view changes (not crashes: a restarted member is a zombie and
+// fetches everything it needs).
+type Protocol struct {
+	observer bool
+
+	last     uint64  // the primary view whose order the log follows
+	base     uint64  // position of the last message delivered to the application
+	logStart uint64  // the log holds positions logStart+1 .. (logStart ≥ base; above it while a state transfer is due)
+	log      []entry // held, undelivered messages
+	hist     history // the epochs of the lineage up to the end of the log
+	// undecided holds messages whose fate a later view decides: casts the
+	// total order aborted (never ordered here), and held messages of an
+	// older order than the chosen log's.
+	undecided []entry
+}
+
+// New returns the protocol of a member; an observer holds no application
+// state, so it never needs a state transfer.
+func New(observer bool) *Protocol { return &Protocol{observer: observer} }
+
+// Name returns "Safe".
+func (*Protocol) Name() string { return "Safe" }
+
+// NewLayer returns the layer for a view.
+func (p *Protocol) NewLayer(env *stack.Env) stack.Layer {
+	return newLayer(p, env)
+}
+
+// end returns the position of the last held message.
+func (p *Protocol) end() uint64 { return p.logStart + uint64(len(p.log)) }
+
+// Delivered returns the position, in the group's history, of the last
+// message this member delivered. Read it on the goroutine driving the
+// stack.
+func (p *Protocol) Delivered() uint64 { return p.base }
+
+// Held returns how many messages this member holds undelivered.
+func (p *Protocol) Held() int { return len(p.log) }
+
+// appendOrdered adds a message ordered in the current primary view (of
+// views members) to the log.
+func (p *Protocol) appendOrdered(e entry, views int) {
+	p.hist.add(e.id.primary, e.id.rank, e.id.index, p.end()+1, views)
+	p.log = append(p.log, e)
+}
+
+// trimTo drops held messages at positions up to pos (covered by a state
+// the application installed or will install), and makes the log start
+// there.
+func (p *Protocol) trimTo(pos uint64) {
+	if pos <= p.logStart {
+		return
+	}
+	n := min(pos-p.logStart, uint64(len(p.log)))
+	clear(p.log[:n])
+	p.log = p.log[n:]
+	if len(p.log) == 0 {
+		p.log = nil
+	}
+	p.logStart = pos
+}
