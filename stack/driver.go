@@ -23,6 +23,9 @@ type Driver interface {
 	SetInfo(info []byte) error
 	// Reconfigure asks for a new view (Core.Reconfigure).
 	Reconfigure() error
+	// UpToDate reports that the application installed the up-to-date
+	// state of the view (Core.UpToDate).
+	UpToDate() error
 	// Leave leaves the group, waiting at most timeout for confirmation.
 	Leave(timeout time.Duration) error
 	// Close stops the member at once (a crash, to the others).
@@ -46,6 +49,15 @@ func (s *Stack) SetInfo(info []byte) error {
 // Core.Reconfigure).
 func (s *Stack) Reconfigure() error {
 	if !s.submit(func() { s.core.Reconfigure() }) {
+		return ErrClosed
+	}
+	return nil
+}
+
+// UpToDate reports that the application installed the state of the
+// view's up-to-date members (see Core.UpToDate).
+func (s *Stack) UpToDate() error {
+	if !s.submit(func() { s.core.UpToDate() }) {
 		return ErrClosed
 	}
 	return nil

@@ -1,6 +1,7 @@
 package groupmember
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/maestro-go/maestro/maestro/message"
 	"github.com/maestro-go/maestro/stack"
+	"github.com/maestro-go/maestro/stack/primary"
 	"github.com/maestro-go/maestro/stack/props"
 	"github.com/maestro-go/maestro/stack/transport/udp"
 )
@@ -22,6 +24,8 @@ var (
 	ErrNotMember = stack.ErrNotMember
 	// ErrTooLarge: a message above the stack's limit.
 	ErrTooLarge = stack.ErrTooLarge
+	// ErrNotPrimary: a cast outside a primary view (Primary property).
+	ErrNotPrimary = stack.ErrNotPrimary
 )
 
 // Member is a group member (Maestro_GroupMember). Its downcalls are safe to
@@ -31,8 +35,10 @@ type Member struct {
 	pr   props.Properties
 	h    Handler
 
-	mu sync.Mutex
-	st stack.Driver
+	mu     sync.Mutex
+	st     stack.Driver
+	unlock func()        // releases the state directory
+	views  chan struct{} // closed and replaced at every view
 
 	view atomic.Pointer[ViewData]
 }
@@ -46,7 +52,7 @@ func New(opts Options, h Handler) (*Member, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Member{opts: opts, pr: pr, h: h}, nil
+	return &Member{opts: opts, pr: pr, h: h, views: make(chan struct{})}, nil
 }
 
 // Join binds the member's socket and joins the group: the member first
@@ -65,22 +71,55 @@ func (m *Member) Join() error {
 		}
 	}
 	m.view.Store(nil)
+	protocols, err := m.protocols()
+	if err != nil {
+		return fmt.Errorf("groupmember: join %q: %w", m.opts.Group, err)
+	}
 	so := stack.Options{
-		Group: m.opts.Group, Protocols: m.pr.Protocols(), Config: m.opts.Stack,
+		Group: m.opts.Group, Protocols: protocols, Config: m.opts.Stack,
 		Log: m.opts.Logger, OnUpcall: m.upcall,
 	}
 	var st stack.Driver
-	var err error
 	if m.opts.Start != nil {
 		st, err = m.opts.Start(so)
 	} else {
 		st, err = m.startStack(so)
 	}
 	if err != nil {
+		m.release()
 		return fmt.Errorf("groupmember: join %q: %w", m.opts.Group, err)
 	}
 	m.st = st
 	return nil
+}
+
+// protocols builds the stack's layers; with the Primary property it reads
+// and sets the reincarnation mark first (§4.4.4), and keeps the state
+// directory locked until the member stops.
+func (m *Member) protocols() ([]stack.Protocol, error) {
+	set := props.Settings{Replicas: m.opts.Replicas, Observer: m.opts.Observer}
+	if m.pr.Has("Primary") && !m.opts.Observer {
+		var err error
+		switch {
+		case m.opts.Reincarnate != nil:
+			set.Zombie, err = m.opts.Reincarnate(m.opts.Group)
+		default:
+			m.release()
+			set.Zombie, m.unlock, err = primary.Reincarnate(m.opts.StateDir, m.opts.Group)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return m.pr.Build(set)
+}
+
+// release unlocks the state directory (caller holds mu).
+func (m *Member) release() {
+	if m.unlock != nil {
+		m.unlock()
+		m.unlock = nil
+	}
 }
 
 func (m *Member) startStack(so stack.Options) (stack.Driver, error) {
@@ -126,8 +165,12 @@ func (m *Member) stack() (stack.Driver, error) {
 func (m *Member) upcall(u stack.Upcall) []byte {
 	switch u.Kind {
 	case stack.UpView:
-		vd := newViewData(u.View, m.view.Load(), u.View.Members[u.View.Rank])
+		vd := newViewData(u.View, m.view.Load(), u.View.Members[u.View.Rank], m.primaryInfo(u.Ann))
 		m.view.Store(vd)
+		m.mu.Lock()
+		close(m.views)
+		m.views = make(chan struct{})
+		m.mu.Unlock()
 		m.h.AcceptedView(vd, message.FromBytes(u.Payload))
 	case stack.UpCast:
 		m.h.ReceiveCast(u.FromID, message.FromBytes(u.Payload))
@@ -141,7 +184,7 @@ func (m *Member) upcall(u stack.Upcall) []byte {
 		m.h.Exit()
 	case stack.UpViewMsgReq:
 		me := u.View.Members[u.View.Rank]
-		next := newViewData(u.View, m.view.Load(), me)
+		next := newViewData(u.View, m.view.Load(), me, m.primaryInfo(u.Ann))
 		next.Infos = make(map[EndpID]*message.Message, len(u.Infos))
 		for id, b := range u.Infos {
 			next.Infos[id] = message.FromBytes(b)
@@ -173,14 +216,67 @@ func (m *Member) ID() EndpID {
 // View returns the last view reported to AcceptedView (nil before).
 func (m *Member) View() *ViewData { return m.view.Load() }
 
+// primaryInfo decodes a view's primary verdict; without the Primary
+// property every view may cast.
+func (m *Member) primaryInfo(ann stack.Annotations) *primary.ViewInfo {
+	if !m.pr.Has("Primary") {
+		return nil
+	}
+	info, ok := primary.Info(ann)
+	if !ok {
+		info = primary.ViewInfo{Replicas: m.opts.Replicas}
+		info.Reason = fmt.Sprintf("a member starts alone: a primary view needs %d of the %d replicas", info.Majority(), info.Replicas)
+	}
+	return &info
+}
+
 // Cast sends msg to every member of the view (ReceiveCast at each,
 // including this one). It blocks only while the stack's backlog is full.
+// With the Primary property it returns an error wrapping ErrNotPrimary
+// when the current view is not primary (see CastWait); a cast accepted in
+// a primary view that ends before it goes out waits for the next primary
+// view.
 func (m *Member) Cast(msg *message.Message) error {
 	st, err := m.stack()
 	if err != nil {
 		return err
 	}
+	if v := m.view.Load(); v != nil && !v.Primary {
+		return fmt.Errorf("groupmember: cast in view %s: %w (%s)", v.ID, ErrNotPrimary, v.NotPrimary)
+	}
 	return m.wrap(st.Cast(msg.Bytes()))
+}
+
+// CastWait is Cast that, outside a primary view, waits for one until ctx
+// is done (then the error wraps both ErrNotPrimary and ctx's error).
+func (m *Member) CastWait(ctx context.Context, msg *message.Message) error {
+	for {
+		m.mu.Lock()
+		next := m.views
+		m.mu.Unlock()
+		err := m.Cast(msg)
+		if !errors.Is(err, ErrNotPrimary) {
+			return err
+		}
+		select {
+		case <-next:
+		case <-ctx.Done():
+			return fmt.Errorf("%w: %w", err, ctx.Err())
+		}
+	}
+}
+
+// UpToDate reports that this member has installed the state of the
+// view's up-to-date members (ViewData.UpToDate), which it was told it
+// lacked (ViewData.Stale): with the Primary property, once every stale
+// member has, the view is reinstalled as primary (Fig 4.10). Call it from
+// any goroutine once the state is in place.
+func (m *Member) UpToDate() error {
+	st, err := m.stack()
+	if err != nil {
+		return err
+	}
+	return m.wrap(st.UpToDate())
 }
 
 // Send sends msg to one member of the current view (ReceiveSend there).
@@ -246,6 +342,9 @@ func (m *Member) Leave() error {
 	}
 	err = st.Leave(st.Config().LeaveTimeout + st.Config().FlushTimeout)
 	st.Close()
+	m.mu.Lock()
+	m.release()
+	m.mu.Unlock()
 	return m.wrap(err)
 }
 
@@ -256,7 +355,11 @@ func (m *Member) Close() error {
 	if err != nil {
 		return nil
 	}
-	return st.Close()
+	err = st.Close()
+	m.mu.Lock()
+	m.release()
+	m.mu.Unlock()
+	return err
 }
 
 // Metrics returns the member's protocol counters.

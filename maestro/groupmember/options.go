@@ -41,6 +41,24 @@ type Options struct {
 	// MaxPacket is the largest UDP datagram sent (default 60000 on
 	// loopback, 1400 elsewhere).
 	MaxPacket int `yaml:"max_packet"`
+	// Replicas is the configured number of replicas of the group. With the
+	// Primary property it is required: a view is primary (may cast) only
+	// if it holds a majority of them (§4.4.2).
+	Replicas int `yaml:"replicas"`
+	// StateDir is this replica's stable storage (required with Primary,
+	// unless Observer): it holds the reincarnation mark (§4.4.4), set on
+	// the first start; a replica that finds it set is a zombie, not counted
+	// toward a majority until it has up-to-date state in a primary view.
+	// The directory is locked while the member runs. If a replica's disk is
+	// lost, mark the new directory before starting it (primary.SetMark).
+	StateDir string `yaml:"state_dir"`
+	// Observer says this member holds no replicated state: with Primary it
+	// never counts toward a majority, is never stale, and needs no
+	// StateDir.
+	Observer bool `yaml:"observer"`
+	// Reincarnate replaces StateDir's mark (simulations and tests): it
+	// reports whether this start is a reincarnation of the replica.
+	Reincarnate func(group string) (zombie bool, err error) `yaml:"-"`
 	// Stack holds the protocol timings and sizes (see stack.Config).
 	Stack stack.Config `yaml:"stack"`
 	// Logger receives diagnostics; silent if nil.
@@ -54,8 +72,15 @@ type Options struct {
 	Start func(stack.Options) (stack.Driver, error) `yaml:"-"`
 }
 
-// ErrNoGroup reports options without a group name.
-var ErrNoGroup = errors.New("groupmember: no group name")
+// Errors of invalid options.
+var (
+	// ErrNoGroup reports options without a group name.
+	ErrNoGroup = errors.New("groupmember: no group name")
+	// ErrNoReplicas reports the Primary property without Replicas.
+	ErrNoReplicas = errors.New("no number of replicas")
+	// ErrNoStateDir reports the Primary property without a state directory.
+	ErrNoStateDir = errors.New("no state directory")
+)
 
 // LoadOptions reads options from a YAML file.
 func LoadOptions(path string) (Options, error) {
@@ -78,6 +103,14 @@ func (o Options) validate() (props.Properties, error) {
 	pr, err := props.Parse(o.Properties)
 	if err != nil {
 		return props.Properties{}, fmt.Errorf("groupmember: %w", err)
+	}
+	if pr.Has("Primary") {
+		switch {
+		case o.Replicas < 1:
+			return props.Properties{}, fmt.Errorf("groupmember: %w: the Primary property needs Options.Replicas, the configured number of replicas (a view is primary with a majority of them)", ErrNoReplicas)
+		case o.StateDir == "" && o.Reincarnate == nil && !o.Observer:
+			return props.Properties{}, fmt.Errorf("groupmember: %w: the Primary property needs Options.StateDir, where the replica keeps its reincarnation mark (or Observer for a member without replicated state)", ErrNoStateDir)
+		}
 	}
 	cfg := o.Stack
 	if cfg.MaxPacket == 0 {

@@ -147,6 +147,11 @@ func (d *Driver) Reconfigure() error {
 	return d.do(func(c *stack.Core) error { c.Reconfigure(); return nil })
 }
 
+// UpToDate reports the up-to-date state installed.
+func (d *Driver) UpToDate() error {
+	return d.do(func(c *stack.Core) error { c.UpToDate(); return nil })
+}
+
 // Leave starts leaving; in the simulator it does not wait (the simulation
 // goroutine must go on running the network): Exited closes when the leave
 // completes.
