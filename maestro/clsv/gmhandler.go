@@ -42,7 +42,7 @@ func (g *gmHandler) AcceptedView(gv *groupmember.ViewData, msg *message.Message)
 	if reset {
 		_ = m.gm.SetInfo(m.info(""))
 	}
-	if v.MyState == StateXfer && len(v.Servers) == 0 {
+	if v.MyState == StateXfer && len(v.Servers) == 0 && !m.opts.primary {
 		// Nobody here has the state: wait for a server to turn up, then
 		// let the group found a new one.
 		id := v.ID
@@ -69,7 +69,7 @@ func (m *Member) wantServerNow() bool {
 
 func (g *gmHandler) ViewMsg(next *groupmember.ViewData) *message.Message {
 	m := g.m()
-	roles := assignRoles(next)
+	roles := assignRoles(next, m.opts.primary)
 	m.mu.Lock()
 	v := newViewData(next, roles, m.view)
 	m.mu.Unlock()

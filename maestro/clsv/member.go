@@ -18,6 +18,10 @@ var (
 	ErrNotXfer = errors.New("clsv: not an xfer server in this view")
 	// ErrNotServer: AskState to a member that is not an up-to-date server.
 	ErrNotServer = errors.New("clsv: not an up-to-date server")
+	// ErrFixedReplicas: BecomeServer with the Primary property.
+	ErrFixedReplicas = errors.New("clsv: with the Primary property the replicas are the server-mode members; a client cannot become one")
+	// ErrNotPrimary: a cast outside a primary view (Primary property).
+	ErrNotPrimary = groupmember.ErrNotPrimary
 	// ErrNotJoined, ErrNotMember: as in groupmember.
 	ErrNotJoined = groupmember.ErrNotJoined
 	ErrNotMember = groupmember.ErrNotMember
@@ -79,7 +83,7 @@ func (m *Member) Join() error {
 	if err := m.gm.SetInfo(m.info("")); err != nil {
 		return err
 	}
-	if m.wantServer {
+	if m.wantServer && !m.opts.primary {
 		m.opts.AfterFunc(m.opts.JoinGrace, m.foundIfAlone)
 	}
 	return nil
@@ -190,12 +194,23 @@ func (m *Member) XferDone() error {
 	if err := m.gm.SetInfo(m.info(v.ID)); err != nil {
 		return err
 	}
+	if m.opts.primary {
+		// The Primary layer counts this member up to date and reinstalls
+		// the view as primary once every stale replica is.
+		return m.gm.UpToDate()
+	}
 	return m.gm.Send(v.Coordinator, message.New().PutInt32(kindXferDone).PutString(v.ID))
 }
 
 // BecomeServer asks for this client to be upgraded to a server: it becomes
-// an xfer server in the next view and goes through state transfer.
+// an xfer server in the next view and goes through state transfer. With
+// the Primary property the replicas are fixed (Replicas, and a state
+// directory each): a client cannot become one, and BecomeServer returns
+// ErrFixedReplicas.
 func (m *Member) BecomeServer() error {
+	if m.opts.primary {
+		return ErrFixedReplicas
+	}
 	m.mu.Lock()
 	m.wantServer = true
 	m.mu.Unlock()

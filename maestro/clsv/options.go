@@ -78,7 +78,9 @@ type Options struct {
 	Xfer XferType `yaml:"xfer"`
 	// JoinGrace is how long a server-mode member alone in its view waits
 	// to meet the rest of the group before it founds the group's state
-	// itself. Default 4×Stack.Gossip (2s with default timings).
+	// itself. Default 4×Stack.Gossip (2s with default timings). Unused
+	// with the Primary property: there, the first primary view founds the
+	// state.
 	JoinGrace time.Duration `yaml:"join_grace"`
 	// XferBatch is how long the coordinator waits, after the first xfer
 	// server of a view is done, for the others before it installs the view
@@ -87,6 +89,8 @@ type Options struct {
 	// AfterFunc runs f after d (default time.AfterFunc); the simulator
 	// replaces it with its virtual clock.
 	AfterFunc func(d time.Duration, f func()) `yaml:"-"`
+
+	primary bool // the Primary property decides who is up to date
 }
 
 func (o *Options) defaults() error {
@@ -94,10 +98,14 @@ func (o *Options) defaults() error {
 	if err != nil {
 		return fmt.Errorf("clsv: %w", err)
 	}
-	for _, need := range []string{"Sync", "Total"} {
-		if !pr.Has(need) {
-			return fmt.Errorf("clsv: properties %q lack %q: roles and state transfer need view-synchronous, totally ordered casts", o.Properties, need)
-		}
+	if !pr.Has("Sync") || (!pr.Has("Total") && !pr.Has("Token")) {
+		return fmt.Errorf("clsv: properties %q lack Sync and a total order (Total or Token): roles and state transfer need view-synchronous, totally ordered casts", o.Properties)
+	}
+	o.primary = pr.Has("Primary")
+	if o.primary {
+		// The replicas are the server-mode members: a client holds no
+		// replicated state and never counts toward a majority.
+		o.Observer = o.Mode == Client
 	}
 	if o.JoinGrace <= 0 {
 		o.JoinGrace = 4 * o.Stack.Defaults().Gossip

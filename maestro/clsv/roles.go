@@ -97,7 +97,10 @@ func decodeInfo(m *message.Message) info {
 // member that has waited long enough (JoinGrace) without meeting an
 // up-to-date server founds the group's state — one, so that a single state
 // survives — and the others that want to be servers take it from it.
-func assignRoles(next *groupmember.ViewData) map[EndpID]State {
+func assignRoles(next *groupmember.ViewData, primary bool) map[EndpID]State {
+	if primary {
+		return primaryRoles(next)
+	}
 	prevRoles := map[string]map[EndpID]State{}
 	for v, m := range next.PrevMsgs {
 		if roles, _, ok := decodeView(m); ok {
@@ -144,6 +147,22 @@ func assignRoles(next *groupmember.ViewData) map[EndpID]State {
 		case wants(id):
 			roles[id] = StateXfer
 		}
+	}
+	return roles
+}
+
+// primaryRoles follows the Primary layer's verdict (§4.4.2): the replicas
+// holding the most advanced state (the highest SVN) are the servers, the
+// stale ones are xfer servers and receive it from them, and every other
+// member (an observer) is a client. So the direction of a transfer after
+// a merge is decided by what each side delivered, never by its size.
+func primaryRoles(next *groupmember.ViewData) map[EndpID]State {
+	roles := make(map[EndpID]State, len(next.Members))
+	for _, id := range next.UpToDate {
+		roles[id] = StateServer
+	}
+	for _, id := range next.Stale {
+		roles[id] = StateXfer
 	}
 	return roles
 }

@@ -37,8 +37,13 @@ type Member struct {
 
 	mu     sync.Mutex
 	st     stack.Driver
-	unlock func()        // releases the state directory
-	views  chan struct{} // closed and replaced at every view
+	unlock func() // releases the state directory
+
+	// views is closed and replaced at every view (CastWait waits on it).
+	// It has a lock of its own: upcalls may run inside Join (the
+	// simulator calls them synchronously) while mu is held.
+	viewMu sync.Mutex
+	views  chan struct{}
 
 	view atomic.Pointer[ViewData]
 }
@@ -167,10 +172,10 @@ func (m *Member) upcall(u stack.Upcall) []byte {
 	case stack.UpView:
 		vd := newViewData(u.View, m.view.Load(), u.View.Members[u.View.Rank], m.primaryInfo(u.Ann))
 		m.view.Store(vd)
-		m.mu.Lock()
+		m.viewMu.Lock()
 		close(m.views)
 		m.views = make(chan struct{})
-		m.mu.Unlock()
+		m.viewMu.Unlock()
 		m.h.AcceptedView(vd, message.FromBytes(u.Payload))
 	case stack.UpCast:
 		m.h.ReceiveCast(u.FromID, message.FromBytes(u.Payload))
@@ -251,9 +256,9 @@ func (m *Member) Cast(msg *message.Message) error {
 // is done (then the error wraps both ErrNotPrimary and ctx's error).
 func (m *Member) CastWait(ctx context.Context, msg *message.Message) error {
 	for {
-		m.mu.Lock()
+		m.viewMu.Lock()
 		next := m.views
-		m.mu.Unlock()
+		m.viewMu.Unlock()
 		err := m.Cast(msg)
 		if !errors.Is(err, ErrNotPrimary) {
 			return err
