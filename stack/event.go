@@ -123,6 +123,13 @@ const (
 // hold.
 const VetoPrimary = "!veto-primary"
 
+// UpToDateKey is the view annotation key under which a layer below the
+// Primary layer names (PutEndpoints) the members whose application state
+// is the most advanced, when that is not what state version numbers say:
+// the Safe layer does, since what a member delivered, not the primary
+// view it was last in, measures its state there (§4.4.3, Fig 4.15).
+const UpToDateKey = "!up-to-date"
+
 // MemberKey is the annotation key under which a layer reports one member's
 // own value in a flush (annotations merge by key, so per-member values
 // need a key each).

@@ -18,6 +18,11 @@ type proposal struct {
 	number   uint64
 	replicas int
 	veto     string
+	// upToDate, when a layer below names them (stack.UpToDateKey), are
+	// the members with the most advanced application state: then they,
+	// not the highest SVN, decide who is stale, and states are equal when
+	// nobody is.
+	upToDate map[stack.EndpID]bool
 }
 
 // decide returns the verdict on the proposed view.
@@ -69,8 +74,22 @@ func decide(p proposal) ViewInfo {
 			v.SVN = svns[id]
 		}
 	}
+	if p.upToDate != nil {
+		// The up-to-date state is that of the named members; a stale
+		// member that receives it takes the SVN of the first of them.
+		v.SVN = SVN{}
+		for _, id := range voters {
+			if p.upToDate[id] && (v.UpToDate == nil || v.SVN.Less(svns[id])) {
+				v.SVN = svns[id]
+			}
+		}
+	}
 	for _, id := range voters {
-		if svns[id] == v.SVN {
+		up := svns[id] == v.SVN
+		if p.upToDate != nil {
+			up = p.upToDate[id]
+		}
+		if up {
 			v.UpToDate = append(v.UpToDate, id)
 		} else {
 			v.Stale = append(v.Stale, id)

@@ -214,6 +214,16 @@ func (l *layer) annotateView(ev *stack.Event) {
 	if b, ok := ev.ViewAnn[stack.VetoPrimary]; ok {
 		p.veto = string(b)
 	}
+	if b, ok := ev.ViewAnn[stack.UpToDateKey]; ok {
+		r := wire.NewReader(b)
+		es := stack.GetEndpoints(r)
+		if r.Err() == nil {
+			p.upToDate = map[stack.EndpID]bool{}
+			for _, e := range es {
+				p.upToDate[e.ID()] = true
+			}
+		}
+	}
 	info := decide(p)
 	if info.Primary {
 		// The view is the end of the flush this coordinator ran last.

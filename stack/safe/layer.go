@@ -141,10 +141,18 @@ func (l *layer) adoptChoice() {
 	}
 	if p.observer {
 		p.base = max(p.base, ch.base)
-		if p.logStart < ch.end && p.end() > ch.end {
-			k := ch.end - p.logStart
+		if p.end() > ch.end {
+			// What it holds beyond the chosen log is undecided; its
+			// positions must be the replicas'.
+			k := 0
+			if ch.end > p.logStart {
+				k = int(ch.end - p.logStart)
+			}
 			p.undecided = append(p.undecided, p.log[k:]...)
 			p.log = p.log[:k]
+			if p.logStart > ch.end {
+				p.logStart = max(ch.end, p.base)
+			}
 		}
 	}
 	if p.logStart < p.base {
@@ -517,6 +525,17 @@ func (l *layer) choose(ev *stack.Event) {
 		}
 	}
 	ev.ViewAnn[annKey] = c.encode()
+	// The replicas that delivered the most are up to date, whatever the
+	// primary view they were last in.
+	var upToDate []stack.Endpoint
+	for _, m := range ev.View.Members {
+		if r, ok := reports[m.ID()]; ok && r.voter && final(r).base == c.base {
+			upToDate = append(upToDate, m)
+		}
+	}
+	var w wire.Writer
+	stack.PutEndpoints(&w, upToDate)
+	ev.ViewAnn[stack.UpToDateKey] = w.B
 	if veto != "" {
 		ev.ViewAnn[stack.VetoPrimary] = []byte(veto)
 	}
