@@ -1,11 +1,31 @@
-// Package token is the rotating-token total order (§4.3.3, §4.5). It is
-// being written; until then the protocol passes events through unchanged.
 package token
 
 import (
 	"time"
 
 	"github.com/maestro-go/maestro/stack"
+	"github.com/maestro-go/maestro/stack/wire"
+)
+
+// Header kinds. Casts carry kindOrdered or kindUnordered; point-to-point
+// messages and the control messages of the layers above carry kindPass;
+// the layer's own control messages carry the others.
+const (
+	kindPass      = 0 // ESend or ECtrl of a layer above: not ordered
+	kindOrdered   = 1 // a cast stamped by the token holder: its global number
+	kindUnordered = 2 // a cast sent without a number when the flush started
+	kindToken     = 3 // ECtrl: the token (visit, next number, quiet visits, park place, per-member vectors)
+	kindAck       = 4 // ECtrl: the token of this visit arrived
+	kindRequest   = 5 // ECtrl: the sender wants the token (the last visit it held)
+
+	annLayer = "Token" // annotations go under stack.MemberKey(annLayer, id)
+
+	annHolding = 1 // annotation flag: this member holds the token
+
+	// A visit stamps at most maxVisitCasts casts and maxVisitBytes bytes
+	// (but always at least one cast), so a busy member cannot starve others.
+	maxVisitCasts = 512
+	maxVisitBytes = 512 << 10
 )
 
 // Protocol is the rotating-token total order.
@@ -14,11 +34,598 @@ type Protocol struct{}
 // Name returns "Token".
 func (Protocol) Name() string { return "Token" }
 
-// NewLayer returns the layer for a view.
-func (Protocol) NewLayer(env *stack.Env) stack.Layer { return &layer{env: env} }
+// NewLayer returns the layer for a view. The token starts at rank 0,
+// parked (nothing has changed yet).
+func (Protocol) NewLayer(env *stack.Env) stack.Layer {
+	n := env.View.N()
+	l := &layer{
+		env:       env,
+		n:         n,
+		me:        env.View.Rank,
+		deliver:   1,
+		byG:       make(map[uint64]numbered),
+		unordered: make([][]*wire.Msg, n),
+		requests:  make([]uint64, n),
+		emitted:   make([]uint64, n),
+		seen:      1,
+		counted:   true,
+		tok: token{
+			visit: 1, next: 1, quiet: uint64(n), park: 0,
+			stable: make([]uint64, n), visitOf: make([]uint64, n),
+		},
+		lastToken: env.Now(),
+	}
+	l.tok.visitOf[0] = 1
+	if l.me == 0 {
+		l.holding = true
+		l.heldAt = 1
+	}
+	return l
+}
 
-type layer struct{ env *stack.Env }
+// token is the token's content. A member keeps a copy of the last token
+// it saw; it is the token itself while the member holds it.
+type token struct {
+	visit   uint64   // incremented by every pass
+	next    uint64   // next global number to stamp
+	quiet   uint64   // visits in a row that changed nothing
+	park    int      // the member that stamped last: where the token parks
+	stable  []uint64 // per member: ordered casts delivered, as it last reported
+	visitOf []uint64 // per member: the last visit at which it held the token
+}
 
-func (l *layer) Down(ev *stack.Event) { l.env.PassDown(ev) }
-func (l *layer) Up(ev *stack.Event)   { l.env.PassUp(ev) }
-func (l *layer) Tick(time.Time)       {}
+// numbered is a stamped cast waiting for its turn.
+type numbered struct {
+	sender int
+	msg    *wire.Msg
+}
+
+// passed is a token sent and not yet acknowledged.
+type passed struct {
+	visit uint64
+	to    int
+	body  []byte
+	sent  time.Time
+}
+
+type layer struct {
+	env   *stack.Env
+	n, me int
+
+	// Delivery.
+	deliver   uint64              // next global number to deliver
+	byG       map[uint64]numbered // stamped casts received, not yet delivered
+	unordered [][]*wire.Msg       // per sender, casts sent unordered at the flush
+
+	// This member's casts waiting for the token.
+	pending []*wire.Msg
+
+	// The token.
+	tok          token     // the token (holding) or the last one seen
+	seen         uint64    // highest visit received
+	holding      bool      // this member holds tok
+	heldAt       uint64    // the last visit this member held
+	counted      bool      // tok.quiet already accounts for this visit
+	stamped      int       // casts stamped in this visit
+	stampedBytes int       // their bytes
+	out          *passed   // the last pass, until acknowledged
+	returning    bool      // the token passed last will come back without a request
+	lastToken    time.Time // when the token last arrived (or the view began)
+	lastReq      time.Time // when this member last asked for the token
+	requested    bool      // asked since the token last left
+	requests     []uint64  // per member: 1 + the last visit it held when it asked; 0 = no request
+
+	emitted []uint64 // the stability vector last passed up
+	blocked bool     // the flush started: no more ordering in this view
+}
+
+func (l *layer) Down(ev *stack.Event) {
+	switch ev.Type {
+	case stack.ECast:
+		if l.blocked {
+			// The engine sends no casts after EBlock; one that comes anyway
+			// could not be part of the flush's cut, so it is never delivered.
+			l.env.Metrics.Drop("token-cast-after-block")
+			l.env.PassUp(&stack.Event{Type: stack.EAbort, Peer: l.me, Msg: ev.Msg})
+			return
+		}
+		l.pending = append(l.pending, ev.Msg)
+		if l.holding {
+			l.stamp(false)
+		}
+	case stack.ESend, stack.ECtrl:
+		ev.Msg.PushByte(kindPass)
+		l.env.PassDown(ev)
+	default:
+		l.env.PassDown(ev)
+	}
+}
+
+func (l *layer) Up(ev *stack.Event) {
+	switch ev.Type {
+	case stack.ECast:
+		l.castUp(ev)
+	case stack.ESend:
+		if k, err := ev.Msg.PopByte(); err != nil || k != kindPass {
+			l.env.Metrics.Drop("token-malformed")
+			return
+		}
+		l.env.PassUp(ev)
+	case stack.ECtrl:
+		l.ctrlUp(ev)
+	case stack.EBlock:
+		l.block()
+		l.env.PassUp(ev)
+	case stack.EAnnotate:
+		l.annotate(ev)
+		l.env.PassUp(ev)
+	case stack.EViewEnd:
+		l.endView(ev.Ann)
+		l.env.PassUp(ev)
+	default:
+		l.env.PassUp(ev)
+	}
+}
+
+// castUp files a cast from the network (or this member's own, looped back
+// by Nak) and delivers what is in order.
+func (l *layer) castUp(ev *stack.Event) {
+	kind, err := ev.Msg.PopByte()
+	if err != nil {
+		l.env.Metrics.Drop("token-malformed")
+		return
+	}
+	switch kind {
+	case kindOrdered:
+		r := ev.Msg.Reader()
+		g := r.Uvarint()
+		if r.Err() != nil || g == 0 || ev.Msg.Skip(r.Consumed()) != nil {
+			l.env.Metrics.Drop("token-malformed")
+			return
+		}
+		if _, dup := l.byG[g]; dup || g < l.deliver {
+			l.env.Metrics.Drop("token-duplicate-number")
+			return
+		}
+		l.byG[g] = numbered{ev.Peer, ev.Msg}
+		l.deliverReady()
+	case kindUnordered:
+		l.unordered[ev.Peer] = append(l.unordered[ev.Peer], ev.Msg)
+	default:
+		l.env.Metrics.Drop("token-malformed")
+	}
+}
+
+// deliverReady delivers the stamped casts that are next in number order.
+func (l *layer) deliverReady() {
+	for {
+		c, ok := l.byG[l.deliver]
+		if !ok {
+			return
+		}
+		delete(l.byG, l.deliver)
+		l.deliver++
+		l.env.PassUp(&stack.Event{Type: stack.ECast, Peer: c.sender, Msg: c.msg})
+	}
+}
+
+func (l *layer) ctrlUp(ev *stack.Event) {
+	kind, err := ev.Msg.PopByte()
+	if err != nil {
+		l.env.Metrics.Drop("token-malformed")
+		return
+	}
+	if kind == kindPass {
+		l.env.PassUp(ev)
+		return
+	}
+	r := ev.Msg.Reader()
+	switch kind {
+	case kindToken:
+		t, ok := decodeToken(r, l.n)
+		if !ok {
+			l.env.Metrics.Drop("token-malformed")
+			return
+		}
+		l.tokenUp(ev.Peer, t)
+	case kindAck:
+		visit := r.Uvarint()
+		if r.Err() != nil {
+			l.env.Metrics.Drop("token-malformed")
+			return
+		}
+		if o := l.out; o != nil && o.visit == visit && o.to == ev.Peer {
+			l.out = nil
+		}
+	case kindRequest:
+		heldAt := r.Uvarint()
+		if r.Err() != nil || heldAt >= 1<<62 {
+			l.env.Metrics.Drop("token-malformed")
+			return
+		}
+		if heldAt+1 > l.requests[ev.Peer] {
+			l.requests[ev.Peer] = heldAt + 1
+		}
+	default:
+		l.env.Metrics.Drop("token-malformed")
+	}
+}
+
+// tokenUp receives the token from a peer: acknowledge it, and take it if it
+// is newer than any seen.
+func (l *layer) tokenUp(from int, t token) {
+	l.ctrl(from, ackBody(t.visit))
+	if t.visit <= l.seen {
+		l.env.Metrics.Drop("token-stale")
+		return
+	}
+	for i, s := range l.tok.stable {
+		t.stable[i] = max(t.stable[i], s)
+	}
+	l.seen = t.visit
+	l.tok = t
+	l.tok.visitOf[l.me] = t.visit
+	l.heldAt = t.visit
+	l.holding = true
+	l.counted = false
+	l.stamped, l.stampedBytes = 0, 0
+	l.returning, l.requested = false, false
+	l.lastToken = l.env.Now()
+	l.emitStable()
+	if !l.blocked {
+		l.stamp(false)
+	}
+}
+
+// stamp numbers the waiting casts and sends them: within the visit's bound,
+// or all of them when the view is ending.
+func (l *layer) stamp(all bool) {
+	for len(l.pending) > 0 {
+		m := l.pending[0]
+		if !all && l.stamped > 0 && (l.stamped >= maxVisitCasts || l.stampedBytes+m.Len() > maxVisitBytes) {
+			return
+		}
+		l.pending[0] = nil
+		l.pending = l.pending[1:]
+		g := l.tok.next
+		l.tok.next++
+		l.tok.park = l.me
+		l.stamped++
+		l.stampedBytes += m.Len()
+		var w wire.Writer
+		w.Byte(kindOrdered)
+		w.Uvarint(g)
+		m.Push(w.B)
+		l.env.PassDown(&stack.Event{Type: stack.ECast, Peer: stack.AllPeers, Msg: m})
+	}
+	l.pending = nil
+}
+
+// Idle ends a visit: the token moves on, or parks, once the stack has no
+// more input (so casts arriving in one burst are stamped in one visit). A
+// member without the token asks for it if it needs it.
+func (l *layer) Idle() {
+	l.release()
+	l.maybeRequest(false)
+}
+
+// release decides what the holder does with the token: pass it to the next
+// rank while things change, park it at the last stamper after a quiet
+// round, or hand a parked token to a member that asked for it.
+func (l *layer) release() {
+	if !l.holding || l.blocked {
+		return
+	}
+	changed := l.stamped > 0
+	if d := l.deliver - 1; d > l.tok.stable[l.me] {
+		l.tok.stable[l.me] = d
+		changed = true
+		l.emitStable()
+	}
+	switch {
+	case changed:
+		l.tok.quiet = 0
+		l.counted = true
+	case !l.counted:
+		l.tok.quiet++
+		l.counted = true
+	}
+	l.stamped, l.stampedBytes = 0, 0
+	if l.tok.quiet < uint64(l.n-1) || l.tok.park != l.me {
+		l.pass((l.me+1)%l.n, true)
+		return
+	}
+	if r := l.outstanding(); r >= 0 {
+		l.requests[r] = 0
+		l.pass(r, false)
+	}
+	// Otherwise the token stays parked here.
+}
+
+// outstanding returns the first member after this one (in rank order) that
+// asked for the token and has not held it since, or -1.
+func (l *layer) outstanding() int {
+	for k := 1; k < l.n; k++ {
+		r := (l.me + k) % l.n
+		q := l.requests[r]
+		if q == 0 {
+			continue
+		}
+		heldAt := q - 1
+		if l.tok.visitOf[r] <= heldAt && heldAt < l.tok.visit {
+			return r
+		}
+		l.requests[r] = 0 // served since, or impossible
+	}
+	return -1
+}
+
+// pass sends the token to member to and keeps it until acknowledged.
+func (l *layer) pass(to int, ring bool) {
+	l.tok.visit++
+	l.seen = l.tok.visit
+	l.holding = false
+	body := encodeToken(&l.tok)
+	l.out = &passed{visit: l.tok.visit, to: to, body: body, sent: l.env.Now()}
+	l.ctrl(to, body)
+	// Passed on in rank order, the token comes back here unless it parks
+	// on the way: at the park place, once the quiet count reaches n-1.
+	d := uint64((l.tok.park - l.me + l.n) % l.n)
+	l.returning = ring && (l.tok.park == l.me || l.tok.quiet+d < uint64(l.n-1))
+	l.requested = false
+}
+
+// wants reports whether this member needs the token: casts wait, or it
+// delivered casts its stability entry does not count yet.
+func (l *layer) wants() bool {
+	return len(l.pending) > 0 || l.deliver-1 > l.tok.stable[l.me]
+}
+
+// maybeRequest asks the park place for the token. From Idle, only for
+// waiting casts and when the token would not come back on its own; from
+// Tick, whenever the want has lasted a retransmission interval.
+func (l *layer) maybeRequest(tick bool) {
+	if l.holding || l.blocked || l.n == 1 || !l.wants() {
+		return
+	}
+	now := l.env.Now()
+	if tick {
+		rt := l.env.Config.Retransmit
+		if now.Sub(l.lastToken) < rt || now.Sub(l.lastReq) < rt {
+			return
+		}
+	} else if len(l.pending) == 0 || l.returning || l.requested {
+		return
+	}
+	l.requested = true
+	l.lastReq = now
+	var w wire.Writer
+	w.Byte(kindRequest)
+	w.Uvarint(l.heldAt)
+	l.ctrl(l.tok.park, w.B)
+}
+
+func (l *layer) Tick(now time.Time) {
+	if o := l.out; o != nil && now.Sub(o.sent) >= l.env.Config.Retransmit {
+		o.sent = now
+		l.ctrl(o.to, o.body)
+	}
+	l.maybeRequest(true)
+}
+
+// emitStable passes the stability vector up when it has advanced.
+func (l *layer) emitStable() {
+	adv := false
+	for i, s := range l.tok.stable {
+		if s > l.emitted[i] {
+			l.emitted[i] = s
+			adv = true
+		}
+	}
+	if adv {
+		l.env.PassUp(&stack.Event{Type: stack.EStable, Control: &stack.Control{Vector: append([]uint64(nil), l.emitted...)}})
+	}
+}
+
+// block starts the end of the view: order nothing more, and get every
+// waiting cast to the survivors — stamped if this member holds the token,
+// unordered otherwise.
+func (l *layer) block() {
+	if l.blocked {
+		return
+	}
+	if l.holding {
+		l.stamp(true)
+	} else {
+		for _, m := range l.pending {
+			m.PushByte(kindUnordered)
+			l.env.PassDown(&stack.Event{Type: stack.ECast, Peer: stack.AllPeers, Msg: m})
+		}
+		l.pending = nil
+	}
+	l.blocked = true
+	// A token on its way to a survivor makes that survivor the holder
+	// only if it arrives before the survivor's annotation: hurry it.
+	if o := l.out; o != nil {
+		o.sent = l.env.Now()
+		l.ctrl(o.to, o.body)
+	}
+}
+
+// annotation is what a member reports of the token in a flush.
+type annotation struct {
+	holding bool
+	visit   uint64 // the highest visit this member has seen
+	next    uint64 // the token's next number (meaningful when holding)
+	deliv   uint64 // ordered casts this member has delivered
+}
+
+func (a annotation) encode() []byte {
+	var w wire.Writer
+	var flags byte
+	if a.holding {
+		flags |= annHolding
+	}
+	w.Byte(flags)
+	w.Uvarint(a.visit)
+	w.Uvarint(a.next)
+	w.Uvarint(a.deliv)
+	return w.B
+}
+
+func decodeAnnotation(b []byte) (annotation, bool) {
+	r := wire.NewReader(b)
+	flags := r.Byte()
+	a := annotation{holding: flags&annHolding != 0, visit: r.Uvarint(), next: r.Uvarint(), deliv: r.Uvarint()}
+	if r.Err() != nil || flags&^annHolding != 0 || a.next == 0 {
+		return annotation{}, false
+	}
+	return a, true
+}
+
+// annotate reports this member's token state to the flush and, at the
+// holder, how many casts the view's end will deliver.
+func (l *layer) annotate(ev *stack.Event) {
+	a := annotation{holding: l.holding, visit: l.seen, next: l.tok.next, deliv: l.deliver - 1}
+	ev.Ann[stack.MemberKey(annLayer, l.env.View.MemberID(l.me))] = a.encode()
+	if l.holding && l.canExtend(l.tok.next) {
+		ev.EndCasts += uint64(l.countUnordered())
+	}
+}
+
+// canExtend reports whether this member has delivered every number below
+// next and holds no other: the component of the token's holder may then
+// append the unordered casts.
+func (l *layer) canExtend(next uint64) bool {
+	return l.deliver == next && len(l.byG) == 0
+}
+
+func (l *layer) countUnordered() int {
+	k := 0
+	for _, ms := range l.unordered {
+		k += len(ms)
+	}
+	return k
+}
+
+// holder returns the token's next number as reported by the one survivor
+// of the flush that holds it.
+func (l *layer) holder(ann stack.Annotations) (uint64, bool) {
+	var next uint64
+	found := 0
+	for r := 0; r < l.n; r++ {
+		b, ok := ann[stack.MemberKey(annLayer, l.env.View.MemberID(r))]
+		if !ok {
+			continue
+		}
+		a, ok := decodeAnnotation(b)
+		if !ok {
+			l.env.Metrics.Drop("token-malformed")
+			continue
+		}
+		if a.holding {
+			found++
+			next = a.next
+		}
+	}
+	if found > 1 {
+		l.env.Metrics.Drop("token-two-holders")
+	}
+	return next, found == 1
+}
+
+// endView delivers what the view's end allows and aborts the rest.
+func (l *layer) endView(ann stack.Annotations) {
+	l.deliverReady()
+	next, ok := l.holder(ann)
+	extend := ok && l.canExtend(next)
+	gs := make([]uint64, 0, len(l.byG))
+	for g := range l.byG {
+		gs = append(gs, g)
+	}
+	sortUint64s(gs)
+	for _, g := range gs {
+		c := l.byG[g]
+		l.env.PassUp(&stack.Event{Type: stack.EAbort, Peer: c.sender, Msg: c.msg})
+	}
+	l.byG = map[uint64]numbered{}
+	typ := stack.EAbort
+	if extend {
+		typ = stack.ECast
+	}
+	for s, ms := range l.unordered {
+		for _, m := range ms {
+			if typ == stack.ECast {
+				l.deliver++
+			}
+			l.env.PassUp(&stack.Event{Type: typ, Peer: s, Msg: m})
+		}
+		l.unordered[s] = nil
+	}
+	for _, m := range l.pending {
+		l.env.PassUp(&stack.Event{Type: stack.EAbort, Peer: l.me, Msg: m})
+	}
+	l.pending = nil
+	l.blocked = true
+}
+
+func sortUint64s(s []uint64) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+func (l *layer) ctrl(to int, body []byte) {
+	m := wire.NewMsg(nil)
+	m.Push(body)
+	l.env.PassDown(&stack.Event{Type: stack.ECtrl, Peer: to, Msg: m})
+}
+
+func ackBody(visit uint64) []byte {
+	var w wire.Writer
+	w.Byte(kindAck)
+	w.Uvarint(visit)
+	return w.B
+}
+
+func encodeToken(t *token) []byte {
+	var w wire.Writer
+	w.Byte(kindToken)
+	w.Uvarint(t.visit)
+	w.Uvarint(t.next)
+	w.Uvarint(t.quiet)
+	w.Uvarint(uint64(t.park))
+	w.Uvarint(uint64(len(t.stable)))
+	for i := range t.stable {
+		w.Uvarint(t.stable[i])
+		w.Uvarint(t.visitOf[i])
+	}
+	return w.B
+}
+
+// decodeToken decodes a token of a view of n members, checking that it is
+// consistent: a passed token (visit 2 on), no member having delivered or
+// held beyond what the token says exists.
+func decodeToken(r *wire.Reader, n int) (token, bool) {
+	t := token{visit: r.Uvarint(), next: r.Uvarint(), quiet: r.Uvarint()}
+	t.park = r.Int(n - 1)
+	k := r.Count(n, 2)
+	if r.Err() != nil || k != n || t.visit < 2 || t.next == 0 {
+		return token{}, false
+	}
+	t.stable = make([]uint64, n)
+	t.visitOf = make([]uint64, n)
+	for i := 0; i < n; i++ {
+		t.stable[i] = r.Uvarint()
+		t.visitOf[i] = r.Uvarint()
+		if t.stable[i] >= t.next || t.visitOf[i] >= t.visit {
+			return token{}, false
+		}
+	}
+	if r.Err() != nil || r.Remaining() != 0 {
+		return token{}, false
+	}
+	return t, true
+}
