@@ -14,9 +14,10 @@ const (
 	kindPass      = 0 // ESend or ECtrl of a layer above: not ordered
 	kindOrdered   = 1 // a cast stamped by the token holder: its global number
 	kindUnordered = 2 // a cast sent without a number when the flush started
-	kindToken     = 3 // ECtrl: the token (visit, next number, quiet visits, park place, per-member vectors)
-	kindAck       = 4 // ECtrl: the token of this visit arrived
-	kindRequest   = 5 // ECtrl: the sender wants the token (the last visit it held)
+	kindToken     = 3 // ECtrl: the token offered (visit, next number, quiet visits, park place, per-member vectors)
+	kindAck       = 4 // ECtrl: the token of this visit arrived; give it (repeated until committed)
+	kindCommit    = 5 // ECtrl: the giver let the token of this visit go: use it
+	kindRequest   = 6 // ECtrl: the sender wants the token (the last visit it held)
 
 	annLayer = "Token" // annotations go under stack.MemberKey(annLayer, id)
 
@@ -80,12 +81,20 @@ type numbered struct {
 	msg    *wire.Msg
 }
 
-// passed is a token sent and not yet acknowledged.
+// passed is the last token this member gave away.
 type passed struct {
 	visit uint64
 	to    int
 	body  []byte
 	sent  time.Time
+	acked bool // the receiver has it and was told to use it
+}
+
+// offer is a token received and not yet committed by its giver.
+type offer struct {
+	tok     token
+	from    int
+	lastAck time.Time
 }
 
 type layer struct {
@@ -108,7 +117,8 @@ type layer struct {
 	counted      bool      // tok.quiet already accounts for this visit
 	stamped      int       // casts stamped in this visit
 	stampedBytes int       // their bytes
-	out          *passed   // the last pass, until acknowledged
+	out          *passed   // the last token given away
+	offered      *offer    // a token received, waiting for its giver's commit
 	returning    bool      // the token passed last will come back without a request
 	lastToken    time.Time // when the token last arrived (or the view began)
 	lastReq      time.Time // when this member last asked for the token
@@ -228,14 +238,16 @@ func (l *layer) ctrlUp(ev *stack.Event) {
 			return
 		}
 		l.tokenUp(ev.Peer, t)
-	case kindAck:
+	case kindAck, kindCommit:
 		visit := r.Uvarint()
 		if r.Err() != nil {
 			l.env.Metrics.Drop("token-malformed")
 			return
 		}
-		if o := l.out; o != nil && o.visit == visit && o.to == ev.Peer {
-			l.out = nil
+		if kind == kindAck {
+			l.ackUp(ev.Peer, visit)
+		} else {
+			l.commitUp(ev.Peer, visit)
 		}
 	case kindRequest:
 		heldAt := r.Uvarint()
@@ -251,18 +263,47 @@ func (l *layer) ctrlUp(ev *stack.Event) {
 	}
 }
 
-// tokenUp receives the token from a peer: acknowledge it, and take it if it
-// is newer than any seen.
+// tokenUp receives a token offered by a peer: acknowledge it and, if it is
+// newer than any seen, keep it until the giver commits it.
 func (l *layer) tokenUp(from int, t token) {
-	l.ctrl(from, ackBody(t.visit))
+	l.ctrl(from, visitBody(kindAck, t.visit))
 	if t.visit <= l.seen {
 		l.env.Metrics.Drop("token-stale")
 		return
 	}
+	l.seen = t.visit
+	l.offered = &offer{tok: t, from: from, lastAck: l.env.Now()}
+}
+
+// ackUp: the member this one gave the token to has it. Unless the flush has
+// started here (then this member keeps the right to the token and reports
+// it), tell the receiver to use it; repeated acknowledgements get the
+// commit again.
+func (l *layer) ackUp(from int, visit uint64) {
+	o := l.out
+	if o == nil || o.visit != visit || o.to != from {
+		return
+	}
+	if !o.acked {
+		if l.blocked {
+			return
+		}
+		o.acked = true
+	}
+	l.ctrl(from, visitBody(kindCommit, visit))
+}
+
+// commitUp: the giver let the offered token go; it is this member's now.
+func (l *layer) commitUp(from int, visit uint64) {
+	o := l.offered
+	if o == nil || o.tok.visit != visit || o.from != from {
+		return
+	}
+	l.offered = nil
+	t := o.tok
 	for i, s := range l.tok.stable {
 		t.stable[i] = max(t.stable[i], s)
 	}
-	l.seen = t.visit
 	l.tok = t
 	l.tok.visitOf[l.me] = t.visit
 	l.heldAt = t.visit
@@ -385,7 +426,7 @@ func (l *layer) wants() bool {
 // waiting casts and when the token would not come back on its own; from
 // Tick, whenever the want has lasted a retransmission interval.
 func (l *layer) maybeRequest(tick bool) {
-	if l.holding || l.blocked || l.n == 1 || !l.wants() {
+	if l.holding || l.offered != nil || l.blocked || l.n == 1 || !l.wants() {
 		return
 	}
 	now := l.env.Now()
@@ -406,9 +447,14 @@ func (l *layer) maybeRequest(tick bool) {
 }
 
 func (l *layer) Tick(now time.Time) {
-	if o := l.out; o != nil && now.Sub(o.sent) >= l.env.Config.Retransmit {
+	rt := l.env.Config.Retransmit
+	if o := l.out; o != nil && !o.acked && now.Sub(o.sent) >= rt {
 		o.sent = now
 		l.ctrl(o.to, o.body)
+	}
+	if o := l.offered; o != nil && now.Sub(o.lastAck) >= rt {
+		o.lastAck = now
+		l.ctrl(o.from, visitBody(kindAck, o.tok.visit))
 	}
 	l.maybeRequest(true)
 }
@@ -444,11 +490,11 @@ func (l *layer) block() {
 		l.pending = nil
 	}
 	l.blocked = true
-	// A token on its way to a survivor makes that survivor the holder
-	// only if it arrives before the survivor's annotation: hurry it.
-	if o := l.out; o != nil {
-		o.sent = l.env.Now()
-		l.ctrl(o.to, o.body)
+	// An offered token makes this member the holder only if the commit
+	// arrives before this member's annotation: hurry it.
+	if o := l.offered; o != nil {
+		o.lastAck = l.env.Now()
+		l.ctrl(o.from, visitBody(kindAck, o.tok.visit))
 	}
 }
 
@@ -486,11 +532,20 @@ func decodeAnnotation(b []byte) (annotation, bool) {
 // annotate reports this member's token state to the flush and, at the
 // holder, how many casts the view's end will deliver.
 func (l *layer) annotate(ev *stack.Event) {
-	a := annotation{holding: l.holding, visit: l.seen, next: l.tok.next, deliv: l.deliver - 1}
+	a := annotation{holding: l.owns(), visit: l.seen, next: l.tok.next, deliv: l.deliver - 1}
 	ev.Ann[stack.MemberKey(annLayer, l.env.View.MemberID(l.me))] = a.encode()
-	if l.holding && l.canExtend(l.tok.next) {
+	if a.holding && l.canExtend(l.tok.next) {
 		ev.EndCasts += uint64(l.countUnordered())
 	}
+}
+
+// owns reports whether this member has the right to the token: it holds
+// it, or gave it away and the receiver has not acknowledged it (then the
+// receiver may not use it, and once the flush has started here, never
+// will). At most one member owns the token at any time, and a member
+// that owns it when its flush starts owns it until the view ends.
+func (l *layer) owns() bool {
+	return l.holding || (l.out != nil && !l.out.acked)
 }
 
 // canExtend reports whether this member has delivered every number below
@@ -583,9 +638,9 @@ func (l *layer) ctrl(to int, body []byte) {
 	l.env.PassDown(&stack.Event{Type: stack.ECtrl, Peer: to, Msg: m})
 }
 
-func ackBody(visit uint64) []byte {
+func visitBody(kind byte, visit uint64) []byte {
 	var w wire.Writer
-	w.Byte(kindAck)
+	w.Byte(kind)
 	w.Uvarint(visit)
 	return w.B
 }
