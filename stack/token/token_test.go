@@ -556,3 +556,47 @@ func TestMalformedDropped(t *testing.T) {
 	require.Empty(t, layertest.Of(ups, stack.ESend))
 	require.Positive(t, h.Env.Metrics.Snapshot().Drops["token-malformed"])
 }
+
+// View end with the holder but a gap below the token's next number (the
+// cast was lost with a member that failed): the component cannot extend
+// the order either; it aborts what lies beyond the gap and what was sent
+// unordered.
+func TestViewEndHolderWithGap(t *testing.T) {
+	h := newLayer(3, 1)
+	h.Up(&stack.Event{Type: stack.ECast, Peer: 2, Msg: ordered(1, "one")})
+	h.Up(&stack.Event{Type: stack.ECast, Peer: 2, Msg: ordered(3, "three")})
+	h.Up(&stack.Event{Type: stack.ECast, Peer: 0, Msg: unorderedMsg("u")})
+	h.Up(&stack.Event{Type: stack.EBlock})
+	ann := stack.Annotations{
+		stack.MemberKey("Token", h.Env.View.MemberID(0)): annotation{holding: true, visit: 9, next: 4}.encode(),
+		stack.MemberKey("Token", h.Env.View.MemberID(1)): annotate(h.Layer).Ann[stack.MemberKey("Token", h.Env.View.MemberID(1))],
+	}
+	h.Up(&stack.Event{Type: stack.EViewEnd, Control: &stack.Control{Ann: ann}})
+	ups := h.TakeUps()
+	require.Equal(t, []string{"2:one"}, contents(ups, stack.ECast))
+	require.Equal(t, []string{"2:three", "0:u"}, contents(ups, stack.EAbort))
+
+	// Without the gap the same annotations extend the order.
+	h = newLayer(3, 1)
+	for g, s := range []string{"one", "two", "three"} {
+		h.Up(&stack.Event{Type: stack.ECast, Peer: 2, Msg: ordered(uint64(g+1), s)})
+	}
+	h.Up(&stack.Event{Type: stack.ECast, Peer: 0, Msg: unorderedMsg("u")})
+	h.Up(&stack.Event{Type: stack.EBlock})
+	h.Up(&stack.Event{Type: stack.EViewEnd, Control: &stack.Control{Ann: ann}})
+	ups = h.TakeUps()
+	require.Equal(t, []string{"2:one", "2:two", "2:three", "0:u"}, contents(ups, stack.ECast))
+	require.Empty(t, contents(ups, stack.EAbort))
+
+	// Two members claiming the token (impossible unless something is
+	// broken): nobody extends.
+	h = newLayer(3, 1)
+	h.Up(&stack.Event{Type: stack.ECast, Peer: 0, Msg: unorderedMsg("u")})
+	h.Up(&stack.Event{Type: stack.EBlock})
+	two := stack.Annotations{
+		stack.MemberKey("Token", h.Env.View.MemberID(0)): annotation{holding: true, visit: 9, next: 1}.encode(),
+		stack.MemberKey("Token", h.Env.View.MemberID(2)): annotation{holding: true, visit: 8, next: 1}.encode(),
+	}
+	h.Up(&stack.Event{Type: stack.EViewEnd, Control: &stack.Control{Ann: two}})
+	require.Equal(t, []string{"0:u"}, contents(h.TakeUps(), stack.EAbort))
+}
