@@ -19,34 +19,51 @@
 //
 // # Passing the token
 //
-// The token is a control message (best effort), so the holder retransmits
-// it every Config.Retransmit until the receiver acknowledges it. Each pass
-// increments the token's visit counter, and a member accepts only a token
-// with a higher visit than any it has seen: retransmissions, duplicates and
-// stale tokens are acknowledged and ignored. The token with a given visit
-// is made once, by one pass to one receiver, so at any time at most one
-// member holds the token. A token lost with a member that fails is not
-// regenerated: the view change that excludes that member ends the view.
+// The token is a control message (best effort) and passing it takes three:
+// the giver offers the token, repeating the offer every Config.Retransmit
+// until the receiver acknowledges it; the acknowledgement (which the
+// receiver repeats until answered) makes the giver commit it; only then
+// may the receiver stamp or pass it on. Each pass increments the token's
+// visit counter, and a member takes an offer only if its visit is higher
+// than any it has seen: retransmissions, duplicates and stale tokens are
+// acknowledged and ignored. The token of a given visit is made once, by one
+// pass to one receiver, and a member owns the token from the commit that
+// gives it until it commits it to the next: so at most one member owns it
+// at any time. The giver keeps the ownership while the offer is
+// unacknowledged — whether the receiver never got it (it failed, or the
+// network split) or its acknowledgement was lost — and never commits once
+// its flush has started. A single offer message would be faster, but a
+// token on its way to a member that is then excluded would leave the
+// survivors unable to tell whether that member (perhaps alive in another
+// component) had it; with the commit, the giver's component knows it still
+// owns the token and can end the view with the casts it holds ordered
+// (below) instead of aborting them. A token lost with a member that fails
+// is not regenerated: the view change that excludes that member ends the
+// view.
 //
-// # Idle behaviour
+// # Who gets the token, and idle behaviour
 //
-// The token circulates in rank order while something changes — a visit
-// stamped casts, or a member's entry of the stability vector advanced —
-// and parks once it has made a quiet round: when it reaches the member
-// that stamped last (the park place, named in the token) after n-1 visits
-// in a row that changed nothing. So an idle group sends nothing, and every
-// member has seen the final token (and learnt the park place) before the
-// token stops. A member that wants the token — it has casts waiting, or it
-// delivered casts its stability entry does not count yet — sends a request
-// to the park place; a parked holder passes the token straight to the
-// requester. Requests are sent only when the token might not come back on
-// its own (the member can tell from the last token it passed), and are
-// repeated every Retransmit while the want lasts. Parking at the last
-// stamper is chosen for latency: a lone sender finds the token parked at
-// itself and orders its next cast at once, with no round trip; the quiet
-// round after each burst is what lets every member's stability entry catch
-// up, which the stability vector needs, and costs nothing once the group is
-// idle.
+// A member that has casts waiting and does not hold the token asks every
+// member for it (one small control message each, repeated every
+// Retransmit while it waits, since it cannot know where the token is);
+// whoever holds it hands it straight to the first asker after itself in
+// rank order, at the end of its visit. A holder that has stamped keeps the
+// token for a Retransmit interval after its last cast unless someone asks:
+// a lone sender thus orders every cast at once, as the sequencer of Total
+// orders its own, with no message about the token. When nobody asks and
+// the last holder has stopped casting, the token goes round in rank order
+// while something changes (a visit stamped casts, or a member's stability
+// entry advanced) and parks once it has made a quiet round: when it
+// reaches the member that stamped last (the park place, named in the
+// token) after n-1 visits in a row that changed nothing. So an idle group
+// sends nothing — no token ping-pong — every member has seen the final
+// stability vector before the token stops, and the last sender finds the
+// token at hand when it casts again. A member whose stability entry lags
+// (casts reached it after the token's last visit) asks for the token after
+// a Retransmit interval, so stability catches up without a constant
+// rotation; the price is that, while a lone sender keeps casting, the
+// vector advances only every Retransmit or so, and the sender's casts wait
+// for the token when it has gone to update someone's entry.
 //
 // # Stability (§4.5)
 //
@@ -60,17 +77,18 @@
 // At EBlock a member stops ordering: if it holds the token it stamps every
 // cast still waiting (the view is ending, so no bound applies) and keeps
 // the token; otherwise it sends its waiting casts unordered, so that every
-// survivor of the flush holds them after Sync's cut. A token received after
-// EBlock is acknowledged and kept, but nothing is stamped with it. At
-// EAnnotate every member reports, under stack.MemberKey("Token", id),
-// whether it holds the token and, if so, the token's next number.
+// survivor of the flush holds them after Sync's cut. From then on it
+// passes and commits nothing: a token committed to it later is kept, but
+// nothing is stamped with it. At EAnnotate every member reports, under
+// stack.MemberKey("Token", id), whether it owns the token and the token's
+// next number.
 //
 // When the view ends, the members of a component all hold the same casts
 // (Sync), so they all decide alike from the flush's annotations. If one of
-// the survivors reported holding the token, no member anywhere can have
-// stamped a number at or beyond that token's next number N (the token is
-// unique and the holder froze), so the component that includes it is the
-// only one that may extend the order: if it has delivered every number
+// the survivors reported owning the token, no member anywhere can have
+// stamped a number at or beyond that token's next number N (the owner is
+// unique and froze, and only owners stamp), so the component that includes
+// it is the only one that may extend the order: if it has delivered every number
 // below N, it delivers the casts that were sent unordered, by sender rank
 // and in each sender's order. Every other component — and this one if it
 // lacks a number below N — delivers only the contiguous prefix of numbered
@@ -81,7 +99,7 @@
 // appends to it, any member's deliveries in a view are a prefix of any
 // other's.
 //
-// At EAnnotate the member holding the token knows exactly what its
+// At EAnnotate the member owning the token knows exactly what its
 // component will deliver at the view's end (the unordered casts, if
 // nothing below N is missing) and adds it to EndCasts; the others add
 // nothing, a lower bound.

@@ -95,8 +95,9 @@ type bus struct {
 	now   time.Time
 	ms    []*member
 	queue []packet
-	cut   func(from, to int) bool
-	ctrls int // control messages sent
+	cut   func(p packet) bool
+	ctrls int          // control messages sent
+	kinds map[byte]int // control messages sent, by kind
 }
 
 type member struct {
@@ -115,7 +116,7 @@ type packet struct {
 }
 
 func newBus(t *testing.T, n int) *bus {
-	b := &bus{t: t, now: time.Unix(1_000_000, 0), cut: func(int, int) bool { return false }}
+	b := &bus{t: t, now: time.Unix(1_000_000, 0), cut: func(packet) bool { return false }, kinds: map[byte]int{}}
 	es := layertest.Members(n)
 	for r := 0; r < n; r++ {
 		m := &member{rank: r}
@@ -149,6 +150,7 @@ func (b *bus) down(m *member, ev *stack.Event) {
 	send := func(to int) { b.queue = append(b.queue, packet{m.rank, to, ev.Type, raw}) }
 	if ev.Type == stack.ECtrl {
 		b.ctrls++
+		b.kinds[raw[0]]++
 	}
 	if ev.Peer == stack.AllPeers {
 		for _, o := range b.ms {
@@ -164,6 +166,11 @@ func (b *bus) down(m *member, ev *stack.Event) {
 	}
 }
 
+// isCtrl reports whether p is a control message of the given kind.
+func (p packet) isCtrl(kind byte) bool {
+	return p.typ == stack.ECtrl && len(p.b) > 0 && p.b[0] == kind
+}
+
 // run delivers everything in flight (and what that causes), letting each
 // member end its batch (Idle) after each message, as the engine does.
 func (b *bus) run() {
@@ -174,7 +181,7 @@ func (b *bus) run() {
 		require.Less(b.t, steps, 1_000_000, "the bus never goes quiet")
 		p := b.queue[0]
 		b.queue = b.queue[1:]
-		if b.cut(p.from, p.to) {
+		if b.cut(p) {
 			continue
 		}
 		to := b.ms[p.to]
@@ -233,7 +240,7 @@ func (b *bus) partition(groups ...[]int) {
 			side[r] = i
 		}
 	}
-	b.cut = func(from, to int) bool { return side[from] != side[to] }
+	b.cut = func(p packet) bool { return side[p.from] != side[p.to] }
 }
 
 // requireStrongPrefix checks that any two members' deliveries are a prefix

@@ -119,7 +119,7 @@ type layer struct {
 	stampedBytes int       // their bytes
 	out          *passed   // the last token given away
 	offered      *offer    // a token received, waiting for its giver's commit
-	returning    bool      // the token passed last will come back without a request
+	lastStamp    time.Time // when this member last stamped a cast
 	lastToken    time.Time // when the token last arrived (or the view began)
 	lastReq      time.Time // when this member last asked for the token
 	requested    bool      // asked since the token last left
@@ -310,7 +310,7 @@ func (l *layer) commitUp(from int, visit uint64) {
 	l.holding = true
 	l.counted = false
 	l.stamped, l.stampedBytes = 0, 0
-	l.returning, l.requested = false, false
+	l.requested = false
 	l.lastToken = l.env.Now()
 	l.emitStable()
 	if !l.blocked {
@@ -331,6 +331,7 @@ func (l *layer) stamp(all bool) {
 		g := l.tok.next
 		l.tok.next++
 		l.tok.park = l.me
+		l.lastStamp = l.env.Now()
 		l.stamped++
 		l.stampedBytes += m.Len()
 		var w wire.Writer
@@ -350,9 +351,11 @@ func (l *layer) Idle() {
 	l.maybeRequest(false)
 }
 
-// release decides what the holder does with the token: pass it to the next
-// rank while things change, park it at the last stamper after a quiet
-// round, or hand a parked token to a member that asked for it.
+// release decides what the holder does with the token: hand it to a member
+// that asked for it; keep it while this member is casting (it lingers, so
+// a lone sender orders its casts at once); otherwise pass it to the next
+// rank while things change, and park it at the last stamper once it has
+// gone round without a change.
 func (l *layer) release() {
 	if !l.holding || l.blocked {
 		return
@@ -372,15 +375,28 @@ func (l *layer) release() {
 		l.counted = true
 	}
 	l.stamped, l.stampedBytes = 0, 0
-	if l.tok.quiet < uint64(l.n-1) || l.tok.park != l.me {
-		l.pass((l.me+1)%l.n, true)
-		return
-	}
 	if r := l.outstanding(); r >= 0 {
 		l.requests[r] = 0
-		l.pass(r, false)
+		l.pass(r)
+		return
+	}
+	if len(l.pending) > 0 {
+		l.stamp(false) // nobody else is waiting: another visit's worth
+		return
+	}
+	if l.lingering() {
+		return
+	}
+	if l.tok.quiet < uint64(l.n-1) || l.tok.park != l.me {
+		l.pass((l.me + 1) % l.n)
 	}
 	// Otherwise the token stays parked here.
+}
+
+// lingering reports whether this member stamped a cast less than a
+// retransmission interval ago: it keeps the token unless someone asks.
+func (l *layer) lingering() bool {
+	return l.env.Now().Sub(l.lastStamp) < l.env.Config.Retransmit
 }
 
 // outstanding returns the first member after this one (in rank order) that
@@ -401,18 +417,15 @@ func (l *layer) outstanding() int {
 	return -1
 }
 
-// pass sends the token to member to and keeps it until acknowledged.
-func (l *layer) pass(to int, ring bool) {
+// pass offers the token to member to, repeating the offer until it is
+// acknowledged.
+func (l *layer) pass(to int) {
 	l.tok.visit++
 	l.seen = l.tok.visit
 	l.holding = false
 	body := encodeToken(&l.tok)
 	l.out = &passed{visit: l.tok.visit, to: to, body: body, sent: l.env.Now()}
 	l.ctrl(to, body)
-	// Passed on in rank order, the token comes back here unless it parks
-	// on the way: at the park place, once the quiet count reaches n-1.
-	d := uint64((l.tok.park - l.me + l.n) % l.n)
-	l.returning = ring && (l.tok.park == l.me || l.tok.quiet+d < uint64(l.n-1))
 	l.requested = false
 }
 
@@ -422,9 +435,10 @@ func (l *layer) wants() bool {
 	return len(l.pending) > 0 || l.deliver-1 > l.tok.stable[l.me]
 }
 
-// maybeRequest asks the park place for the token. From Idle, only for
-// waiting casts and when the token would not come back on its own; from
-// Tick, whenever the want has lasted a retransmission interval.
+// maybeRequest asks every member for the token (this member cannot know
+// where it is; whoever holds it will hand it over). From Idle, once per
+// wait, for casts waiting; from Tick, for any want, when the token has not
+// come for a retransmission interval, and again every interval.
 func (l *layer) maybeRequest(tick bool) {
 	if l.holding || l.offered != nil || l.blocked || l.n == 1 || !l.wants() {
 		return
@@ -435,7 +449,7 @@ func (l *layer) maybeRequest(tick bool) {
 		if now.Sub(l.lastToken) < rt || now.Sub(l.lastReq) < rt {
 			return
 		}
-	} else if len(l.pending) == 0 || l.returning || l.requested {
+	} else if len(l.pending) == 0 || l.requested {
 		return
 	}
 	l.requested = true
@@ -443,7 +457,7 @@ func (l *layer) maybeRequest(tick bool) {
 	var w wire.Writer
 	w.Byte(kindRequest)
 	w.Uvarint(l.heldAt)
-	l.ctrl(l.tok.park, w.B)
+	l.ctrl(stack.AllPeers, w.B)
 }
 
 func (l *layer) Tick(now time.Time) {

@@ -59,10 +59,10 @@ func TestGapsWait(t *testing.T) {
 	require.Empty(t, h.TakeUps(), "a number already delivered is dropped")
 }
 
-// A cast handed over without the token waits; the member asks the park
-// place for the token, and stamps the cast with the token's next number
-// once the giver commits the token to it. At the end of the batch the
-// token moves on to the next rank.
+// A cast handed over without the token waits; the member asks everyone
+// for the token, and stamps the cast with the token's next number once the
+// giver commits the token to it. It keeps the token a while (it may cast
+// again), then passes it to the next rank.
 func TestCastWaitsForToken(t *testing.T) {
 	h := newLayer(3, 1)
 	for g := uint64(1); g <= 4; g++ {
@@ -72,7 +72,7 @@ func TestCastWaitsForToken(t *testing.T) {
 	idle(h)
 	downs := h.TakeDowns()
 	require.Empty(t, layertest.Of(downs, stack.ECast), "no token, no cast")
-	require.Equal(t, []string{"request>0"}, ctrlKinds(downs))
+	require.Equal(t, []string{"request>-1"}, ctrlKinds(downs))
 
 	tok := newToken(3, 2, 5, 0)
 	tok.visitOf[0] = 1
@@ -88,6 +88,9 @@ func TestCastWaitsForToken(t *testing.T) {
 	require.Equal(t, uint64(5), g)
 	require.Equal(t, "w", string(rest))
 	loopback(h, 1)
+	idle(h)
+	require.Empty(t, h.TakeDowns(), "lingering")
+	h.Advance(rt)
 	idle(h)
 	downs = h.TakeDowns()
 	require.Equal(t, []string{"token>2"}, ctrlKinds(downs))
@@ -109,6 +112,7 @@ func TestTokenRetransmittedUntilAcked(t *testing.T) {
 	h := newLayer(3, 0)
 	h.Down(cast("a"))
 	loopback(h, 0)
+	h.Advance(rt)
 	idle(h)
 	first := layertest.Of(h.TakeDowns(), stack.ECtrl)
 	require.Len(t, first, 1)
@@ -183,17 +187,24 @@ func TestIdleGroupIsSilent(t *testing.T) {
 	require.Zero(t, b.ctrls)
 }
 
-// After a burst, the token makes a quiet round (so every member's
-// stability entry catches up), parks at the last stamper, and the group
-// goes silent again; that member's next cast is ordered at once, with no
-// message about the token.
+// A member casting keeps the token; a while after its last cast the
+// token makes a quiet round (so every member's stability entry catches
+// up), parks at the last stamper, and the group goes silent again; that
+// member's next cast is ordered at once, with no message about the token.
 func TestTokenParksAtLastStamper(t *testing.T) {
 	b := newBus(t, 3)
 	b.cast(2, "first")
 	for _, m := range b.ms {
 		require.Equal(t, []string{"first"}, m.got)
 	}
+	require.True(t, b.ms[2].l.(*layer).holding, "the sender keeps the token")
+	for i := 0; i < 5; i++ {
+		b.tick(10 * time.Millisecond)
+	}
 	require.True(t, b.ms[2].l.(*layer).holding, "parked at the last stamper")
+	for _, m := range b.ms {
+		require.Equal(t, []uint64{1, 1, 1}, m.stable[len(m.stable)-1])
+	}
 	before := b.ctrls
 	for i := 0; i < 50; i++ {
 		b.tick(10 * time.Millisecond)
@@ -234,11 +245,11 @@ func TestRequestRepeated(t *testing.T) {
 	h := newLayer(3, 2)
 	h.Down(cast("x"))
 	idle(h)
-	require.Equal(t, []string{"request>0"}, ctrlKinds(h.TakeDowns()))
+	require.Equal(t, []string{"request>-1"}, ctrlKinds(h.TakeDowns()))
 	idle(h)
 	require.Empty(t, h.TakeDowns(), "one request per wait")
 	h.Advance(rt)
-	require.Equal(t, []string{"request>0"}, ctrlKinds(h.TakeDowns()))
+	require.Equal(t, []string{"request>-1"}, ctrlKinds(h.TakeDowns()))
 }
 
 // A visit stamps at most maxVisitCasts casts or maxVisitBytes bytes (but
@@ -301,6 +312,7 @@ func TestStabilityVector(t *testing.T) {
 		b.ms[1].l.Down(cast(fmt.Sprint("s", i)))
 	}
 	b.run()
+	b.tick(rt)
 	for _, m := range b.ms {
 		require.NotEmpty(t, m.stable, "member %d", m.rank)
 		require.Equal(t, []uint64{5, 5, 5}, m.stable[len(m.stable)-1], "member %d", m.rank)
@@ -315,18 +327,25 @@ func TestStabilityVector(t *testing.T) {
 	}
 }
 
-// A member whose entry lags (a cast reached it after the token left)
-// asks for the token so that its entry catches up.
+// A member whose entry lags (a cast reached it after the token's last
+// round) asks for the token so that its entry catches up.
 func TestLaggingStabilityAsksForToken(t *testing.T) {
 	b := newBus(t, 3)
-	b.cut = func(from, to int) bool { return from == 0 && to == 2 } // rank 2 misses rank 0's casts
+	b.cut = func(p packet) bool { return p.from == 0 && p.to == 2 && p.typ == stack.ECast } // rank 2 misses rank 0's cast
 	b.cast(0, "a")
+	for i := 0; i < 3; i++ {
+		b.tick(rt)
+	}
 	require.Empty(t, b.ms[2].got)
-	b.cut = func(int, int) bool { return false }
-	// The cast reaches rank 2 later (Nak would retransmit it).
+	require.True(t, b.ms[0].l.(*layer).holding, "parked")
+	require.Equal(t, []uint64{1, 1, 0}, b.ms[0].stable[len(b.ms[0].stable)-1])
+	b.cut = func(packet) bool { return false }
+	// The cast reaches rank 2 late (Nak would retransmit it).
 	b.ms[2].l.Up(&stack.Event{Type: stack.ECast, Peer: 0, Msg: ordered(1, "a")})
 	b.run()
+	before := b.kinds[kindRequest]
 	b.tick(rt)
+	require.Equal(t, before+1, b.kinds[kindRequest])
 	b.tick(rt)
 	for _, m := range b.ms {
 		require.Equal(t, []uint64{1, 1, 1}, m.stable[len(m.stable)-1], "member %d", m.rank)
@@ -421,7 +440,7 @@ func TestViewEndHolderFailed(t *testing.T) {
 	// reaches the others, then rank 3 fails holding the token.
 	b.ms[3].l.Down(cast("d1"))
 	b.run()
-	b.cut = func(from, to int) bool { return from == 3 || to == 3 }
+	b.cut = func(p packet) bool { return p.from == 3 || p.to == 3 }
 	b.ms[3].l.Down(cast("d2"))
 	b.ms[3].l.Down(cast("d3"))
 	raw := b.ms[3].l.(*layer)
@@ -480,12 +499,11 @@ func TestHolderStampsEverythingAtBlock(t *testing.T) {
 func TestTokenInFlightAtPartition(t *testing.T) {
 	b := newBus(t, 4)
 	b.cast(0, "a")
-	b.cast(1, "b") // the token is at rank 1 now, parked
-	// Rank 1 casts again; the token goes round; the acknowledgement from
-	// rank 2 to rank 1 is lost, and the group splits {0,1} | {2,3}.
-	b.cut = func(from, to int) bool { return from == 2 && to == 1 }
-	b.ms[1].l.Down(cast("b2"))
-	b.run()
+	b.cast(1, "b") // the token is at rank 1 now
+	// Rank 2 asks for it; rank 1 offers it, but the acknowledgement from
+	// rank 2 is lost, and the group splits {0,1} | {2,3}.
+	b.cut = func(p packet) bool { return p.from == 2 && p.to == 1 && p.isCtrl(kindAck) }
+	b.cast(2, "c")
 	require.NotNil(t, b.ms[2].l.(*layer).offered, "rank 2 was offered the token")
 	b.partition([]int{0, 1}, []int{2, 3})
 	for _, r := range []int{0, 1, 2, 3} {
@@ -494,9 +512,9 @@ func TestTokenInFlightAtPartition(t *testing.T) {
 	b.run()
 	ends := append(b.endView([]int{0, 1}), b.endView([]int{2, 3})...)
 	b.requireStrongPrefix()
-	require.Equal(t, []string{"a", "b", "b2", "w0", "w1"}, b.ms[0].got)
-	require.Equal(t, []string{"a", "b", "b2"}, b.ms[2].got)
-	require.Equal(t, []string{"w2", "w3"}, b.ms[2].aborted)
+	require.Equal(t, []string{"a", "b", "w0", "w1"}, b.ms[0].got)
+	require.Equal(t, []string{"a", "b"}, b.ms[2].got)
+	require.Equal(t, []string{"c", "w2", "w3"}, b.ms[2].aborted)
 	require.Equal(t, []uint64{0, 2, 0, 0}, ends)
 }
 
@@ -506,8 +524,9 @@ func TestAckAfterBlockKeepsToken(t *testing.T) {
 	h := newLayer(3, 0)
 	h.Down(cast("a"))
 	loopback(h, 0)
+	h.Advance(rt)
 	idle(h)
-	h.TakeDowns()
+	require.Equal(t, []string{"token>1"}, ctrlKinds(h.TakeDowns()))
 	h.Up(&stack.Event{Type: stack.EBlock})
 	h.Up(&stack.Event{Type: stack.ECtrl, Peer: 1, Msg: visitMsg(kindAck, 2)})
 	require.Empty(t, ctrlKinds(h.TakeDowns()), "no commit after the flush started")
@@ -599,4 +618,58 @@ func TestViewEndHolderWithGap(t *testing.T) {
 	}
 	h.Up(&stack.Event{Type: stack.EViewEnd, Control: &stack.Control{Ann: two}})
 	require.Equal(t, []string{"0:u"}, contents(h.TakeUps(), stack.EAbort))
+}
+
+// A lone sender keeps the token while it casts: each cast is ordered at
+// once, with no message about the token, as with a sequencer's own casts.
+// Only the others' stability entries take the token away now and then
+// (each asks once its entry has lagged for a retransmission interval).
+func TestLoneSenderKeepsToken(t *testing.T) {
+	b := newBus(t, 3)
+	b.cast(1, "first") // asks for the token once
+	before := b.ctrls
+	for i := 0; i < 5; i++ {
+		b.cast(1, fmt.Sprint(i))
+		require.Len(t, b.ms[1].got, i+2, "ordered and delivered at once")
+		b.tick(5 * time.Millisecond)
+	}
+	require.Equal(t, before, b.ctrls, "no token traffic while it casts")
+
+	waited := 0
+	for i := 0; i < 1000; i++ {
+		k := len(b.ms[1].got)
+		b.cast(1, fmt.Sprint("more", i))
+		if len(b.ms[1].got) == k {
+			waited++
+		}
+		b.tick(time.Millisecond)
+	}
+	require.Less(t, waited, 50, "casts that had to wait for the token")
+	require.Equal(t, b.ms[1].got, b.ms[0].got)
+	require.Equal(t, b.ms[1].got, b.ms[2].got)
+	t.Logf("%d of 1000 casts waited; %d control messages", waited, b.ctrls-before)
+}
+
+// The holder yields to a member that asks, even while it has casts of
+// its own waiting (one visit's worth at a time); when nobody else asks it
+// goes on stamping.
+func TestHolderYieldsToRequests(t *testing.T) {
+	h := newLayer(2, 0)
+	for i := 0; i < maxVisitCasts+3; i++ {
+		h.Down(cast(fmt.Sprint(i)))
+	}
+	require.Len(t, layertest.Of(h.TakeDowns(), stack.ECast), maxVisitCasts)
+	idle(h)
+	require.Len(t, layertest.Of(h.TakeDowns(), stack.ECast), 3, "nobody else waits: the next visit's worth")
+
+	h = newLayer(2, 0)
+	for i := 0; i < maxVisitCasts+3; i++ {
+		h.Down(cast(fmt.Sprint(i)))
+	}
+	h.TakeDowns()
+	h.Up(&stack.Event{Type: stack.ECtrl, Peer: 1, Msg: visitMsg(kindRequest, 0)})
+	idle(h)
+	downs := h.TakeDowns()
+	require.Empty(t, layertest.Of(downs, stack.ECast))
+	require.Equal(t, []string{"token>1", "request>-1"}, ctrlKinds(downs), "it wants the token back")
 }
