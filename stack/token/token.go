@@ -1,6 +1,7 @@
 package token
 
 import (
+	"slices"
 	"time"
 
 	"github.com/maestro-go/maestro/stack"
@@ -612,7 +613,7 @@ func (l *layer) endView(ann stack.Annotations) {
 	for g := range l.byG {
 		gs = append(gs, g)
 	}
-	sortUint64s(gs)
+	slices.Sort(gs)
 	for _, g := range gs {
 		c := l.byG[g]
 		l.env.PassUp(&stack.Event{Type: stack.EAbort, Peer: c.sender, Msg: c.msg})
@@ -636,14 +637,6 @@ func (l *layer) endView(ann stack.Annotations) {
 	}
 	l.pending = nil
 	l.blocked = true
-}
-
-func sortUint64s(s []uint64) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }
 
 func (l *layer) ctrl(to int, body []byte) {
