@@ -81,18 +81,21 @@
 // passes and commits nothing: a token committed to it later is kept, but
 // nothing is stamped with it. At EAnnotate every member reports, under
 // stack.MemberKey("Token", id), whether it owns the token and the token's
-// next number.
+// next number; the owner adds its final order: how many unordered casts
+// it holds from each member.
 //
 // When the view ends, the members of a component all hold the same casts
 // (Sync), so they all decide alike from the flush's annotations. If one of
 // the survivors reported owning the token, no member anywhere can have
 // stamped a number at or beyond that token's next number N (the owner is
 // unique and froze, and only owners stamp), so the component that includes
-// it is the only one that may extend the order: if it has delivered every number
-// below N, it delivers the casts that were sent unordered, by sender rank
-// and in each sender's order. Every other component — and this one if it
-// lacks a number below N — delivers only the contiguous prefix of numbered
-// casts it holds. Everything not delivered (numbered casts beyond a gap,
+// it is the only one that may extend the order: if it has delivered every
+// number below N, it delivers the owner's final order — the casts that
+// were sent unordered, by sender rank and in each sender's order, as many
+// of each as the owner holds (with Sync, exactly what every survivor
+// holds; a member lacking one would stop there). Every other component —
+// and this one if it lacks a number below N — delivers only the
+// contiguous prefix of numbered casts it holds. Everything not delivered (numbered casts beyond a gap,
 // casts sent unordered) is reported with EAbort, at the sender too (its
 // own casts come back to it through Nak). Since every component delivers
 // a prefix of the one global numbering, and only the token's component

@@ -27,7 +27,7 @@ func FuzzTokenUp(f *testing.F) {
 	f.Add(append(op(1, 3, unorderedMsg("u").Bytes()), op(6, 0, nil)...))
 	f.Add(append(op(3, 0, []byte("c")), op(4, 0, nil)...))
 	f.Add(op(0, 1, visitBody(kindRequest, 0)))
-	f.Add(append(op(6, 0, nil), op(8, 0, annotation{holding: true, visit: 3, next: 1}.encode())...))
+	f.Add(append(op(6, 0, nil), op(8, 0, annotation{holding: true, visit: 3, next: 1, counts: []uint64{0, 1, 0, 0}}.encode())...))
 	f.Add([]byte{0xff, 0xff, 0x00})
 	f.Fuzz(func(t *testing.T, in []byte) {
 		const n = 4

@@ -513,12 +513,15 @@ func (l *layer) block() {
 	}
 }
 
-// annotation is what a member reports of the token in a flush.
+// annotation is what a member reports of the token in a flush. The owner
+// adds its final order: how many of each member's unordered casts it
+// holds, which its component delivers, by rank, after the numbered casts.
 type annotation struct {
-	holding bool
-	visit   uint64 // the highest visit this member has seen
-	next    uint64 // the token's next number (meaningful when holding)
-	deliv   uint64 // ordered casts this member has delivered
+	holding bool     // this member owns the token
+	visit   uint64   // the highest visit this member has seen
+	next    uint64   // the token's next number, as this member knows it
+	deliv   uint64   // ordered casts this member has delivered
+	counts  []uint64 // owner: unordered casts held, per member
 }
 
 func (a annotation) encode() []byte {
@@ -531,27 +534,52 @@ func (a annotation) encode() []byte {
 	w.Uvarint(a.visit)
 	w.Uvarint(a.next)
 	w.Uvarint(a.deliv)
+	if a.holding {
+		w.Uvarint(uint64(len(a.counts)))
+		for _, c := range a.counts {
+			w.Uvarint(c)
+		}
+	}
 	return w.B
 }
 
-func decodeAnnotation(b []byte) (annotation, bool) {
+// decodeAnnotation decodes a member's annotation in a view of n members.
+func decodeAnnotation(b []byte, n int) (annotation, bool) {
 	r := wire.NewReader(b)
 	flags := r.Byte()
 	a := annotation{holding: flags&annHolding != 0, visit: r.Uvarint(), next: r.Uvarint(), deliv: r.Uvarint()}
-	if r.Err() != nil || flags&^annHolding != 0 || a.next == 0 {
+	if a.holding {
+		k := r.Count(n, 1)
+		if r.Err() == nil && k != n {
+			return annotation{}, false
+		}
+		a.counts = make([]uint64, k)
+		for i := range a.counts {
+			a.counts[i] = r.Uvarint()
+		}
+	}
+	if r.Err() != nil || r.Remaining() != 0 || flags&^annHolding != 0 || a.next == 0 {
 		return annotation{}, false
 	}
 	return a, true
 }
 
 // annotate reports this member's token state to the flush and, at the
-// holder, how many casts the view's end will deliver.
+// owner, the final order and how many casts the view's end will deliver.
 func (l *layer) annotate(ev *stack.Event) {
 	a := annotation{holding: l.owns(), visit: l.seen, next: l.tok.next, deliv: l.deliver - 1}
-	ev.Ann[stack.MemberKey(annLayer, l.env.View.MemberID(l.me))] = a.encode()
-	if a.holding && l.canExtend(l.tok.next) {
-		ev.EndCasts += uint64(l.countUnordered())
+	if a.holding {
+		a.counts = make([]uint64, l.n)
+		for s, ms := range l.unordered {
+			a.counts[s] = uint64(len(ms))
+		}
+		if l.canExtend(a.next) {
+			for _, c := range a.counts {
+				ev.EndCasts += c
+			}
+		}
 	}
+	ev.Ann[stack.MemberKey(annLayer, l.env.View.MemberID(l.me))] = a.encode()
 }
 
 // owns reports whether this member has the right to the token: it holds
@@ -564,51 +592,59 @@ func (l *layer) owns() bool {
 }
 
 // canExtend reports whether this member has delivered every number below
-// next and holds no other: the component of the token's holder may then
+// next and holds no other: the component of the token's owner may then
 // append the unordered casts.
 func (l *layer) canExtend(next uint64) bool {
 	return l.deliver == next && len(l.byG) == 0
 }
 
-func (l *layer) countUnordered() int {
-	k := 0
-	for _, ms := range l.unordered {
-		k += len(ms)
-	}
-	return k
-}
-
-// holder returns the token's next number as reported by the one survivor
-// of the flush that holds it.
-func (l *layer) holder(ann stack.Annotations) (uint64, bool) {
-	var next uint64
+// owner returns the annotation of the one survivor of the flush that owns
+// the token.
+func (l *layer) owner(ann stack.Annotations) (annotation, bool) {
+	var own annotation
 	found := 0
 	for r := 0; r < l.n; r++ {
 		b, ok := ann[stack.MemberKey(annLayer, l.env.View.MemberID(r))]
 		if !ok {
 			continue
 		}
-		a, ok := decodeAnnotation(b)
+		a, ok := decodeAnnotation(b, l.n)
 		if !ok {
 			l.env.Metrics.Drop("token-malformed")
 			continue
 		}
 		if a.holding {
 			found++
-			next = a.next
+			own = a
 		}
 	}
 	if found > 1 {
-		l.env.Metrics.Drop("token-two-holders")
+		l.env.Metrics.Drop("token-two-owners")
 	}
-	return next, found == 1
+	return own, found == 1
 }
 
-// endView delivers what the view's end allows and aborts the rest.
+// endView delivers what the view's end allows and aborts the rest. With
+// Sync every survivor holds the casts the owner holds, so all deliver its
+// final order; a member that lacks a number below the owner's next, or one
+// of the casts of the final order, stops there (its deliveries are still
+// a prefix of the owner's).
 func (l *layer) endView(ann stack.Annotations) {
 	l.deliverReady()
-	next, ok := l.holder(ann)
-	extend := ok && l.canExtend(next)
+	if own, ok := l.owner(ann); ok && l.canExtend(own.next) {
+		for s := 0; s < l.n; s++ {
+			ms := l.unordered[s]
+			k := min(uint64(len(ms)), own.counts[s])
+			for _, m := range ms[:k] {
+				l.deliver++
+				l.env.PassUp(&stack.Event{Type: stack.ECast, Peer: s, Msg: m})
+			}
+			l.unordered[s] = ms[k:]
+			if k < own.counts[s] {
+				break
+			}
+		}
+	}
 	gs := make([]uint64, 0, len(l.byG))
 	for g := range l.byG {
 		gs = append(gs, g)
@@ -619,16 +655,9 @@ func (l *layer) endView(ann stack.Annotations) {
 		l.env.PassUp(&stack.Event{Type: stack.EAbort, Peer: c.sender, Msg: c.msg})
 	}
 	l.byG = map[uint64]numbered{}
-	typ := stack.EAbort
-	if extend {
-		typ = stack.ECast
-	}
 	for s, ms := range l.unordered {
 		for _, m := range ms {
-			if typ == stack.ECast {
-				l.deliver++
-			}
-			l.env.PassUp(&stack.Event{Type: typ, Peer: s, Msg: m})
+			l.env.PassUp(&stack.Event{Type: stack.EAbort, Peer: s, Msg: m})
 		}
 		l.unordered[s] = nil
 	}

@@ -391,14 +391,15 @@ func TestEndCasts(t *testing.T) {
 	}
 	ev := annotate(holder.Layer)
 	require.Equal(t, uint64(2), ev.EndCasts)
-	a, ok := decodeAnnotation(ev.Ann[stack.MemberKey("Token", holder.Env.View.MemberID(0))])
+	a, ok := decodeAnnotation(ev.Ann[stack.MemberKey("Token", holder.Env.View.MemberID(0))], 3)
 	require.True(t, ok)
 	require.True(t, a.holding)
 	require.Equal(t, uint64(1), a.next)
+	require.Equal(t, []uint64{0, 1, 1}, a.counts, "the final order: one unordered cast each from ranks 1 and 2")
 
 	ev = annotate(other.Layer)
 	require.Zero(t, ev.EndCasts)
-	a, ok = decodeAnnotation(ev.Ann[stack.MemberKey("Token", other.Env.View.MemberID(1))])
+	a, ok = decodeAnnotation(ev.Ann[stack.MemberKey("Token", other.Env.View.MemberID(1))], 3)
 	require.True(t, ok)
 	require.False(t, a.holding)
 
@@ -530,7 +531,7 @@ func TestAckAfterBlockKeepsToken(t *testing.T) {
 	h.Up(&stack.Event{Type: stack.EBlock})
 	h.Up(&stack.Event{Type: stack.ECtrl, Peer: 1, Msg: visitMsg(kindAck, 2)})
 	require.Empty(t, ctrlKinds(h.TakeDowns()), "no commit after the flush started")
-	a, ok := decodeAnnotation(annotate(h.Layer).Ann[stack.MemberKey("Token", h.Env.View.MemberID(0))])
+	a, ok := decodeAnnotation(annotate(h.Layer).Ann[stack.MemberKey("Token", h.Env.View.MemberID(0))], 3)
 	require.True(t, ok)
 	require.True(t, a.holding, "the giver still owns the token")
 	require.Equal(t, uint64(2), a.next)
@@ -549,7 +550,7 @@ func TestTokenAfterBlockNotUsed(t *testing.T) {
 	downs := h.TakeDowns()
 	require.Empty(t, layertest.Of(downs, stack.ECast))
 	require.Equal(t, []string{"ack>0"}, ctrlKinds(downs))
-	a, _ := decodeAnnotation(annotate(h.Layer).Ann[stack.MemberKey("Token", h.Env.View.MemberID(1))])
+	a, _ := decodeAnnotation(annotate(h.Layer).Ann[stack.MemberKey("Token", h.Env.View.MemberID(1))], 3)
 	require.True(t, a.holding)
 	require.Equal(t, uint64(4), a.next)
 }
@@ -587,7 +588,7 @@ func TestViewEndHolderWithGap(t *testing.T) {
 	h.Up(&stack.Event{Type: stack.ECast, Peer: 0, Msg: unorderedMsg("u")})
 	h.Up(&stack.Event{Type: stack.EBlock})
 	ann := stack.Annotations{
-		stack.MemberKey("Token", h.Env.View.MemberID(0)): annotation{holding: true, visit: 9, next: 4}.encode(),
+		stack.MemberKey("Token", h.Env.View.MemberID(0)): annotation{holding: true, visit: 9, next: 4, counts: []uint64{1, 0, 0}}.encode(),
 		stack.MemberKey("Token", h.Env.View.MemberID(1)): annotate(h.Layer).Ann[stack.MemberKey("Token", h.Env.View.MemberID(1))],
 	}
 	h.Up(&stack.Event{Type: stack.EViewEnd, Control: &stack.Control{Ann: ann}})
@@ -613,8 +614,8 @@ func TestViewEndHolderWithGap(t *testing.T) {
 	h.Up(&stack.Event{Type: stack.ECast, Peer: 0, Msg: unorderedMsg("u")})
 	h.Up(&stack.Event{Type: stack.EBlock})
 	two := stack.Annotations{
-		stack.MemberKey("Token", h.Env.View.MemberID(0)): annotation{holding: true, visit: 9, next: 1}.encode(),
-		stack.MemberKey("Token", h.Env.View.MemberID(2)): annotation{holding: true, visit: 8, next: 1}.encode(),
+		stack.MemberKey("Token", h.Env.View.MemberID(0)): annotation{holding: true, visit: 9, next: 1, counts: []uint64{1, 0, 0}}.encode(),
+		stack.MemberKey("Token", h.Env.View.MemberID(2)): annotation{holding: true, visit: 8, next: 1, counts: []uint64{1, 0, 0}}.encode(),
 	}
 	h.Up(&stack.Event{Type: stack.EViewEnd, Control: &stack.Control{Ann: two}})
 	require.Equal(t, []string{"0:u"}, contents(h.TakeUps(), stack.EAbort))
@@ -672,4 +673,25 @@ func TestHolderYieldsToRequests(t *testing.T) {
 	downs := h.TakeDowns()
 	require.Empty(t, layertest.Of(downs, stack.ECast))
 	require.Equal(t, []string{"token>1", "request>-1"}, ctrlKinds(downs), "it wants the token back")
+}
+
+// The owner's annotation is the final order: how many of each member's
+// unordered casts it holds. A member that lacks one of them (which Sync
+// prevents) stops there, and a cast the owner did not hold is aborted:
+// either way its deliveries stay a prefix of the owner's.
+func TestFinalOrderFromOwner(t *testing.T) {
+	h := newLayer(3, 1)
+	h.Up(&stack.Event{Type: stack.ECast, Peer: 0, Msg: unorderedMsg("a1")})
+	h.Up(&stack.Event{Type: stack.ECast, Peer: 0, Msg: unorderedMsg("a2")})
+	h.Up(&stack.Event{Type: stack.ECast, Peer: 0, Msg: unorderedMsg("a3")})
+	h.Up(&stack.Event{Type: stack.ECast, Peer: 1, Msg: unorderedMsg("b1")})
+	h.Up(&stack.Event{Type: stack.ECast, Peer: 2, Msg: unorderedMsg("c1")})
+	h.Up(&stack.Event{Type: stack.EBlock})
+	ann := stack.Annotations{
+		stack.MemberKey("Token", h.Env.View.MemberID(0)): annotation{holding: true, visit: 4, next: 1, counts: []uint64{2, 2, 1}}.encode(),
+	}
+	h.Up(&stack.Event{Type: stack.EViewEnd, Control: &stack.Control{Ann: ann}})
+	ups := h.TakeUps()
+	require.Equal(t, []string{"0:a1", "0:a2", "1:b1"}, contents(ups, stack.ECast), "rank 1's second cast is missing here: stop")
+	require.Equal(t, []string{"0:a3", "2:c1"}, contents(ups, stack.EAbort))
 }
