@@ -113,7 +113,9 @@ const (
 	// EUpToDate goes down when the application has installed the state of
 	// the up-to-date members of the current view (state transfer done).
 	EUpToDate
-	// EStable goes up from a total order that learns stability: Vector[r] is how many of this view's totally ordered casts member r is known to have delivered
+	// EStable goes up from a total order that learns stability: Vector[r] is
+	// how many of this view's totally ordered casts member r is known to have
+	// delivered.
 	EStable
 )
 
