@@ -99,6 +99,20 @@ func (c *replicaChecker) checkMajority(rep *replica, v *stack.View, info primary
 	}
 }
 
+// donor checks that a replica asked for the view's up-to-date state has
+// it: the state of the SVN a stale replica takes once it has received it.
+// (With Safe the up-to-date replicas have one state but may have different
+// SVNs.)
+func (c *replicaChecker) donor(rep *replica) {
+	want := rep.info.SVN
+	h := rep.hash[len(rep.hist)]
+	if s, ok := c.svnState[want]; ok && s != h {
+		c.fail("%s: asked for the up-to-date state %v of view %v but has another (SVN %v, %d updates)", rep.addr, want, rep.view.ID, rep.proto.SVN(), len(rep.hist))
+	} else if !ok && !c.safe && rep.proto.SVN() != want {
+		c.fail("%s: asked for the up-to-date state %v of view %v but has SVN %v", rep.addr, want, rep.view.ID, rep.proto.SVN())
+	}
+}
+
 // svnCheck verifies State Consistency: equal SVNs, equal states.
 func (c *replicaChecker) svnCheck(rep *replica) {
 	if rep.observer || rep.proto == nil {
@@ -249,7 +263,7 @@ func (c *replicaChecker) finish(rn *replicaRun, converged bool) {
 	for _, rep := range live {
 		for _, id := range rep.mine {
 			if !slices.Contains(rep.hist, id) && !rep.aborted[id] && (c.safe || !c.everApplied[rep.me][id]) {
-				c.fail("%s: own cast %s neither applied nor reported aborted (backlog %d, held %d)", rep.addr, id, rep.nd.Core().Backlog(), rep.safeHeld())
+				c.fail("%s: own cast %s neither applied nor reported aborted (%d casts wait in its stack)", rep.addr, id, rep.nd.Core().Backlog())
 				break
 			}
 		}

@@ -21,6 +21,8 @@ var (
 var replicaStacks = []string{
 	"Gmp:Sync:Heal:Frag:Suspect:Flow:Total:Primary",
 	"Gmp:Sync:Heal:Frag:Suspect:Flow:Total:Primary:Safe",
+	"Gmp:Sync:Heal:Frag:Suspect:Flow:Token:Primary",
+	"Gmp:Sync:Heal:Frag:Suspect:Flow:Token:Primary:Safe",
 }
 
 func replicaScenario(seed uint64) ReplicaScenario {
