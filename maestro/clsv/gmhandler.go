@@ -49,7 +49,7 @@ func (g *gmHandler) AcceptedView(gv *groupmember.ViewData, msg *message.Message)
 		m.opts.AfterFunc(m.opts.JoinGrace, func() { m.allowFounding(id) })
 	}
 	m.h.AcceptedView(v, app)
-	if !v.XferView() {
+	if !v.XferView() && v.Primary {
 		// Held messages go out in their original order; messages the
 		// application sends meanwhile queue up behind them.
 		m.release()

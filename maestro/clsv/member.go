@@ -237,7 +237,9 @@ func (m *Member) submit(s Safety, send func() error) error {
 }
 
 // release sends the held messages, in their original order, including
-// those submitted while it runs (delivery goroutine).
+// those submitted while it runs (delivery goroutine). A message the view
+// refuses (not primary) is held again, with those behind it, for the next
+// view that can take them.
 func (m *Member) release() {
 	m.mu.Lock()
 	if m.releasing {
@@ -245,12 +247,20 @@ func (m *Member) release() {
 		return
 	}
 	m.releasing = true
-	for len(m.held) > 0 && (m.view == nil || !m.view.XferView()) {
+	for len(m.held) > 0 && (m.view == nil || (!m.view.XferView() && m.view.Primary)) {
 		held := m.held
 		m.held = nil
 		m.mu.Unlock()
-		for _, h := range held {
-			if err := h.send(); err != nil {
+		for i, h := range held {
+			err := h.send()
+			if errors.Is(err, ErrNotPrimary) {
+				m.mu.Lock()
+				m.held = append(held[i:], m.held...)
+				m.releasing = false
+				m.mu.Unlock()
+				return
+			}
+			if err != nil {
 				m.log.Warn("held message dropped", "err", err)
 			}
 		}

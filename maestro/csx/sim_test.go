@@ -84,6 +84,8 @@ type simGrid struct {
 	dead     bool
 	xferDone int
 	ending   bool // the view is ending (Block seen, next view not yet)
+	primary  bool // over Primary and Safe: no delivery outside a primary view, no rollback
+	replaced bool // crashed and restarted as a new replica object
 }
 
 func (g *simGrid) Block() { g.ending = true }
@@ -119,6 +121,9 @@ func (g *simGrid) deliver(from EndpID, msg *message.Message, aborted bool) {
 	g.seen[id] = true
 	if g.r.trace != nil && g.view != nil && g.view.MyState != clsv.StateServer {
 		g.r.logf("%s (%v) delivers %s", g.addr, g.view.MyState, id)
+	}
+	if g.primary && (g.view == nil || !g.view.Primary) {
+		g.r.fail("%s: %s delivered outside a primary view", g.addr, id)
 	}
 	safe := strings.HasPrefix(id, "safe:")
 	if v := g.view; v != nil && v.XferView() && !g.ending {
@@ -191,6 +196,9 @@ func (g *simGrid) StateTransfer(id XferID) {
 			g.r.fail("%s: the two portions of %s come from different states (%d vs %d updates)", g.addr, id, len(hist), len(snap.history))
 		}
 		hist = snap.history
+	}
+	if g.primary && (len(hist) < len(g.history) || !slices.Equal(hist[:len(g.history)], g.history)) {
+		g.r.fail("%s: rollback: the state of %s (%d updates) does not extend the %d updates applied here", g.addr, id, len(hist), len(g.history))
 	}
 	g.cells, g.history = cells, hist
 	g.r.logf("%s installs state of %s: %d updates", g.addr, id, len(hist))
@@ -411,7 +419,7 @@ func (r *csxRun) checkFinal(finals []string) {
 			}
 		}
 		for _, id := range g.mine {
-			if !g.seen[id] && !g.aborted[id] {
+			if !g.seen[id] && !g.aborted[id] && !slices.Contains(g.history, id) {
 				r.fail("%s: own update %s neither delivered nor aborted", g.addr, id)
 			}
 		}
