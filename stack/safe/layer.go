@@ -316,13 +316,22 @@ func (l *layer) stable(from int, r *wire.Reader) {
 }
 
 // stableVector takes the total order's stability vector: how many of this
-// view's ordered casts each member has delivered.
+// view's ordered casts each member has delivered. A member that delivered
+// one installed the view, so it also holds what the view inherited; a
+// zero says nothing (the member may never have installed it).
 func (l *layer) stableVector(v []uint64) {
 	if !l.info.Primary || len(v) != l.n {
 		return
 	}
 	changed := false
 	for r, c := range v {
+		if c == 0 {
+			continue
+		}
+		if !l.ackedBy[r] {
+			l.ackedBy[r] = true
+			l.checkEstablished()
+		}
 		if pos := l.viewStart + c; pos > l.acked[r] {
 			l.acked[r] = pos
 			changed = true
