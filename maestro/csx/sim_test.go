@@ -33,18 +33,20 @@ type update struct {
 // csxRun is one seeded scenario of grid servers doing state transfer while
 // members join, crash, partition and merge.
 type csxRun struct {
-	seed    uint64
-	net     *sim.Network
-	rng     *rand.Rand
-	bat     *baton
-	xfer    clsv.XferType
-	updates map[string]update
-	snaps   map[int]snapshot
-	grids   []*simGrid
-	errs    []string
-	trace   func(string)
-	joins   int
-	stats   csxStats
+	seed     uint64
+	net      *sim.Network
+	rng      *rand.Rand
+	bat      *baton
+	xfer     clsv.XferType
+	updates  map[string]update
+	snaps    map[int]snapshot
+	grids    []*simGrid
+	errs     []string
+	trace    func(string)
+	joins    int
+	stats    csxStats
+	noCrash  bool                // the quiet period of a run that must not lose replicas
+	mayCrash func(*simGrid) bool // if set, says whether a replica may crash now
 }
 
 // csxStats counts what a run exercised.
@@ -70,25 +72,30 @@ type snapshot struct {
 // simGrid is a grid replica recording everything the checks need.
 type simGrid struct {
 	Callbacks
-	r        *csxRun
-	m        *Member
-	addr     string
-	me       EndpID
-	cells    [100]int32
-	history  []string
-	view     *ViewData
-	seen     map[string]bool
-	aborted  map[string]bool
-	mine     []string
-	k        int
-	dead     bool
-	xferDone int
-	ending   bool // the view is ending (Block seen, next view not yet)
-	primary  bool // over Primary and Safe: no delivery outside a primary view, no rollback
-	replaced bool // crashed and restarted as a new replica object
+	r          *csxRun
+	m          *Member
+	addr       string
+	me         EndpID
+	cells      [100]int32
+	history    []string
+	view       *ViewData
+	seen       map[string]bool
+	aborted    map[string]bool
+	mine       []string
+	k          int
+	dead       bool
+	xferDone   int
+	ending     bool // the view is ending (Block seen, next view not yet)
+	primary    bool // over Primary and Safe: no delivery outside a primary view, no rollback
+	wasPrimary bool // has been in a primary view since it started
+	replaced   bool // crashed and restarted as a new replica object
 }
 
 func (g *simGrid) Block() { g.ending = true }
+
+// normal reports whether the replica counts toward a majority: it was in a
+// primary view since it started, without being a zombie in it.
+func (g *simGrid) normal() bool { return g.wasPrimary }
 
 func (r *csxRun) fail(format string, args ...any) {
 	r.errs = append(r.errs, fmt.Sprintf(format, args...))
@@ -102,6 +109,7 @@ func (r *csxRun) logf(format string, args ...any) {
 
 func (g *simGrid) AcceptedView(v *ViewData, _ *message.Message) {
 	g.view, g.ending = v, false
+	g.wasPrimary = g.wasPrimary || v.Primary
 	g.r.logf("%s view %s servers=%v xfer=%v clients=%d me=%v history=%d", g.addr, v.ID, v.Servers, v.XferServers, len(v.Clients), v.MyState, len(g.history))
 }
 
@@ -267,7 +275,7 @@ func (r *csxRun) live() []*simGrid {
 }
 
 func (r *csxRun) crash(g *simGrid) {
-	if g.dead || len(r.live()) <= 1 {
+	if g.dead || len(r.live()) <= 1 || r.noCrash || (r.mayCrash != nil && !r.mayCrash(g)) {
 		return
 	}
 	g.dead = true
