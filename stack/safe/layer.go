@@ -108,6 +108,7 @@ func (l *layer) checkEstablished() {
 	}
 	if n >= l.majority() {
 		l.established = true
+		l.p.est = l.info.Number
 		l.resolve(true)
 		l.deliver()
 	}
@@ -139,6 +140,9 @@ func (l *layer) adoptChoice() {
 	case ch.last < p.last:
 		return // a voter never follows a newer order than the chosen one
 	}
+	// That some primary view was established is a fact about the group:
+	// the chosen lineage, the newest here, descends from it.
+	p.est = max(p.est, ch.est)
 	if p.observer {
 		p.base = max(p.base, ch.base)
 		if p.end() > ch.end {
@@ -174,7 +178,7 @@ func (l *layer) resolve(final bool) {
 	p := l.p
 	kept := p.undecided[:0]
 	for _, e := range p.undecided {
-		switch p.hist.fateOf(p.last, e.id, final) {
+		switch p.hist.fateOf(p.est, e.id, final) {
 		case undecided:
 			kept = append(kept, e)
 		case dead:
@@ -423,7 +427,7 @@ func (l *layer) Tick(now time.Time) {
 // view ends, and tells the layer above how many more casts it delivers.
 func (l *layer) annotate(ev *stack.Event) {
 	p := l.p
-	r := report{view: l.env.View.Hash, voter: !p.observer, inPrimary: l.info.Primary, last: p.last, base: p.base, end: p.end(), hist: p.hist,
+	r := report{view: l.env.View.Hash, voter: !p.observer, inPrimary: l.info.Primary, last: p.last, est: p.est, base: p.base, end: p.end(), hist: p.hist,
 		synced: l.info.Primary || l.synced}
 	if l.info.Primary {
 		// Deliver at the end only what a majority is known to hold in
@@ -508,6 +512,7 @@ func (l *layer) choose(ev *stack.Event) {
 			continue
 		}
 		c.base = max(c.base, r.base)
+		c.est = max(c.est, r.est)
 		if !found || r.last > c.last || (r.last == c.last && r.end > c.end) {
 			c.holder, c.last, c.end, c.hist, found = id, r.last, r.end, r.hist, true
 		}

@@ -95,10 +95,13 @@ const (
 	unknown               // older than the history remembers
 )
 
-// fateOf says whether the log described by h, which follows primary view
-// last, includes id. final says no message of primary view last beyond
-// the log can ever be delivered (a newer primary view exists).
-func (h history) fateOf(last uint64, id msgID, final bool) fate {
+// fateOf says whether the log described by h includes id. est is the
+// newest primary view known to be established (a majority installed it)
+// in the log's lineage: every later primary view starts from a log that
+// extends its start, so a cast of an older primary view that h does not
+// hold is dead. final says the primary view being established is h's own:
+// then nothing undecided remains.
+func (h history) fateOf(est uint64, id msgID, final bool) fate {
 	for i := len(h.runs) - 1; i >= 0; i-- {
 		e := h.runs[i]
 		if e.primary != id.primary {
@@ -112,7 +115,7 @@ func (h history) fateOf(last uint64, id msgID, final bool) fate {
 	switch {
 	case id.primary < h.since:
 		return unknown
-	case id.primary < last || final:
+	case id.primary < est || final:
 		return dead
 	}
 	return undecided

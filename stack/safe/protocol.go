@@ -11,6 +11,7 @@ type Protocol struct {
 	observer bool
 
 	last     uint64  // the primary view whose order the log follows
+	est      uint64  // the newest primary view of that lineage known to be established
 	base     uint64  // position of the last message delivered to the application
 	logStart uint64  // the log holds positions logStart+1 .. (logStart ≥ base; above it while a state transfer is due)
 	log      []entry // held, undelivered messages

@@ -35,6 +35,7 @@ type report struct {
 	voter     bool
 	inPrimary bool
 	last      uint64 // primary view whose order its log follows
+	est       uint64 // newest primary view it knows established in that lineage
 	base      uint64 // position delivered once the view has ended (predicted)
 	end       uint64 // end of its log once the view has ended (predicted)
 	synced    bool   // it holds the log chosen for its view, with exact epochs
@@ -47,6 +48,7 @@ func (r report) encode() []byte {
 	w.Bool(r.voter)
 	w.Bool(r.inPrimary)
 	w.Uvarint(r.last)
+	w.Uvarint(r.est)
 	w.Uvarint(r.base)
 	w.Uvarint(r.end)
 	w.Bool(r.synced)
@@ -56,7 +58,7 @@ func (r report) encode() []byte {
 
 func decodeReport(b []byte) (report, bool) {
 	rd := wire.NewReader(b)
-	r := report{view: rd.Uint64(), voter: rd.Bool(), inPrimary: rd.Bool(), last: rd.Uvarint(), base: rd.Uvarint(), end: rd.Uvarint(), synced: rd.Bool()}
+	r := report{view: rd.Uint64(), voter: rd.Bool(), inPrimary: rd.Bool(), last: rd.Uvarint(), est: rd.Uvarint(), base: rd.Uvarint(), end: rd.Uvarint(), synced: rd.Bool()}
 	r.hist = getHistory(rd)
 	return r, rd.Err() == nil && rd.Remaining() == 0 && r.base <= r.end
 }
@@ -66,6 +68,7 @@ func decodeReport(b []byte) (report, bool) {
 type choice struct {
 	holder stack.EndpID // the member with the most advanced log
 	last   uint64       // the primary view it follows
+	est    uint64       // the newest primary view known established (any member's knowledge)
 	end    uint64       // its end
 	base   uint64       // the most advanced application state (position delivered)
 	hist   history      // the chosen log's most recent epochs
@@ -75,6 +78,7 @@ func (c choice) encode() []byte {
 	var w wire.Writer
 	w.String(string(c.holder))
 	w.Uvarint(c.last)
+	w.Uvarint(c.est)
 	w.Uvarint(c.end)
 	w.Uvarint(c.base)
 	putHistory(&w, c.hist.recent(reportEpochs))
@@ -83,7 +87,7 @@ func (c choice) encode() []byte {
 
 func decodeChoice(b []byte) (choice, bool) {
 	r := wire.NewReader(b)
-	c := choice{holder: stack.EndpID(r.String(stack.MaxAddrLen + 24)), last: r.Uvarint(), end: r.Uvarint(), base: r.Uvarint()}
+	c := choice{holder: stack.EndpID(r.String(stack.MaxAddrLen + 24)), last: r.Uvarint(), est: r.Uvarint(), end: r.Uvarint(), base: r.Uvarint()}
 	c.hist = getHistory(r)
 	return c, r.Err() == nil && r.Remaining() == 0 && c.base <= c.end
 }
