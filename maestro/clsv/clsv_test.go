@@ -261,3 +261,25 @@ func TestMergeTransfersToTheSmallerComponent(t *testing.T) {
 	require.Equal(t, before[0], len(rs[0].states))
 	require.Equal(t, before[1], len(rs[1].states))
 }
+
+// Regression (the grid lost its state on a clean leave): when the
+// coordinator leaves, the view it proposes must still carry roles, so the
+// up-to-date survivor stays a server instead of becoming a client.
+func TestServerSurvivesCoordinatorLeave(t *testing.T) {
+	w := newWorld(t, 7)
+	a := w.member("a", Server, Atomic, true)
+	w.run(2 * time.Second)
+	b := w.member("b", Server, Atomic, true)
+	w.run(3 * time.Second)
+	require.Len(t, b.view().Servers, 2)
+	coord, other := a, b
+	if b.view().Coordinator == b.m.ID() {
+		coord, other = b, a
+	}
+	require.NoError(t, coord.m.Leave())
+	w.run(3 * time.Second)
+	v := other.view()
+	require.Equal(t, []EndpID{other.m.ID()}, v.Members)
+	require.Equal(t, StateServer, v.MyState, "the survivor holds the state: it must stay a server")
+	require.Equal(t, []EndpID{other.m.ID()}, v.Servers)
+}

@@ -17,7 +17,8 @@ type Handler interface {
 	// ViewMsg is called on the coordinator when it is about to install
 	// next; the message it returns (nil for none) is delivered with
 	// AcceptedView to every member of next. It must fit one datagram
-	// (stack.Config.MaxViewMsg).
+	// (stack.Config.MaxViewMsg). A coordinator that is leaving is asked
+	// too: then it is not in next (next.Rank is -1).
 	ViewMsg(next *ViewData) *message.Message
 	// AbortCast reports a cast that will never be delivered in the view it
 	// was sent in: the group split before it was ordered, and this

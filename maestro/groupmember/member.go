@@ -188,7 +188,11 @@ func (m *Member) upcall(u stack.Upcall) []byte {
 	case stack.UpExit:
 		m.h.Exit()
 	case stack.UpViewMsgReq:
-		me := u.View.Members[u.View.Rank]
+		// The coordinator may be leaving: it is then not in the view.
+		me := u.View.Members[0]
+		if cur := m.view.Load(); cur != nil {
+			me, _ = stack.ParseEndpID(cur.Me)
+		}
 		next := newViewData(u.View, m.view.Load(), me, m.primaryInfo(u.Ann))
 		next.Infos = make(map[EndpID]*message.Message, len(u.Infos))
 		for id, b := range u.Infos {

@@ -218,8 +218,10 @@ func (l *layer) proposeOwn() {
 	})
 }
 
-// propose asks the application for the view message (if this member is in
-// the view), then sends the proposal.
+// propose asks the application for the view message, then sends the
+// proposal. A coordinator that is leaving asks its application too: the
+// next view's message (roles, for example) must not depend on who
+// proposed it.
 func (l *layer) propose(m *viewMsg) {
 	cf := l.coord
 	if m.id.Ltime > l.p.maxLtime {
@@ -229,7 +231,7 @@ func (l *layer) propose(m *viewMsg) {
 	if l.coord != cf {
 		return
 	}
-	if len(m.members) == 0 || !containsEndpoint(m.members, l.env.Me) {
+	if len(m.members) == 0 {
 		l.sendView(m)
 		return
 	}

@@ -162,7 +162,9 @@ func (n *Network) transmit(from, to string, pkt []byte) {
 			}
 			n.Delivered++
 			dst.core.Receive(n.now, from, b)
-			dst.core.Idle()
+			if dst.core != nil { // the packet may have ended the member (a leave)
+				dst.core.Idle()
+			}
 		})
 	}
 }
@@ -173,7 +175,9 @@ func (n *Network) Inject(from, to string, pkt []byte) {
 	n.After(0, func() {
 		if dst := n.nodes[to]; dst != nil && dst.alive {
 			dst.core.Receive(n.now, from, pkt)
-			dst.core.Idle()
+			if dst.core != nil {
+				dst.core.Idle()
+			}
 		}
 	})
 }
@@ -250,6 +254,9 @@ func (nd *Node) Start() error {
 			return
 		}
 		nd.core.Tick(nd.net.now)
+		if !nd.alive || nd.gen != gen {
+			return // the tick ended the member (a leave timed out)
+		}
 		nd.core.Idle()
 		nd.net.After(nd.tick, tick)
 	}
