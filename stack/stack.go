@@ -408,4 +408,12 @@ func (o *stackOutputs) Broadcast(pkt []byte) {
 	}
 }
 
-func (o *stackOutputs) Upcall(u Upcall) { o.ups.push(u) }
+// Upcall queues u for the delivery goroutine. A new view is published
+// first, so that the application never knows of a view that Send would
+// not (a state transfer sends to members of a view as soon as it starts).
+func (o *stackOutputs) Upcall(u Upcall) {
+	if u.Kind == UpView {
+		o.view.Store(u.View)
+	}
+	o.ups.push(u)
+}

@@ -237,3 +237,28 @@ func contains(lines []string, s string) bool {
 	}
 	return false
 }
+
+// Regression: a replica leaving cleanly (end of input) took the role of
+// the one left behind with it — the survivor was demoted to client although
+// it held the grid, and a replica joining next founded an empty grid.
+func TestCleanLeaveKeepsTheGrid(t *testing.T) {
+	bin := proctest.Build(t, "./examples/grid")
+	args := replicaArgs(t)
+	a := proctest.Start(t, "a", bin, args...)
+	memberID(t, a)
+	b := proctest.Start(t, "b", bin, args...)
+	memberID(t, b)
+	waitServers(t, []*proctest.Proc{a, b}, 2)
+	require.NoError(t, a.Send("set 1 1 11"))
+	require.NoError(t, a.WaitFor(10*time.Second, "the set done", func(lines []string) bool { return contains(lines, "set 1 1 11: done") }))
+	require.NoError(t, a.CloseStdin())
+	<-a.Done()
+	waitServers(t, []*proctest.Proc{b}, 1)
+	c := proctest.Start(t, "c", bin, args...)
+	memberID(t, c)
+	waitServers(t, []*proctest.Proc{b, c}, 2)
+	for _, p := range []*proctest.Proc{b, c} {
+		require.NoError(t, p.Send("get 1 1"))
+		require.NoError(t, p.WaitFor(10*time.Second, "grid[1,1] = 11", func(lines []string) bool { return contains(lines, "grid[1,1] = 11") }))
+	}
+}

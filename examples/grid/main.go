@@ -10,13 +10,17 @@
 //
 // -mode csx is one replica of the replicated 10×10 grid of §2.4.2 over CSX:
 //
-//	go run ./examples/grid -mode csx -group NAME
+//	go run ./examples/grid -mode csx -group NAME [-replicas N -statedir DIR]
 //
 // It reads commands on standard input — "set x y v" (a totally ordered
 // cast to every replica), "get x y" (the local replica's value), "dump"
 // (the whole grid on one line) — and a replica that joins pulls the grid
 // from an up-to-date one by state transfer. Replicas started on one
-// machine with the same -group find each other.
+// machine with the same -group find each other. With -replicas N, only a
+// partition holding a majority of the N replicas accepts updates (primary
+// partition), an update is acknowledged ("set x y v: done") once a
+// majority holds it, and no acknowledged update is ever lost; each replica
+// keeps its reincarnation mark in -statedir.
 //
 // Each mode lives in its own file and registers itself in modes.
 package main
@@ -45,6 +49,10 @@ type config struct {
 	Group      string
 	PortBase   int
 	Seeds      []string
+	UDP        string        // UDP address to bind (default: the group's local port range)
+	Replicas   int           // configured replicas: a primary view needs a majority (Primary, Safe)
+	StateDir   string        // the replica's stable storage (reincarnation mark)
+	Replace    bool          // StateDir replaces a lost one: start as a zombie
 	Xfer       string        // transfer safety: atomic, protected or free
 	ServeDelay time.Duration // answer state requests this late (to watch transfers)
 	Suspect    time.Duration
@@ -99,6 +107,10 @@ func parseConfig(args []string) (mode string, cfg config, err error) {
 	fs.StringVar(&cfg.Xfer, "xfer", "atomic", "state-transfer safety: atomic, protected or free")
 	fs.DurationVar(&cfg.ServeDelay, "serve-delay", 0, "answer state requests this late (to watch transfers; testing aid)")
 	fs.DurationVar(&cfg.Suspect, "suspect", 0, "failure-detection timeout (default 2s)")
+	fs.StringVar(&cfg.UDP, "udp", "", "UDP address the replica binds, e.g. 10.0.0.5:7400 (default: a port of the group's range on 127.0.0.1)")
+	fs.IntVar(&cfg.Replicas, "replicas", 0, "configured number of replicas: only a partition holding a majority of them accepts updates (primary partition; needs -statedir)")
+	fs.StringVar(&cfg.StateDir, "statedir", "", "the replica's state directory (its reincarnation mark; with -replicas)")
+	fs.BoolVar(&cfg.Replace, "replace", false, "the state directory replaces a lost one: the replica starts as a zombie (with -replicas)")
 	if err = fs.Parse(args); err != nil {
 		return "", config{}, err
 	}
@@ -114,6 +126,14 @@ func parseConfig(args []string) (mode string, cfg config, err error) {
 	}
 	if *seeds != "" {
 		cfg.Seeds = strings.Split(*seeds, ",")
+	}
+	switch {
+	case cfg.Replicas < 0:
+		return "", config{}, fmt.Errorf("-replicas %d: want the number of replicas, at least 1", cfg.Replicas)
+	case cfg.Replicas > 0 && cfg.StateDir == "":
+		return "", config{}, errors.New("-replicas needs -statedir DIR, where the replica keeps its reincarnation mark")
+	case cfg.Replicas == 0 && (cfg.StateDir != "" || cfg.Replace):
+		return "", config{}, errors.New("-statedir and -replace need -replicas N")
 	}
 	if cfg.GIOP, err = iiop.ParseVersion(*giop); err != nil {
 		return "", config{}, err

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,9 +19,15 @@ import (
 	"github.com/maestro-go/maestro/maestro/groupmember"
 	"github.com/maestro-go/maestro/maestro/message"
 	"github.com/maestro-go/maestro/stack"
+	"github.com/maestro-go/maestro/stack/primary"
 )
 
 func init() { modes["csx"] = mode{run: runCSX, group: true} }
+
+// primaryProperties are the grid's properties with -replicas: the default
+// stack, plus primary partitions and globally safe delivery, so that an
+// acknowledged set is held by a majority and never lost.
+const primaryProperties = "Gmp:Sync:Heal:Switch:Frag:Suspect:Flow:Total:Primary:Safe"
 
 // replica is one replica of the §2.4.2 grid: sets are totally ordered
 // casts applied by every replica; a joining replica pulls the grid by
@@ -28,12 +36,23 @@ type replica struct {
 	csx.Callbacks
 	m          *csx.Member
 	serveDelay time.Duration
+	primary    bool // -replicas: the Primary and Safe properties
 
 	outMu sync.Mutex
 	out   io.Writer
 
-	mu    sync.Mutex
-	cells [gridSize * gridSize]int32
+	mu      sync.Mutex
+	cells   [gridSize * gridSize]int32
+	next    uint64            // number of this replica's next set
+	pending map[uint64]setCmd // this replica's sets not yet applied
+	retry   []setCmd          // aborted sets to send again in a primary view
+}
+
+// setCmd is one set of this replica, numbered so it knows its own.
+type setCmd struct {
+	x, y int16
+	v    int32
+	n    uint64
 }
 
 func (r *replica) println(format string, args ...any) {
@@ -43,33 +62,104 @@ func (r *replica) println(format string, args ...any) {
 }
 
 func (r *replica) AcceptedView(v *csx.ViewData, _ *message.Message) {
-	r.println("view %s servers=%d xfer=%d clients=%d me=%s", v.ID, len(v.Servers), len(v.XferServers), len(v.Clients), v.MyState)
+	line := fmt.Sprintf("view %s servers=%d xfer=%d clients=%d me=%s", v.ID, len(v.Servers), len(v.XferServers), len(v.Clients), v.MyState)
+	if r.primary {
+		if v.Primary {
+			line += fmt.Sprintf(" primary=%d", v.PrimaryNum)
+		} else {
+			line += fmt.Sprintf(" primary=no(%d of %d)", v.Counted, v.Replicas)
+		}
+		if slices.Contains(v.Zombies, v.Me) {
+			line += " zombie"
+		}
+	}
+	r.println("%s", line)
+	if v.Primary {
+		r.mu.Lock()
+		retry := r.retry
+		r.retry = nil
+		r.mu.Unlock()
+		for _, c := range retry {
+			go r.send(c)
+		}
+	}
 }
 
 // ReceiveCast applies a set.
-func (r *replica) ReceiveCast(_ csx.EndpID, msg *message.Message) {
-	x, y, v := msg.GetInt16(), msg.GetInt16(), msg.GetInt32()
+func (r *replica) ReceiveCast(from csx.EndpID, msg *message.Message) {
+	x, y, v, n := msg.GetInt16(), msg.GetInt16(), msg.GetInt32(), msg.GetUint64()
 	if msg.Err() != nil || !inRange(x, y) {
 		return
 	}
 	r.mu.Lock()
 	r.cells[int(x)*gridSize+int(y)] = v
+	_, mine := r.pending[n]
+	if mine && from == r.m.ID() {
+		delete(r.pending, n)
+	}
 	r.mu.Unlock()
-}
-
-// AbortCast: a set the group split could not order; it was applied
-// nowhere in that view, so send it again.
-func (r *replica) AbortCast(_ csx.EndpID, msg *message.Message) {
-	msg.Rewind()
-	x, y, v := msg.GetInt16(), msg.GetInt16(), msg.GetInt32()
-	if msg.Err() == nil {
-		r.println("set %d %d %d was not delivered (the group split); sending it again", x, y, v)
-		_ = r.set(x, y, v)
+	if mine && from == r.m.ID() {
+		r.println("set %d %d %d: done", x, y, v)
 	}
 }
 
+// AbortCast: a set that was never applied anywhere. Its sender sends it
+// again (once back in a primary view, with -replicas); the others drop it.
+func (r *replica) AbortCast(from csx.EndpID, msg *message.Message) {
+	msg.Rewind()
+	x, y, v, n := msg.GetInt16(), msg.GetInt16(), msg.GetInt32(), msg.GetUint64()
+	if msg.Err() != nil || from != r.m.ID() {
+		return
+	}
+	r.println("set %d %d %d was not applied (a view change aborted it); sending it again", x, y, v)
+	go r.send(setCmd{x: x, y: y, v: v, n: n})
+}
+
+// set sends a new set; outside a primary partition it is refused.
 func (r *replica) set(x, y int16, v int32) error {
-	return r.m.Cast(message.New().PutInt16(x).PutInt16(y).PutInt32(v), clsv.Generic)
+	r.mu.Lock()
+	r.next++
+	c := setCmd{x: x, y: y, v: v, n: r.next}
+	r.mu.Unlock()
+	if view := r.m.View(); r.primary && view != nil && !view.Primary {
+		return notPrimary(view)
+	}
+	err := r.cast(c)
+	if errors.Is(err, clsv.ErrNotPrimary) {
+		if view := r.m.View(); view != nil {
+			return notPrimary(view)
+		}
+	}
+	return err
+}
+
+func notPrimary(v *csx.ViewData) error {
+	return fmt.Errorf("not in the primary partition (%d of %d members)", v.Counted, v.Replicas)
+}
+
+// send casts an accepted set again, waiting for a primary view if needed.
+func (r *replica) send(c setCmd) {
+	if err := r.cast(c); errors.Is(err, clsv.ErrNotPrimary) {
+		r.mu.Lock()
+		r.retry = append(r.retry, c)
+		r.mu.Unlock()
+	}
+}
+
+func (r *replica) cast(c setCmd) error {
+	r.mu.Lock()
+	if r.pending == nil {
+		r.pending = map[uint64]setCmd{}
+	}
+	r.pending[c.n] = c
+	r.mu.Unlock()
+	err := r.m.Cast(message.New().PutInt16(c.x).PutInt16(c.y).PutInt32(c.v).PutUint64(c.n), clsv.Generic)
+	if err != nil {
+		r.mu.Lock()
+		delete(r.pending, c.n)
+		r.mu.Unlock()
+	}
+	return err
 }
 
 func (r *replica) encode() []byte {
@@ -158,7 +248,7 @@ func runCSX(ctx context.Context, cfg config) error {
 	}
 	opts := csx.Options{Options: clsv.Options{
 		Options: groupmember.Options{
-			Group: cfg.Group, PortBase: cfg.PortBase, Seeds: cfg.Seeds, Logger: cfg.Log,
+			Group: cfg.Group, PortBase: cfg.PortBase, Seeds: cfg.Seeds, Listen: cfg.UDP, Logger: cfg.Log,
 			Stack: stack.Config{SuspectTimeout: cfg.Suspect},
 		},
 		Mode: clsv.Server, Xfer: xfer,
@@ -166,7 +256,16 @@ func runCSX(ctx context.Context, cfg config) error {
 	if cfg.Suspect > 0 {
 		opts.Stack.Heartbeat = cfg.Suspect / 8
 	}
-	r := &replica{out: cfg.Out, serveDelay: cfg.ServeDelay}
+	if cfg.Replicas > 0 {
+		opts.Properties = primaryProperties
+		opts.Replicas, opts.StateDir = cfg.Replicas, cfg.StateDir
+		if cfg.Replace {
+			if err := primary.SetMark(cfg.StateDir, cfg.Group); err != nil {
+				return err
+			}
+		}
+	}
+	r := &replica{out: cfg.Out, serveDelay: cfg.ServeDelay, primary: cfg.Replicas > 0}
 	m, err := csx.New(opts, r)
 	if err != nil {
 		return err
@@ -226,6 +325,9 @@ func (r *replica) command(line string) error {
 		x, y, err := cell()
 		if err != nil {
 			return err
+		}
+		if nums[2] < math.MinInt32 || nums[2] > math.MaxInt32 {
+			return fmt.Errorf("set: value %d does not fit a 32-bit long (%d to %d)", nums[2], math.MinInt32, math.MaxInt32)
 		}
 		return r.set(x, y, int32(nums[2]))
 	case f[0] == "get" && len(nums) == 2:

@@ -1,0 +1,57 @@
+package netlab
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"runtime"
+	"syscall"
+)
+
+// ListenUDP opens a UDP socket in node i's namespace (the socket stays
+// there after the call returns), for tests that check reachability.
+func (l *Lab) ListenUDP(i int) (*net.UDPConn, error) {
+	var conn *net.UDPConn
+	err := l.in(i, func() error {
+		c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.ParseIP(l.Addr(i))})
+		conn = c
+		return err
+	})
+	return conn, err
+}
+
+// in runs f on a thread switched into node i's network namespace.
+func (l *Lab) in(i int, f func() error) error {
+	runtime.LockOSThread()
+	self, err := os.Open("/proc/thread-self/ns/net")
+	if err != nil {
+		runtime.UnlockOSThread()
+		return err
+	}
+	defer self.Close()
+	target, err := os.Open("/var/run/netns/" + l.nodes[i])
+	if err != nil {
+		runtime.UnlockOSThread()
+		return err
+	}
+	defer target.Close()
+	if err := setns(target); err != nil {
+		runtime.UnlockOSThread()
+		return err
+	}
+	ferr := f()
+	if err := setns(self); err != nil {
+		// The thread is left in the node's namespace: keep it locked so
+		// that it ends with this goroutine instead of serving others.
+		return fmt.Errorf("netlab: return to the test's namespace: %w", err)
+	}
+	runtime.UnlockOSThread()
+	return ferr
+}
+
+func setns(f *os.File) error {
+	if _, _, e := syscall.RawSyscall(sysSetns, f.Fd(), syscall.CLONE_NEWNET, 0); e != 0 {
+		return fmt.Errorf("netlab: setns: %w", e)
+	}
+	return nil
+}

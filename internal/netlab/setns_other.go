@@ -1,0 +1,7 @@
+//go:build linux && !amd64
+
+package netlab
+
+import "syscall"
+
+const sysSetns = syscall.SYS_SETNS
