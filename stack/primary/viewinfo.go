@@ -72,6 +72,10 @@ func Info(ann stack.Annotations) (v ViewInfo, ok bool) {
 	return v, true
 }
 
+// Put writes the verdict into a view's annotations, where Info finds it
+// (the coordinator's layer does; layer tests build views with it).
+func (v ViewInfo) Put(ann stack.Annotations) { ann[annKey] = v.encode() }
+
 func (v ViewInfo) encode() []byte {
 	var w wire.Writer
 	w.Bool(v.Primary)
