@@ -4,12 +4,31 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/maestro-go/maestro/stack"
 )
 
 // Checker records what every member (every incarnation) installed and
-// delivered, and verifies the stack's promises over the whole run.
+// delivered, and verifies the stack's promises over the whole run. Every
+// violation it reports starts with the name of the property broken:
+//
+//   - Unique Views: a view id always names the same membership.
+//   - Validity: a member installs only views it belongs to, and none after
+//     it exited.
+//   - Consistent Ordering: each member installs views in increasing id order.
+//   - Agreement on Successors: two members that install the same two views
+//     install them consecutively or not at all.
+//   - View Atomic Delivery: members going from one view to the same next
+//     view delivered the same casts in it.
+//   - Strong Prefix (with Total): in a view, any member's deliveries are a
+//     prefix of any other's.
+//   - No Duplication, Integrity: a cast is delivered at most once per
+//     member, only if it was cast, and as coming from its sender.
+//   - FIFO: each sender's casts are delivered in the order they were sent.
+//   - Abort: a cast is not both delivered and aborted at a member.
+//   - Own Delivery: a member that neither crashed nor left delivered or
+//     was told of the abort of every cast it made.
 type Checker struct {
 	// Total says casts are totally ordered (the Total property): then
 	// within a view every member's deliveries are a prefix of another's.
@@ -18,6 +37,7 @@ type Checker struct {
 	members map[stack.Endpoint]*memberLog
 	order   []stack.Endpoint
 	casts   map[string]stack.Endpoint // message id -> sender
+	ids     []string                  // message ids in casting order
 	views   map[stack.ViewID][]stack.Endpoint
 }
 
@@ -27,6 +47,8 @@ type memberLog struct {
 	seen    map[string]bool
 	aborted map[string]bool
 	exited  bool
+	crashed bool // crashed (this incarnation ended without leaving)
+	left    bool // asked to leave
 	errs    []string
 }
 
@@ -51,17 +73,28 @@ func (c *Checker) log(e stack.Endpoint) *memberLog {
 }
 
 // Cast registers a cast by sender with a unique message id.
-func (c *Checker) Cast(sender stack.Endpoint, id string) { c.casts[id] = sender }
+func (c *Checker) Cast(sender stack.Endpoint, id string) {
+	c.casts[id] = sender
+	c.ids = append(c.ids, id)
+}
+
+// Crash records that me (this incarnation) crashed: its own casts need not
+// be delivered.
+func (c *Checker) Crash(me stack.Endpoint) { c.log(me).crashed = true }
+
+// Leave records that me asked to leave: its casts still queued when it
+// exits are dropped, so they need not be delivered.
+func (c *Checker) Leave(me stack.Endpoint) { c.log(me).left = true }
 
 // View records a view installed by me.
 func (c *Checker) View(me stack.Endpoint, v *stack.View) {
 	m := c.log(me)
 	if m.exited {
-		m.errs = append(m.errs, fmt.Sprintf("installed view %v after exiting", v.ID))
+		m.errs = append(m.errs, fmt.Sprintf("Validity: installed view %v after exiting", v.ID))
 	}
 	m.views = append(m.views, v.ID)
 	if prev, ok := c.views[v.ID]; ok && !slices.Equal(prev, v.Members) {
-		m.errs = append(m.errs, fmt.Sprintf("view %v installed with members %v here but %v elsewhere", v.ID, v.Members, prev))
+		m.errs = append(m.errs, fmt.Sprintf("Unique Views: view %v installed with members %v here but %v elsewhere", v.ID, v.Members, prev))
 	}
 	c.views[v.ID] = slices.Clone(v.Members)
 }
@@ -70,13 +103,13 @@ func (c *Checker) View(me stack.Endpoint, v *stack.View) {
 func (c *Checker) Deliver(me stack.Endpoint, view stack.ViewID, sender stack.Endpoint, id string) {
 	m := c.log(me)
 	if m.seen[id] {
-		m.errs = append(m.errs, fmt.Sprintf("message %s delivered twice", id))
+		m.errs = append(m.errs, fmt.Sprintf("No Duplication: message %s delivered twice", id))
 	}
 	m.seen[id] = true
 	if s, ok := c.casts[id]; !ok {
-		m.errs = append(m.errs, fmt.Sprintf("message %s was never cast", id))
+		m.errs = append(m.errs, fmt.Sprintf("Integrity: message %s was never cast", id))
 	} else if s != sender {
-		m.errs = append(m.errs, fmt.Sprintf("message %s reported from %v but cast by %v", id, sender, s))
+		m.errs = append(m.errs, fmt.Sprintf("Integrity: message %s reported from %v but cast by %v", id, sender, s))
 	}
 	m.deliv[view] = append(m.deliv[view], id)
 }
@@ -85,7 +118,7 @@ func (c *Checker) Deliver(me stack.Endpoint, view stack.ViewID, sender stack.End
 func (c *Checker) Abort(me stack.Endpoint, id string) {
 	m := c.log(me)
 	if m.seen[id] {
-		m.errs = append(m.errs, fmt.Sprintf("message %s aborted after being delivered", id))
+		m.errs = append(m.errs, fmt.Sprintf("Abort: message %s aborted after being delivered", id))
 	}
 	m.aborted[id] = true
 }
@@ -118,6 +151,39 @@ func (c *Checker) Check() []string {
 		errs = append(errs, c.checkFIFO(e, m)...)
 	}
 	errs = append(errs, c.checkSuccessors()...)
+	errs = append(errs, c.checkOwn()...)
+	return errs
+}
+
+// checkOwn verifies Own Delivery: every cast of a member that is still
+// running (it neither crashed, left nor exited) was delivered to it or
+// reported aborted to it. Call Check only once the run has ended.
+func (c *Checker) checkOwn() []string {
+	missing := map[stack.Endpoint][]string{}
+	var senders []stack.Endpoint
+	for _, id := range c.ids {
+		s := c.casts[id]
+		m := c.members[s]
+		if m != nil && (m.crashed || m.left || m.exited) {
+			continue
+		}
+		if m != nil && (m.seen[id] || m.aborted[id]) {
+			continue
+		}
+		if len(missing[s]) == 0 {
+			senders = append(senders, s)
+		}
+		missing[s] = append(missing[s], id)
+	}
+	var errs []string
+	for _, s := range senders {
+		ids := missing[s]
+		shown := ids
+		if len(shown) > 10 {
+			shown = shown[:10]
+		}
+		errs = append(errs, fmt.Sprintf("Own Delivery: %v neither delivered nor saw aborted %d of its own casts: %s", s, len(ids), strings.Join(shown, " ")))
+	}
 	return errs
 }
 
