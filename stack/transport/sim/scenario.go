@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/maestro-go/maestro/stack"
@@ -12,8 +13,9 @@ import (
 
 // Scenario describes one seeded run: a group of members started together,
 // a period of chaos (loss, duplication, reordering, crashes, restarts,
-// partitions) with a stream of casts, and a quiet period after which the
-// group must have healed into one view that delivers new casts everywhere.
+// partitions and the other faults in Kinds) with a stream of casts, and a
+// quiet period after which the group must have healed into one view that
+// delivers new casts everywhere.
 type Scenario struct {
 	Seed       uint64
 	Members    int
@@ -22,10 +24,93 @@ type Scenario struct {
 	Quiet      time.Duration // how long the healed network runs before checking
 	MaxLoss    float64
 	Config     stack.Config
+	// Kinds are the fault kinds the chaos may inject (zero means
+	// AllFaults); loss, duplication and reordering are always on.
+	Kinds FaultKind
 	// Trace, if set, receives a line per membership event.
 	Trace func(string)
 	// Log, if set, receives the stacks' logs.
 	Log *slog.Logger
+}
+
+// FaultKind is a set of fault kinds the chaos may inject.
+type FaultKind uint
+
+// The fault kinds.
+const (
+	// FaultCrash crashes a member (and FaultRestart restarts a crashed or
+	// departed one as a new incarnation).
+	FaultCrash FaultKind = 1 << iota
+	FaultRestart
+	// FaultLeave has a member leave the group.
+	FaultLeave
+	// FaultPartition splits the network into 2-4 components: at random, a
+	// singleton against the rest, or a minority against a majority.
+	FaultPartition
+	// FaultOneWay cuts one link, or all links from one group of members to
+	// the others, in one direction only.
+	FaultOneWay
+	// FaultPause stops a member like SIGSTOP for 0.1-2.5 s (well beyond
+	// the suspect timeout, mostly); it then resumes with its stale state.
+	FaultPause
+	// FaultSlowLink delays every datagram on a few links by 0.5-3 s for a
+	// while.
+	FaultSlowLink
+	// FaultLate delays a small share of all datagrams by 0.5-4 s.
+	FaultLate
+	// FaultBurst makes loss bursty (Gilbert–Elliott, per link).
+	FaultBurst
+
+	// LegacyFaults are the kinds the simulator had first.
+	LegacyFaults = FaultCrash | FaultRestart | FaultLeave | FaultPartition
+	// AllFaults are all kinds.
+	AllFaults = FaultBurst<<1 - 1
+)
+
+var faultNames = []string{"crash", "restart", "leave", "partition", "oneway", "pause", "slow", "late", "burst"}
+
+// String lists the kinds, comma-separated.
+func (k FaultKind) String() string {
+	var out []string
+	for i, name := range faultNames {
+		if k&(1<<i) != 0 {
+			out = append(out, name)
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+// ParseFaultKinds reads a comma-separated list of fault kind names; "all"
+// means AllFaults and "legacy" LegacyFaults, and a name prefixed by "-"
+// removes a kind.
+func ParseFaultKinds(s string) (FaultKind, error) {
+	var k FaultKind
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		del := strings.HasPrefix(f, "-")
+		f = strings.TrimPrefix(f, "-")
+		var bit FaultKind
+		switch f {
+		case "":
+			continue
+		case "all":
+			bit = AllFaults
+		case "legacy":
+			bit = LegacyFaults
+		default:
+			i := slices.Index(faultNames, f)
+			if i < 0 {
+				return 0, fmt.Errorf("unknown fault kind %q (known: all, legacy, %s)", f, strings.Join(faultNames, ", "))
+			}
+			bit = 1 << i
+		}
+		if del {
+			k &^= bit
+		} else {
+			k |= bit
+		}
+	}
+	return k, nil
 }
 
 // Result is what a scenario run observed.
@@ -37,6 +122,9 @@ type Result struct {
 	Crashes    int
 	Partitions int
 	Leaves     int
+	Pauses     int
+	OneWays    int
+	SlowLinks  int
 }
 
 // SimConfig is the stack configuration scenarios use: the production
@@ -55,7 +143,7 @@ func SimConfig() stack.Config {
 	}
 }
 
-// RandomScenario derives a scenario from a seed.
+// RandomScenario derives a scenario from a seed, with every fault kind.
 func RandomScenario(seed uint64) Scenario {
 	n := NewNetwork(seed, Faults{})
 	r := n.Rand()
@@ -67,6 +155,7 @@ func RandomScenario(seed uint64) Scenario {
 		Quiet:      15 * time.Second,
 		MaxLoss:    0.2 * r.Float64(),
 		Config:     SimConfig(),
+		Kinds:      AllFaults,
 	}
 	switch r.IntN(10) {
 	case 0:
@@ -93,6 +182,9 @@ func (sc Scenario) Run() Result {
 	pr, err := props.Parse(sc.Properties)
 	if err != nil {
 		return Result{Violations: []string{err.Error()}}
+	}
+	if sc.Kinds == 0 {
+		sc.Kinds = AllFaults
 	}
 	rn := &run{
 		sc: sc, pr: pr,
@@ -146,14 +238,14 @@ func (rn *run) upcall(nd *Node, u stack.Upcall) {
 	case stack.UpCast:
 		id, err := PayloadID(u.Payload)
 		if err != nil {
-			rn.res.Violations = append(rn.res.Violations, fmt.Sprintf("%v: bad payload: %v", me, err))
+			rn.res.Violations = append(rn.res.Violations, fmt.Sprintf("Integrity: %v: bad payload: %v", me, err))
 			return
 		}
 		rn.chk.Deliver(me, rn.view[me], u.From, id)
 	case stack.UpAbort:
 		id, err := PayloadID(u.Payload)
 		if err != nil {
-			rn.res.Violations = append(rn.res.Violations, fmt.Sprintf("%v: bad aborted payload: %v", me, err))
+			rn.res.Violations = append(rn.res.Violations, fmt.Sprintf("Integrity: %v: bad aborted payload: %v", me, err))
 			return
 		}
 		rn.chk.Abort(me, id)
@@ -167,7 +259,7 @@ func (rn *run) upcall(nd *Node, u stack.Upcall) {
 
 // cast has the node cast its next message.
 func (rn *run) cast(nd *Node, size int) string {
-	if !nd.Alive() || nd.Core().Exited() || rn.leaving[nd.Me()] {
+	if !nd.Alive() || nd.Paused() || nd.Core().Exited() || rn.leaving[nd.Me()] {
 		return ""
 	}
 	me := nd.Me()
@@ -178,18 +270,56 @@ func (rn *run) cast(nd *Node, size int) string {
 	rn.res.Casts++
 	nd.Do(func(c *stack.Core) {
 		if err := c.Cast(Payload(id, size)); err != nil {
-			rn.res.Violations = append(rn.res.Violations, fmt.Sprintf("%v: cast: %v", me, err))
+			rn.res.Violations = append(rn.res.Violations, fmt.Sprintf("Cast: %v: cast refused: %v", me, err))
 		}
 	})
 	return id
 }
 
-func (rn *run) chaos() {
-	net, r := rn.net, rn.net.Rand()
-	net.SetFaults(Faults{
+// chaosFaults draws the network's misbehaviour for the chaos period.
+func (rn *run) chaosFaults() Faults {
+	r, k := rn.net.Rand(), rn.sc.Kinds
+	f := Faults{
 		Loss: rn.sc.MaxLoss, Dup: 0.05 * r.Float64(),
 		MinDelay: time.Millisecond, MaxDelay: time.Duration(2+r.IntN(30)) * time.Millisecond,
-	})
+	}
+	if k&FaultLate != 0 && r.IntN(2) == 0 {
+		// Up to 1% of datagrams arrive 0.5-4 s late: past the suspect
+		// timeout, often after the view or the incarnation they belong to.
+		f.Late = 0.01 * r.Float64()
+		f.LateMin, f.LateMax = 500*time.Millisecond, 4*time.Second
+	}
+	if k&FaultBurst != 0 && r.IntN(2) == 0 {
+		// Bursts of 3-20 datagrams with 50-100% loss, entered on 0.2-5%
+		// of datagrams.
+		f.Burst = Burst{
+			Enter: 0.002 + 0.048*r.Float64(),
+			Leave: 0.05 + 0.28*r.Float64(),
+			Loss:  0.5 + 0.5*r.Float64(),
+		}
+	}
+	rn.trace("faults %+v", f)
+	return f
+}
+
+// A fault is drawn from this table, by weight, among the enabled kinds.
+var faultTable = []struct {
+	kind   FaultKind
+	weight int
+}{
+	{FaultCrash, 2},
+	{FaultRestart, 2},
+	{FaultLeave, 2},
+	{FaultPartition, 4},
+	{0, 3}, // heal
+	{FaultOneWay, 2},
+	{FaultPause, 2},
+	{FaultSlowLink, 2},
+}
+
+func (rn *run) chaos() {
+	net, r := rn.net, rn.net.Rand()
+	net.SetFaults(rn.chaosFaults())
 	end := net.Now().Add(rn.sc.Chaos)
 	// A stream of casts from every node.
 	for _, nd := range net.Nodes() {
@@ -208,64 +338,167 @@ func (rn *run) chaos() {
 		}
 		net.After(time.Duration(r.IntN(100))*time.Millisecond, next)
 	}
-	// Faults.
+	total := 0
+	for _, e := range faultTable {
+		if e.kind == 0 || rn.sc.Kinds&e.kind != 0 {
+			total += e.weight
+		}
+	}
 	var fault func()
 	fault = func() {
 		if net.Now().After(end) {
 			return
 		}
-		nodes := net.Nodes()
-		var alive, dead []*Node
-		for _, nd := range nodes {
-			if nd.Alive() && !nd.Core().Exited() && !rn.leaving[nd.Me()] {
-				alive = append(alive, nd)
-			} else if !nd.Alive() || nd.Core().Exited() {
-				dead = append(dead, nd)
+		x := r.IntN(total)
+		for _, e := range faultTable {
+			if e.kind != 0 && rn.sc.Kinds&e.kind == 0 {
+				continue
 			}
-		}
-		switch r.IntN(6) {
-		case 0:
-			if len(alive) > 1 {
-				nd := alive[r.IntN(len(alive))]
-				rn.trace("crash %s", nd.Me())
-				nd.Crash()
-				rn.res.Crashes++
+			if x < e.weight {
+				rn.inject(e.kind)
+				break
 			}
-		case 1:
-			if len(dead) > 0 {
-				nd := dead[r.IntN(len(dead))]
-				nd.Crash() // a member that left is stopped before restarting
-				_ = nd.Start()
-				rn.trace("restart %s", nd.Me())
-			}
-		case 5:
-			if len(alive) > 1 {
-				nd := alive[r.IntN(len(alive))]
-				rn.trace("leave %s", nd.Me())
-				rn.leaving[nd.Me()] = true
-				rn.res.Leaves++
-				nd.Do(func(c *stack.Core) { c.Leave() })
-			}
-		case 2, 3:
-			var a, b []string
-			for _, nd := range nodes {
-				if r.IntN(2) == 0 {
-					a = append(a, nd.Addr)
-				} else {
-					b = append(b, nd.Addr)
-				}
-			}
-			net.Partition(a, b)
-			rn.res.Partitions++
-			rn.trace("partition %v | %v", a, b)
-		case 4:
-			net.Heal()
-			rn.trace("heal")
+			x -= e.weight
 		}
 		net.After(time.Duration(300+r.IntN(900))*time.Millisecond, fault)
 	}
 	net.After(time.Duration(200+r.IntN(500))*time.Millisecond, fault)
 	net.RunFor(rn.sc.Chaos)
+}
+
+// inject injects one fault of the given kind (0 heals the network).
+func (rn *run) inject(kind FaultKind) {
+	net, r := rn.net, rn.net.Rand()
+	nodes := net.Nodes()
+	var alive, dead []*Node
+	for _, nd := range nodes {
+		if nd.Alive() && !nd.Core().Exited() && !rn.leaving[nd.Me()] {
+			alive = append(alive, nd)
+		} else if !nd.Alive() || nd.Core().Exited() {
+			dead = append(dead, nd)
+		}
+	}
+	var running []*Node // alive and not paused
+	for _, nd := range alive {
+		if !nd.Paused() {
+			running = append(running, nd)
+		}
+	}
+	switch kind {
+	case FaultCrash:
+		if len(alive) > 1 {
+			nd := alive[r.IntN(len(alive))]
+			rn.trace("crash %s", nd.Me())
+			rn.chk.Crash(nd.Me())
+			nd.Crash()
+			rn.res.Crashes++
+		}
+	case FaultRestart:
+		if len(dead) > 0 {
+			nd := dead[r.IntN(len(dead))]
+			if nd.Alive() {
+				rn.chk.Crash(nd.Me())
+			}
+			nd.Crash() // a member that left is stopped before restarting
+			_ = nd.Start()
+			rn.trace("restart %s", nd.Me())
+		}
+	case FaultLeave:
+		if len(running) > 1 {
+			nd := running[r.IntN(len(running))]
+			rn.trace("leave %s", nd.Me())
+			rn.leaving[nd.Me()] = true
+			rn.chk.Leave(nd.Me())
+			rn.res.Leaves++
+			nd.Do(func(c *stack.Core) { c.Leave() })
+		}
+	case FaultPartition:
+		groups := rn.split(nodes)
+		net.Partition(groups...)
+		rn.res.Partitions++
+		rn.trace("partition %v", groups)
+	case FaultOneWay:
+		if len(nodes) < 2 {
+			return
+		}
+		var from, to []string
+		if r.IntN(2) == 0 {
+			i := r.IntN(len(nodes))
+			j := (i + 1 + r.IntN(len(nodes)-1)) % len(nodes)
+			from, to = []string{nodes[i].Addr}, []string{nodes[j].Addr}
+		} else {
+			groups := rn.split(nodes)
+			from = groups[0]
+			for _, g := range groups[1:] {
+				to = append(to, g...)
+			}
+		}
+		net.Block(from, to)
+		rn.res.OneWays++
+		rn.trace("one-way cut %v -> %v", from, to)
+	case FaultPause:
+		if len(running) > 0 {
+			nd := running[r.IntN(len(running))]
+			d := time.Duration(100+r.IntN(2400)) * time.Millisecond
+			nd.Pause()
+			rn.res.Pauses++
+			rn.trace("pause %s for %v", nd.Me(), d)
+			gen := nd.gen
+			net.After(d, func() {
+				if nd.gen == gen && nd.Paused() {
+					rn.trace("resume %s", nd.Me())
+					nd.Resume()
+				}
+			})
+		}
+	case FaultSlowLink:
+		if len(nodes) < 2 {
+			return
+		}
+		extra := time.Duration(500+r.IntN(2500)) * time.Millisecond
+		period := time.Duration(100+r.IntN(1500)) * time.Millisecond
+		for k := 1 + r.IntN(3); k > 0; k-- {
+			i := r.IntN(len(nodes))
+			j := (i + 1 + r.IntN(len(nodes)-1)) % len(nodes)
+			net.SlowLink(nodes[i].Addr, nodes[j].Addr, extra, period)
+			rn.trace("slow link %s -> %s by %v for %v", nodes[i].Addr, nodes[j].Addr, extra, period)
+		}
+		rn.res.SlowLinks++
+	case 0:
+		net.Heal()
+		rn.trace("heal")
+	}
+}
+
+// split divides the nodes into 2-4 components: at random (some may be
+// empty), a singleton against the rest, or a minority against a majority.
+func (rn *run) split(nodes []*Node) [][]string {
+	r := rn.net.Rand()
+	addrs := make([]string, len(nodes))
+	for i, nd := range nodes {
+		addrs[i] = nd.Addr
+	}
+	r.Shuffle(len(addrs), func(i, j int) { addrs[i], addrs[j] = addrs[j], addrs[i] })
+	switch {
+	case len(addrs) < 2:
+		return [][]string{addrs}
+	case r.IntN(3) == 0: // a singleton
+		return [][]string{addrs[:1], addrs[1:]}
+	case r.IntN(2) == 0: // a minority and a majority
+		k := 1 + r.IntN((len(addrs)-1)/2+1)
+		if 2*k > len(addrs) {
+			k = len(addrs) / 2
+		}
+		return [][]string{addrs[:k], addrs[k:]}
+	default:
+		k := 2 + r.IntN(3)
+		groups := make([][]string, k)
+		for _, a := range addrs {
+			i := r.IntN(k)
+			groups[i] = append(groups[i], a)
+		}
+		return groups
+	}
 }
 
 // quiet heals the network, waits, and checks that the live members form
@@ -274,11 +507,17 @@ func (rn *run) quiet() {
 	net := rn.net
 	net.Heal()
 	net.SetFaults(Faults{MinDelay: time.Millisecond, MaxDelay: 3 * time.Millisecond})
+	for _, nd := range net.Nodes() {
+		if nd.Paused() {
+			rn.trace("resume %s", nd.Me())
+			nd.Resume()
+		}
+	}
 	rn.trace("quiet")
 	net.RunFor(rn.sc.Quiet)
 	for _, nd := range net.Nodes() {
 		if nd.Alive() && rn.leaving[nd.Me()] && !nd.Core().Exited() {
-			rn.res.Violations = append(rn.res.Violations, fmt.Sprintf("%v asked to leave but has not exited after %v quiet", nd.Me(), rn.sc.Quiet))
+			rn.res.Violations = append(rn.res.Violations, fmt.Sprintf("Leave: %v asked to leave but has not exited after %v quiet", nd.Me(), rn.sc.Quiet))
 		}
 	}
 	var live []stack.Endpoint
@@ -305,7 +544,7 @@ func (rn *run) quiet() {
 			return 1
 		})
 		if !slices.Equal(got, live) {
-			rn.res.Violations = append(rn.res.Violations, fmt.Sprintf("no convergence after %v quiet: %v is in view %v with %v; live members are %v", rn.sc.Quiet, nd.Me(), v.ID, v.Members, live))
+			rn.res.Violations = append(rn.res.Violations, fmt.Sprintf("Convergence: no single view after %v quiet: %v is in view %v with %v; live members are %v", rn.sc.Quiet, nd.Me(), v.ID, v.Members, live))
 			return
 		}
 	}
@@ -322,7 +561,7 @@ func (rn *run) quiet() {
 	for _, nd := range nodes {
 		for _, id := range finals {
 			if !rn.chk.Delivered(nd.Me(), id) {
-				rn.res.Violations = append(rn.res.Violations, fmt.Sprintf("after convergence %v did not deliver %s", nd.Me(), id))
+				rn.res.Violations = append(rn.res.Violations, fmt.Sprintf("Liveness: after convergence %v did not deliver %s", nd.Me(), id))
 			}
 		}
 	}
