@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
@@ -470,14 +471,20 @@ func (rn *run) inject(kind FaultKind) {
 	}
 }
 
-// split divides the nodes into 2-4 components: at random (some may be
-// empty), a singleton against the rest, or a minority against a majority.
+// split divides the nodes into components (see Split).
 func (rn *run) split(nodes []*Node) [][]string {
-	r := rn.net.Rand()
 	addrs := make([]string, len(nodes))
 	for i, nd := range nodes {
 		addrs[i] = nd.Addr
 	}
+	return Split(rn.net.Rand(), addrs)
+}
+
+// Split divides addrs into 2-4 components drawn from r, for Partition:
+// at random (some may then be empty), a singleton against the rest, or a
+// minority against a majority. The first component is never empty.
+func Split(r *rand.Rand, addrs []string) [][]string {
+	addrs = slices.Clone(addrs)
 	r.Shuffle(len(addrs), func(i, j int) { addrs[i], addrs[j] = addrs[j], addrs[i] })
 	switch {
 	case len(addrs) < 2:
@@ -485,15 +492,13 @@ func (rn *run) split(nodes []*Node) [][]string {
 	case r.IntN(3) == 0: // a singleton
 		return [][]string{addrs[:1], addrs[1:]}
 	case r.IntN(2) == 0: // a minority and a majority
-		k := 1 + r.IntN((len(addrs)-1)/2+1)
-		if 2*k > len(addrs) {
-			k = len(addrs) / 2
-		}
+		k := 1 + r.IntN(len(addrs)/2)
 		return [][]string{addrs[:k], addrs[k:]}
 	default:
 		k := 2 + r.IntN(3)
 		groups := make([][]string, k)
-		for _, a := range addrs {
+		groups[0] = []string{addrs[0]}
+		for _, a := range addrs[1:] {
 			i := r.IntN(k)
 			groups[i] = append(groups[i], a)
 		}
