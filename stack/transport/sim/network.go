@@ -311,10 +311,11 @@ type Node struct {
 
 	paused       bool       // stopped: no events, no ticks
 	stalled      bool       // a tick came due while paused
+	stalledAt    time.Time  // when it came due
 	backlog      []datagram // what arrived while paused
 	backlogBytes int
 	held         []func(c *stack.Core) // downcalls made while paused
-	tickFn       func()                // the current incarnation's tick chain
+	tickFn       func(time.Time)       // the current incarnation's tick chain
 }
 
 // datagram is one datagram waiting in a paused node's receive buffer.
@@ -376,21 +377,21 @@ func (nd *Node) Start() error {
 	gen := nd.gen
 	// Stagger the ticks of different nodes.
 	first := time.Duration(nd.net.rng.Int64N(int64(nd.tick))) + 1
-	var tick func()
-	tick = func() {
+	var tick func(at time.Time)
+	tick = func(at time.Time) {
 		if !nd.alive || nd.gen != gen {
 			return
 		}
 		if nd.paused {
-			nd.stalled = true // Resume ticks again
+			nd.stalled, nd.stalledAt = true, at // Resume ticks again
 			return
 		}
-		nd.core.Tick(nd.net.now)
+		nd.core.Tick(at)
 		nd.core.Idle()
-		nd.net.After(nd.tick, tick)
+		nd.net.After(nd.tick, func() { tick(nd.net.now) })
 	}
 	nd.tickFn = tick
-	nd.net.After(first, tick)
+	nd.net.After(first, func() { tick(nd.net.now) })
 	return nil
 }
 
@@ -417,9 +418,11 @@ func (nd *Node) Pause() {
 func (nd *Node) Paused() bool { return nd.paused }
 
 // Resume lets a paused node run again with the state it had: it handles
-// its queued datagrams and held downcalls, and ticks again at the current
-// virtual time (before or after the backlog, as the network's random
-// source decides — both happen to a process woken by SIGCONT).
+// its queued datagrams and held downcalls, and ticks again. The first tick
+// carries the time it came due during the pause, as the tick a Go ticker
+// buffered does (so layers see a stale time once); it comes before or after
+// the backlog, as the network's random source decides — both happen to a
+// process woken by SIGCONT. Later ticks carry the current virtual time.
 func (nd *Node) Resume() {
 	if !nd.paused {
 		return
@@ -431,7 +434,7 @@ func (nd *Node) Resume() {
 	tick := func() {
 		if nd.stalled && nd.gen == gen {
 			nd.stalled = false
-			nd.tickFn()
+			nd.tickFn(nd.stalledAt)
 		}
 	}
 	if tickFirst {

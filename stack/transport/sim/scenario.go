@@ -28,6 +28,9 @@ type Scenario struct {
 	// Kinds are the fault kinds the chaos may inject (zero means
 	// AllFaults); loss, duplication and reordering are always on.
 	Kinds FaultKind
+	// Harsh injects faults about three times as often, pauses nodes for
+	// up to 6 s and delays up to 5% of datagrams (see HarshScenario).
+	Harsh bool
 	// Trace, if set, receives a line per membership event.
 	Trace func(string)
 	// Log, if set, receives the stacks' logs.
@@ -51,8 +54,9 @@ const (
 	// FaultOneWay cuts one link, or all links from one group of members to
 	// the others, in one direction only.
 	FaultOneWay
-	// FaultPause stops a member like SIGSTOP for 0.1-2.5 s (well beyond
-	// the suspect timeout, mostly); it then resumes with its stale state.
+	// FaultPause stops a member (leaving or not) like SIGSTOP for
+	// 0.1-2.5 s (well beyond the suspect timeout, mostly); it then resumes
+	// with its stale state.
 	FaultPause
 	// FaultSlowLink delays every datagram on a few links by 0.5-3 s for a
 	// while.
@@ -142,6 +146,15 @@ func SimConfig() stack.Config {
 		MaxPacket:      1400,
 		FlowWindow:     64,
 	}
+}
+
+// HarshScenario derives a harsher scenario from a seed: 2-8 members and
+// Harsh faults, for hunting bugs.
+func HarshScenario(seed uint64) Scenario {
+	s := RandomScenario(seed)
+	s.Members = 2 + int(seed%7)
+	s.Harsh = true
+	return s
 }
 
 // RandomScenario derives a scenario from a seed, with every fault kind.
@@ -288,6 +301,9 @@ func (rn *run) chaosFaults() Faults {
 		// Up to 1% of datagrams arrive 0.5-4 s late: past the suspect
 		// timeout, often after the view or the incarnation they belong to.
 		f.Late = 0.01 * r.Float64()
+		if rn.sc.Harsh {
+			f.Late *= 5
+		}
 		f.LateMin, f.LateMax = 500*time.Millisecond, 4*time.Second
 	}
 	if k&FaultBurst != 0 && r.IntN(2) == 0 {
@@ -361,7 +377,11 @@ func (rn *run) chaos() {
 			}
 			x -= e.weight
 		}
-		net.After(time.Duration(300+r.IntN(900))*time.Millisecond, fault)
+		gap := time.Duration(300+r.IntN(900)) * time.Millisecond
+		if rn.sc.Harsh {
+			gap /= 3
+		}
+		net.After(gap, fault)
 	}
 	net.After(time.Duration(200+r.IntN(500))*time.Millisecond, fault)
 	net.RunFor(rn.sc.Chaos)
@@ -379,10 +399,13 @@ func (rn *run) inject(kind FaultKind) {
 			dead = append(dead, nd)
 		}
 	}
-	var running []*Node // alive and not paused
-	for _, nd := range alive {
-		if !nd.Paused() {
-			running = append(running, nd)
+	var running, pausable []*Node // alive and not paused; the same, leaving or not
+	for _, nd := range nodes {
+		if nd.Alive() && !nd.Paused() && !nd.Core().Exited() {
+			pausable = append(pausable, nd)
+			if !rn.leaving[nd.Me()] {
+				running = append(running, nd)
+			}
 		}
 	}
 	switch kind {
@@ -438,9 +461,12 @@ func (rn *run) inject(kind FaultKind) {
 		rn.res.OneWays++
 		rn.trace("one-way cut %v -> %v", from, to)
 	case FaultPause:
-		if len(running) > 0 {
-			nd := running[r.IntN(len(running))]
+		if len(pausable) > 0 {
+			nd := pausable[r.IntN(len(pausable))]
 			d := time.Duration(100+r.IntN(2400)) * time.Millisecond
+			if rn.sc.Harsh {
+				d = time.Duration(100+r.IntN(6000)) * time.Millisecond
+			}
 			nd.Pause()
 			rn.res.Pauses++
 			rn.trace("pause %s for %v", nd.Me(), d)

@@ -17,6 +17,7 @@ var (
 	seedsFlag  = flag.Int("sim.seeds", 500, "how many seeds TestSimulation runs")
 	firstFlag  = flag.Uint64("sim.first", 1, "first seed of the run")
 	faultsFlag = flag.String("sim.faults", "all", "fault kinds the chaos injects: all, legacy, or a list such as crash,partition,pause (-kind removes one)")
+	harshFlag  = flag.Bool("sim.harsh", false, "harsher scenarios (HarshScenario): more members, faults and delay")
 )
 
 // regressions are seeds that once found a bug; TestSimulationRegressions
@@ -30,6 +31,9 @@ func scenario(t testing.TB, seed uint64) Scenario {
 		t.Fatal(err)
 	}
 	sc := RandomScenario(seed)
+	if *harshFlag {
+		sc = HarshScenario(seed)
+	}
 	sc.Kinds = kinds
 	return sc
 }
@@ -39,6 +43,9 @@ func replay(seed uint64) string {
 	cmd := fmt.Sprintf("go test ./stack/transport/sim -run TestSimulation -sim.seed=%d -v", seed)
 	if *faultsFlag != "all" {
 		cmd += fmt.Sprintf(" -sim.faults=%s", *faultsFlag)
+	}
+	if *harshFlag {
+		cmd += " -sim.harsh"
 	}
 	return cmd
 }
