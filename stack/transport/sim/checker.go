@@ -25,7 +25,10 @@ import (
 //     prefix of any other's.
 //   - No Duplication, Integrity: a cast is delivered at most once per
 //     member, only if it was cast, and as coming from its sender.
-//   - FIFO: each sender's casts are delivered in the order they were sent.
+//   - FIFO: each sender's casts are delivered in the order they were sent,
+//     and so are its point-to-point messages to each member.
+//   - Point-to-point Integrity: a point-to-point message is delivered at
+//     most once, only to its destination, and as coming from its sender.
 //   - Abort: a cast is not both delivered and aborted at a member.
 //   - Own Delivery: a member that neither crashed nor left delivered or
 //     was told of the abort of every cast it made.
@@ -36,8 +39,9 @@ type Checker struct {
 
 	members map[stack.Endpoint]*memberLog
 	order   []stack.Endpoint
-	casts   map[string]stack.Endpoint // message id -> sender
-	ids     []string                  // message ids in casting order
+	casts   map[string]stack.Endpoint    // message id -> sender
+	ids     []string                     // message ids in casting order
+	sends   map[string][2]stack.Endpoint // point-to-point message id -> sender, destination
 	views   map[stack.ViewID][]stack.Endpoint
 }
 
@@ -46,6 +50,8 @@ type memberLog struct {
 	deliv   map[stack.ViewID][]string
 	seen    map[string]bool
 	aborted map[string]bool
+	got     map[string]bool        // point-to-point messages delivered
+	lastP2P map[stack.Endpoint]int // index of the last one delivered, per sender
 	exited  bool
 	crashed bool // crashed (this incarnation ended without leaving)
 	left    bool // asked to leave
@@ -58,6 +64,7 @@ func NewChecker(total bool) *Checker {
 		Total:   total,
 		members: make(map[stack.Endpoint]*memberLog),
 		casts:   make(map[string]stack.Endpoint),
+		sends:   make(map[string][2]stack.Endpoint),
 		views:   make(map[stack.ViewID][]stack.Endpoint),
 	}
 }
@@ -65,7 +72,10 @@ func NewChecker(total bool) *Checker {
 func (c *Checker) log(e stack.Endpoint) *memberLog {
 	m := c.members[e]
 	if m == nil {
-		m = &memberLog{deliv: map[stack.ViewID][]string{}, seen: map[string]bool{}, aborted: map[string]bool{}}
+		m = &memberLog{
+			deliv: map[stack.ViewID][]string{}, seen: map[string]bool{}, aborted: map[string]bool{},
+			got: map[string]bool{}, lastP2P: map[stack.Endpoint]int{},
+		}
 		c.members[e] = m
 		c.order = append(c.order, e)
 	}
@@ -76,6 +86,42 @@ func (c *Checker) log(e stack.Endpoint) *memberLog {
 func (c *Checker) Cast(sender stack.Endpoint, id string) {
 	c.casts[id] = sender
 	c.ids = append(c.ids, id)
+}
+
+// Send registers a point-to-point message from sender to dest with a
+// unique id whose suffix "#k" counts the sender's messages to dest.
+func (c *Checker) Send(sender, dest stack.Endpoint, id string) {
+	c.sends[id] = [2]stack.Endpoint{sender, dest}
+}
+
+// Receive records the delivery to me of point-to-point message id from
+// sender.
+func (c *Checker) Receive(me, sender stack.Endpoint, id string) {
+	m := c.log(me)
+	if m.got[id] {
+		m.errs = append(m.errs, fmt.Sprintf("Point-to-point Integrity: message %s delivered twice", id))
+	}
+	m.got[id] = true
+	sd, ok := c.sends[id]
+	switch {
+	case !ok:
+		m.errs = append(m.errs, fmt.Sprintf("Point-to-point Integrity: message %s was never sent", id))
+		return
+	case sd[0] != sender || sd[1] != me:
+		m.errs = append(m.errs, fmt.Sprintf("Point-to-point Integrity: message %s from %v to %v delivered to %v as from %v", id, sd[0], sd[1], me, sender))
+		return
+	}
+	k := castIndex(id)
+	if k <= m.lastP2P[sender] {
+		m.errs = append(m.errs, fmt.Sprintf("FIFO: point-to-point %s delivered after message %d of the same sender", id, m.lastP2P[sender]))
+	}
+	m.lastP2P[sender] = k
+}
+
+// Received reports whether me received point-to-point message id.
+func (c *Checker) Received(me stack.Endpoint, id string) bool {
+	m := c.members[me]
+	return m != nil && m.got[id]
 }
 
 // Crash records that me (this incarnation) crashed: its own casts need not

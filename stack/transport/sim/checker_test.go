@@ -62,8 +62,15 @@ func TestCheckerNamesProperties(t *testing.T) {
 	chk.Abort(a, MessageID(a, 2))
 	chk.View(a, v2)
 	chk.View(b, v2)
+	chk.Send(a, b, "a>b#1")
+	chk.Send(a, b, "a>b#2")
+	chk.Receive(b, a, "a>b#2")
+	chk.Receive(b, a, "a>b#1")
+	chk.Receive(b, a, "a>b#1")
+	chk.Receive(a, a, "a>b#2")
 	errs := chk.Check()
-	for _, p := range []string{"No Duplication:", "Integrity:", "Abort:", "FIFO:", "View Atomic Delivery:", "Strong Prefix:"} {
+	for _, p := range []string{"No Duplication:", "Integrity:", "Abort:", "FIFO:", "View Atomic Delivery:", "Strong Prefix:",
+		"Point-to-point Integrity: message a>b#1 delivered twice", "FIFO: point-to-point a>b#1", "Point-to-point Integrity: message a>b#2 from"} {
 		require.True(t, has(errs, p), "no %s violation in %v", p, errs)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -188,6 +189,7 @@ type run struct {
 	pr      props.Properties
 	view    map[stack.Endpoint]stack.ViewID
 	casts   map[string]int
+	sent    map[[2]stack.Endpoint]int // point-to-point messages per pair
 	res     Result
 }
 
@@ -206,6 +208,7 @@ func (sc Scenario) Run() Result {
 		chk:     NewChecker(pr.Has("Total") || pr.Has("Token")),
 		view:    map[stack.Endpoint]stack.ViewID{},
 		casts:   map[string]int{},
+		sent:    map[[2]stack.Endpoint]int{},
 		leaving: map[stack.Endpoint]bool{},
 	}
 	rn.net.Rand().IntN(10) // keep the stream aligned with RandomScenario's draws
@@ -256,6 +259,13 @@ func (rn *run) upcall(nd *Node, u stack.Upcall) {
 			return
 		}
 		rn.chk.Deliver(me, rn.view[me], u.From, id)
+	case stack.UpSend:
+		id, err := PayloadID(u.Payload)
+		if err != nil {
+			rn.res.Violations = append(rn.res.Violations, fmt.Sprintf("Point-to-point Integrity: %v: bad payload: %v", me, err))
+			return
+		}
+		rn.chk.Receive(me, u.From, id)
 	case stack.UpAbort:
 		id, err := PayloadID(u.Payload)
 		if err != nil {
@@ -285,6 +295,35 @@ func (rn *run) cast(nd *Node, size int) string {
 	nd.Do(func(c *stack.Core) {
 		if err := c.Cast(Payload(id, size)); err != nil {
 			rn.res.Violations = append(rn.res.Violations, fmt.Sprintf("Cast: %v: cast refused: %v", me, err))
+		}
+	})
+	return id
+}
+
+// send has the node send its next point-to-point message to a member of
+// its view.
+func (rn *run) send(nd *Node, size int) {
+	if !nd.Alive() || nd.Paused() || nd.Core().Exited() || rn.leaving[nd.Me()] {
+		return
+	}
+	v := nd.Core().View()
+	if v.N() < 2 {
+		return
+	}
+	rn.sendTo(nd, v.Members[(v.Rank+1+rn.net.Rand().IntN(v.N()-1))%v.N()], size)
+}
+
+// sendTo has the node send its next point-to-point message to dest.
+func (rn *run) sendTo(nd *Node, dest stack.Endpoint, size int) string {
+	me := nd.Me()
+	pair := [2]stack.Endpoint{me, dest}
+	k := rn.sent[pair] + 1
+	rn.sent[pair] = k
+	id := me.String() + ">" + dest.String() + "#" + strconv.Itoa(k)
+	rn.chk.Send(me, dest, id)
+	nd.Do(func(c *stack.Core) {
+		if err := c.Send(dest, Payload(id, size)); err != nil {
+			rn.res.Violations = append(rn.res.Violations, fmt.Sprintf("Send: %v: send to %v refused: %v", me, dest, err))
 		}
 	})
 	return id
@@ -350,7 +389,11 @@ func (rn *run) chaos() {
 			if r.IntN(20) == 0 && rn.pr.Has("Frag") {
 				size = 1500 + r.IntN(5000) // fragmented
 			}
-			rn.cast(nd, size)
+			if r.IntN(4) == 0 {
+				rn.send(nd, size)
+			} else {
+				rn.cast(nd, size)
+			}
 			net.After(time.Duration(20+r.IntN(150))*time.Millisecond, next)
 		}
 		net.After(time.Duration(r.IntN(100))*time.Millisecond, next)
@@ -579,12 +622,28 @@ func (rn *run) quiet() {
 			return
 		}
 	}
-	// Every live member casts once more; everyone must deliver everything.
+	// Every live member casts once more and sends to every other member;
+	// everyone must deliver everything.
 	var finals []string
+	type p2p struct {
+		to *Node
+		id string
+	}
+	var sends []p2p
 	for _, nd := range nodes {
 		finals = append(finals, rn.cast(nd, 32))
+		for _, to := range nodes {
+			if to != nd {
+				sends = append(sends, p2p{to, rn.sendTo(nd, to.Me(), 32)})
+			}
+		}
 	}
 	net.RunFor(3 * time.Second)
+	for _, s := range sends {
+		if !rn.chk.Received(s.to.Me(), s.id) {
+			rn.res.Violations = append(rn.res.Violations, fmt.Sprintf("Liveness: after convergence %v did not receive %s", s.to.Me(), s.id))
+		}
+	}
 	for _, nd := range nodes {
 		m := nd.Core().Metrics().Snapshot()
 		rn.trace("%s backlog=%d sent=%d delivered=%d naks=%d retrans=%d drops=%v", nd.Me(), nd.Core().Backlog(), m.CastsSent, m.CastsDelivered, m.NaksSent, m.Retransmissions, m.Drops)
