@@ -14,6 +14,8 @@ import (
 // violation it reports starts with the name of the property broken:
 //
 //   - Unique Views: a view id always names the same membership.
+//   - Unique Addresses: a view never holds two incarnations of one address
+//     (one of them is dead, and the live one would get its datagrams).
 //   - Validity: a member installs only views it belongs to, and none after
 //     it exited.
 //   - Consistent Ordering: each member installs views in increasing id order.
@@ -143,6 +145,13 @@ func (c *Checker) View(me stack.Endpoint, v *stack.View) {
 		m.errs = append(m.errs, fmt.Sprintf("Unique Views: view %v installed with members %v here but %v elsewhere", v.ID, v.Members, prev))
 	}
 	c.views[v.ID] = slices.Clone(v.Members)
+	for i, x := range v.Members {
+		for _, y := range v.Members[:i] {
+			if x.Addr == y.Addr {
+				m.errs = append(m.errs, fmt.Sprintf("Unique Addresses: view %v holds %v and %v", v.ID, y, x))
+			}
+		}
+	}
 }
 
 // Deliver records the delivery of message id from sender to me in view.

@@ -62,6 +62,8 @@ func TestCheckerNamesProperties(t *testing.T) {
 	chk.Abort(a, MessageID(a, 2))
 	chk.View(a, v2)
 	chk.View(b, v2)
+	a2 := stack.Endpoint{Addr: "a", Inc: 2}
+	chk.View(b, stack.NewView(stack.ViewID{Ltime: 3, Coord: a}, []stack.Endpoint{a, b, a2}, b))
 	chk.Send(a, b, "a>b#1")
 	chk.Send(a, b, "a>b#2")
 	chk.Receive(b, a, "a>b#2")
@@ -70,7 +72,7 @@ func TestCheckerNamesProperties(t *testing.T) {
 	chk.Receive(a, a, "a>b#2")
 	errs := chk.Check()
 	for _, p := range []string{"No Duplication:", "Integrity:", "Abort:", "FIFO:", "View Atomic Delivery:", "Strong Prefix:",
-		"Point-to-point Integrity: message a>b#1 delivered twice", "FIFO: point-to-point a>b#1", "Point-to-point Integrity: message a>b#2 from"} {
+		"Point-to-point Integrity: message a>b#1 delivered twice", "FIFO: point-to-point a>b#1", "Point-to-point Integrity: message a>b#2 from", "Unique Addresses:"} {
 		require.True(t, has(errs, p), "no %s violation in %v", p, errs)
 	}
 }
