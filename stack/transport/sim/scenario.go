@@ -15,9 +15,9 @@ import (
 
 // Scenario describes one seeded run: a group of members started together,
 // a period of chaos (loss, duplication, reordering, crashes, restarts,
-// partitions and the other faults in Kinds) with a stream of casts, and a
-// quiet period after which the group must have healed into one view that
-// delivers new casts everywhere.
+// partitions and the other faults in Kinds) with a stream of casts and
+// point-to-point messages, and a quiet period after which the group must
+// have healed into one view that delivers new messages everywhere.
 type Scenario struct {
 	Seed       uint64
 	Members    int
