@@ -364,6 +364,9 @@ func runCSX(seed uint64, trace func(string)) ([]string, csxStats) {
 			r.stats.oneWays++
 			r.logf("one-way cut %v -> %v", groups[0], groups[1:])
 		case x == 6 && *csxNew:
+			// The member's stack stops like a SIGSTOPped process; the
+			// grid's timers and transfer goroutines go on, and their
+			// downcalls wait for the stack to resume.
 			if l := r.live(); len(l) > 0 {
 				g := l[rng.IntN(len(l))]
 				nd := net.Node(g.addr)
