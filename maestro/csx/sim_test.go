@@ -22,7 +22,12 @@ import (
 var (
 	csxSeed  = flag.Uint64("csx.seed", 0, "run only this seed, with a trace")
 	csxSeeds = flag.Int("csx.seeds", 150, "how many seeds TestSimulatedStateTransfer runs")
+	csxFirst = flag.Uint64("csx.first", 1, "first seed of the run")
+	csxNew   = flag.Bool("csx.newfaults", true, "also inject one-way cuts, pauses, slow links, late datagrams and burst loss")
 )
+
+// csxRegressions are seeds that once found a bug; they always run.
+var csxRegressions = []uint64{6543}
 
 // update is one set(x, y, v) cast.
 type update struct {
@@ -52,6 +57,7 @@ type csxRun struct {
 // csxStats counts what a run exercised.
 type csxStats struct {
 	transfers, terminated, sourceCrashes, partitions, discarded int
+	oneWays, pauses                                             int
 }
 
 func (a *csxStats) add(b csxStats) {
@@ -60,6 +66,8 @@ func (a *csxStats) add(b csxStats) {
 	a.sourceCrashes += b.sourceCrashes
 	a.partitions += b.partitions
 	a.discarded += b.discarded
+	a.oneWays += b.oneWays
+	a.pauses += b.pauses
 }
 
 // snapshot is what a source sent: its history when it answered, and the
@@ -274,6 +282,15 @@ func (r *csxRun) live() []*simGrid {
 	return out
 }
 
+// addrs returns the addresses of the live members.
+func (r *csxRun) addrs() []string {
+	var out []string
+	for _, g := range r.live() {
+		out = append(out, g.addr)
+	}
+	return out
+}
+
 func (r *csxRun) crash(g *simGrid) {
 	if g.dead || len(r.live()) <= 1 || r.noCrash || (r.mayCrash != nil && !r.mayCrash(g)) {
 		return
@@ -322,7 +339,15 @@ func runCSX(seed uint64, trace func(string)) ([]string, csxStats) {
 
 	chaos := time.Duration(4000+rng.IntN(4000)) * time.Millisecond
 	end := net.Now().Add(chaos)
-	net.SetFaults(sim.Faults{Loss: 0.1 * rng.Float64(), MinDelay: time.Millisecond, MaxDelay: time.Duration(2+rng.IntN(15)) * time.Millisecond})
+	faults := sim.Faults{Loss: 0.1 * rng.Float64(), Dup: 0.05 * rng.Float64(), MinDelay: time.Millisecond, MaxDelay: time.Duration(2+rng.IntN(15)) * time.Millisecond}
+	if *csxNew && rng.IntN(2) == 0 {
+		faults.Late, faults.LateMin, faults.LateMax = 0.005*rng.Float64(), 500*time.Millisecond, 3*time.Second
+	}
+	if *csxNew && rng.IntN(2) == 0 {
+		faults.Burst = sim.Burst{Enter: 0.002 + 0.03*rng.Float64(), Leave: 0.05 + 0.28*rng.Float64(), Loss: 0.5 + 0.5*rng.Float64()}
+	}
+	net.SetFaults(faults)
+	r.logf("faults %+v", faults)
 	var tick func()
 	tick = func() {
 		if net.Now().After(end) {
@@ -342,20 +367,47 @@ func runCSX(seed uint64, trace func(string)) ([]string, csxStats) {
 				r.crash(l[rng.IntN(len(l))])
 			}
 		case x == 2:
-			var a, b []string
-			for _, g := range r.live() {
-				if rng.IntN(2) == 0 {
-					a = append(a, g.addr)
-				} else {
-					b = append(b, g.addr)
-				}
-			}
-			net.Partition(a, b)
+			groups := sim.Split(rng, r.addrs())
+			net.Partition(groups...)
 			r.stats.partitions++
-			r.logf("partition %v | %v", a, b)
+			r.logf("partition %v", groups)
 		case x == 3 || x == 4:
 			net.Heal()
 			r.logf("heal")
+		case x == 5 && *csxNew:
+			groups := sim.Split(rng, r.addrs())
+			net.Block(groups[0], slices.Concat(groups[1:]...))
+			r.stats.oneWays++
+			r.logf("one-way cut %v -> %v", groups[0], groups[1:])
+		case x == 6 && *csxNew:
+			// The member's stack stops like a SIGSTOPped process; the
+			// grid's timers and transfer goroutines go on, and their
+			// downcalls wait for the stack to resume.
+			if l := r.live(); len(l) > 0 {
+				g := l[rng.IntN(len(l))]
+				nd := net.Node(g.addr)
+				if !nd.Paused() {
+					d := time.Duration(100+rng.IntN(1500)) * time.Millisecond
+					nd.Pause()
+					r.stats.pauses++
+					r.logf("pause %s for %v", g.addr, d)
+					net.After(d, func() {
+						if nd.Paused() {
+							r.logf("resume %s", g.addr)
+							nd.Resume()
+						}
+					})
+				}
+			}
+		case x == 7 && *csxNew:
+			a := r.addrs()
+			if len(a) > 1 {
+				i := rng.IntN(len(a))
+				j := (i + 1 + rng.IntN(len(a)-1)) % len(a)
+				extra := time.Duration(500+rng.IntN(2000)) * time.Millisecond
+				net.SlowLink(a[i], a[j], extra, time.Duration(100+rng.IntN(1000))*time.Millisecond)
+				r.logf("slow link %s -> %s by %v", a[i], a[j], extra)
+			}
 		}
 		net.After(time.Duration(30+rng.IntN(60))*time.Millisecond, tick)
 	}
@@ -364,6 +416,12 @@ func runCSX(seed uint64, trace func(string)) ([]string, csxStats) {
 
 	net.Heal()
 	net.SetFaults(sim.Faults{MinDelay: time.Millisecond, MaxDelay: 3 * time.Millisecond})
+	for _, nd := range net.Nodes() {
+		if nd.Paused() {
+			r.logf("resume %s", nd.Addr)
+			nd.Resume()
+		}
+	}
 	r.logf("quiet")
 	net.RunFor(20 * time.Second)
 	r.checkConverged()
@@ -460,23 +518,48 @@ func TestSimulatedStateTransfer(t *testing.T) {
 		}
 		return
 	}
+	seeds := make([]uint64, *csxSeeds)
+	for i := range seeds {
+		seeds[i] = *csxFirst + uint64(i)
+	}
+	total := runCSXSeeds(t, seeds)
+	if total.transfers == 0 || total.terminated == 0 || total.sourceCrashes == 0 {
+		t.Error("the scenarios did not exercise transfers, terminations and source crashes")
+	}
+}
+
+// TestSimulatedStateTransferRegressions replays the seeds that found bugs.
+func TestSimulatedStateTransferRegressions(t *testing.T) {
+	if *csxSeed != 0 {
+		t.Skip("replaying one seed")
+	}
+	runCSXSeeds(t, csxRegressions)
+}
+
+// runCSXSeeds runs the seeds on two goroutines, reports failures (stopping
+// after three) with their replay commands, and returns the totals.
+func runCSXSeeds(t *testing.T, seeds []uint64) csxStats {
 	var (
-		next   atomic.Uint64
+		next   atomic.Int64
 		failed atomic.Int64
 		wg     sync.WaitGroup
 		mu     sync.Mutex
 		total  csxStats
 	)
-	next.Store(1)
+	flags := ""
+	if !*csxNew {
+		flags = " -csx.newfaults=false"
+	}
 	for w := 0; w < 2; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
-				seed := next.Add(1) - 1
-				if seed > uint64(*csxSeeds) || failed.Load() >= 3 {
+				i := next.Add(1) - 1
+				if i >= int64(len(seeds)) || failed.Load() >= 3 {
 					return
 				}
+				seed := seeds[i]
 				errs, st := runCSX(seed, nil)
 				mu.Lock()
 				total.add(st)
@@ -486,17 +569,15 @@ func TestSimulatedStateTransfer(t *testing.T) {
 					if len(errs) > 5 {
 						errs = errs[:5]
 					}
-					t.Errorf("seed %d:\n  %s\nreplay: go test ./maestro/csx -run TestSimulatedStateTransfer -csx.seed=%d -v", seed, strings.Join(errs, "\n  "), seed)
+					t.Errorf("seed %d:\n  %s\nreplay: go test ./maestro/csx -run TestSimulatedStateTransfer -csx.seed=%d%s -v", seed, strings.Join(errs, "\n  "), seed, flags)
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	t.Logf("%d seeds: %d transfers completed, %d GetStates terminated, %d sources crashed after answering, %d partitions, %d late state replies discarded",
-		*csxSeeds, total.transfers, total.terminated, total.sourceCrashes, total.partitions, total.discarded)
-	if total.transfers == 0 || total.terminated == 0 || total.sourceCrashes == 0 {
-		t.Error("the scenarios did not exercise transfers, terminations and source crashes")
-	}
+	t.Logf("%d seeds: %d transfers completed, %d GetStates terminated, %d sources crashed after answering, %d partitions, %d one-way cuts, %d pauses, %d late state replies discarded",
+		len(seeds), total.transfers, total.terminated, total.sourceCrashes, total.partitions, total.oneWays, total.pauses, total.discarded)
+	return total
 }
 
 // historyDiff describes where two histories part.

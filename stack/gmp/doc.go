@@ -13,7 +13,9 @@
 // ViewID) flushes its own component, then asks the other coordinator, who
 // flushes its component and proposes one view holding both. A merge is
 // refused when the two components' previous views overlap, which keeps
-// Agreement on Successors.
+// Agreement on Successors — and, since overlapping means sharing an
+// address, a view never holds two incarnations of one address, even when
+// a request from an incarnation long gone arrives late.
 //
 // Properties kept (checked by the simulator): Validity, Consistent Ordering
 // (views are installed in increasing ViewID order), Agreement on Successors

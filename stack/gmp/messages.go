@@ -189,10 +189,15 @@ func containsEndpoint(es []stack.Endpoint, e stack.Endpoint) bool {
 	return false
 }
 
+// overlap reports whether two member lists share an address: the same
+// member, or two incarnations of one (only one of which can be alive — an
+// address hosts one process at a time — so a view must never hold both).
 func overlap(a, b []stack.Endpoint) bool {
 	for _, x := range a {
-		if containsEndpoint(b, x) {
-			return true
+		for _, y := range b {
+			if x.Addr == y.Addr {
+				return true
+			}
 		}
 	}
 	return false

@@ -4,12 +4,36 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/maestro-go/maestro/stack"
 )
 
 // Checker records what every member (every incarnation) installed and
-// delivered, and verifies the stack's promises over the whole run.
+// delivered, and verifies the stack's promises over the whole run. Every
+// violation it reports starts with the name of the property broken:
+//
+//   - Unique Views: a view id always names the same membership.
+//   - Unique Addresses: a view never holds two incarnations of one address
+//     (one of them is dead, and the live one would get its datagrams).
+//   - Validity: a member installs only views it belongs to, and none after
+//     it exited.
+//   - Consistent Ordering: each member installs views in increasing id order.
+//   - Agreement on Successors: two members that install the same two views
+//     install them consecutively or not at all.
+//   - View Atomic Delivery: members going from one view to the same next
+//     view delivered the same casts in it.
+//   - Strong Prefix (with Total): in a view, any member's deliveries are a
+//     prefix of any other's.
+//   - No Duplication, Integrity: a cast is delivered at most once per
+//     member, only if it was cast, and as coming from its sender.
+//   - FIFO: each sender's casts are delivered in the order they were sent,
+//     and so are its point-to-point messages to each member.
+//   - Point-to-point Integrity: a point-to-point message is delivered at
+//     most once, only to its destination, and as coming from its sender.
+//   - Abort: a cast is not both delivered and aborted at a member.
+//   - Own Delivery: a member that neither crashed nor left delivered or
+//     was told of the abort of every cast it made.
 type Checker struct {
 	// Total says casts are totally ordered (the Total property): then
 	// within a view every member's deliveries are a prefix of another's.
@@ -17,7 +41,9 @@ type Checker struct {
 
 	members map[stack.Endpoint]*memberLog
 	order   []stack.Endpoint
-	casts   map[string]stack.Endpoint // message id -> sender
+	casts   map[string]stack.Endpoint    // message id -> sender
+	ids     []string                     // message ids in casting order
+	sends   map[string][2]stack.Endpoint // point-to-point message id -> sender, destination
 	views   map[stack.ViewID][]stack.Endpoint
 }
 
@@ -26,7 +52,11 @@ type memberLog struct {
 	deliv   map[stack.ViewID][]string
 	seen    map[string]bool
 	aborted map[string]bool
+	got     map[string]bool        // point-to-point messages delivered
+	lastP2P map[stack.Endpoint]int // index of the last one delivered, per sender
 	exited  bool
+	crashed bool // crashed (this incarnation ended without leaving)
+	left    bool // asked to leave
 	errs    []string
 }
 
@@ -36,6 +66,7 @@ func NewChecker(total bool) *Checker {
 		Total:   total,
 		members: make(map[stack.Endpoint]*memberLog),
 		casts:   make(map[string]stack.Endpoint),
+		sends:   make(map[string][2]stack.Endpoint),
 		views:   make(map[stack.ViewID][]stack.Endpoint),
 	}
 }
@@ -43,7 +74,10 @@ func NewChecker(total bool) *Checker {
 func (c *Checker) log(e stack.Endpoint) *memberLog {
 	m := c.members[e]
 	if m == nil {
-		m = &memberLog{deliv: map[stack.ViewID][]string{}, seen: map[string]bool{}, aborted: map[string]bool{}}
+		m = &memberLog{
+			deliv: map[stack.ViewID][]string{}, seen: map[string]bool{}, aborted: map[string]bool{},
+			got: map[string]bool{}, lastP2P: map[stack.Endpoint]int{},
+		}
 		c.members[e] = m
 		c.order = append(c.order, e)
 	}
@@ -51,32 +85,86 @@ func (c *Checker) log(e stack.Endpoint) *memberLog {
 }
 
 // Cast registers a cast by sender with a unique message id.
-func (c *Checker) Cast(sender stack.Endpoint, id string) { c.casts[id] = sender }
+func (c *Checker) Cast(sender stack.Endpoint, id string) {
+	c.casts[id] = sender
+	c.ids = append(c.ids, id)
+}
+
+// Send registers a point-to-point message from sender to dest with a
+// unique id whose suffix "#k" counts the sender's messages to dest.
+func (c *Checker) Send(sender, dest stack.Endpoint, id string) {
+	c.sends[id] = [2]stack.Endpoint{sender, dest}
+}
+
+// Receive records the delivery to me of point-to-point message id from
+// sender.
+func (c *Checker) Receive(me, sender stack.Endpoint, id string) {
+	m := c.log(me)
+	if m.got[id] {
+		m.errs = append(m.errs, fmt.Sprintf("Point-to-point Integrity: message %s delivered twice", id))
+	}
+	m.got[id] = true
+	sd, ok := c.sends[id]
+	switch {
+	case !ok:
+		m.errs = append(m.errs, fmt.Sprintf("Point-to-point Integrity: message %s was never sent", id))
+		return
+	case sd[0] != sender || sd[1] != me:
+		m.errs = append(m.errs, fmt.Sprintf("Point-to-point Integrity: message %s from %v to %v delivered to %v as from %v", id, sd[0], sd[1], me, sender))
+		return
+	}
+	k := castIndex(id)
+	if k <= m.lastP2P[sender] {
+		m.errs = append(m.errs, fmt.Sprintf("FIFO: point-to-point %s delivered after message %d of the same sender", id, m.lastP2P[sender]))
+	}
+	m.lastP2P[sender] = k
+}
+
+// Received reports whether me received point-to-point message id.
+func (c *Checker) Received(me stack.Endpoint, id string) bool {
+	m := c.members[me]
+	return m != nil && m.got[id]
+}
+
+// Crash records that me (this incarnation) crashed: its own casts need not
+// be delivered.
+func (c *Checker) Crash(me stack.Endpoint) { c.log(me).crashed = true }
+
+// Leave records that me asked to leave: its casts still queued when it
+// exits are dropped, so they need not be delivered.
+func (c *Checker) Leave(me stack.Endpoint) { c.log(me).left = true }
 
 // View records a view installed by me.
 func (c *Checker) View(me stack.Endpoint, v *stack.View) {
 	m := c.log(me)
 	if m.exited {
-		m.errs = append(m.errs, fmt.Sprintf("installed view %v after exiting", v.ID))
+		m.errs = append(m.errs, fmt.Sprintf("Validity: installed view %v after exiting", v.ID))
 	}
 	m.views = append(m.views, v.ID)
 	if prev, ok := c.views[v.ID]; ok && !slices.Equal(prev, v.Members) {
-		m.errs = append(m.errs, fmt.Sprintf("view %v installed with members %v here but %v elsewhere", v.ID, v.Members, prev))
+		m.errs = append(m.errs, fmt.Sprintf("Unique Views: view %v installed with members %v here but %v elsewhere", v.ID, v.Members, prev))
 	}
 	c.views[v.ID] = slices.Clone(v.Members)
+	for i, x := range v.Members {
+		for _, y := range v.Members[:i] {
+			if x.Addr == y.Addr {
+				m.errs = append(m.errs, fmt.Sprintf("Unique Addresses: view %v holds %v and %v", v.ID, y, x))
+			}
+		}
+	}
 }
 
 // Deliver records the delivery of message id from sender to me in view.
 func (c *Checker) Deliver(me stack.Endpoint, view stack.ViewID, sender stack.Endpoint, id string) {
 	m := c.log(me)
 	if m.seen[id] {
-		m.errs = append(m.errs, fmt.Sprintf("message %s delivered twice", id))
+		m.errs = append(m.errs, fmt.Sprintf("No Duplication: message %s delivered twice", id))
 	}
 	m.seen[id] = true
 	if s, ok := c.casts[id]; !ok {
-		m.errs = append(m.errs, fmt.Sprintf("message %s was never cast", id))
+		m.errs = append(m.errs, fmt.Sprintf("Integrity: message %s was never cast", id))
 	} else if s != sender {
-		m.errs = append(m.errs, fmt.Sprintf("message %s reported from %v but cast by %v", id, sender, s))
+		m.errs = append(m.errs, fmt.Sprintf("Integrity: message %s reported from %v but cast by %v", id, sender, s))
 	}
 	m.deliv[view] = append(m.deliv[view], id)
 }
@@ -85,7 +173,7 @@ func (c *Checker) Deliver(me stack.Endpoint, view stack.ViewID, sender stack.End
 func (c *Checker) Abort(me stack.Endpoint, id string) {
 	m := c.log(me)
 	if m.seen[id] {
-		m.errs = append(m.errs, fmt.Sprintf("message %s aborted after being delivered", id))
+		m.errs = append(m.errs, fmt.Sprintf("Abort: message %s aborted after being delivered", id))
 	}
 	m.aborted[id] = true
 }
@@ -118,6 +206,39 @@ func (c *Checker) Check() []string {
 		errs = append(errs, c.checkFIFO(e, m)...)
 	}
 	errs = append(errs, c.checkSuccessors()...)
+	errs = append(errs, c.checkOwn()...)
+	return errs
+}
+
+// checkOwn verifies Own Delivery: every cast of a member that is still
+// running (it neither crashed, left nor exited) was delivered to it or
+// reported aborted to it. Call Check only once the run has ended.
+func (c *Checker) checkOwn() []string {
+	missing := map[stack.Endpoint][]string{}
+	var senders []stack.Endpoint
+	for _, id := range c.ids {
+		s := c.casts[id]
+		m := c.members[s]
+		if m != nil && (m.crashed || m.left || m.exited) {
+			continue
+		}
+		if m != nil && (m.seen[id] || m.aborted[id]) {
+			continue
+		}
+		if len(missing[s]) == 0 {
+			senders = append(senders, s)
+		}
+		missing[s] = append(missing[s], id)
+	}
+	var errs []string
+	for _, s := range senders {
+		ids := missing[s]
+		shown := ids
+		if len(shown) > 10 {
+			shown = shown[:10]
+		}
+		errs = append(errs, fmt.Sprintf("Own Delivery: %v neither delivered nor saw aborted %d of its own casts: %s", s, len(ids), strings.Join(shown, " ")))
+	}
 	return errs
 }
 

@@ -112,10 +112,17 @@ func (d *Driver) View() *stack.View {
 	return nil
 }
 
+// do runs f against the Core; while the node is paused the call waits
+// for it to resume (as a downcall posted to a stopped process would) and
+// its error is lost.
 func (d *Driver) do(f func(c *stack.Core) error) error {
 	c, err := d.core()
 	if err != nil {
 		return err
+	}
+	if d.nd.Paused() {
+		d.nd.Do(func(c *stack.Core) { _ = f(c) })
+		return nil
 	}
 	err = f(c)
 	c.Idle()

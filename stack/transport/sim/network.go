@@ -11,12 +11,52 @@ import (
 )
 
 // Faults are the network's misbehaviour, as probabilities per datagram and
-// a delay range; delays that differ reorder datagrams.
+// delay ranges; delays that differ reorder datagrams. The zero value of
+// every field means "none", and a fault that is off draws nothing from the
+// network's random source, so adding a field never changes the runs of
+// callers that leave it zero.
 type Faults struct {
-	Loss     float64
-	Dup      float64
+	// Loss is the probability that a datagram is lost (on a link in the
+	// good state, when Burst is set).
+	Loss float64
+	// Dup is the probability that a datagram arrives twice.
+	Dup float64
+	// MinDelay and MaxDelay bound the ordinary transit time.
 	MinDelay time.Duration
 	MaxDelay time.Duration
+	// Late is the probability that a datagram is held back for an extra
+	// LateMin..LateMax — typically well beyond Config.SuspectTimeout, so
+	// that packets of views and incarnations long gone arrive late.
+	Late    float64
+	LateMin time.Duration
+	LateMax time.Duration
+	// Burst makes loss bursty (a Gilbert–Elliott channel per directed
+	// link); off when Burst.Enter is zero.
+	Burst Burst
+}
+
+// Burst is a Gilbert–Elliott loss model: every directed link is in a good
+// or a bad state. Each datagram first moves its link from good to bad with
+// probability Enter, or from bad to good with probability Leave, and is
+// then lost with probability Faults.Loss (good) or Loss (bad). The mean
+// burst is 1/Leave datagrams long.
+type Burst struct {
+	Enter float64
+	Leave float64
+	Loss  float64
+}
+
+// PauseBuffer bounds, in bytes, what queues up for a paused node (its
+// socket receive buffer); datagrams beyond it are lost.
+const PauseBuffer = 256 << 10
+
+// link is a directed pair of addresses.
+type link struct{ from, to string }
+
+// slowLink holds back the datagrams sent on a link until a virtual time.
+type slowLink struct {
+	extra time.Duration
+	until time.Time
 }
 
 // Network is a simulated datagram network with a virtual clock. It is not
@@ -30,6 +70,9 @@ type Network struct {
 	addrs  []string // sorted, for deterministic iteration
 	faults Faults
 	part   map[string]int // component of each address; same value = connected
+	cut    map[link]bool  // one-way cuts: datagrams on these links are lost
+	slow   map[link]slowLink
+	bad    map[link]bool // links in the bad state of the burst-loss model
 
 	// Dropped and Delivered count datagrams, for reporting.
 	Dropped, Delivered uint64
@@ -50,6 +93,9 @@ func NewNetwork(seed uint64, f Faults) *Network {
 		nodes:  make(map[string]*Node),
 		faults: f,
 		part:   make(map[string]int),
+		cut:    make(map[link]bool),
+		slow:   make(map[link]slowLink),
+		bad:    make(map[link]bool),
 	}
 }
 
@@ -62,8 +108,10 @@ func (n *Network) Rand() *rand.Rand { return n.rng }
 // SetFaults changes the network's misbehaviour from now on.
 func (n *Network) SetFaults(f Faults) { n.faults = f }
 
-// Partition splits the network: addresses in the same group talk, others do
-// not. Addresses not listed form one more group together.
+// Partition splits the network into components: addresses in the same
+// group talk, others do not. Addresses not listed form one more group
+// together. It replaces the previous partition and leaves one-way cuts
+// (Block) in place.
 func (n *Network) Partition(groups ...[]string) {
 	clear(n.part)
 	for i, g := range groups {
@@ -73,10 +121,35 @@ func (n *Network) Partition(groups ...[]string) {
 	}
 }
 
-// Heal reconnects every address.
-func (n *Network) Heal() { clear(n.part) }
+// Block cuts the network one way: datagrams from any address in from to
+// any address in to are lost, while the other direction still works
+// (until Heal).
+func (n *Network) Block(from, to []string) {
+	for _, a := range from {
+		for _, b := range to {
+			if a != b {
+				n.cut[link{a, b}] = true
+			}
+		}
+	}
+}
 
-func (n *Network) connected(a, b string) bool { return n.part[a] == n.part[b] }
+// Heal reconnects every address: it lifts the partition and every one-way
+// cut. Slow links (SlowLink) run out on their own.
+func (n *Network) Heal() {
+	clear(n.part)
+	clear(n.cut)
+}
+
+// SlowLink holds back every datagram sent from one address to another
+// during the next period by an extra delay (a congested or rerouted link).
+func (n *Network) SlowLink(from, to string, extra, period time.Duration) {
+	n.slow[link{from, to}] = slowLink{extra: extra, until: n.now.Add(period)}
+}
+
+func (n *Network) connected(a, b string) bool {
+	return n.part[a] == n.part[b] && !n.cut[link{a, b}]
+}
 
 // event is something scheduled to happen at a virtual time.
 type event struct {
@@ -134,13 +207,27 @@ func (n *Network) RunFor(d time.Duration) {
 }
 
 // transmit carries one datagram from one address to another, subject to
-// the faults and to partitions (checked on arrival).
+// the faults, and to partitions and cuts (checked on arrival).
 func (n *Network) transmit(from, to string, pkt []byte) {
 	if n.Tap != nil {
 		n.Tap(from, to, pkt)
 	}
 	f := n.faults
-	if f.Loss > 0 && n.rng.Float64() < f.Loss {
+	loss := f.Loss
+	if b := f.Burst; b.Enter > 0 {
+		l := link{from, to}
+		if n.bad[l] {
+			if n.rng.Float64() < b.Leave {
+				delete(n.bad, l)
+			}
+		} else if n.rng.Float64() < b.Enter {
+			n.bad[l] = true
+		}
+		if n.bad[l] {
+			loss = b.Loss
+		}
+	}
+	if loss > 0 && n.rng.Float64() < loss {
 		n.Dropped++
 		return
 	}
@@ -148,24 +235,57 @@ func (n *Network) transmit(from, to string, pkt []byte) {
 	if f.Dup > 0 && n.rng.Float64() < f.Dup {
 		copies = 2
 	}
+	var extra time.Duration
+	if s, ok := n.slow[link{from, to}]; ok {
+		if n.now.Before(s.until) {
+			extra = s.extra
+		} else {
+			delete(n.slow, link{from, to})
+		}
+	}
 	for i := 0; i < copies; i++ {
-		d := f.MinDelay
+		d := f.MinDelay + extra
 		if f.MaxDelay > f.MinDelay {
 			d += time.Duration(n.rng.Int64N(int64(f.MaxDelay - f.MinDelay)))
 		}
+		if f.Late > 0 && n.rng.Float64() < f.Late {
+			d += f.LateMin
+			if f.LateMax > f.LateMin {
+				d += time.Duration(n.rng.Int64N(int64(f.LateMax - f.LateMin)))
+			}
+		}
 		b := append([]byte(nil), pkt...)
 		n.After(d, func() {
-			dst := n.nodes[to]
-			if dst == nil || !dst.alive || !n.connected(from, to) {
+			if !n.connected(from, to) {
 				n.Dropped++
 				return
 			}
-			n.Delivered++
-			dst.core.Receive(n.now, from, b)
-			if dst.core != nil { // the packet may have ended the member (a leave)
-				dst.core.Idle()
-			}
+			n.arrive(from, to, b)
 		})
+	}
+}
+
+// arrive hands a datagram to the node at to: at once if it runs, into its
+// receive buffer if it is paused.
+func (n *Network) arrive(from, to string, b []byte) {
+	dst := n.nodes[to]
+	if dst == nil || !dst.alive {
+		n.Dropped++
+		return
+	}
+	if dst.paused {
+		if dst.backlogBytes+len(b) > PauseBuffer {
+			n.Dropped++
+			return
+		}
+		dst.backlog = append(dst.backlog, datagram{from, b})
+		dst.backlogBytes += len(b)
+		return
+	}
+	n.Delivered++
+	dst.core.Receive(n.now, from, b)
+	if dst.core != nil { // the datagram may have ended the member (a leave)
+		dst.core.Idle()
 	}
 }
 
@@ -174,10 +294,7 @@ func (n *Network) transmit(from, to string, pkt []byte) {
 func (n *Network) Inject(from, to string, pkt []byte) {
 	n.After(0, func() {
 		if dst := n.nodes[to]; dst != nil && dst.alive {
-			dst.core.Receive(n.now, from, pkt)
-			if dst.core != nil {
-				dst.core.Idle()
-			}
+			n.arrive(from, to, pkt)
 		}
 	})
 }
@@ -193,6 +310,20 @@ type Node struct {
 	newCore func(me stack.Endpoint, out stack.Outputs) (*stack.Core, error)
 	upcall  func(nd *Node, u stack.Upcall)
 	tick    time.Duration
+
+	paused       bool       // stopped: no events, no ticks
+	stalled      bool       // a tick came due while paused
+	stalledAt    time.Time  // when it came due
+	backlog      []datagram // what arrived while paused
+	backlogBytes int
+	held         []func(c *stack.Core) // downcalls made while paused
+	tickFn       func(time.Time)       // the current incarnation's tick chain
+}
+
+// datagram is one datagram waiting in a paused node's receive buffer.
+type datagram struct {
+	from string
+	pkt  []byte
 }
 
 // NodeConfig says how to build a node's Core and where its upcalls go.
@@ -248,19 +379,24 @@ func (nd *Node) Start() error {
 	gen := nd.gen
 	// Stagger the ticks of different nodes.
 	first := time.Duration(nd.net.rng.Int64N(int64(nd.tick))) + 1
-	var tick func()
-	tick = func() {
+	var tick func(at time.Time)
+	tick = func(at time.Time) {
 		if !nd.alive || nd.gen != gen {
 			return
 		}
-		nd.core.Tick(nd.net.now)
+		if nd.paused {
+			nd.stalled, nd.stalledAt = true, at // Resume ticks again
+			return
+		}
+		nd.core.Tick(at)
 		if !nd.alive || nd.gen != gen {
 			return // the tick ended the member (a leave timed out)
 		}
 		nd.core.Idle()
-		nd.net.After(nd.tick, tick)
+		nd.net.After(nd.tick, func() { tick(nd.net.now) })
 	}
-	nd.net.After(first, tick)
+	nd.tickFn = tick
+	nd.net.After(first, func() { tick(nd.net.now) })
 	return nil
 }
 
@@ -269,6 +405,63 @@ func (nd *Node) Crash() {
 	nd.alive = false
 	nd.gen++
 	nd.core = nil
+	nd.paused, nd.stalled = false, false
+	nd.backlog, nd.backlogBytes, nd.held, nd.tickFn = nil, 0, nil, nil
+}
+
+// Pause stops the node as SIGSTOP stops a process: it handles no datagram
+// and no tick until Resume. Datagrams sent to it queue up to PauseBuffer
+// bytes; downcalls made through Do (or a Driver) wait too. Pausing a node
+// that is crashed or already paused does nothing.
+func (nd *Node) Pause() {
+	if nd.alive {
+		nd.paused = true
+	}
+}
+
+// Paused reports whether the node is paused.
+func (nd *Node) Paused() bool { return nd.paused }
+
+// Resume lets a paused node run again with the state it had: it handles
+// its queued datagrams and held downcalls, and ticks again. The first tick
+// carries the time it came due during the pause, as the tick a Go ticker
+// buffered does (so layers see a stale time once); it comes before or after
+// the backlog, as the network's random source decides — both happen to a
+// process woken by SIGCONT. Later ticks carry the current virtual time.
+func (nd *Node) Resume() {
+	if !nd.paused {
+		return
+	}
+	nd.paused = false
+	n := nd.net
+	tickFirst := n.rng.IntN(2) == 0
+	gen := nd.gen
+	tick := func() {
+		if nd.stalled && nd.gen == gen {
+			nd.stalled = false
+			nd.tickFn(nd.stalledAt)
+		}
+	}
+	if tickFirst {
+		tick()
+	}
+	running := func() bool { return nd.alive && nd.gen == gen && !nd.paused }
+	for len(nd.backlog) > 0 && running() {
+		d := nd.backlog[0]
+		nd.backlog = nd.backlog[1:]
+		nd.backlogBytes -= len(d.pkt)
+		n.Delivered++
+		nd.core.Receive(n.now, d.from, d.pkt)
+	}
+	for len(nd.held) > 0 && running() {
+		f := nd.held[0]
+		nd.held = nd.held[1:]
+		f(nd.core)
+	}
+	if running() {
+		nd.core.Idle()
+		tick()
+	}
 }
 
 // Alive reports whether the node runs.
@@ -281,7 +474,12 @@ func (nd *Node) Core() *stack.Core { return nd.core }
 func (nd *Node) Me() stack.Endpoint { return stack.Endpoint{Addr: nd.Addr, Inc: nd.inc} }
 
 // Do runs f against the node's Core now and lets it send (Idle).
+// A paused node runs f when it resumes.
 func (nd *Node) Do(f func(c *stack.Core)) {
+	if nd.alive && nd.paused {
+		nd.held = append(nd.held, f)
+		return
+	}
 	if nd.alive {
 		f(nd.core)
 		if nd.core != nil {
