@@ -193,11 +193,12 @@ type run struct {
 	res     Result
 }
 
-// Run executes the scenario and checks the recorded histories.
-func (sc Scenario) Run() Result {
+// newRun prepares a run of the scenario (its network, checker and
+// bookkeeping), with no node yet.
+func (sc Scenario) newRun() (*run, error) {
 	pr, err := props.Parse(sc.Properties)
 	if err != nil {
-		return Result{Violations: []string{err.Error()}}
+		return nil, err
 	}
 	if sc.Kinds == 0 {
 		sc.Kinds = AllFaults
@@ -212,6 +213,15 @@ func (sc Scenario) Run() Result {
 		leaving: map[stack.Endpoint]bool{},
 	}
 	rn.net.Rand().IntN(10) // keep the stream aligned with RandomScenario's draws
+	return rn, nil
+}
+
+// Run executes the scenario and checks the recorded histories.
+func (sc Scenario) Run() Result {
+	rn, err := sc.newRun()
+	if err != nil {
+		return Result{Violations: []string{err.Error()}}
+	}
 	for i := 0; i < sc.Members; i++ {
 		addr := fmt.Sprintf("n%d", i)
 		if _, err := rn.net.AddNode(addr, rn.nodeConfig()); err != nil {

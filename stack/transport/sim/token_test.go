@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/maestro-go/maestro/stack"
-	"github.com/maestro-go/maestro/stack/props"
 )
 
 var (
@@ -112,19 +111,10 @@ func checkEndCasts(recs []endRecord) []string {
 // to it with AbortCast; and that the total order's EndCasts predictions
 // held.
 func runAccounted(sc Scenario) (Result, int) {
-	pr, err := props.Parse(sc.Properties)
+	rn, err := sc.newRun()
 	if err != nil {
 		return Result{Violations: []string{err.Error()}}, 0
 	}
-	rn := &run{
-		sc: sc, pr: pr,
-		net:     NewNetwork(sc.Seed, Faults{MinDelay: time.Millisecond, MaxDelay: 3 * time.Millisecond}),
-		chk:     NewChecker(pr.Has("Total") || pr.Has("Token")),
-		view:    map[stack.Endpoint]stack.ViewID{},
-		casts:   map[string]int{},
-		leaving: map[stack.Endpoint]bool{},
-	}
-	rn.net.Rand().IntN(10) // keep the stream aligned with RandomScenario's draws
 	var ends []endRecord
 	rec := endRecorder{rec: func(r endRecord) { ends = append(ends, r) }}
 	cfg := rn.nodeConfig()
