@@ -293,7 +293,7 @@ func (rep *replica) stateMessage(from stack.Endpoint, msg string) {
 
 // cast has the replica cast its next update if its view is primary.
 func (rn *replicaRun) cast(rep *replica) {
-	if !rep.nd.Alive() || rep.nd.Core().Exited() || rep.view == nil {
+	if !rep.nd.Alive() || rep.nd.Paused() || rep.nd.Core().Exited() || rep.view == nil {
 		return
 	}
 	if !rep.info.Primary {
@@ -346,10 +346,18 @@ func (rn *replicaRun) restart(rep *replica) {
 
 func (rn *replicaRun) chaos() {
 	net, r := rn.net, rn.net.Rand()
-	net.SetFaults(Faults{
+	f := Faults{
 		Loss: rn.sc.MaxLoss, Dup: 0.05 * r.Float64(),
 		MinDelay: time.Millisecond, MaxDelay: time.Duration(2+r.IntN(20)) * time.Millisecond,
-	})
+	}
+	if r.IntN(2) == 0 {
+		// A few datagrams arrive long after their view ended.
+		f.Late, f.LateMin, f.LateMax = 0.01*r.Float64(), 500*time.Millisecond, 4*time.Second
+	}
+	if r.IntN(2) == 0 {
+		f.Burst = Burst{Enter: 0.002 + 0.048*r.Float64(), Leave: 1 / float64(3+r.IntN(18)), Loss: 0.5 + 0.5*r.Float64()}
+	}
+	net.SetFaults(f)
 	end := net.Now().Add(rn.sc.Chaos)
 	var tick func()
 	tick = func() {
@@ -369,38 +377,77 @@ func (rn *replicaRun) chaos() {
 		if net.Now().After(end) {
 			return
 		}
-		live := rn.live()
-		switch x := r.IntN(8); {
-		case x == 0 && len(live) > 1:
-			rn.crash(live[r.IntN(len(live))])
-		case x == 1:
-			var dead []*replica
-			for _, rep := range rn.reps {
-				if !rep.nd.Alive() {
-					dead = append(dead, rep)
-				}
-			}
-			if len(dead) > 0 {
-				rn.restart(dead[r.IntN(len(dead))])
-			}
-		case x <= 4:
-			k := 2 + r.IntN(2)
-			groups := make([][]string, k)
-			for _, rep := range rn.reps {
-				g := r.IntN(k)
-				groups[g] = append(groups[g], rep.addr)
-			}
-			net.Partition(groups...)
-			rn.res.Partitions++
-			rn.trace("partition %v", groups)
-		default:
-			net.Heal()
-			rn.trace("heal")
-		}
+		rn.fault()
 		net.After(time.Duration(300+r.IntN(900))*time.Millisecond, fault)
 	}
 	net.After(time.Duration(200+r.IntN(500))*time.Millisecond, fault)
 	net.RunFor(rn.sc.Chaos)
+}
+
+// fault injects one fault: a crash, a restart (with or without its disk),
+// a partition into 2-4 components (minority and majority splits among
+// them), a one-way cut, a pause, a slow link, or a heal.
+func (rn *replicaRun) fault() {
+	net, r := rn.net, rn.net.Rand()
+	live := rn.live()
+	addrs := make([]string, len(rn.reps))
+	for i, rep := range rn.reps {
+		addrs[i] = rep.addr
+	}
+	switch x := r.IntN(16); {
+	case x < 2 && len(live) > 1:
+		rn.crash(live[r.IntN(len(live))])
+	case x < 4:
+		var dead []*replica
+		for _, rep := range rn.reps {
+			if !rep.nd.Alive() {
+				dead = append(dead, rep)
+			}
+		}
+		if len(dead) > 0 {
+			rn.restart(dead[r.IntN(len(dead))])
+		}
+	case x < 8:
+		groups := Split(r, addrs)
+		net.Partition(groups...)
+		rn.res.Partitions++
+		rn.trace("partition %v", groups)
+	case x < 9:
+		groups := Split(r, addrs)
+		var to []string
+		for _, g := range groups[1:] {
+			to = append(to, g...)
+		}
+		net.Block(groups[0], to)
+		rn.trace("one-way cut %v -> %v", groups[0], to)
+	case x < 11:
+		if len(live) == 0 {
+			return
+		}
+		rep := live[r.IntN(len(live))]
+		if rep.nd.Paused() {
+			return
+		}
+		d := time.Duration(100+r.IntN(2400)) * time.Millisecond
+		rep.nd.Pause()
+		rn.trace("pause %s for %v", rep.addr, d)
+		nd, me := rep.nd, rep.me
+		net.After(d, func() {
+			if nd.Paused() && nd.Me() == me {
+				rn.trace("resume %s", rep.addr)
+				nd.Resume()
+			}
+		})
+	case x < 12:
+		i := r.IntN(len(addrs))
+		j := (i + 1 + r.IntN(len(addrs)-1)) % len(addrs)
+		extra := time.Duration(500+r.IntN(2500)) * time.Millisecond
+		net.SlowLink(addrs[i], addrs[j], extra, time.Duration(100+r.IntN(1500))*time.Millisecond)
+		rn.trace("slow link %s -> %s by %v", addrs[i], addrs[j], extra)
+	default:
+		net.Heal()
+		rn.trace("heal")
+	}
 }
 
 // quiet heals everything and checks Progress: if a majority of the
@@ -411,6 +458,11 @@ func (rn *replicaRun) quiet() {
 	net := rn.net
 	net.Heal()
 	net.SetFaults(Faults{MinDelay: time.Millisecond, MaxDelay: 3 * time.Millisecond})
+	for _, rep := range rn.reps {
+		if rep.nd.Paused() {
+			rep.nd.Resume()
+		}
+	}
 	rn.trace("quiet")
 	counted := 0
 	for _, rep := range rn.live() {
