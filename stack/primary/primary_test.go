@@ -252,3 +252,22 @@ func TestReincarnationMark(t *testing.T) {
 	require.True(t, zombie)
 	unlock()
 }
+
+// Nothing from the network crashes the layer: flush and view annotations
+// and control messages of any content.
+func FuzzPrimaryUp(f *testing.F) {
+	f.Add([]byte{1, 2, 3})
+	f.Add(ViewInfo{Primary: true, Number: 3, UpToDate: []stack.EndpID{"a/1"}}.encode())
+	f.Add(report{view: 9, voter: true, svn: SVN{1, 2}}.encode())
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, _ = Info(stack.Annotations{annKey: b})
+		p := New(Options{Replicas: 3})
+		h := layertest.New(p, layertest.Options{Members: layertest.Members(3), ViewAnn: stack.Annotations{annKey: b}})
+		h.Start()
+		h.Up(&stack.Event{Type: stack.EFlush, Control: &stack.Control{Ann: stack.Annotations{annKey: b}}})
+		h.Up(&stack.Event{Type: stack.ECtrl, Peer: 2, Msg: wire.NewMsg(b)})
+		ann := stack.Annotations{reportKey(layertest.Members(3)[1].ID()): b, annKey + "@x": b}
+		v := stack.NewView(stack.ViewID{Ltime: 4, Coord: layertest.Members(3)[0]}, layertest.Members(3), layertest.Members(3)[0])
+		h.Up(&stack.Event{Type: stack.EViewAnn, Control: &stack.Control{View: v, Ann: ann, ViewAnn: stack.Annotations{stack.UpToDateKey: b, stack.VetoPrimary: b}}})
+	})
+}

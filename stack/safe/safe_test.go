@@ -1,0 +1,309 @@
+package safe
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/maestro-go/maestro/stack"
+	"github.com/maestro-go/maestro/stack/layertest"
+	"github.com/maestro-go/maestro/stack/primary"
+	"github.com/maestro-go/maestro/stack/wire"
+)
+
+var members = layertest.Members(3)
+
+func ids(rs ...int) []stack.EndpID {
+	var out []stack.EndpID
+	for _, r := range rs {
+		out = append(out, members[r].ID())
+	}
+	return out
+}
+
+// view builds the annotations of a view: the Primary verdict (3 replicas,
+// all voters) and, if c is not nil, the chosen log.
+func view(primaryNum uint64, c *choice) stack.Annotations {
+	ann := stack.Annotations{}
+	info := primary.ViewInfo{Primary: primaryNum > 0, Number: primaryNum, UpToDate: ids(0, 1, 2), Replicas: 3, Counted: 3}
+	info.Put(ann)
+	if c != nil {
+		ann[annKey] = c.encode()
+	}
+	return ann
+}
+
+func newHarness(p *Protocol, rank int, ann stack.Annotations) *layertest.Harness {
+	h := layertest.New(p, layertest.Options{Members: members, Rank: rank, ViewAnn: ann})
+	h.Start()
+	return h
+}
+
+func cast(h *layertest.Harness, from int, text string) {
+	h.Up(&stack.Event{Type: stack.ECast, Peer: from, Msg: wire.NewMsg([]byte(text))})
+}
+
+func ack(h *layertest.Harness, from int, pos uint64) {
+	var w wire.Writer
+	w.Byte(kindStable)
+	w.Uvarint(pos)
+	h.Up(&stack.Event{Type: stack.ECtrl, Peer: from, Msg: wire.NewMsg(w.B)})
+}
+
+func delivered(h *layertest.Harness) []string {
+	var out []string
+	for _, ev := range layertest.Of(h.TakeUps(), stack.ECast) {
+		out = append(out, string(ev.Msg.Bytes()))
+	}
+	return out
+}
+
+// A cast is delivered only once a majority of the replicas holds it.
+func TestDeliveredOnceMajorityHolds(t *testing.T) {
+	h := newHarness(New(false), 0, view(5, &choice{}))
+	cast(h, 1, "a")
+	cast(h, 2, "b")
+	require.Empty(t, delivered(h), "only this member holds them")
+	ack(h, 2, 1)
+	require.Equal(t, []string{"a"}, delivered(h), "two of three hold a")
+	ack(h, 1, 2)
+	require.Equal(t, []string{"b"}, delivered(h))
+}
+
+// The layer acknowledges what it holds, once per batch.
+func TestAcknowledgesAtIdle(t *testing.T) {
+	h := newHarness(New(false), 0, view(5, &choice{}))
+	h.TakeDowns()
+	cast(h, 1, "a")
+	cast(h, 1, "b")
+	require.Empty(t, layertest.Of(h.TakeDowns(), stack.ECtrl))
+	h.Layer.(stack.Idler).Idle()
+	acks := layertest.Of(h.TakeDowns(), stack.ECtrl)
+	require.Len(t, acks, 1)
+	m := layertest.Wire(acks[0])
+	k, _ := m.PopByte()
+	require.Equal(t, byte(kindStable), k)
+	require.Equal(t, uint64(2), m.Reader().Uvarint())
+}
+
+// A total order's stability vector acknowledges for others, but a zero
+// says nothing: that member may never have installed the view.
+func TestStabilityVector(t *testing.T) {
+	p := New(false)
+	p.log = []entry{{id: msgID{primary: 4, rank: 0, index: 1}, msg: []byte("inherited")}}
+	p.last = 4
+	h := newHarness(p, 0, view(5, &choice{last: 4, end: 1}))
+	h.Up(&stack.Event{Type: stack.EStable, Control: &stack.Control{Vector: []uint64{0, 0, 0}}})
+	require.Empty(t, delivered(h), "zeros acknowledge nothing, not even what the view inherited")
+	h.Up(&stack.Event{Type: stack.EStable, Control: &stack.Control{Vector: []uint64{0, 1, 0}}})
+	require.Equal(t, []string{"inherited"}, delivered(h), "a member that delivered a cast of the view holds what it inherited")
+}
+
+// At a view's end, a member delivers what it knows a majority holds and
+// reports it, so that every survivor delivers as far as the member that
+// knew most.
+func TestViewEnd(t *testing.T) {
+	h := newHarness(New(false), 1, view(5, &choice{}))
+	cast(h, 0, "a")
+	cast(h, 0, "b")
+	cast(h, 0, "c")
+	ack(h, 2, 1)
+	require.Equal(t, []string{"a"}, delivered(h))
+	h.Up(&stack.Event{Type: stack.EBlock})
+	ack(h, 2, 2) // learnt during the flush: reported, not delivered yet
+	require.Empty(t, delivered(h))
+	ann := stack.Annotations{}
+	q := &stack.Event{Type: stack.EAnnotate, Control: &stack.Control{Ann: ann, EndCasts: 4}}
+	h.Up(q)
+	require.Equal(t, uint64(1), q.EndCasts, "this member knows one more is safe")
+	r, ok := decodeReport(ann[reportKey(members[1].ID())])
+	require.True(t, ok)
+	require.Equal(t, uint64(2), r.base)
+	require.Equal(t, uint64(7), r.end, "its log ends 4 further once the final order is in")
+	// Another survivor knew that all three were safe.
+	other := report{view: r.view, voter: true, inPrimary: true, last: 5, base: 3, end: 7}
+	ann[reportKey(members[0].ID())] = other.encode()
+	h.Up(&stack.Event{Type: stack.EViewEnd, Control: &stack.Control{Ann: ann}})
+	require.Equal(t, []string{"b", "c"}, delivered(h))
+}
+
+// The coordinator names the most advanced log (the newest primary view
+// it follows, then the longest), the most advanced state, the replicas
+// that have it, and vetoes the view's being primary while members differ.
+func TestChoose(t *testing.T) {
+	h := newHarness(New(false), 0, view(0, nil))
+	rep := func(last, base, end uint64) report {
+		return report{view: 1, voter: true, last: last, base: base, end: end, synced: true}
+	}
+	prop := func(rs ...report) *stack.Event {
+		ann := stack.Annotations{}
+		for i, r := range rs {
+			ann[reportKey(members[i].ID())] = r.encode()
+		}
+		v := stack.NewView(stack.ViewID{Ltime: 9, Coord: members[0]}, members, members[0])
+		ev := &stack.Event{Type: stack.EViewAnn, Control: &stack.Control{View: v, Ann: ann, ViewAnn: stack.Annotations{}}}
+		h.Up(ev)
+		return ev
+	}
+	// Fig 4.15: members 0 and 1 delivered more (base 10), member 2 holds
+	// the longest log of the same order (up to 12).
+	ev := prop(rep(7, 10, 10), rep(7, 10, 11), rep(7, 8, 12))
+	c, ok := decodeChoice(ev.ViewAnn[annKey])
+	require.True(t, ok)
+	require.Equal(t, members[2].ID(), c.holder)
+	require.Equal(t, uint64(12), c.end)
+	require.Equal(t, uint64(10), c.base)
+	require.Contains(t, string(ev.ViewAnn[stack.VetoPrimary]), "not yet hold")
+	r := wire.NewReader(ev.ViewAnn[stack.UpToDateKey])
+	require.Equal(t, members[:2], stack.GetEndpoints(r), "the state goes from the members that delivered most")
+
+	// A newer order wins even if shorter.
+	ev = prop(rep(7, 10, 12), rep(8, 9, 9), rep(7, 9, 9))
+	c, _ = decodeChoice(ev.ViewAnn[annKey])
+	require.Equal(t, members[1].ID(), c.holder)
+
+	// Equal everywhere: no veto.
+	ev = prop(rep(7, 10, 12), rep(7, 10, 12), rep(7, 10, 12))
+	require.NotContains(t, ev.ViewAnn, stack.VetoPrimary)
+
+	// A member that has not synced with the holder's epochs vetoes.
+	unsynced := rep(7, 10, 12)
+	unsynced.synced = false
+	ev = prop(rep(7, 10, 12), unsynced, rep(7, 10, 12))
+	require.Contains(t, ev.ViewAnn, stack.VetoPrimary)
+}
+
+// Adopting a newer order turns the held messages of the older one into
+// undecided ones, and takes the chosen log's epochs.
+func TestAdoptNewerOrder(t *testing.T) {
+	p := New(false)
+	p.last, p.base, p.logStart = 3, 5, 5
+	p.log = []entry{{id: msgID{3, 1, 2}, msg: []byte("x")}}
+	p.hist.add(3, 1, 2, 6, 3)
+	ch := &choice{holder: members[0].ID(), last: 4, end: 5, base: 5, hist: history{runs: []epoch{{primary: 4, first: 6, counts: []uint64{0, 0, 0}}}}}
+	newHarness(p, 1, view(0, ch))
+	require.Equal(t, uint64(4), p.last)
+	require.Empty(t, p.log)
+	require.Len(t, p.undecided, 1, "x may still be in some log (no established primary view rules it out)")
+	require.Equal(t, ch.hist, p.hist, "the member's own runs described its old log")
+}
+
+// An undecided cast is ruled out only against an established primary
+// view, and then reported aborted.
+func TestUndecidedFate(t *testing.T) {
+	h := history{runs: []epoch{{primary: 4, first: 1, counts: []uint64{2, 1}}}}
+	in := msgID{primary: 4, rank: 0, index: 2}
+	out := msgID{primary: 4, rank: 1, index: 2}
+	old := msgID{primary: 3, rank: 0, index: 1}
+	require.Equal(t, inLog, h.fateOf(0, in, false))
+	require.Equal(t, undecided, h.fateOf(0, out, false), "the log of primary view 4 may grow")
+	require.Equal(t, undecided, h.fateOf(0, old, false), "no primary view is known established")
+	require.Equal(t, dead, h.fateOf(4, old, false), "primary view 4 was established without it")
+	require.Equal(t, dead, h.fateOf(0, out, true), "the view being established is the last word")
+	h.since = 4
+	require.Equal(t, unknown, h.fateOf(5, old, true), "older than the history remembers")
+}
+
+// A member of a new primary view delivers what the view inherited once a
+// majority acknowledges holding it there; establishing the view aborts
+// the undecided casts its log rules out.
+func TestInheritedLogAndEstablishment(t *testing.T) {
+	p := New(false)
+	p.last, p.base, p.logStart = 4, 2, 2
+	p.log = []entry{{id: msgID{4, 0, 3}, from: members[0], msg: []byte("inherited")}}
+	p.hist.add(4, 0, 3, 3, 3)
+	p.undecided = []entry{{id: msgID{4, 1, 1}, from: members[1], msg: []byte("lost")}}
+	h := newHarness(p, 0, view(6, &choice{holder: members[0].ID(), last: 4, end: 3, base: 2, hist: p.hist}))
+	require.Empty(t, h.TakeUps(), "nothing before a majority acknowledges the view")
+	ack(h, 1, 3)
+	ups := h.TakeUps()
+	aborts := layertest.Of(ups, stack.EAbort)
+	require.Len(t, aborts, 1)
+	require.Equal(t, members[1], aborts[0].From)
+	casts := layertest.Of(ups, stack.ECast)
+	require.Len(t, casts, 1)
+	require.Equal(t, stack.AllPeers, casts[0].Peer, "a cast of an earlier view is delivered with its sender's endpoint")
+	require.Equal(t, members[0], casts[0].From)
+	require.Equal(t, uint64(6), p.est)
+}
+
+// A member of a non-primary view fetches the chosen log from its holder,
+// who serves it with its exact epochs.
+func TestFetchFromHolder(t *testing.T) {
+	holder := New(false)
+	holder.last, holder.base, holder.logStart = 4, 2, 2
+	for i := uint64(1); i <= 3; i++ {
+		holder.appendOrdered(entry{id: msgID{4, 0, i}, from: members[0], msg: []byte{byte('a' + i)}}, 3)
+	}
+	ch := &choice{holder: members[0].ID(), last: 4, end: 5, base: 2, hist: holder.hist}
+	hh := newHarness(holder, 0, view(0, ch))
+	require.Empty(t, layertest.Of(hh.TakeDowns(), stack.ESend), "the holder fetches nothing")
+
+	p := New(false)
+	p.last, p.base, p.logStart = 4, 2, 2
+	m := newHarness(p, 2, view(0, ch))
+	req := layertest.Of(m.TakeDowns(), stack.ESend)
+	require.Len(t, req, 1)
+	require.Equal(t, 0, req[0].Peer)
+	hh.Up(&stack.Event{Type: stack.ESend, Peer: 2, Msg: layertest.Wire(req[0])})
+	for _, ev := range layertest.Of(hh.TakeDowns(), stack.ESend) {
+		m.Up(&stack.Event{Type: stack.ESend, Peer: 0, Msg: layertest.Wire(ev)})
+	}
+	require.Equal(t, uint64(5), p.end())
+	require.Equal(t, holder.hist, p.hist)
+	ann := stack.Annotations{}
+	m.Up(&stack.Event{Type: stack.EAnnotate, Control: &stack.Control{Ann: ann}})
+	r, _ := decodeReport(ann[reportKey(members[2].ID())])
+	require.True(t, r.synced)
+}
+
+// The application's state transfer moves a stale replica's state to the
+// chosen one; the held messages it covers go.
+func TestUpToDate(t *testing.T) {
+	p := New(false)
+	p.last, p.base, p.logStart = 4, 1, 1
+	p.log = []entry{{id: msgID{4, 0, 1}}, {id: msgID{4, 0, 2}}}
+	newHarness(p, 2, view(0, &choice{holder: members[0].ID(), last: 4, end: 3, base: 3}))
+	h := layertest.New(p, layertest.Options{Members: members, Rank: 2, ViewAnn: view(0, &choice{holder: members[0].ID(), last: 4, end: 3, base: 3})})
+	h.Down(&stack.Event{Type: stack.EUpToDate})
+	require.Equal(t, uint64(3), p.base)
+	require.Empty(t, p.log)
+	require.Equal(t, uint64(3), p.logStart)
+}
+
+// An observer holds no state: it skips to the chosen state and sets aside
+// what it holds beyond the chosen log.
+func TestObserverSkipsAhead(t *testing.T) {
+	p := New(true)
+	p.last, p.base, p.logStart = 4, 1, 1
+	p.log = []entry{{id: msgID{4, 0, 1}}, {id: msgID{4, 0, 2}}, {id: msgID{4, 0, 3}}}
+	newHarness(p, 2, view(0, &choice{holder: members[0].ID(), last: 4, end: 3, base: 2}))
+	require.Equal(t, uint64(2), p.base)
+	require.Equal(t, uint64(3), p.end())
+	require.Len(t, p.undecided, 1)
+}
+
+// Nothing from the network crashes the layer.
+func FuzzSafeUp(f *testing.F) {
+	f.Add(byte(kindEntries), []byte{1, 2, 3})
+	f.Add(byte(kindEnd), []byte{4, 5, 0, 0})
+	f.Add(byte(kindStable), []byte{9})
+	f.Add(byte(kindFetch), []byte{0})
+	f.Fuzz(func(t *testing.T, kind byte, body []byte) {
+		p := New(false)
+		h := newHarness(p, 1, view(0, &choice{holder: members[0].ID(), last: 4, end: 9, base: 2}))
+		msg := append([]byte{kind}, body...)
+		for _, typ := range []stack.EventType{stack.ESend, stack.ECtrl} {
+			h.Up(&stack.Event{Type: typ, Peer: 0, Msg: wire.NewMsg(msg)})
+		}
+		hp := newHarness(New(false), 1, view(5, &choice{}))
+		hp.Up(&stack.Event{Type: stack.ECtrl, Peer: 2, Msg: wire.NewMsg(msg)})
+		ann := stack.Annotations{annKey: body, reportKey(members[0].ID()): body}
+		hp.Up(&stack.Event{Type: stack.EViewEnd, Control: &stack.Control{Ann: ann}})
+		v := stack.NewView(stack.ViewID{Ltime: 9, Coord: members[0]}, members, members[0])
+		hp.Up(&stack.Event{Type: stack.EViewAnn, Control: &stack.Control{View: v, Ann: ann, ViewAnn: stack.Annotations{}}})
+		newHarness(New(false), 0, stack.Annotations{annKey: body})
+		_ = time.Second
+	})
+}
