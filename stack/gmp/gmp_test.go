@@ -7,6 +7,7 @@ import (
 
 	"github.com/maestro-go/maestro/stack"
 	"github.com/maestro-go/maestro/stack/layertest"
+	"github.com/maestro-go/maestro/stack/wire"
 )
 
 // Regression (sim seed 401095): a merge request from a component holding
@@ -40,3 +41,69 @@ func TestMergeRefusesAnotherIncarnationOfAMember(t *testing.T) {
 	h.Up(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{From: other, Target: target, Bytes: req.encode(), Addr: other.Addr}})
 	require.NotEmpty(t, layertest.Of(h.Ups, stack.EBlock), "the merge did not start")
 }
+
+// A coordinator's flush carries what its layers add (EFlushAnn) to every
+// member, which passes it up with the flush it accepts (EFlush).
+func TestFlushCarriesCoordinatorAnnotations(t *testing.T) {
+	ms := layertest.Members(3)
+	coord := layertest.New(&Protocol{}, layertest.Options{Members: ms, Rank: 0})
+	h := layertest.New(&Protocol{}, layertest.Options{Members: ms, Rank: 1})
+	coord.Down(&stack.Event{Type: stack.ESuspect, Control: &stack.Control{Ranks: []int{2}}})
+	ups := coord.TakeUps()
+	q := layertest.Of(ups, stack.EFlushAnn)
+	require.Len(t, q, 1, "the coordinator asks its layers what the flush carries")
+	require.Equal(t, []int{0, 1}, q[0].Survivors)
+	own := layertest.Of(ups, stack.EFlush)
+	require.Len(t, own, 1, "the coordinator accepts its own flush")
+
+	// Member 1 passes the flush up when it accepts it (with the
+	// coordinator's annotations, which TestFlushMessageCarriesAnnotations
+	// shows travel in the message).
+	flushes := layertest.Of(coord.TakeDowns(), stack.ECtrl)
+	require.NotEmpty(t, flushes)
+	h.Up(&stack.Event{Type: stack.ECtrl, Peer: 0, Msg: layertest.Wire(flushes[0])})
+	got := layertest.Of(h.TakeUps(), stack.EFlush)
+	require.Len(t, got, 1)
+	require.Equal(t, stack.FlushTag{Coord: 0, Num: 1}, got[0].Flush)
+	require.Equal(t, []int{2}, got[0].Ranks)
+}
+
+// A flush message round-trips its annotations.
+func TestFlushMessageCarriesAnnotations(t *testing.T) {
+	f := &flushMsg{num: 3, failed: []int{2}, survivors: []int{0, 1}, leavers: []int{}, ann: stack.Annotations{"Primary": []byte{9}}}
+	b := f.encode()
+	r := wireReader(b[1:])
+	got, err := decodeFlush(r, 3)
+	require.NoError(t, err)
+	require.Equal(t, f, got)
+}
+
+// A proposal carries what the proposer's layers attach (EViewAnn) to the
+// members, whose EView has it; and a coordinator that leaves still asks
+// its application for the next view's message.
+func TestProposalCarriesViewAnnotationsAndLeavingCoordinatorAsksForViewMessage(t *testing.T) {
+	ms := layertest.Members(2)
+	h := layertest.New(&Protocol{}, layertest.Options{Members: ms, Rank: 0})
+	h.Down(&stack.Event{Type: stack.ELeave})
+	// The other member answers the flush.
+	var w wireWriter
+	w.Byte(kindFlushOK)
+	w.Uvarint(0)
+	w.Uvarint(1)
+	stack.PutAnnotations(&w.Writer, stack.Annotations{})
+	h.Up(&stack.Event{Type: stack.ECtrl, Peer: 1, Msg: msgOf(w.B)})
+	ups := h.TakeUps()
+	va := layertest.Of(ups, stack.EViewAnn)
+	require.Len(t, va, 1, "the proposer's layers annotate the view")
+	require.Equal(t, []stack.Endpoint{ms[1]}, va[0].View.Members)
+	va[0].ViewAnn["Test"] = []byte("verdict")
+	req := layertest.Of(ups, stack.EViewMsgReq)
+	require.Len(t, req, 1, "the leaving coordinator's application writes the next view's message")
+	require.Equal(t, -1, req[0].View.Rank)
+}
+
+func wireReader(b []byte) *wire.Reader { return wire.NewReader(b) }
+
+type wireWriter struct{ wire.Writer }
+
+func msgOf(b []byte) *wire.Msg { return wire.WrapMsg(b) }
