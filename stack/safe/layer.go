@@ -554,3 +554,15 @@ func (l *layer) choose(ev *stack.Event) {
 		ev.ViewAnn[stack.VetoPrimary] = []byte(veto)
 	}
 }
+
+// Holder returns the member whose log a view's annotations name as the
+// most advanced (the one the others fetch held messages from), for tools
+// and tests that show where a view's internal transfer comes from.
+func Holder(ann stack.Annotations) (stack.EndpID, bool) {
+	b, ok := ann[annKey]
+	if !ok {
+		return "", false
+	}
+	c, ok := decodeChoice(b)
+	return c.holder, ok
+}

@@ -116,6 +116,7 @@ type replicaRun struct {
 	chk    *replicaChecker
 	snaps  [][]string
 	later  []func() // checks to run once the current event is handled
+	onView func(rep *replica, v *stack.View, info primary.ViewInfo, ann stack.Annotations) // scripted scenarios' hook
 	k      int
 	res    ReplicaResult
 	majBug bool
@@ -123,9 +124,22 @@ type replicaRun struct {
 
 // Run executes the scenario and checks what was observed.
 func (sc ReplicaScenario) Run() ReplicaResult {
-	pr, err := props.Parse(sc.Properties)
+	rn, err := sc.newRun()
 	if err != nil {
 		return ReplicaResult{Violations: []string{err.Error()}}
+	}
+	rn.chaos()
+	rn.quiet()
+	rn.res.Violations = append(rn.res.Violations, rn.chk.violations...)
+	rn.res.Primaries = len(rn.chk.primaries)
+	return rn.res
+}
+
+// newRun starts the scenario's replicas on a quiet network.
+func (sc ReplicaScenario) newRun() (*replicaRun, error) {
+	pr, err := props.Parse(sc.Properties)
+	if err != nil {
+		return nil, err
 	}
 	rn := &replicaRun{
 		sc: sc, pr: pr, safe: pr.Has("Safe"),
@@ -145,15 +159,11 @@ func (sc ReplicaScenario) Run() ReplicaResult {
 		rn.reps = append(rn.reps, rep)
 		nd, err := rn.net.AddNode(rep.addr, rep.nodeConfig())
 		if err != nil {
-			return ReplicaResult{Violations: []string{err.Error()}}
+			return nil, err
 		}
 		rep.nd = nd
 	}
-	rn.chaos()
-	rn.quiet()
-	rn.res.Violations = append(rn.res.Violations, rn.chk.violations...)
-	rn.res.Primaries = len(rn.chk.primaries)
-	return rn.res
+	return rn, nil
 }
 
 func (rn *replicaRun) trace(format string, args ...any) {
@@ -218,6 +228,9 @@ func (rep *replica) upcall(u stack.Upcall) {
 			rep.zombie = false
 		}
 		rep.fetchState()
+		if rn.onView != nil {
+			rn.onView(rep, u.View, info, u.Ann)
+		}
 	case stack.UpCast:
 		id, err := PayloadID(u.Payload)
 		if err != nil {
@@ -291,14 +304,15 @@ func (rep *replica) stateMessage(from stack.Endpoint, msg string) {
 	}
 }
 
-// cast has the replica cast its next update if its view is primary.
-func (rn *replicaRun) cast(rep *replica) {
+// cast has the replica cast its next update if its view is primary, and
+// returns its id ("" if refused).
+func (rn *replicaRun) cast(rep *replica) string {
 	if !rep.nd.Alive() || rep.nd.Paused() || rep.nd.Core().Exited() || rep.view == nil {
-		return
+		return ""
 	}
 	if !rep.info.Primary {
 		rn.res.Refused++
-		return
+		return ""
 	}
 	rn.k++
 	id := fmt.Sprintf("%s#%d", rep.me, rn.k)
@@ -311,6 +325,7 @@ func (rn *replicaRun) cast(rep *replica) {
 			rn.chk.fail("%s: cast: %v", rep.addr, err)
 		}
 	})
+	return id
 }
 
 func (rn *replicaRun) live() []*replica {
