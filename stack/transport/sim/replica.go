@@ -115,7 +115,7 @@ type replicaRun struct {
 	byEnd  map[stack.Endpoint]*replica
 	chk    *replicaChecker
 	snaps  [][]string
-	later  []func() // checks to run once the current event is handled
+	later  []func()                                                                        // checks to run once the current event is handled
 	onView func(rep *replica, v *stack.View, info primary.ViewInfo, ann stack.Annotations) // scripted scenarios' hook
 	k      int
 	res    ReplicaResult
