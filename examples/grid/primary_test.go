@@ -2,8 +2,10 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/maestro-go/maestro/internal/netlab"
 	"github.com/maestro-go/maestro/internal/proctest"
+	"github.com/maestro-go/maestro/stack/primary"
 )
 
 // primaryView matches a view line of a replica started with -replicas.
@@ -158,30 +161,43 @@ func (g *primaryGroup) set(i int, x, y, v int) string {
 	return answer
 }
 
-// dumps asks every given replica for its grid and requires them equal.
+// sameGrid asks the given replicas for their grids until they are equal
+// (a replica delivers an update a little after its sender says done: when
+// it learns that a majority holds it) and returns it.
 func (g *primaryGroup) sameGrid(idx ...int) string {
 	g.t.Helper()
-	var want string
-	for _, i := range idx {
-		p := g.procs[i]
-		before := len(p.Lines())
-		require.NoError(g.t, p.Send("dump"))
-		var got string
-		require.NoError(g.t, p.WaitFor(10*time.Second, "a dump", func(lines []string) bool {
-			for _, l := range lines[before:] {
-				if strings.HasPrefix(l, "grid:") {
-					got = l
-					return true
-				}
-			}
-			return false
-		}))
-		if want == "" {
-			want = got
+	var dumps []string
+	for try := 0; try < 50; try++ {
+		dumps = dumps[:0]
+		for _, i := range idx {
+			dumps = append(dumps, g.dump(i))
 		}
-		require.Equal(g.t, want, got, "replica %d's grid differs", i)
+		if slices.Equal(dumps, slices.Repeat(dumps[:1], len(dumps))) {
+			return dumps[0]
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	return want
+	g.t.Fatalf("the replicas' grids differ:\n%s", strings.Join(dumps, "\n"))
+	return ""
+}
+
+// dump returns replica i's grid.
+func (g *primaryGroup) dump(i int) string {
+	g.t.Helper()
+	p := g.procs[i]
+	before := len(p.Lines())
+	require.NoError(g.t, p.Send("dump"))
+	var got string
+	require.NoError(g.t, p.WaitFor(10*time.Second, "a dump", func(lines []string) bool {
+		for _, l := range lines[before:] {
+			if strings.HasPrefix(l, "grid:") {
+				got = l
+				return true
+			}
+		}
+		return false
+	}))
+	return got
 }
 
 func cell(dump string, x, y int) string { return strings.Fields(dump)[1+10*x+y] }
@@ -193,7 +209,8 @@ func cell(dump string, x, y int) string { return strings.Fields(dump)[1+10*x+y] 
 // zombie and rejoins once it has the state. A majority that stops (SIGSTOP)
 // blocks the others until it returns; a majority that is killed and
 // restarts from its disks has lost state no one else may hold, so the group
-// stays blocked — it never forms a primary view from what is left.
+// stays blocked — it never forms a primary view from what is left — until
+// the operator deletes their marks, accepting that loss.
 func TestPrimaryPartitionAcrossNamespaces(t *testing.T) {
 	g := newPrimaryGroup(t, 5)
 	all := []int{0, 1, 2, 3, 4}
@@ -216,6 +233,7 @@ func TestPrimaryPartitionAcrossNamespaces(t *testing.T) {
 	// A replica killed and restarted from its state directory is a zombie
 	// until it has the state.
 	g.procs[4].Kill()
+	<-g.procs[4].Done()
 	g.waitPrimary(0, 1, 2, 3)
 	require.Equal(t, "set 5 5 55: done", g.set(2, 5, 5, 55))
 	back := g.start(4)
@@ -246,6 +264,9 @@ func TestPrimaryPartitionAcrossNamespaces(t *testing.T) {
 	for _, i := range []int{0, 1, 2} {
 		g.procs[i].Kill()
 	}
+	for _, i := range []int{0, 1, 2} {
+		<-g.procs[i].Done()
+	}
 	g.waitNotPrimary(3, 4)
 	for _, i := range []int{0, 1, 2} {
 		g.start(i)
@@ -263,4 +284,18 @@ func TestPrimaryPartitionAcrossNamespaces(t *testing.T) {
 		require.False(t, lastView(g.procs[i].Lines()).primary, "replica %d is in a primary view formed without a majority that counts", i)
 	}
 	require.Equal(t, "not in the primary partition (2 of 5 members)", g.set(3, 7, 7, 77))
+
+	// The operator accepts losing what only the dead majority held: their
+	// marks go, they count as new replicas, take the survivors' state, and
+	// the group resumes with every update the survivors had.
+	for _, i := range []int{0, 1, 2} {
+		g.procs[i].Kill()
+		<-g.procs[i].Done() // its directory lock goes with it
+		require.NoError(t, os.Remove(primary.MarkFile(g.dirs[i], g.group)))
+		g.start(i)
+	}
+	g.waitPrimary(all...)
+	require.Equal(t, "set 7 7 77: done", g.set(3, 7, 7, 77))
+	dump = g.sameGrid(all...)
+	require.Equal(t, []string{"11", "22", "44", "55", "66", "77"}, []string{cell(dump, 1, 1), cell(dump, 2, 2), cell(dump, 4, 4), cell(dump, 5, 5), cell(dump, 6, 6), cell(dump, 7, 7)})
 }

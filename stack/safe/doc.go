@@ -11,10 +11,12 @@
 // (acknowledgements, or the Token layer's stability vector); a message is
 // delivered when a majority of the replicas hold it.
 //
-// When a primary view ends, its survivors deliver everything they hold if
-// they are a majority of the replicas (they all hold it now), and
-// otherwise as far as any of them knew a majority held; the rest stays
-// held across views. This is the internal transfer of unsafe messages of
+// When a primary view ends, its survivors deliver as far as the best
+// informed of them knew a majority held (not everything they hold, even
+// as a majority: the final order of the suffix reaches a survivor only
+// with the next view); the rest stays held across views. A member that
+// adopted another's log but has not fetched it yet never reports more
+// than it holds. This is the internal transfer of unsafe messages of
 // §4.4.3, done as Viewstamped Replication chooses a log: the coordinator
 // of every view names the replica whose log is the most advanced — the
 // highest primary view it follows, then the longest — and the position

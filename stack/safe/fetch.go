@@ -69,7 +69,7 @@ func (l *layer) serve(to int, r *wire.Reader) {
 	w.Byte(kindEnd)
 	w.Uvarint(p.last)
 	w.Uvarint(p.end())
-	putHistory(&w, p.hist)
+	putHistory(&w, p.heldHistory())
 	l.sendTo(to, w.B)
 }
 
@@ -135,7 +135,7 @@ func (l *layer) fetchEnd(from int, r *wire.Reader) {
 	if p.logStart < p.base {
 		p.trimTo(p.base)
 	}
-	p.hist = p.hist.extend(hist)
+	p.hist, p.histEnd = p.hist.extend(hist), max(p.histEnd, end)
 	l.synced = true
 	l.resolve(false)
 }

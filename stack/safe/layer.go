@@ -79,6 +79,7 @@ func (l *layer) Start() {
 		p.base, p.logStart = l.ch.end, l.ch.end
 	}
 	p.last = l.info.Number
+	p.holdOnlyLog()
 	l.voters = make([]bool, l.n)
 	l.acked = make([]uint64, l.n)
 	l.ackedBy = make([]bool, l.n)
@@ -136,7 +137,7 @@ func (l *layer) adoptChoice() {
 		// end-of-view deliveries came after the report), which the fetch
 		// completes. This member's own runs described its old log, not
 		// the chosen one: they go.
-		p.hist = ch.hist
+		p.hist, p.histEnd = ch.hist, ch.end
 	case ch.last < p.last:
 		return // a voter never follows a newer order than the chosen one
 	}
@@ -148,6 +149,7 @@ func (l *layer) adoptChoice() {
 		if p.end() > ch.end {
 			// What it holds beyond the chosen log is undecided; its
 			// positions must be the replicas'.
+			p.hist, p.histEnd = p.hist.upTo(ch.end, p.histEnd, p.log, p.logStart), ch.end
 			k := 0
 			if ch.end > p.logStart {
 				k = int(ch.end - p.logStart)
@@ -177,8 +179,13 @@ func (l *layer) deliverOld(e entry) {
 func (l *layer) resolve(final bool) {
 	p := l.p
 	kept := p.undecided[:0]
+	held := p.heldHistory()
 	for _, e := range p.undecided {
-		switch p.hist.fateOf(p.est, e.id, final) {
+		f := p.hist.fateOf(p.est, e.id, final)
+		if f == inLog && held.fateOf(p.est, e.id, final) != inLog {
+			f = undecided // the chosen log holds it, this member not yet: it may never fetch it
+		}
+		switch f {
 		case undecided:
 			kept = append(kept, e)
 		case dead:
@@ -213,9 +220,15 @@ func (l *layer) upToDate() {
 	if !l.hasC || p.observer || p.base >= l.ch.base {
 		return
 	}
+	end := p.end()
 	p.base = l.ch.base
 	if p.logStart < p.base {
 		p.trimTo(p.base)
+	}
+	if p.end() > end && p.histEnd < l.ch.end {
+		// The state covers positions the log did not reach: the chosen
+		// log's epochs describe them.
+		p.hist, p.histEnd = p.hist.extend(l.ch.hist), l.ch.end
 	}
 	if !l.fetching {
 		l.fetch()
@@ -427,7 +440,7 @@ func (l *layer) Tick(now time.Time) {
 // view ends, and tells the layer above how many more casts it delivers.
 func (l *layer) annotate(ev *stack.Event) {
 	p := l.p
-	r := report{view: l.env.View.Hash, voter: !p.observer, inPrimary: l.info.Primary, last: p.last, est: p.est, base: p.base, end: p.end(), hist: p.hist,
+	r := report{view: l.env.View.Hash, voter: !p.observer, inPrimary: l.info.Primary, last: p.last, est: p.est, base: p.base, end: p.end(), hist: p.heldHistory(),
 		synced: l.info.Primary || l.synced}
 	if l.info.Primary {
 		// Deliver at the end only what a majority is known to hold in

@@ -26,6 +26,11 @@ type epoch struct {
 	primary uint64
 	first   uint64   // position of its first message
 	counts  []uint64 // by sender rank
+	// split says the log ends inside the run, at a position the member
+	// reached by state transfer: which of the run's casts precede it
+	// cannot be told from counts, so the fate of the view's casts is
+	// unknown to this history.
+	split bool
 }
 
 // history describes a log by its epochs: it knows every primary view
@@ -85,6 +90,49 @@ func (h history) extend(longer history) history {
 	return out
 }
 
+// upTo returns the history of the prefix of h's log that ends at position
+// end, h describing a log that ends at hEnd: a member that adopts another
+// member's lineage holds only its state's prefix of it until the fetch
+// completes, and must neither report nor judge fates by the rest (a later
+// primary view may build on the prefix alone, and then the rest is dead).
+// A run that end splits is counted again from the held log (entries from
+// position heldStart+1) or, when the member holds only state for part of
+// it, marked split; runs that start beyond end go.
+func (h history) upTo(end, hEnd uint64, held []entry, heldStart uint64) history {
+	out := history{since: h.since}
+	for i, e := range h.runs {
+		if e.first > end {
+			break
+		}
+		last := hEnd
+		if i+1 < len(h.runs) {
+			last = h.runs[i+1].first - 1
+		}
+		if last > end {
+			e = e.splitAt(end, held, heldStart)
+		}
+		out.runs = append(out.runs, e)
+	}
+	return out
+}
+
+// splitAt returns the run cut after position end, counting its casts from
+// the held log (entries from position heldStart+1) when that holds the
+// whole cut run, or else marked split.
+func (e epoch) splitAt(end uint64, held []entry, heldStart uint64) epoch {
+	out := epoch{primary: e.primary, first: e.first, counts: make([]uint64, len(e.counts))}
+	if e.first <= heldStart || end > heldStart+uint64(len(held)) {
+		out.split = true
+		return out
+	}
+	for _, m := range held[e.first-heldStart-1 : end-heldStart] {
+		if m.id.primary == e.primary && m.id.rank >= 0 && m.id.rank < len(out.counts) {
+			out.counts[m.id.rank] = max(out.counts[m.id.rank], m.id.index)
+		}
+	}
+	return out
+}
+
 // fate is what a history says of a message.
 type fate int
 
@@ -106,6 +154,9 @@ func (h history) fateOf(est uint64, id msgID, final bool) fate {
 		e := h.runs[i]
 		if e.primary != id.primary {
 			continue
+		}
+		if e.split {
+			return unknown
 		}
 		if id.rank < len(e.counts) && id.index >= 1 && id.index <= e.counts[id.rank] {
 			return inLog

@@ -15,7 +15,8 @@ type Protocol struct {
 	base     uint64  // position of the last message delivered to the application
 	logStart uint64  // the log holds positions logStart+1 .. (logStart ≥ base; above it while a state transfer is due)
 	log      []entry // held, undelivered messages
-	hist     history // the epochs of the lineage up to the end of the log
+	hist     history // the epochs of the lineage up to histEnd
+	histEnd  uint64  // hist's last position: the log's end, or the chosen log's until fetched
 	// undecided holds messages whose fate a later view decides: casts the
 	// total order aborted (never ordered here), and held messages of an
 	// older order than the chosen log's.
@@ -48,8 +49,29 @@ func (p *Protocol) Held() int { return len(p.log) }
 // appendOrdered adds a message ordered in the current primary view (of
 // views members) to the log.
 func (p *Protocol) appendOrdered(e entry, views int) {
+	p.holdOnlyLog()
 	p.hist.add(e.id.primary, e.id.rank, e.id.index, p.end()+1, views)
 	p.log = append(p.log, e)
+	p.histEnd = max(p.histEnd, p.end())
+}
+
+// holdOnlyLog forgets what hist describes beyond the log: a primary view
+// orders from the log's end on, whatever the chosen log held beyond it.
+func (p *Protocol) holdOnlyLog() {
+	if p.histEnd > p.end() {
+		p.hist, p.histEnd = p.heldHistory(), p.end()
+	}
+}
+
+// heldHistory describes what this member holds: its log and state. hist
+// may describe more (the chosen log, until the fetch completes), and
+// another member must never take that for held — a primary view built on
+// this member's log orders after its end, and the rest is then dead.
+func (p *Protocol) heldHistory() history {
+	if p.histEnd <= p.end() {
+		return p.hist
+	}
+	return p.hist.upTo(p.end(), p.histEnd, p.log, p.logStart)
 }
 
 // trimTo drops held messages at positions up to pos (covered by a state

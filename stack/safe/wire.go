@@ -116,6 +116,7 @@ func putHistory(w *wire.Writer, h history) {
 	for _, e := range h.runs {
 		w.Uvarint(e.primary)
 		w.Uvarint(e.first)
+		w.Bool(e.split)
 		w.Uvarint(uint64(len(e.counts)))
 		for _, c := range e.counts {
 			w.Uvarint(c)
@@ -129,7 +130,7 @@ func getHistory(r *wire.Reader) history {
 	n := r.Count(maxEpochs, 3)
 	es := make([]epoch, 0, n)
 	for i := 0; i < n && r.Err() == nil; i++ {
-		e := epoch{primary: r.Uvarint(), first: r.Uvarint()}
+		e := epoch{primary: r.Uvarint(), first: r.Uvarint(), split: r.Bool()}
 		k := r.Count(stack.MaxMembers, 1)
 		e.counts = make([]uint64, k)
 		for j := range e.counts {

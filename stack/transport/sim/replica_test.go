@@ -107,6 +107,21 @@ func TestReplicaSimulation(t *testing.T) {
 	}
 }
 
+// replicaRegressions are replica-scenario seeds that once found a defect.
+var replicaRegressions = []uint64{
+	23581, // safe: a member that adopted a lineage it never fetched reported that lineage's epochs as held
+}
+
+// TestReplicaRegressions replays the seeds that once failed, whatever
+// range the main run covers.
+func TestReplicaRegressions(t *testing.T) {
+	for _, seed := range replicaRegressions {
+		if res := replicaScenario(seed).Run(); len(res.Violations) > 0 {
+			t.Errorf("seed %d: %s\nreplay: go test ./stack/transport/sim -run TestReplicaSimulation -replica.seed=%d -v", seed, strings.Join(res.Violations, "\n  "), seed)
+		}
+	}
+}
+
 // TestCheckerCatchesBrokenRules breaks the majority rule and the
 // reincarnation check in turn and requires the checker to notice: a
 // checker that cannot fail proves nothing.
