@@ -56,8 +56,8 @@ const (
 	// finish the old view (Total delivers or aborts its suffix).
 	EViewEnd
 	// EView goes up when a new view is installed: View is the new view,
-	// Bytes the coordinator's view message, ViewAnn its view annotations. The engine then builds the new
-	// view's layers.
+	// Bytes the coordinator's view message, ViewAnn its view annotations.
+	// The engine then builds the new view's layers.
 	EView
 	// ESuspect reports members believed to have failed: up from failure
 	// detectors, down from the application's Suspect downcall. Ranks.

@@ -76,10 +76,10 @@ func decide(p proposal) ViewInfo {
 	}
 	if p.upToDate != nil {
 		// The up-to-date state is that of the named members; a stale
-		// member that receives it takes the SVN of the first of them.
+		// member that receives it takes the largest of their SVNs.
 		v.SVN = SVN{}
 		for _, id := range voters {
-			if p.upToDate[id] && (v.UpToDate == nil || v.SVN.Less(svns[id])) {
+			if p.upToDate[id] && v.SVN.Less(svns[id]) {
 				v.SVN = svns[id]
 			}
 		}
