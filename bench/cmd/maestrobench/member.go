@@ -2,7 +2,9 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -34,6 +36,8 @@ type bench struct {
 
 	// latency cell
 	acks chan uint64
+	// self-delivery latency cell: this member's own probes, delivered
+	self chan uint64
 }
 
 func (b *bench) emit(r report) {
@@ -43,7 +47,13 @@ func (b *bench) emit(r report) {
 }
 
 func (b *bench) AcceptedView(v *groupmember.ViewData, _ *message.Message) {
-	b.emit(report{Event: "view", Members: len(v.Members), Rank: v.Rank})
+	b.emit(report{Event: "view", Members: len(v.Members), Rank: v.Rank, Primary: v.Primary, Note: v.NotPrimary})
+	if v.IsStale() {
+		// With Primary, a member that missed a primary view is stale until
+		// it has the up-to-date state; the benchmark's application has no
+		// state, so it has it at once.
+		go func() { _ = b.m.UpToDate() }()
+	}
 }
 
 func (b *bench) ReceiveCast(from groupmember.EndpID, msg *message.Message) {
@@ -76,6 +86,13 @@ func (b *bench) ReceiveCast(from groupmember.EndpID, msg *message.Message) {
 		if from != b.m.ID() {
 			_ = b.m.Send(from, message.FromBytes(payload(kindAck, run, seq, hdrLen)))
 		}
+	case kindProbe:
+		if from == b.m.ID() {
+			select {
+			case b.self <- seq:
+			default:
+			}
+		}
 	}
 }
 
@@ -93,6 +110,8 @@ func memberMain(args []string) error {
 	group := fs.String("group", "", "group")
 	portBase := fs.Int("portbase", 0, "discovery range")
 	props := fs.String("properties", "", "properties")
+	replicas := fs.Int("replicas", 0, "configured number of replicas (Primary)")
+	stateDir := fs.String("statedir", "", "state directory (Primary)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -106,8 +125,9 @@ func memberMain(args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	b := &bench{out: json.NewEncoder(os.Stdout), acks: make(chan uint64, 1024)}
-	m, err := groupmember.New(groupmember.Options{Group: *group, PortBase: *portBase, PortCount: 16, Properties: *props}, b)
+	b := &bench{out: json.NewEncoder(os.Stdout), acks: make(chan uint64, 1024), self: make(chan uint64, 1024)}
+	m, err := groupmember.New(groupmember.Options{Group: *group, PortBase: *portBase, PortCount: 16, Properties: *props,
+		Replicas: *replicas, StateDir: *stateDir}, b)
 	if err != nil {
 		return err
 	}
@@ -133,6 +153,10 @@ func memberMain(args []string) error {
 			if c.Send {
 				go b.pingPong(c)
 			}
+		case "selflatency":
+			if c.Send {
+				go b.selfLatency(c)
+			}
 		case "quit":
 			return m.Leave()
 		}
@@ -151,15 +175,52 @@ func (b *bench) sendFor(c command) {
 	for time.Now().Before(end) {
 		for i := 0; i < 64; i++ {
 			seq++
-			if err := b.m.Cast(message.FromBytes(payload(kindData, c.Run, seq, c.Size))); err != nil {
+			if err := b.cast(payload(kindData, c.Run, seq, c.Size)); err != nil {
 				b.emit(report{Event: "error", Error: err.Error()})
 				return
 			}
 		}
 	}
-	if err := b.m.Cast(message.FromBytes(payload(kindEnd, c.Run, seq, hdrLen))); err != nil {
+	if err := b.cast(payload(kindEnd, c.Run, seq, hdrLen)); err != nil {
 		b.emit(report{Event: "error", Error: err.Error()})
 	}
+}
+
+// cast casts p; with the Primary property, a cast refused because the
+// view is not primary (a view change under load) waits for a primary view
+// for a while instead of failing the cell.
+func (b *bench) cast(p []byte) error {
+	err := b.m.Cast(message.FromBytes(p))
+	if errors.Is(err, groupmember.ErrNotPrimary) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		err = b.m.CastWait(ctx, message.FromBytes(p))
+	}
+	return err
+}
+
+// selfLatency runs closed-loop casts, each timed from the cast until this
+// member's own delivery of it: with Safe, until a majority holds it.
+func (b *bench) selfLatency(c command) {
+	var ds []time.Duration
+	for i := 1; i <= c.Count; i++ {
+		t0 := time.Now()
+		if err := b.cast(payload(kindProbe, c.Run, uint64(i), c.Size)); err != nil {
+			b.emit(report{Event: "error", Error: err.Error()})
+			return
+		}
+		for waiting := true; waiting; {
+			select {
+			case s := <-b.self:
+				waiting = s != uint64(i)
+			case <-time.After(10 * time.Second):
+				b.emit(report{Event: "error", Error: fmt.Sprintf("probe %d not delivered", i)})
+				return
+			}
+		}
+		ds = append(ds, time.Since(t0))
+	}
+	b.emit(report{Event: "done", Run: c.Run, Count: uint64(len(ds)), P50us: percentile(ds, 0.5), P99us: percentile(ds, 0.99)})
 }
 
 // pingPong runs closed-loop round trips: cast, wait for every other
