@@ -247,6 +247,10 @@ type throughputResult struct {
 	members, senders, size int
 	msgsPerSec, mbPerSec   float64
 	rssKiB                 int64
+	// cpuPerMsg is the CPU time all members used during the cell per
+	// message delivered at the slowest, in µs: less sensitive than the
+	// rate to the other load on the machine.
+	cpuPerMsg float64
 }
 
 // throughput has `senders` members (starting at rank 0) cast for the
@@ -265,6 +269,7 @@ func (c *cluster) throughput(size, senders int) (throughputResult, error) {
 	var minCount uint64 = 1<<63 - 1
 	var lastNs int64
 	var rss int64
+	var cpu float64
 	start := time.Now().UnixNano()
 	for _, p := range c.procs {
 		deadline := time.Now().Add(c.o.duration + 60*time.Second)
@@ -284,6 +289,7 @@ func (c *cluster) throughput(size, senders int) (throughputResult, error) {
 				minCount = min(minCount, r.Count)
 				lastNs = max(lastNs, r.LastNs)
 				rss = max(rss, r.RSSKiB)
+				cpu += r.CPUus
 				break
 			}
 		}
@@ -298,7 +304,10 @@ func (c *cluster) throughput(size, senders int) (throughputResult, error) {
 	res := throughputResult{members: n, senders: senders, size: size, rssKiB: rss}
 	res.msgsPerSec = float64(minCount) / secs
 	res.mbPerSec = res.msgsPerSec * float64(size) / 1e6
-	c.o.logf("  %d members, %d senders, %6d B: %10.0f msgs/s %8.1f MB/s", n, senders, size, res.msgsPerSec, res.mbPerSec)
+	if minCount > 0 {
+		res.cpuPerMsg = cpu / float64(minCount)
+	}
+	c.o.logf("  %d members, %d senders, %6d B: %10.0f msgs/s %8.1f MB/s %6.2f CPU us/msg", n, senders, size, res.msgsPerSec, res.mbPerSec, res.cpuPerMsg)
 	return res, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/maestro-go/maestro/maestro/groupmember"
@@ -33,6 +34,7 @@ type bench struct {
 	ends     int
 	senders  int
 	doneOnce bool
+	cpu0     time.Duration // process CPU time when the cell began
 
 	// latency cell
 	acks chan uint64
@@ -77,10 +79,10 @@ func (b *bench) ReceiveCast(from groupmember.EndpID, msg *message.Message) {
 			finished = b.ends == b.senders && !b.doneOnce
 			b.doneOnce = b.doneOnce || finished
 		}
-		count, last := b.count, b.lastNs
+		count, last, cpu0 := b.count, b.lastNs, b.cpu0
 		b.mu.Unlock()
 		if finished {
-			b.emit(report{Event: "done", Run: run, Count: count, LastNs: last, RSSKiB: rssKiB()})
+			b.emit(report{Event: "done", Run: run, Count: count, LastNs: last, RSSKiB: rssKiB(), CPUus: float64(cpuTime()-cpu0) / 1e3})
 		}
 	case kindPing:
 		if from != b.m.ID() {
@@ -145,6 +147,7 @@ func memberMain(args []string) error {
 		case "throughput":
 			b.mu.Lock()
 			b.run, b.count, b.lastNs, b.ends, b.senders, b.doneOnce = c.Run, 0, 0, 0, c.Senders, false
+			b.cpu0 = cpuTime()
 			b.mu.Unlock()
 			if c.Send {
 				go b.sendFor(c)
@@ -158,6 +161,9 @@ func memberMain(args []string) error {
 				go b.selfLatency(c)
 			}
 		case "quit":
+			if os.Getenv("MAESTROBENCH_METRICS") != "" {
+				fmt.Fprintf(os.Stderr, "member rank %d %s metrics: %+v\n", m.View().Rank, *props, m.Metrics())
+			}
 			return m.Leave()
 		}
 	}
@@ -262,6 +268,15 @@ func percentile(ds []time.Duration, p float64) float64 {
 	s := append([]time.Duration(nil), ds...)
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	return float64(s[int(p*float64(len(s)-1))].Nanoseconds()) / 1e3
+}
+
+// cpuTime returns the CPU time (user and system) this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // rssKiB returns this process's peak resident set size.

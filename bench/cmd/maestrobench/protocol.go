@@ -31,6 +31,7 @@ type report struct {
 	Error   string  `json:"error,omitempty"`
 	Note    string  `json:"note,omitempty"` // view: why it is not primary; addr: the UDP echo address
 	RSSKiB  int64   `json:"rss_kib,omitempty"`
+	CPUus   float64 `json:"cpu_us,omitempty"` // throughput: CPU time the process used during the cell
 }
 
 // Cast payloads: kind(1) run(4) seq(8), padded to the cell's size. The

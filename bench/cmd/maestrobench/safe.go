@@ -32,6 +32,8 @@ const (
 	thr3 = "thr3" // msgs/s, 3 senders
 	lat  = "lat"  // closed-loop latency p50, µs
 	lat9 = "lat99"
+	cpu1 = "cpu1" // CPU µs per delivered message, all members, 1 sender
+	cpu3 = "cpu3" // the same, 3 senders
 )
 
 // samples holds one value per round for each (system, measure, size).
@@ -177,6 +179,7 @@ func driveSafe(o driverOptions) error {
 					return fmt.Errorf("%s: %w", sys, err)
 				}
 				run.res.add(sys, thr1, size, t.msgsPerSec)
+				run.res.add(sys, cpu1, size, t.cpuPerMsg)
 			}
 			for _, sys := range interleave(r, sysTotal, sysToken) {
 				t, err := clusters[sys].throughput(size, 3)
@@ -184,6 +187,7 @@ func driveSafe(o driverOptions) error {
 					return fmt.Errorf("%s: %w", sys, err)
 				}
 				run.res.add(sys, thr3, size, t.msgsPerSec)
+				run.res.add(sys, cpu3, size, t.cpuPerMsg)
 			}
 			// Closed-loop latency: until the sender's own (safe) delivery;
 			// raft: sequential Apply.
@@ -223,6 +227,7 @@ func driveSafe(o driverOptions) error {
 				return fmt.Errorf("%s: %w", sys, err)
 			}
 			run.res.add(sys, thr1, 1024, t.msgsPerSec)
+			run.res.add(sys, cpu1, 1024, t.cpuPerMsg)
 		}
 		run.loads = append(run.loads, loadAvg())
 	}

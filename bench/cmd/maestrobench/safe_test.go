@@ -86,7 +86,7 @@ func TestSafeEndToEnd(t *testing.T) {
 	}
 	for _, want := range []string{
 		"| 16 B |", "Safe/Token 3 senders", "UDP round trip p50", "default+Primary ÷ default",
-		"load average (1 min)", "Safe p50 ≤ 1.2× one UDP round trip", "Primary alone costs",
+		"load average (1 min)", "Safe p50 ≤ 1.2× one UDP round trip", "Primary alone costs", "CPU time per delivered message", "| CPU µs/msg |",
 	} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("output lacks %q:\n%s", want, out)

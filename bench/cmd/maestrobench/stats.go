@@ -80,3 +80,14 @@ func (s spread) ratio() string {
 	}
 	return fmt.Sprintf("%.2f× [%.2f–%.2f]", s.median, s.min, s.max)
 }
+
+// micros formats a spread of small figures (µs per message) to two places.
+func (s spread) micros() string {
+	if s.n == 0 {
+		return "-"
+	}
+	if s.n == 1 {
+		return fmt.Sprintf("%.2f", s.median)
+	}
+	return fmt.Sprintf("%.2f [%.2f–%.2f]", s.median, s.min, s.max)
+}
