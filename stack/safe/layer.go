@@ -274,14 +274,18 @@ func (l *layer) Up(ev *stack.Event) {
 	l.env.PassUp(ev)
 }
 
-// ordered appends a totally ordered cast to the log.
+// ordered appends a totally ordered cast to the log. The entry keeps the
+// cast's bytes without copying them, as Nak keeps them for
+// retransmission: a cast coming up is a received datagram's or Nak's
+// looped-back copy (wire.WrapMsg), whose content no layer writes (they
+// pop; a push reallocates), and the event goes no further.
 func (l *layer) ordered(ev *stack.Event) {
 	if !l.info.Primary || ev.Peer < 0 || ev.Peer >= l.n {
 		l.env.Metrics.Drop("safe-cast-not-primary")
 		return
 	}
 	l.idx[ev.Peer]++
-	e := entry{id: msgID{primary: l.info.Number, rank: ev.Peer, index: l.idx[ev.Peer]}, from: l.env.View.Members[ev.Peer], msg: append([]byte(nil), ev.Msg.Bytes()...)}
+	e := entry{id: msgID{primary: l.info.Number, rank: ev.Peer, index: l.idx[ev.Peer]}, from: l.env.View.Members[ev.Peer], msg: ev.Msg.Bytes()}
 	l.p.appendOrdered(e, l.n)
 	l.acked[l.me] = l.p.end()
 	l.ackDirty = true
