@@ -17,18 +17,19 @@ import (
 )
 
 type driverOptions struct {
-	safe       bool   // the Safe comparison (safe.go) instead of the default tables
-	rounds     int    // -safe: interleaved repetitions of every cell
-	safeSizes  string // -safe: message sizes
-	args       []string
-	duration   time.Duration
-	sizes      string
-	latencyOps int
-	scale      bool
-	maxMembers int
-	raft       bool
-	props      string
-	verbose    bool
+	safe         bool   // the Safe comparison (safe.go) instead of the default tables
+	rounds       int    // -safe: interleaved repetitions of every cell
+	safeSizes    string // -safe: message sizes
+	primaryPairs int    // -safe: (default, default+Primary) pairs per round
+	args         []string
+	duration     time.Duration
+	sizes        string
+	latencyOps   int
+	scale        bool
+	maxMembers   int
+	raft         bool
+	props        string
+	verbose      bool
 }
 
 // proc is a member process under the driver's control.

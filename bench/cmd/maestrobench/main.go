@@ -70,6 +70,7 @@ func main() {
 	fs.BoolVar(&o.safe, "safe", false, "instead of the default tables: Safe delivery (Primary+Safe over Total and over Token) against raft, the cost of Primary, and the UDP round trip, as medians of -rounds interleaved repetitions (-properties is the base stack)")
 	fs.IntVar(&o.rounds, "rounds", 5, "-safe: interleaved repetitions of every cell")
 	fs.StringVar(&o.safeSizes, "safe-sizes", "16,1024", "-safe: message sizes in bytes")
+	fs.IntVar(&o.primaryPairs, "primary-pairs", 3, "-safe: pairs of cells (default stack, default+Primary) per round")
 	_ = fs.Parse(os.Args[1:])
 	o.args = os.Args[1:]
 	run := drive

@@ -68,7 +68,7 @@ func TestSafeEndToEnd(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	cmd := exec.Command(bin, "-safe", "-raft=false", "-rounds", "2", "-safe-sizes", "16", "-duration", "200ms", "-latency-ops", "50")
+	cmd := exec.Command(bin, "-safe", "-raft=false", "-rounds", "2", "-safe-sizes", "16", "-duration", "200ms", "-latency-ops", "50", "-primary-pairs", "1")
 	cmd.Stderr = os.Stderr
 	done := make(chan struct{})
 	var out []byte
@@ -86,7 +86,7 @@ func TestSafeEndToEnd(t *testing.T) {
 	}
 	for _, want := range []string{
 		"| 16 B |", "Safe/Token 3 senders", "UDP round trip p50", "default+Primary ÷ default",
-		"load average (1 min)", "Safe p50 ≤ 1.2× one UDP round trip", "Primary alone costs", "CPU time per delivered message", "| CPU µs/msg |",
+		"load average (1 min)", "Safe p50 ≤ 1.2× one UDP round trip", "Primary alone costs", "CPU time per delivered message", "| CPU µs/msg |", "stack round trip p50", "other processes' load",
 	} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
