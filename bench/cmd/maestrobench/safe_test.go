@@ -11,7 +11,7 @@ import (
 
 func TestSummarize(t *testing.T) {
 	s := summarize([]float64{5, 1, 4, 2, 3})
-	if s.n != 5 || s.median != 3 || s.min != 1 || s.max != 5 {
+	if s.n != 5 || s.median != 3 || s.min != 1 || s.max != 5 || s.q1 != 2 || s.q3 != 4 {
 		t.Errorf("odd count: %+v", s)
 	}
 	s = summarize([]float64{4, 1, 3, 2})

@@ -11,6 +11,7 @@ import (
 type spread struct {
 	n                int
 	median, min, max float64
+	q1, q3           float64 // quartiles: the middle half of the values lies between them
 }
 
 // summarize returns the median and the range of vs (n = 0 if empty).
@@ -24,7 +25,17 @@ func summarize(vs []float64) spread {
 	if len(s)%2 == 0 {
 		m = (s[len(s)/2-1] + s[len(s)/2]) / 2
 	}
-	return spread{n: len(s), median: m, min: s[0], max: s[len(s)-1]}
+	return spread{n: len(s), median: m, min: s[0], max: s[len(s)-1], q1: quantile(s, 0.25), q3: quantile(s, 0.75)}
+}
+
+// quantile interpolates the q-quantile of the sorted values s.
+func quantile(s []float64, q float64) float64 {
+	x := q * float64(len(s)-1)
+	i := int(x)
+	if i+1 >= len(s) {
+		return s[len(s)-1]
+	}
+	return s[i] + (x-float64(i))*(s[i+1]-s[i])
 }
 
 // ratios divides a by b round by round (paired: the two were measured
