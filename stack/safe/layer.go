@@ -3,7 +3,6 @@ package safe
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"time"
 
 	"github.com/maestro-go/maestro/stack"
@@ -168,9 +167,9 @@ func (l *layer) adoptChoice() {
 }
 
 // deliverOld delivers a message of an earlier view (its sender need not
-// be a member of this one).
+// be a member of this one). The entry has left the log.
 func (l *layer) deliverOld(e entry) {
-	l.env.PassUp(&stack.Event{Type: stack.ECast, Peer: stack.AllPeers, Msg: wire.NewMsg(e.msg), Control: &stack.Control{From: e.from}})
+	l.env.PassUp(&stack.Event{Type: stack.ECast, Peer: stack.AllPeers, Msg: wire.WrapMsg(e.msg), Control: &stack.Control{From: e.from}})
 }
 
 // resolve reports as aborted the undecided messages that the log (its
@@ -288,14 +287,18 @@ func (l *layer) Up(ev *stack.Event) {
 	l.env.PassUp(ev)
 }
 
-// ordered appends a totally ordered cast to the log.
+// ordered appends a totally ordered cast to the log. The entry keeps the
+// cast's bytes without copying them, as Nak keeps them for
+// retransmission: a cast coming up is a received datagram's or Nak's
+// looped-back copy (wire.WrapMsg), whose content no layer writes (they
+// pop; a push reallocates), and the event goes no further.
 func (l *layer) ordered(ev *stack.Event) {
 	if !l.info.Primary || ev.Peer < 0 || ev.Peer >= l.n {
 		l.env.Metrics.Drop("safe-cast-not-primary")
 		return
 	}
 	l.idx[ev.Peer]++
-	e := entry{id: msgID{primary: l.info.Number, rank: ev.Peer, index: l.idx[ev.Peer]}, from: l.env.View.Members[ev.Peer], msg: append([]byte(nil), ev.Msg.Bytes()...)}
+	e := entry{id: msgID{primary: l.info.Number, rank: ev.Peer, index: l.idx[ev.Peer]}, from: l.env.View.Members[ev.Peer], msg: ev.Msg.Bytes()}
 	l.p.appendOrdered(e, l.n)
 	l.acked[l.me] = l.p.end()
 	l.ackDirty = true
@@ -359,10 +362,14 @@ func (l *layer) stableVector(v []uint64) {
 	}
 }
 
-// watermark returns the last position a majority of the replicas hold.
+// watermark returns the last position a majority of the replicas hold:
+// the k-th highest of the voters' acknowledgements (k = the majority). It
+// runs for every ordered cast, so it allocates nothing for a group of up
+// to 16 members.
 func (l *layer) watermark() uint64 {
 	l.acked[l.me] = l.p.end()
-	var hold []uint64
+	var buf [16]uint64
+	hold := buf[:0]
 	for r, v := range l.voters {
 		if v {
 			hold = append(hold, l.acked[r])
@@ -372,8 +379,8 @@ func (l *layer) watermark() uint64 {
 	if len(hold) < k {
 		return l.p.base
 	}
-	sort.Slice(hold, func(i, j int) bool { return hold[i] > hold[j] })
-	return max(hold[k-1], l.p.base)
+	slices.Sort(hold)
+	return max(hold[len(hold)-k], l.p.base)
 }
 
 // deliver hands up the held messages a majority holds.
@@ -398,8 +405,10 @@ func (l *layer) deliverTo(pos uint64) {
 		p.log = p.log[1:]
 		p.logStart++
 		p.base++
+		// The entry has left the log: its bytes (the layer's own copy)
+		// go up as they are.
 		if e.id.primary == l.info.Number {
-			l.env.PassUp(&stack.Event{Type: stack.ECast, Peer: e.id.rank, Msg: wire.NewMsg(e.msg)})
+			l.env.PassUp(&stack.Event{Type: stack.ECast, Peer: e.id.rank, Msg: wire.WrapMsg(e.msg)})
 		} else {
 			l.deliverOld(e)
 		}

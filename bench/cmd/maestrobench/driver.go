@@ -8,21 +8,28 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/maestro-go/maestro/stack/props"
 )
 
 type driverOptions struct {
-	duration   time.Duration
-	sizes      string
-	latencyOps int
-	scale      bool
-	maxMembers int
-	raft       bool
-	props      string
-	verbose    bool
+	safe         bool   // the Safe comparison (safe.go) instead of the default tables
+	rounds       int    // -safe: interleaved repetitions of every cell
+	safeSizes    string // -safe: message sizes
+	primaryPairs int    // -safe: (default, default+Primary) pairs per round
+	args         []string
+	duration     time.Duration
+	sizes        string
+	latencyOps   int
+	scale        bool
+	maxMembers   int
+	raft         bool
+	props        string
+	verbose      bool
 }
 
 // proc is a member process under the driver's control.
@@ -31,13 +38,15 @@ type proc struct {
 	in      io.WriteCloser
 	reports chan report
 	rank    int
+	views   int // views installed after the group formed (a view change during a cell)
 }
 
 // cluster is a group of member processes.
 type cluster struct {
-	procs []*proc
-	run   uint32
-	o     driverOptions
+	procs    []*proc
+	run      uint32
+	o        driverOptions
+	stateDir string // with Primary: the members' state directories, removed by stop
 }
 
 func (o driverOptions) logf(format string, args ...any) {
@@ -47,43 +56,55 @@ func (o driverOptions) logf(format string, args ...any) {
 }
 
 func startCluster(o driverOptions, n int) (*cluster, error) {
+	return startGroup(o, n, o.props)
+}
+
+// usedBases keeps the clusters of one run on distinct port ranges.
+var usedBases = map[int]bool{}
+
+// startGroup starts n member processes with the given properties and
+// waits until they share one view (a primary view, with Primary). With
+// Primary every member gets Replicas n and a fresh state directory.
+func startGroup(o driverOptions, n int, properties string) (*cluster, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
+	pr, err := props.Parse(properties)
+	if err != nil {
+		return nil, err
+	}
 	base := 30000 + rand.IntN(1500)*16
+	for usedBases[base] {
+		base = 30000 + rand.IntN(1500)*16
+	}
+	usedBases[base] = true
 	group := fmt.Sprintf("maestrobench-%d", base)
 	c := &cluster{o: o}
+	if pr.Has("Primary") {
+		if c.stateDir, err = os.MkdirTemp("", "maestrobench-state-"); err != nil {
+			return nil, err
+		}
+	}
 	for i := 0; i < n; i++ {
-		cmd := exec.Command(self, "-member", "-group", group, "-portbase", strconv.Itoa(base), "-properties", o.props)
-		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-		cmd.Stderr = os.Stderr
-		in, err := cmd.StdinPipe()
-		if err != nil {
-			return nil, err
+		args := []string{"-member", "-group", group, "-portbase", strconv.Itoa(base), "-properties", properties}
+		if c.stateDir != "" {
+			dir := filepath.Join(c.stateDir, strconv.Itoa(i))
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				c.stop()
+				return nil, err
+			}
+			args = append(args, "-replicas", strconv.Itoa(n), "-statedir", dir)
 		}
-		out, err := cmd.StdoutPipe()
+		p, err := startProc(self, args...)
 		if err != nil {
-			return nil, err
-		}
-		if err := cmd.Start(); err != nil {
 			c.stop()
 			return nil, err
 		}
-		p := &proc{cmd: cmd, in: in, reports: make(chan report, 64), rank: -1}
-		go func() {
-			sc := bufio.NewScanner(out)
-			for sc.Scan() {
-				var r report
-				if json.Unmarshal(sc.Bytes(), &r) == nil {
-					p.reports <- r
-				}
-			}
-			close(p.reports)
-		}()
 		c.procs = append(c.procs, p)
 	}
-	// Wait for one view of n members everywhere.
+	// Wait for one view of n members everywhere (with Primary: one in
+	// which they may cast; the first view of a merge is not primary).
 	deadline := time.Now().Add(60 * time.Second)
 	for _, p := range c.procs {
 		for {
@@ -92,7 +113,7 @@ func startCluster(o driverOptions, n int) (*cluster, error) {
 				c.stop()
 				return nil, fmt.Errorf("forming a group of %d: %w", n, err)
 			}
-			if r.Event == "view" && r.Members == n {
+			if r.Event == "view" && r.Members == n && r.Primary {
 				p.rank = r.Rank
 				break
 			}
@@ -100,6 +121,50 @@ func startCluster(o driverOptions, n int) (*cluster, error) {
 	}
 	time.Sleep(200 * time.Millisecond) // let the last view settle everywhere
 	return c, nil
+}
+
+// read forwards the process's JSON reports until its stdout ends.
+func (p *proc) read(out io.Reader) {
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		var r report
+		if json.Unmarshal(sc.Bytes(), &r) == nil {
+			p.reports <- r
+		}
+	}
+	close(p.reports)
+}
+
+// quit asks the process to end and waits for it (killing it after 10 s).
+func (p *proc) quit() {
+	_ = p.send(command{Cmd: "quit"})
+	_ = p.in.Close()
+	p.wait(10 * time.Second)
+}
+
+// kill ends the process at once.
+func (p *proc) kill() {
+	_ = p.cmd.Process.Kill()
+	p.wait(0)
+}
+
+func (p *proc) wait(grace time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		for range p.reports { // drain, so the reader reaches EOF
+		}
+		_ = p.cmd.Wait()
+		close(done)
+	}()
+	if grace > 0 {
+		select {
+		case <-done:
+			return
+		case <-time.After(grace):
+		}
+	}
+	_ = p.cmd.Process.Kill()
+	<-done
 }
 
 func (p *proc) next(timeout time.Duration) (report, error) {
@@ -110,6 +175,9 @@ func (p *proc) next(timeout time.Duration) (report, error) {
 		}
 		if r.Event == "error" {
 			return r, fmt.Errorf("member: %s", r.Error)
+		}
+		if r.Event == "view" && p.rank >= 0 {
+			p.views++
 		}
 		return r, nil
 	case <-time.After(timeout):
@@ -149,15 +217,21 @@ func (c *cluster) stop() {
 		_ = p.in.Close()
 	}
 	for _, p := range c.procs {
-		done := make(chan struct{})
-		go func() { _ = p.cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = p.cmd.Process.Kill()
-			<-done
-		}
+		p.wait(10 * time.Second)
 	}
+	if c.stateDir != "" {
+		_ = os.RemoveAll(c.stateDir)
+	}
+}
+
+// viewChanges counts the views the members installed after the group
+// formed: each is a view change during the measurements.
+func (c *cluster) viewChanges() int {
+	n := 0
+	for _, p := range c.procs {
+		n += p.views
+	}
+	return n
 }
 
 func (c *cluster) byRank(r int) *proc {
@@ -174,6 +248,10 @@ type throughputResult struct {
 	members, senders, size int
 	msgsPerSec, mbPerSec   float64
 	rssKiB                 int64
+	// cpuPerMsg is the CPU time all members used during the cell per
+	// message delivered at the slowest, in µs: less sensitive than the
+	// rate to the other load on the machine.
+	cpuPerMsg float64
 }
 
 // throughput has `senders` members (starting at rank 0) cast for the
@@ -192,6 +270,7 @@ func (c *cluster) throughput(size, senders int) (throughputResult, error) {
 	var minCount uint64 = 1<<63 - 1
 	var lastNs int64
 	var rss int64
+	var cpu float64
 	start := time.Now().UnixNano()
 	for _, p := range c.procs {
 		deadline := time.Now().Add(c.o.duration + 60*time.Second)
@@ -211,6 +290,7 @@ func (c *cluster) throughput(size, senders int) (throughputResult, error) {
 				minCount = min(minCount, r.Count)
 				lastNs = max(lastNs, r.LastNs)
 				rss = max(rss, r.RSSKiB)
+				cpu += r.CPUus
 				break
 			}
 		}
@@ -225,7 +305,10 @@ func (c *cluster) throughput(size, senders int) (throughputResult, error) {
 	res := throughputResult{members: n, senders: senders, size: size, rssKiB: rss}
 	res.msgsPerSec = float64(minCount) / secs
 	res.mbPerSec = res.msgsPerSec * float64(size) / 1e6
-	c.o.logf("  %d members, %d senders, %6d B: %10.0f msgs/s %8.1f MB/s", n, senders, size, res.msgsPerSec, res.mbPerSec)
+	if minCount > 0 {
+		res.cpuPerMsg = cpu / float64(minCount)
+	}
+	c.o.logf("  %d members, %d senders, %6d B: %10.0f msgs/s %8.1f MB/s %6.2f CPU us/msg", n, senders, size, res.msgsPerSec, res.mbPerSec, res.cpuPerMsg)
 	return res, nil
 }
 

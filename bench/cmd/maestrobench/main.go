@@ -6,6 +6,7 @@
 //
 //	go run ./bench/cmd/maestrobench            # everything, ~2 minutes
 //	go run ./bench/cmd/maestrobench -raft=false -scale=false
+//	go run ./bench/cmd/maestrobench -safe      # Safe delivery vs raft, ~4 minutes
 //
 // Throughput: one member (the view's sequencer, as in §3.6) or every member
 // casts as fast as flow control lets it for -duration; the figure is
@@ -14,6 +15,17 @@
 // other member's acknowledgement (a point-to-point send after delivery)
 // has come back — one round trip, like a raft Apply that returns once a
 // quorum has the entry.
+//
+// -safe measures instead globally safe delivery (Primary+Safe over Total
+// and over Token; a cast is delivered once a majority holds it) against
+// raft's pipelined and sequential Apply, the cost of the Primary layer
+// alone (default stack with and without it), and the UDP round trip
+// between two processes as the machine's reference: every cluster is
+// started once, every cell runs -rounds times with the systems
+// interleaved, and each figure is the median and range of the rounds
+// (safe.go). Latency there is from the cast until the sender's own
+// delivery. With Primary each member gets Replicas 3 and a fresh state
+// directory, and the measurements start once the view is primary.
 package main
 
 import (
@@ -30,6 +42,21 @@ func main() {
 		}
 		return
 	}
+	if len(os.Args) > 1 && (os.Args[1] == "-udp-echo" || os.Args[1] == "-udp-ping") {
+		var err error
+		if os.Args[1] == "-udp-echo" {
+			err = udpEchoMain()
+		} else if len(os.Args) > 2 {
+			err = udpPingMain(os.Args[2])
+		} else {
+			err = fmt.Errorf("-udp-ping needs the echo address")
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, os.Args[1]+":", err)
+			os.Exit(1)
+		}
+		return
+	}
 	fs := flag.NewFlagSet("maestrobench", flag.ExitOnError)
 	o := driverOptions{}
 	fs.DurationVar(&o.duration, "duration", 2e9, "measured time per throughput cell")
@@ -40,8 +67,17 @@ func main() {
 	fs.BoolVar(&o.raft, "raft", true, "run the hashicorp/raft reference (needs bench/raft and the Go toolchain)")
 	fs.StringVar(&o.props, "properties", "", "stack properties (default: the dissertation's default stack)")
 	fs.BoolVar(&o.verbose, "v", false, "progress on stderr")
+	fs.BoolVar(&o.safe, "safe", false, "instead of the default tables: Safe delivery (Primary+Safe over Total and over Token) against raft, the cost of Primary, and the UDP round trip, as medians of -rounds interleaved repetitions (-properties is the base stack)")
+	fs.IntVar(&o.rounds, "rounds", 5, "-safe: interleaved repetitions of every cell")
+	fs.StringVar(&o.safeSizes, "safe-sizes", "16,1024", "-safe: message sizes in bytes")
+	fs.IntVar(&o.primaryPairs, "primary-pairs", 3, "-safe: pairs of cells (default stack, default+Primary) per round")
 	_ = fs.Parse(os.Args[1:])
-	if err := drive(o); err != nil {
+	o.args = os.Args[1:]
+	run := drive
+	if o.safe {
+		run = driveSafe
+	}
+	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "maestrobench:", err)
 		os.Exit(1)
 	}

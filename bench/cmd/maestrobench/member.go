@@ -2,7 +2,9 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -11,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/maestro-go/maestro/maestro/groupmember"
@@ -31,9 +34,12 @@ type bench struct {
 	ends     int
 	senders  int
 	doneOnce bool
+	cpu0     time.Duration // process CPU time when the cell began
 
 	// latency cell
 	acks chan uint64
+	// self-delivery latency cell: this member's own probes, delivered
+	self chan uint64
 }
 
 func (b *bench) emit(r report) {
@@ -43,7 +49,13 @@ func (b *bench) emit(r report) {
 }
 
 func (b *bench) AcceptedView(v *groupmember.ViewData, _ *message.Message) {
-	b.emit(report{Event: "view", Members: len(v.Members), Rank: v.Rank})
+	b.emit(report{Event: "view", Members: len(v.Members), Rank: v.Rank, Primary: v.Primary, Note: v.NotPrimary})
+	if v.IsStale() {
+		// With Primary, a member that missed a primary view is stale until
+		// it has the up-to-date state; the benchmark's application has no
+		// state, so it has it at once.
+		go func() { _ = b.m.UpToDate() }()
+	}
 }
 
 func (b *bench) ReceiveCast(from groupmember.EndpID, msg *message.Message) {
@@ -67,14 +79,21 @@ func (b *bench) ReceiveCast(from groupmember.EndpID, msg *message.Message) {
 			finished = b.ends == b.senders && !b.doneOnce
 			b.doneOnce = b.doneOnce || finished
 		}
-		count, last := b.count, b.lastNs
+		count, last, cpu0 := b.count, b.lastNs, b.cpu0
 		b.mu.Unlock()
 		if finished {
-			b.emit(report{Event: "done", Run: run, Count: count, LastNs: last, RSSKiB: rssKiB()})
+			b.emit(report{Event: "done", Run: run, Count: count, LastNs: last, RSSKiB: rssKiB(), CPUus: float64(cpuTime()-cpu0) / 1e3})
 		}
 	case kindPing:
 		if from != b.m.ID() {
 			_ = b.m.Send(from, message.FromBytes(payload(kindAck, run, seq, hdrLen)))
+		}
+	case kindProbe:
+		if from == b.m.ID() {
+			select {
+			case b.self <- seq:
+			default:
+			}
 		}
 	}
 }
@@ -93,6 +112,8 @@ func memberMain(args []string) error {
 	group := fs.String("group", "", "group")
 	portBase := fs.Int("portbase", 0, "discovery range")
 	props := fs.String("properties", "", "properties")
+	replicas := fs.Int("replicas", 0, "configured number of replicas (Primary)")
+	stateDir := fs.String("statedir", "", "state directory (Primary)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -106,8 +127,9 @@ func memberMain(args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	b := &bench{out: json.NewEncoder(os.Stdout), acks: make(chan uint64, 1024)}
-	m, err := groupmember.New(groupmember.Options{Group: *group, PortBase: *portBase, PortCount: 16, Properties: *props}, b)
+	b := &bench{out: json.NewEncoder(os.Stdout), acks: make(chan uint64, 1024), self: make(chan uint64, 1024)}
+	m, err := groupmember.New(groupmember.Options{Group: *group, PortBase: *portBase, PortCount: 16, Properties: *props,
+		Replicas: *replicas, StateDir: *stateDir}, b)
 	if err != nil {
 		return err
 	}
@@ -125,6 +147,7 @@ func memberMain(args []string) error {
 		case "throughput":
 			b.mu.Lock()
 			b.run, b.count, b.lastNs, b.ends, b.senders, b.doneOnce = c.Run, 0, 0, 0, c.Senders, false
+			b.cpu0 = cpuTime()
 			b.mu.Unlock()
 			if c.Send {
 				go b.sendFor(c)
@@ -133,7 +156,14 @@ func memberMain(args []string) error {
 			if c.Send {
 				go b.pingPong(c)
 			}
+		case "selflatency":
+			if c.Send {
+				go b.selfLatency(c)
+			}
 		case "quit":
+			if os.Getenv("MAESTROBENCH_METRICS") != "" {
+				fmt.Fprintf(os.Stderr, "member rank %d %s metrics: %+v\n", m.View().Rank, *props, m.Metrics())
+			}
 			return m.Leave()
 		}
 	}
@@ -151,15 +181,52 @@ func (b *bench) sendFor(c command) {
 	for time.Now().Before(end) {
 		for i := 0; i < 64; i++ {
 			seq++
-			if err := b.m.Cast(message.FromBytes(payload(kindData, c.Run, seq, c.Size))); err != nil {
+			if err := b.cast(payload(kindData, c.Run, seq, c.Size)); err != nil {
 				b.emit(report{Event: "error", Error: err.Error()})
 				return
 			}
 		}
 	}
-	if err := b.m.Cast(message.FromBytes(payload(kindEnd, c.Run, seq, hdrLen))); err != nil {
+	if err := b.cast(payload(kindEnd, c.Run, seq, hdrLen)); err != nil {
 		b.emit(report{Event: "error", Error: err.Error()})
 	}
+}
+
+// cast casts p; with the Primary property, a cast refused because the
+// view is not primary (a view change under load) waits for a primary view
+// for a while instead of failing the cell.
+func (b *bench) cast(p []byte) error {
+	err := b.m.Cast(message.FromBytes(p))
+	if errors.Is(err, groupmember.ErrNotPrimary) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		err = b.m.CastWait(ctx, message.FromBytes(p))
+	}
+	return err
+}
+
+// selfLatency runs closed-loop casts, each timed from the cast until this
+// member's own delivery of it: with Safe, until a majority holds it.
+func (b *bench) selfLatency(c command) {
+	var ds []time.Duration
+	for i := 1; i <= c.Count; i++ {
+		t0 := time.Now()
+		if err := b.cast(payload(kindProbe, c.Run, uint64(i), c.Size)); err != nil {
+			b.emit(report{Event: "error", Error: err.Error()})
+			return
+		}
+		for waiting := true; waiting; {
+			select {
+			case s := <-b.self:
+				waiting = s != uint64(i)
+			case <-time.After(10 * time.Second):
+				b.emit(report{Event: "error", Error: fmt.Sprintf("probe %d not delivered", i)})
+				return
+			}
+		}
+		ds = append(ds, time.Since(t0))
+	}
+	b.emit(report{Event: "done", Run: c.Run, Count: uint64(len(ds)), P50us: percentile(ds, 0.5), P99us: percentile(ds, 0.99)})
 }
 
 // pingPong runs closed-loop round trips: cast, wait for every other
@@ -201,6 +268,15 @@ func percentile(ds []time.Duration, p float64) float64 {
 	s := append([]time.Duration(nil), ds...)
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	return float64(s[int(p*float64(len(s)-1))].Nanoseconds()) / 1e3
+}
+
+// cpuTime returns the CPU time (user and system) this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // rssKiB returns this process's peak resident set size.

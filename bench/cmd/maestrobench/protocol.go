@@ -5,7 +5,7 @@ import "encoding/binary"
 // Control messages between the driver and member processes (JSON lines on
 // the members' stdin and stdout).
 type command struct {
-	Cmd      string `json:"cmd"` // "throughput", "latency", "quit"
+	Cmd      string `json:"cmd"` // "throughput", "latency", "selflatency", "quit"
 	Run      uint32 `json:"run"`
 	Size     int    `json:"size"`
 	Send     bool   `json:"send"`     // this member sends
@@ -19,6 +19,7 @@ type report struct {
 	Event   string  `json:"event"` // "view", "done", "error"
 	Members int     `json:"members,omitempty"`
 	Rank    int     `json:"rank"`
+	Primary bool    `json:"primary,omitempty"` // view: casts are allowed in it
 	Run     uint32  `json:"run,omitempty"`
 	Count   uint64  `json:"count,omitempty"`
 	StartNs int64   `json:"start_ns,omitempty"`
@@ -28,17 +29,20 @@ type report struct {
 	Q50us   float64 `json:"q50_us,omitempty"` // latency until a majority (with the sender) had it
 	Q99us   float64 `json:"q99_us,omitempty"`
 	Error   string  `json:"error,omitempty"`
+	Note    string  `json:"note,omitempty"` // view: why it is not primary; addr: the UDP echo address
 	RSSKiB  int64   `json:"rss_kib,omitempty"`
+	CPUus   float64 `json:"cpu_us,omitempty"` // throughput: CPU time the process used during the cell
 }
 
 // Cast payloads: kind(1) run(4) seq(8), padded to the cell's size. The
 // header fits the smallest (16-byte) messages.
 const (
-	kindData = 1
-	kindEnd  = 2
-	kindPing = 3
-	kindAck  = 4
-	hdrLen   = 13
+	kindData  = 1
+	kindEnd   = 2
+	kindPing  = 3
+	kindAck   = 4
+	kindProbe = 5 // timed until its sender delivers it; the others ignore it
+	hdrLen    = 13
 )
 
 func payload(kind byte, run uint32, seq uint64, size int) []byte {

@@ -38,6 +38,9 @@ func runDriver(ctx context.Context, o options) (err error) {
 		}
 	}()
 	fmt.Fprintf(progress, "leader is %s\n", c.LeaderID())
+	if o.serve {
+		return serve(ctx, c, o.plan, os.Stdin, os.Stdout, progress)
+	}
 
 	var table report.Table
 	emit := func(cell report.Cell) error {

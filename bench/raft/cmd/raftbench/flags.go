@@ -24,6 +24,8 @@ type options struct {
 	plan    driver.Plan
 	params  control.RaftParams
 	verbose bool
+	// serve: run the cells a client asks for on stdin (see serve.go).
+	serve bool
 }
 
 // parseFlags parses args (without the program name).
@@ -51,6 +53,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.params.MaxAppendEntries, "max-append-entries", 0, "raft MaxAppendEntries (0: raft default, 64)")
 	fs.BoolVar(&o.params.BatchApplyCh, "batch-apply-ch", false, "raft BatchApplyCh (raft default: false)")
 	fs.BoolVar(&o.verbose, "v", false, "print progress to stderr")
+	fs.BoolVar(&o.serve, "serve", false, "keep the cluster and run the cells read from stdin (one JSON object per line: {\"size\":1024,\"mode\":\"conc\"}), answering each with a JSON cell line; -sizes and -modes are ignored")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: raftbench [flags]\n\nBenchmarks hashicorp/raft Apply on a loopback cluster of node processes.\n\n")
 		fs.VisitAll(func(f *flag.Flag) {
