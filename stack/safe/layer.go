@@ -148,7 +148,7 @@ func (l *layer) adoptChoice() {
 		if p.end() > ch.end {
 			// What it holds beyond the chosen log is undecided; its
 			// positions must be the replicas'.
-			p.hist, p.histEnd = p.hist.upTo(ch.end, p.histEnd, p.log, p.logStart), ch.end
+			p.hist, p.histEnd = p.hist.upTo(ch.end, p.log, p.logStart), ch.end
 			k := 0
 			if ch.end > p.logStart {
 				k = int(ch.end - p.logStart)

@@ -91,29 +91,35 @@ func (h history) extend(longer history) history {
 }
 
 // upTo returns the history of the prefix of h's log that ends at position
-// end, h describing a log that ends at hEnd: a member that adopts another
-// member's lineage holds only its state's prefix of it until the fetch
-// completes, and must neither report nor judge fates by the rest (a later
-// primary view may build on the prefix alone, and then the rest is dead).
-// A run that end splits is counted again from the held log (entries from
-// position heldStart+1) or, when the member holds only state for part of
-// it, marked split; runs that start beyond end go.
-func (h history) upTo(end, hEnd uint64, held []entry, heldStart uint64) history {
+// end: a member that adopts another member's lineage holds only its
+// state's prefix of it until the fetch completes, and must neither report
+// nor judge fates by the rest (a later primary view may build on the
+// prefix alone, and then the rest is dead). A run that end splits is
+// counted again from the held log (entries from position heldStart+1) or,
+// when the member holds only state for part of it, marked split; runs that
+// start beyond end go.
+func (h history) upTo(end uint64, held []entry, heldStart uint64) history {
 	out := history{since: h.since}
-	for i, e := range h.runs {
+	for _, e := range h.runs {
 		if e.first > end {
 			break
 		}
-		last := hEnd
-		if i+1 < len(h.runs) {
-			last = h.runs[i+1].first - 1
-		}
-		if last > end {
+		if !e.split && e.first+e.length()-1 > end {
 			e = e.splitAt(end, held, heldStart)
 		}
 		out.runs = append(out.runs, e)
 	}
 	return out
+}
+
+// length returns how many positions the run covers: each sender's first
+// counts[rank] casts of the view, every one of them.
+func (e epoch) length() uint64 {
+	var n uint64
+	for _, c := range e.counts {
+		n += c
+	}
+	return n
 }
 
 // splitAt returns the run cut after position end, counting its casts from

@@ -71,7 +71,7 @@ func (p *Protocol) heldHistory() history {
 	if p.histEnd <= p.end() {
 		return p.hist
 	}
-	return p.hist.upTo(p.end(), p.histEnd, p.log, p.logStart)
+	return p.hist.upTo(p.end(), p.log, p.logStart)
 }
 
 // trimTo drops held messages at positions up to pos (covered by a state

@@ -244,15 +244,17 @@ func TestAdoptedLineageWithoutFetch(t *testing.T) {
 // again from the held log, and marks it split when only state covers it.
 func TestHistoryUpTo(t *testing.T) {
 	h := history{runs: []epoch{{primary: 4, first: 1, counts: []uint64{2, 1}}, {primary: 6, first: 4, counts: []uint64{1, 1}}}}
-	require.Equal(t, h.runs[:1], h.upTo(3, 5, nil, 3).runs)
-	cut := h.upTo(4, 5, nil, 4)
+	require.Equal(t, h.runs[:1], h.upTo(3, nil, 3).runs)
+	cut := h.upTo(4, nil, 4)
 	require.True(t, cut.runs[1].split)
 	require.Equal(t, unknown, cut.fateOf(0, msgID{6, 1, 1}, true), "which of view 6's casts precede position 4 is not known")
 	require.Equal(t, inLog, cut.fateOf(0, msgID{4, 0, 2}, true))
-	recount := h.upTo(4, 5, []entry{{id: msgID{6, 0, 1}}}, 3)
+	recount := h.upTo(4, []entry{{id: msgID{6, 0, 1}}}, 3)
 	require.Equal(t, []uint64{1, 0}, recount.runs[1].counts)
 	require.Equal(t, dead, recount.fateOf(0, msgID{6, 1, 1}, true))
-	require.Equal(t, h, h.upTo(5, 5, nil, 5))
+	require.Equal(t, h, h.upTo(5, nil, 5))
+	last := history{runs: h.runs[:1]}
+	require.Equal(t, last, last.upTo(3, nil, 1), "a run that ends at the cut stays whole, though only state covers it (seed 18429 split it, and a dead cast's fate became unknown)")
 }
 
 // An undecided cast is ruled out only against an established primary

@@ -110,6 +110,9 @@ func TestReplicaSimulation(t *testing.T) {
 // replicaRegressions are replica-scenario seeds that once found a defect.
 var replicaRegressions = []uint64{
 	23581, // safe: a member that adopted a lineage it never fetched reported that lineage's epochs as held
+	20015, // safe: casts the chosen log held beyond a member's state were aborted (first fix of 23581)
+	18429, // safe: a run ending where the log did was split, and a dead cast's fate became unknown
+	18469, // the same
 }
 
 // TestReplicaRegressions replays the seeds that once failed, whatever
