@@ -17,10 +17,11 @@ import (
 )
 
 type driverOptions struct {
-	safe         bool   // the Safe comparison (safe.go) instead of the default tables
-	rounds       int    // -safe: interleaved repetitions of every cell
-	safeSizes    string // -safe: message sizes
-	primaryPairs int    // -safe: (default, default+Primary) pairs per round
+	safe         bool          // the Safe comparison (safe.go) instead of the default tables
+	rounds       int           // -safe: interleaved repetitions of every cell
+	safeSizes    string        // -safe: message sizes
+	primaryPairs int           // -safe: (default, default+Primary) pairs per round
+	warmup       time.Duration // unmeasured casts at the start of each throughput cell
 	args         []string
 	duration     time.Duration
 	sizes        string
@@ -263,7 +264,7 @@ func (c *cluster) throughput(size, senders int) (throughputResult, error) {
 	var starts []int64
 	for _, p := range c.procs {
 		send := p.rank < senders
-		if err := p.send(command{Cmd: "throughput", Run: run, Size: size, Send: send, Senders: senders, Millis: int(c.o.duration / time.Millisecond)}); err != nil {
+		if err := p.send(command{Cmd: "throughput", Run: run, Size: size, Send: send, Senders: senders, Millis: int(c.o.duration / time.Millisecond), WarmMillis: int(c.o.warmup / time.Millisecond)}); err != nil {
 			return throughputResult{}, err
 		}
 	}
@@ -273,7 +274,7 @@ func (c *cluster) throughput(size, senders int) (throughputResult, error) {
 	var cpu float64
 	start := time.Now().UnixNano()
 	for _, p := range c.procs {
-		deadline := time.Now().Add(c.o.duration + 60*time.Second)
+		deadline := time.Now().Add(c.o.warmup + c.o.duration + 60*time.Second)
 		for {
 			r, err := p.next(time.Until(deadline))
 			if err != nil {

@@ -32,6 +32,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"time"
 )
 
 func main() {
@@ -71,7 +72,14 @@ func main() {
 	fs.IntVar(&o.rounds, "rounds", 5, "-safe: interleaved repetitions of every cell")
 	fs.StringVar(&o.safeSizes, "safe-sizes", "16,1024", "-safe: message sizes in bytes")
 	fs.IntVar(&o.primaryPairs, "primary-pairs", 3, "-safe: pairs of cells (default stack, default+Primary) per round")
+	fs.DurationVar(&o.warmup, "warmup", -1, "unmeasured casts at the start of each throughput cell (default: 500ms with -safe, as raftbench's warm-up; none otherwise)")
 	_ = fs.Parse(os.Args[1:])
+	if o.warmup < 0 {
+		o.warmup = 0
+		if o.safe {
+			o.warmup = 500 * time.Millisecond
+		}
+	}
 	o.args = os.Args[1:]
 	run := drive
 	if o.safe {

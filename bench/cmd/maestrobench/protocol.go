@@ -5,14 +5,15 @@ import "encoding/binary"
 // Control messages between the driver and member processes (JSON lines on
 // the members' stdin and stdout).
 type command struct {
-	Cmd      string `json:"cmd"` // "throughput", "latency", "selflatency", "quit"
-	Run      uint32 `json:"run"`
-	Size     int    `json:"size"`
-	Send     bool   `json:"send"`     // this member sends
-	Senders  int    `json:"senders"`  // how many members send
-	Millis   int    `json:"millis"`   // throughput: how long to send
-	Count    int    `json:"count"`    // latency: round trips
-	Receiver int    `json:"receiver"` // latency: members that acknowledge
+	Cmd        string `json:"cmd"` // "throughput", "latency", "selflatency", "quit"
+	Run        uint32 `json:"run"`
+	Size       int    `json:"size"`
+	Send       bool   `json:"send"`                  // this member sends
+	Senders    int    `json:"senders"`               // how many members send
+	Millis     int    `json:"millis"`                // throughput: how long to send
+	WarmMillis int    `json:"warm_millis,omitempty"` // throughput: unmeasured casts first
+	Count      int    `json:"count"`                 // latency: round trips
+	Receiver   int    `json:"receiver"`              // latency: members that acknowledge
 }
 
 type report struct {
@@ -42,6 +43,7 @@ const (
 	kindPing  = 3
 	kindAck   = 4
 	kindProbe = 5 // timed until its sender delivers it; the others ignore it
+	kindWarm  = 6 // a throughput cell's warm-up: not counted
 	hdrLen    = 13
 )
 

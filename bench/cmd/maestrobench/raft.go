@@ -105,7 +105,7 @@ func startRaftServer(o driverOptions) (*raftServer, error) {
 		_ = os.RemoveAll(tmp)
 		return nil, fmt.Errorf("go build ./cmd/raftbench in %s: %w\n%s", dir, err, out)
 	}
-	cmd := exec.Command(bin, "-serve", "-duration", o.duration.String())
+	cmd := exec.Command(bin, "-serve", "-duration", o.duration.String(), "-warmup", o.warmup.String())
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if o.verbose {
 		cmd.Stderr = os.Stderr

@@ -106,6 +106,7 @@ type safeRun struct {
 	rounds       int
 	primaryPairs int
 	duration     time.Duration
+	warmup       time.Duration
 	latencyOps   int
 	stacks       map[string]string
 	withRaft     bool
@@ -133,7 +134,7 @@ func driveSafe(o driverOptions) error {
 	if err != nil {
 		return err
 	}
-	run := &safeRun{sizes: sizes, rounds: o.rounds, primaryPairs: o.primaryPairs, duration: o.duration, latencyOps: o.latencyOps,
+	run := &safeRun{sizes: sizes, rounds: o.rounds, primaryPairs: o.primaryPairs, duration: o.duration, warmup: o.warmup, latencyOps: o.latencyOps,
 		stacks: stacks, withRaft: o.raft, res: samples{}, views: map[string]int{}, args: o.args}
 	start := time.Now()
 	run.loads = append(run.loads, loadAvg())

@@ -28,7 +28,8 @@ func printSafeTables(w io.Writer, run *safeRun) {
 		fmt.Fprintf(w, "- %s: `%s`\n", sys, run.stacks[sys])
 	}
 	fmt.Fprintf(w, "- %d rounds, every cell once per round, the systems interleaved (their order reversed every other round), every\n", run.rounds)
-	fmt.Fprintf(w, "  cluster kept for the whole run; throughput cells of %v, latency cells of %d round trips. A figure is the median\n", run.duration, run.latencyOps)
+	fmt.Fprintf(w, "  cluster kept for the whole run; throughput cells of %v after a %v warm-up (raft's too), latency cells of %d round\n", run.duration, run.warmup, run.latencyOps)
+	fmt.Fprintln(w, "  trips (raft: sequential Apply for the cell's duration). A figure is the median")
 	fmt.Fprintln(w, "  [min–max] of the rounds; a ratio is taken round by round (the two cells ran back to back), median [min–max].")
 	var loads []string
 	for _, l := range run.loads[1 : len(run.loads)-1] {
