@@ -3,7 +3,7 @@
 # the whole suite with the race detector.
 GO ?= go
 
-.PHONY: test deps fmt-check vet unit raft-harness bench fuzz
+.PHONY: test deps fmt-check vet unit raft-harness bench bench-safe fuzz
 
 test: deps fmt-check vet unit raft-harness
 
@@ -27,3 +27,8 @@ raft-harness:
 
 bench:
 	$(GO) run ./bench/cmd/maestrobench
+
+# Safe delivery (Primary+Safe over Total and Token) against raft, Primary's
+# cost, the UDP round trip: interleaved rounds, medians and spreads (~4 min).
+bench-safe:
+	$(GO) run ./bench/cmd/maestrobench -safe

@@ -18,6 +18,7 @@ import (
 
 	"github.com/maestro-go/maestro/maestro/groupmember"
 	"github.com/maestro-go/maestro/maestro/message"
+	"github.com/maestro-go/maestro/stack"
 )
 
 // bench is a member process: it joins the group and runs the driver's cells.
@@ -35,6 +36,7 @@ type bench struct {
 	senders  int
 	doneOnce bool
 	cpu0     time.Duration // process CPU time when the cell began
+	metrics0 stack.MetricsSnapshot
 
 	// latency cell
 	acks chan uint64
@@ -84,6 +86,9 @@ func (b *bench) ReceiveCast(from groupmember.EndpID, msg *message.Message) {
 		}
 		count, last, cpu0 := b.count, b.lastNs, b.cpu0
 		b.mu.Unlock()
+		if finished && os.Getenv("MAESTROBENCH_METRICS") != "" {
+			b.printMetrics(fmt.Sprintf("throughput run %d", run))
+		}
 		if finished {
 			b.emit(report{Event: "done", Run: run, Count: count, LastNs: last, RSSKiB: rssKiB(), CPUus: float64(cpuTime()-cpu0) / 1e3})
 		}
@@ -151,6 +156,7 @@ func memberMain(args []string) error {
 			b.mu.Lock()
 			b.run, b.count, b.lastNs, b.ends, b.senders, b.doneOnce = c.Run, 0, 0, 0, c.Senders, false
 			b.cpu0 = cpuTime()
+			b.metrics0 = m.Metrics()
 			b.mu.Unlock()
 			if c.Send {
 				go b.sendFor(c)
@@ -204,6 +210,17 @@ func (b *bench) sendFor(c command) {
 	if err := b.cast(payload(kindEnd, c.Run, seq, hdrLen)); err != nil {
 		b.emit(report{Event: "error", Error: err.Error()})
 	}
+}
+
+// printMetrics writes to stderr what the stack counted since the cell began
+// (MAESTROBENCH_METRICS set).
+func (b *bench) printMetrics(what string) {
+	a, z := b.metrics0, b.m.Metrics()
+	perCast := func(n uint64) float64 { return float64(n) / float64(max(1, z.CastsDelivered-a.CastsDelivered)) }
+	fmt.Fprintf(os.Stderr, "member rank %d %s: casts sent %d delivered %d; packets sent %d (%.3f per delivered cast) received %d (%.3f); retransmissions %d naks %d\n",
+		b.m.View().Rank, what, z.CastsSent-a.CastsSent, z.CastsDelivered-a.CastsDelivered,
+		z.PacketsSent-a.PacketsSent, perCast(z.PacketsSent-a.PacketsSent), z.PacketsReceived-a.PacketsReceived, perCast(z.PacketsReceived-a.PacketsReceived),
+		z.Retransmissions-a.Retransmissions, z.NaksSent-a.NaksSent)
 }
 
 // cast casts p; with the Primary property, a cast refused because the
