@@ -6,7 +6,7 @@
 //
 //	go run ./bench/cmd/maestrobench            # everything, ~2 minutes
 //	go run ./bench/cmd/maestrobench -raft=false -scale=false
-//	go run ./bench/cmd/maestrobench -safe      # Safe delivery vs raft, ~4 minutes
+//	go run ./bench/cmd/maestrobench -safe      # Safe delivery vs raft, ~4 minutes (make bench-safe)
 //
 // Throughput: one member (the view's sequencer, as in §3.6) or every member
 // casts as fast as flow control lets it for -duration; the figure is
