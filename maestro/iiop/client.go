@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -20,6 +21,16 @@ type ClientOptions struct {
 	MaxForwards int
 	// Logger receives diagnostics; nil means silence.
 	Logger *slog.Logger
+	// FTClientID makes the client FT-aware: every two-way call carries an
+	// FT_REQUEST service context (this id and a retention id of its own),
+	// and a call whose connection is lost before the reply (COMM_FAILURE,
+	// COMPLETED_MAYBE) is sent again with the same retention id, up to
+	// FTRetries times, so that a replicated server executes it at most
+	// once and returns its recorded reply. The id must be unique among
+	// the server's clients.
+	FTClientID string
+	// FTRetries bounds the retries of one call (default 4).
+	FTRetries int
 }
 
 // Client is the client side of the IIOP bridge (§3.3.2): it invokes
@@ -33,9 +44,10 @@ type ClientOptions struct {
 type Client struct {
 	opts   ClientOptions
 	log    *slog.Logger
-	mu     sync.Mutex
-	conns  map[string]*clientConn
-	closed bool
+	mu        sync.Mutex
+	conns     map[string]*clientConn
+	closed    bool
+	retention atomic.Int32 // the last FT retention id used
 }
 
 // NewClient returns a client with no connections yet.
@@ -48,6 +60,9 @@ func NewClient(opts ClientOptions) *Client {
 	}
 	if opts.MaxForwards <= 0 {
 		opts.MaxForwards = 8
+	}
+	if opts.FTRetries <= 0 {
+		opts.FTRetries = 4
 	}
 	log := opts.Logger
 	if log == nil {
@@ -109,8 +124,20 @@ func targets(ref *IOR) ([]target, error) {
 // COMM_FAILURE. ctx bounds the whole call (a cancelled call sends
 // CancelRequest).
 func (c *Client) Invoke(ctx context.Context, ref *IOR, op string, args func(*Encoder)) (*Reply, error) {
+	var extra []ServiceContext
+	if c.opts.FTClientID != "" {
+		ft := FTRequest{ClientID: c.opts.FTClientID, RetentionID: c.retention.Add(1)}
+		extra = []ServiceContext{ft.Context()}
+	}
+	retries := 0
 	for forwards := 0; ; forwards++ {
-		rep, fwd, err := c.invokeOnce(ctx, ref, op, args, true)
+		rep, fwd, err := c.invokeOnce(ctx, ref, op, args, true, extra)
+		if err != nil && extra != nil && retries < c.opts.FTRetries && mayHaveRun(err) && ctx.Err() == nil {
+			retries++
+			forwards--
+			c.log.Debug("iiop: connection lost mid-call; retrying with the same FT retention id", "op", op, "err", err)
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -127,11 +154,11 @@ func (c *Client) Invoke(ctx context.Context, ref *IOR, op string, args func(*Enc
 
 // InvokeOneway sends a request that expects no reply.
 func (c *Client) InvokeOneway(ctx context.Context, ref *IOR, op string, args func(*Encoder)) error {
-	_, _, err := c.invokeOnce(ctx, ref, op, args, false)
+	_, _, err := c.invokeOnce(ctx, ref, op, args, false, nil)
 	return err
 }
 
-func (c *Client) invokeOnce(ctx context.Context, ref *IOR, op string, args func(*Encoder), twoway bool) (*Reply, *IOR, error) {
+func (c *Client) invokeOnce(ctx context.Context, ref *IOR, op string, args func(*Encoder), twoway bool, extra []ServiceContext) (*Reply, *IOR, error) {
 	ts, err := targets(ref)
 	if err != nil {
 		return nil, nil, err
@@ -143,7 +170,7 @@ func (c *Client) invokeOnce(ctx context.Context, ref *IOR, op string, args func(
 			lastErr = err
 			continue
 		}
-		rep, fwd, err := cc.call(ctx, t, op, args, twoway)
+		rep, fwd, err := cc.call(ctx, t, op, args, twoway, extra)
 		if errors.Is(err, errAbandoned) {
 			lastErr = err
 			continue
@@ -228,4 +255,11 @@ func (c *Client) Close() error {
 		cc.shutdown(ErrClosed)
 	}
 	return nil
+}
+
+// mayHaveRun reports a call lost with its connection: COMM_FAILURE,
+// COMPLETED_MAYBE.
+func mayHaveRun(err error) bool {
+	var exc *SystemException
+	return errors.As(err, &exc) && exc.Name() == ExcCommFailure && exc.Completed == CompletedMaybe
 }

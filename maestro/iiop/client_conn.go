@@ -89,7 +89,7 @@ func (cc *clientConn) send(build func(first bool) ([]byte, error)) error {
 	return nil
 }
 
-func (cc *clientConn) call(ctx context.Context, t target, op string, args func(*Encoder), twoway bool) (*Reply, *IOR, error) {
+func (cc *clientConn) call(ctx context.Context, t target, op string, args func(*Encoder), twoway bool, extra []ServiceContext) (*Reply, *IOR, error) {
 	id, ch, err := cc.register()
 	if err != nil {
 		return nil, nil, errAbandoned
@@ -116,6 +116,7 @@ func (cc *clientConn) call(ctx context.Context, t target, op string, args func(*
 			cc.usedV12 = true
 		}
 		cc.mu.Unlock()
+		rh.ServiceContexts = append(rh.ServiceContexts, extra...)
 		return EncodeRequest(Syntax{Order: BigEndian, Version: t.version, CodeSets: cs}, rh, args)
 	})
 	if err != nil {

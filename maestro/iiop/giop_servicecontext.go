@@ -71,3 +71,36 @@ func FindServiceContext(scs []ServiceContext, id uint32) (ServiceContext, bool) 
 	}
 	return ServiceContext{}, false
 }
+
+// FTRequest is the FT_REQUEST service context of FT-CORBA: an FT-aware
+// client names each request by its client id and a retention id that
+// stays the same when it retries the request, so that a replicated server
+// can execute it at most once and return the recorded reply. Expiration
+// is the time (TimeBase::TimeT, 100 ns since 1582-10-15) after which the
+// client will not retry; zero means none given.
+type FTRequest struct {
+	ClientID    string
+	RetentionID int32
+	Expiration  uint64
+}
+
+// Context encodes r as a service context.
+func (r FTRequest) Context() ServiceContext {
+	enc := Encapsulate(Syntax{}, func(e *Encoder) {
+		e.WriteString(r.ClientID)
+		e.WriteLong(r.RetentionID)
+		e.WriteULongLong(r.Expiration)
+	})
+	return ServiceContext{ID: ServiceFTRequest, Data: enc.Bytes()}
+}
+
+// ParseFTRequest decodes an FT_REQUEST service context; s supplies the
+// negotiated code sets for the client id.
+func ParseFTRequest(sc ServiceContext, s Syntax) (FTRequest, error) {
+	d := OpenEncapsulation(s, sc.Data)
+	r := FTRequest{ClientID: d.ReadString(), RetentionID: d.ReadLong(), Expiration: d.ReadULongLong()}
+	if err := d.Err(); err != nil {
+		return FTRequest{}, fmt.Errorf("FT_REQUEST service context: %w", err)
+	}
+	return r, nil
+}

@@ -1,0 +1,345 @@
+package orb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+
+	"github.com/maestro-go/maestro/maestro/clsv"
+	"github.com/maestro-go/maestro/maestro/csx"
+	"github.com/maestro-go/maestro/maestro/iiop"
+)
+
+// ReplicatedUpdates is the Replicated Updates ORB of §3.4: every process
+// holds a replica of each bound object, the processes form one group, and
+// a request that reaches any replica is relayed to all of them by a
+// totally ordered cast (Safe with ProgressInPrimaryOnly), applied by each
+// in the same order, and answered by the replica that received it once
+// its own delivery produced the reply. Its downcalls are safe from any
+// goroutine.
+type ReplicatedUpdates struct {
+	opts ReplicatedUpdatesOptions
+	log  *slog.Logger
+
+	mu        sync.Mutex
+	active    bool
+	done      bool // deactivated: the dispatcher's server is shut down
+	objects   map[ObjectKey]*ruBinding
+	m         *csx.Member
+	view      *csx.ViewData
+	next      uint64                    // number of this replica's next relayed request
+	pending   map[uint64]pendingRequest // relayed two-way requests awaiting their delivery here
+	addrs     map[csx.EndpID]iiop.Addr  // the IIOP addresses of the group's replicas
+	forwardTo []iiop.Addr               // replicas of the last serving view, for forwards
+	published string                    // the address list last published
+	exited    chan struct{}
+
+	// objMu serializes everything that touches the objects: Update,
+	// PushState, GetState and local reads.
+	objMu    sync.Mutex
+	retained *retained
+}
+
+type ruBinding struct {
+	typeID string
+	obj    RUObjectAdaptor
+}
+
+// pendingRequest is a two-way request this replica relayed: it answers it
+// when the cast comes back (or is aborted).
+type pendingRequest struct {
+	id     RequestID
+	syntax iiop.Syntax
+}
+
+// NewReplicatedUpdates returns an inactive ORB.
+func NewReplicatedUpdates(opts ReplicatedUpdatesOptions) (*ReplicatedUpdates, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	return &ReplicatedUpdates{
+		opts:     o,
+		log:      o.Logger,
+		objects:  map[ObjectKey]*ruBinding{},
+		pending:  map[uint64]pendingRequest{},
+		addrs:    map[csx.EndpID]iiop.Addr{},
+		retained: newRetained(o.RetainedClients, o.RetainedPerClient),
+	}, nil
+}
+
+// Bind attaches obj, implementing the interface with repository id typeID,
+// under key. Only while the ORB is inactive (ErrActive otherwise): every
+// replica must serve the same objects from its first request on.
+func (o *ReplicatedUpdates) Bind(key ObjectKey, typeID string, obj RUObjectAdaptor) error {
+	if obj == nil || typeID == "" {
+		return errors.New("orb: Bind needs an object and a type id")
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.active {
+		return ErrActive
+	}
+	if _, dup := o.objects[key]; dup {
+		return fmt.Errorf("%w: %s", ErrAlreadyBound, key)
+	}
+	if err := o.opts.Dispatcher.Bind(key, o); err != nil {
+		return err
+	}
+	o.objects[key] = &ruBinding{typeID: typeID, obj: obj}
+	return nil
+}
+
+// Unbind detaches the object bound as key; only while inactive.
+func (o *ReplicatedUpdates) Unbind(key ObjectKey) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.active {
+		return ErrActive
+	}
+	if _, ok := o.objects[key]; !ok {
+		return fmt.Errorf("%w: %s", ErrNotBound, key)
+	}
+	delete(o.objects, key)
+	return o.opts.Dispatcher.Unbind(key)
+}
+
+// UnbindAll detaches every object; only while inactive.
+func (o *ReplicatedUpdates) UnbindAll() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.active {
+		return ErrActive
+	}
+	for key := range o.objects {
+		delete(o.objects, key)
+		if err := o.opts.Dispatcher.Unbind(key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Activate joins the ORB group and starts serving the bound objects. A
+// request that arrives before this replica is up to date waits in the
+// order until it is (or, outside the primary partition with
+// ProgressInPrimaryOnly, is forwarded or refused). An ORB is activated
+// once: Deactivate shuts its dispatcher down.
+func (o *ReplicatedUpdates) Activate(ctx context.Context) error {
+	o.mu.Lock()
+	switch {
+	case o.active:
+		o.mu.Unlock()
+		return errors.New("orb: the ORB is already active")
+	case o.done:
+		o.mu.Unlock()
+		return errors.New("orb: the ORB was deactivated; its dispatcher is shut down")
+	case len(o.objects) == 0:
+		o.mu.Unlock()
+		return errors.New("orb: no object is bound")
+	}
+	o.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m, err := csx.New(csx.Options{
+		Options:   clsv.Options{Options: o.opts.Group, Mode: clsv.Server, Xfer: clsv.Atomic},
+		Scheduler: o.opts.Scheduler,
+	}, (*ruHandler)(o))
+	if err != nil {
+		return fmt.Errorf("orb: %w", err)
+	}
+	o.mu.Lock()
+	o.m, o.active, o.exited = m, true, make(chan struct{})
+	o.mu.Unlock()
+	if err := m.Join(); err != nil {
+		o.mu.Lock()
+		o.m, o.active = nil, false
+		o.mu.Unlock()
+		return fmt.Errorf("orb: joining %s: %w", o.opts.Name, err)
+	}
+	return nil
+}
+
+// Deactivate stops accepting connections, waits until the requests in
+// flight are answered (or ctx ends), sends CloseConnection on every
+// connection so that clients move to another replica without noticing,
+// and then leaves the group.
+func (o *ReplicatedUpdates) Deactivate(ctx context.Context) error {
+	o.mu.Lock()
+	m := o.m
+	if !o.active {
+		o.mu.Unlock()
+		return ErrInactive
+	}
+	o.done = true
+	o.mu.Unlock()
+	serr := o.opts.Dispatcher.Shutdown(ctx)
+	lerr := m.Leave()
+	o.mu.Lock()
+	o.active = false
+	o.mu.Unlock()
+	m.Close()
+	if lerr != nil {
+		return fmt.Errorf("orb: leaving %s: %w", o.opts.Name, lerr)
+	}
+	return serr
+}
+
+// Close stops the ORB at once, as a crash would: no CloseConnection, no
+// leave (the others exclude this replica after their suspicion timeout).
+func (o *ReplicatedUpdates) Close() error {
+	o.mu.Lock()
+	m := o.m
+	o.active, o.done = false, true
+	o.mu.Unlock()
+	err := o.opts.Dispatcher.Close()
+	if m != nil {
+		m.Close()
+	}
+	return err
+}
+
+// View returns the ORB group's current view (nil before the first).
+func (o *ReplicatedUpdates) View() *csx.ViewData {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.view
+}
+
+// Serving reports whether this replica applies updates now: it is up to
+// date and, with ProgressInPrimaryOnly, in the primary partition.
+func (o *ReplicatedUpdates) Serving() bool {
+	return o.serving(o.View())
+}
+
+func (o *ReplicatedUpdates) serving(v *csx.ViewData) bool {
+	return v != nil && v.MyState == clsv.StateServer && (!o.opts.ProgressInPrimaryOnly || v.Primary)
+}
+
+// IOR returns the compound reference of the object bound as key: every
+// replica of the current view whose address is known, this one first if
+// none is.
+func (o *ReplicatedUpdates) IOR(key ObjectKey) (*iiop.IOR, error) {
+	o.mu.Lock()
+	b := o.objects[key]
+	addrs := o.viewAddrsLocked()
+	o.mu.Unlock()
+	if b == nil {
+		return nil, fmt.Errorf("%w: %s", ErrNotBound, key)
+	}
+	if len(addrs) == 0 {
+		addrs = []iiop.Addr{o.ownAddr()}
+	}
+	return iiop.CompoundIOR(b.typeID, key.Octets(), addrs, o.opts.IIOPVersion), nil
+}
+
+// ownAddr is this replica's published IIOP address.
+func (o *ReplicatedUpdates) ownAddr() iiop.Addr {
+	a := o.opts.Dispatcher.Addr()
+	if o.opts.Host != "" {
+		a.Host = o.opts.Host
+	}
+	return a
+}
+
+// viewAddrsLocked lists the known addresses of the current view's
+// members, in rank order (o.mu held).
+func (o *ReplicatedUpdates) viewAddrsLocked() []iiop.Addr {
+	if o.view == nil {
+		return nil
+	}
+	var addrs []iiop.Addr
+	for _, id := range o.view.Members {
+		if a, ok := o.addrs[id]; ok {
+			addrs = append(addrs, a)
+		}
+	}
+	return addrs
+}
+
+// IsA reports whether the object bound as key implements repoID.
+func (o *ReplicatedUpdates) IsA(key ObjectKey, repoID string) bool {
+	o.mu.Lock()
+	b := o.objects[key]
+	o.mu.Unlock()
+	if b == nil {
+		return false
+	}
+	if b.typeID == repoID {
+		return true
+	}
+	if in, ok := b.obj.(Inheritor); ok {
+		return in.IsA(repoID)
+	}
+	return false
+}
+
+// LocateRequest answers OBJECT_HERE, or, outside the primary partition
+// with ProgressInPrimaryOnly, OBJECT_FORWARD to the replicas that may be
+// in it when there are any.
+func (o *ReplicatedUpdates) LocateRequest(req *LocateRequest) {
+	o.mu.Lock()
+	b, v := o.objects[req.Key], o.view
+	o.mu.Unlock()
+	if b != nil && o.opts.ProgressInPrimaryOnly && (v == nil || !v.Primary) {
+		if target := o.forwardTarget(req.Key, b.typeID); target != nil {
+			e := iiop.NewEncoder(iiop.Syntax{}, 4) // see Forwarder.LocateRequest
+			target.Encode(e)
+			o.opts.Dispatcher.LocateReply(req.ID, iiop.ObjectForward, e.Bytes())
+			return
+		}
+	}
+	o.opts.Dispatcher.LocateReply(req.ID, iiop.ObjectHere, nil)
+}
+
+// CancelRequest does nothing: the request is in the group's order already
+// and every replica applies it; only its reply is not wanted.
+func (o *ReplicatedUpdates) CancelRequest(RequestID) {}
+
+// forwardTarget is where a replica outside the primary partition sends a
+// client: the replicas of the last serving view it saw that are not with
+// it now, which are where a primary partition can be. Nil if there are
+// none.
+func (o *ReplicatedUpdates) forwardTarget(key ObjectKey, typeID string) *iiop.IOR {
+	o.mu.Lock()
+	var addrs []iiop.Addr
+	here := map[iiop.Addr]bool{}
+	for _, a := range o.viewAddrsLocked() {
+		here[a] = true
+	}
+	for _, a := range o.forwardTo {
+		if !here[a] {
+			addrs = append(addrs, a)
+		}
+	}
+	o.mu.Unlock()
+	if len(addrs) == 0 {
+		return nil
+	}
+	return iiop.CompoundIOR(typeID, key.Octets(), addrs, o.opts.IIOPVersion)
+}
+
+// sortedKeys lists the bound keys in a fixed order, the order in which
+// the state message holds the objects.
+func (o *ReplicatedUpdates) sortedKeys() []ObjectKey {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	keys := make([]ObjectKey, 0, len(o.objects))
+	for k := range o.objects {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b ObjectKey) int {
+		switch {
+		case a.octets < b.octets:
+			return -1
+		case a.octets > b.octets:
+			return 1
+		}
+		return 0
+	})
+	return keys
+}

@@ -1,0 +1,147 @@
+package orb
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/maestro-go/maestro/maestro/csx"
+	"github.com/maestro-go/maestro/maestro/groupmember"
+	"github.com/maestro-go/maestro/maestro/iiop"
+)
+
+// The properties of the ORB group. Both give the total order the replicas
+// need to apply requests alike; primaryProperties adds primary partitions
+// and globally safe delivery (a request is applied once a majority of the
+// replicas holds it, so no applied request is ever rolled back).
+const (
+	defaultRUProperties = "Gmp:Sync:Heal:Switch:Frag:Suspect:Flow:Total"
+	primaryRUProperties = "Gmp:Sync:Heal:Switch:Frag:Suspect:Flow:Total:Primary:Safe"
+)
+
+// ReplicatedUpdatesOptions configure a ReplicatedUpdates ORB; the first
+// seven are the options of §3.4.1.
+type ReplicatedUpdatesOptions struct {
+	// Dispatcher is the IIOP dispatcher through which the ORB's objects
+	// are reached (required). The ORB owns it: Deactivate shuts its server
+	// down.
+	Dispatcher *Dispatcher `yaml:"-"`
+	// ProgressInPrimaryOnly applies updates only in the primary partition:
+	// a view holding a majority of Replicas (the Primary and Safe
+	// properties). Elsewhere requests are forwarded to a replica of the
+	// primary partition, or refused with TRANSIENT/COMPLETED_NO.
+	ProgressInPrimaryOnly bool `yaml:"progress_in_primary_only"`
+	// Replicas is the configured number of replicas; the majority is of
+	// it. Required with ProgressInPrimaryOnly.
+	Replicas int `yaml:"replicas"`
+	// StateTransfer brings a joining (or stale) replica's objects up to
+	// date with PushState/GetState. Without it those hooks are never
+	// called and a new replica starts from its objects' initial state.
+	StateTransfer bool `yaml:"state_transfer"`
+	// RequestsCommute says the objects' updates commute, so that replicas
+	// need not apply them in one order. It is accepted and, for now,
+	// changes nothing: requests are still totally ordered, which is
+	// correct for commuting requests too; the ORB group's state transfer
+	// needs view-synchronous, totally ordered casts anyway.
+	RequestsCommute bool `yaml:"requests_commute"`
+	// ReinstallIOR rewrites every bound object's compound IOR in Etc
+	// (atomically) after every view change whose replicas differ from the
+	// last one's — primary views only, with ProgressInPrimaryOnly. Without
+	// it nothing is written; IOR returns the reference.
+	ReinstallIOR bool `yaml:"reinstall_ior"`
+	// Etc is where IORs are published (default: $MAESTRO_ETC).
+	Etc Etc `yaml:"etc"`
+	// Name is the ORB group's name (required).
+	Name string `yaml:"name"`
+
+	// Group holds the group's other options: properties, seeds, port
+	// range, listen address, state directory, timings. Its Group and
+	// Replicas fields are set from Name and Replicas; empty Properties
+	// select the default stack, plus Primary and Safe with
+	// ProgressInPrimaryOnly.
+	Group groupmember.Options `yaml:"group"`
+	// LinearizableReads sends the read-only operations through the order
+	// too, so that a read reflects every update acknowledged before it
+	// was sent, at the price of a group round.
+	LinearizableReads bool `yaml:"linearizable_reads"`
+	// RetainedClients bounds the FT-aware clients whose replies are kept
+	// for retries (default 1024); RetainedPerClient bounds the replies
+	// kept per client (default 16). The oldest go first.
+	RetainedClients   int `yaml:"retained_clients"`
+	RetainedPerClient int `yaml:"retained_per_client"`
+	// Host is published in IORs instead of the dispatcher's host.
+	Host string `yaml:"host"`
+	// IIOPVersion of the published profiles; zero means 1.2 (the only
+	// version whose profiles carry alternate addresses).
+	IIOPVersion iiop.Version `yaml:"-"`
+	// Logger receives diagnostics; nil means silence.
+	Logger *slog.Logger `yaml:"-"`
+	// Scheduler runs state transfers (the simulator's makes them
+	// deterministic); nil means goroutines.
+	Scheduler csx.Scheduler `yaml:"-"`
+}
+
+// Errors of invalid options and misuse.
+var (
+	// ErrActive reports Bind or Unbind on an active ORB.
+	ErrActive = errors.New("orb: the ORB is active; bind and unbind objects before Activate or after Deactivate")
+	// ErrInactive reports Deactivate on an ORB that is not active.
+	ErrInactive = errors.New("orb: the ORB is not active")
+)
+
+// LoadReplicatedUpdatesOptions reads options from a YAML file; the
+// Dispatcher, Logger and Scheduler are left for the caller to set.
+func LoadReplicatedUpdatesOptions(path string) (ReplicatedUpdatesOptions, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ReplicatedUpdatesOptions{}, fmt.Errorf("orb: read options: %w", err)
+	}
+	var o ReplicatedUpdatesOptions
+	if err := yaml.Unmarshal(b, &o); err != nil {
+		return ReplicatedUpdatesOptions{}, fmt.Errorf("orb: parse %s: %w", path, err)
+	}
+	return o, nil
+}
+
+// withDefaults validates the options and fills in the defaults.
+func (o ReplicatedUpdatesOptions) withDefaults() (ReplicatedUpdatesOptions, error) {
+	switch {
+	case o.Dispatcher == nil:
+		return o, errors.New("orb: ReplicatedUpdatesOptions.Dispatcher is required")
+	case o.Name == "":
+		return o, errors.New("orb: ReplicatedUpdatesOptions.Name (the ORB group's name) is required")
+	case o.ProgressInPrimaryOnly && o.Replicas < 1:
+		return o, errors.New("orb: ProgressInPrimaryOnly needs Replicas, the configured number of replicas (updates need a majority of them)")
+	case o.Replicas < 0:
+		return o, fmt.Errorf("orb: Replicas %d is negative", o.Replicas)
+	}
+	if o.IIOPVersion == (iiop.Version{}) {
+		o.IIOPVersion = iiop.GIOP12
+	}
+	if o.RetainedClients <= 0 {
+		o.RetainedClients = 1024
+	}
+	if o.RetainedPerClient <= 0 {
+		o.RetainedPerClient = 16
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	o.Group.Group = o.Name
+	if o.ProgressInPrimaryOnly {
+		o.Group.Replicas = o.Replicas
+	}
+	if o.Group.Properties == "" {
+		o.Group.Properties = defaultRUProperties
+		if o.ProgressInPrimaryOnly {
+			o.Group.Properties = primaryRUProperties
+		}
+	}
+	if o.Group.Logger == nil {
+		o.Group.Logger = o.Logger
+	}
+	return o, nil
+}

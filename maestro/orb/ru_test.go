@@ -1,0 +1,357 @@
+package orb
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/maestro-go/maestro/maestro/groupmember"
+	"github.com/maestro-go/maestro/maestro/iiop"
+	"github.com/maestro-go/maestro/stack"
+)
+
+// ledger is the replicated test object: ten cells (set/get), a counter
+// that add increments (so a request applied twice shows), and a read-only
+// operation. Its state travels with state transfer.
+type ledger struct {
+	mu      sync.Mutex
+	cells   [10]int32
+	counter int32
+}
+
+const ledgerType = "IDL:Ledger:1.0"
+
+func (l *ledger) Update(op string, req *iiop.Decoder, reply *iiop.Encoder) iiop.ReplyStatus {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch op {
+	case "set":
+		n, v := req.ReadShort(), req.ReadLong()
+		if req.Err() != nil {
+			return iiop.NoException // the ORB answers MARSHAL
+		}
+		if n < 0 || n >= 10 {
+			iiop.NewSystemException(iiop.ExcBadParam, 0, iiop.CompletedNo).Encode(reply)
+			return iiop.SystemExceptionReply
+		}
+		l.cells[n] = v
+		return iiop.NoException
+	case "get", "peek":
+		n := req.ReadShort()
+		if req.Err() != nil || n < 0 || n >= 10 {
+			iiop.NewSystemException(iiop.ExcBadParam, 0, iiop.CompletedNo).Encode(reply)
+			return iiop.SystemExceptionReply
+		}
+		reply.WriteLong(l.cells[n])
+		return iiop.NoException
+	case "add":
+		d := req.ReadLong()
+		if req.Err() != nil {
+			return iiop.NoException
+		}
+		l.counter += d
+		reply.WriteLong(l.counter)
+		return iiop.NoException
+	}
+	iiop.NewSystemException(iiop.ExcBadOperation, 0, iiop.CompletedNo).Encode(reply)
+	return iiop.SystemExceptionReply
+}
+
+func (l *ledger) ReadOnly(op string) bool { return op == "peek" }
+
+func (l *ledger) PushState(w io.Writer) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return binary.Write(w, binary.BigEndian, append(l.cells[:], l.counter))
+}
+
+func (l *ledger) GetState(r io.Reader) error {
+	var v [11]int32
+	if err := binary.Read(r, binary.BigEndian, &v); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	copy(l.cells[:], v[:10])
+	l.counter = v[10]
+	return nil
+}
+
+func (l *ledger) snapshot() ([10]int32, int32) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.cells, l.counter
+}
+
+// ruGroup is a group of RU replicas in this process, each with its own
+// IIOP dispatcher on 127.0.0.1 and its own UDP endpoint.
+type ruGroup struct {
+	t    *testing.T
+	name string
+	base int
+	key  ObjectKey
+	opts ReplicatedUpdatesOptions
+}
+
+type ruReplica struct {
+	orb *ReplicatedUpdates
+	obj *ledger
+}
+
+func newRUGroup(t *testing.T, opts ReplicatedUpdatesOptions) *ruGroup {
+	base := 30000 + rand.IntN(1500)*16
+	key, err := NewKey("Ledger")
+	require.NoError(t, err)
+	opts.Name = fmt.Sprintf("%s-%d", t.Name(), base)
+	opts.Group = groupmember.Options{PortBase: base, PortCount: 8,
+		Stack: stack.Config{Heartbeat: 50 * time.Millisecond, SuspectTimeout: 600 * time.Millisecond, Gossip: 100 * time.Millisecond, FlushTimeout: time.Second}}
+	return &ruGroup{t: t, name: opts.Name, base: base, key: key, opts: opts}
+}
+
+// start runs one more replica.
+func (g *ruGroup) start() *ruReplica {
+	t := g.t
+	d, err := NewDispatcher(iiop.ServerOptions{Addr: "127.0.0.1:0"})
+	require.NoError(t, err)
+	opts := g.opts
+	opts.Dispatcher = d
+	if opts.ProgressInPrimaryOnly {
+		opts.Group.StateDir = t.TempDir()
+	}
+	o, err := NewReplicatedUpdates(opts)
+	require.NoError(t, err)
+	r := &ruReplica{orb: o, obj: &ledger{}}
+	require.NoError(t, o.Bind(g.key, ledgerType, r.obj))
+	require.NoError(t, o.Activate(context.Background()))
+	t.Cleanup(func() { o.Close() })
+	return r
+}
+
+// waitServing waits until every replica serves in one view of them all.
+func (g *ruGroup) waitServing(rs ...*ruReplica) {
+	g.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		ok := true
+		for _, r := range rs {
+			v := r.orb.View()
+			if v == nil || len(v.Members) != len(rs) || !r.orb.Serving() {
+				ok = false
+			}
+		}
+		if ok {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for i, r := range rs {
+		g.t.Logf("replica %d: view %+v", i, r.orb.View())
+	}
+	g.t.Fatalf("%d replicas never served together", len(rs))
+}
+
+// ref is the reference of the object at replica r alone.
+func (g *ruGroup) ref(r *ruReplica) *iiop.IOR {
+	return iiop.NewIOR(ledgerType, g.key.Octets(), r.orb.ownAddr(), iiop.GIOP12)
+}
+
+func callSet(ctx context.Context, c *iiop.Client, ref *iiop.IOR, n int16, v int32) error {
+	_, err := c.Invoke(ctx, ref, "set", func(e *iiop.Encoder) { e.WriteShort(n); e.WriteLong(v) })
+	return err
+}
+
+func callLong(ctx context.Context, c *iiop.Client, ref *iiop.IOR, op string, args func(*iiop.Encoder)) (int32, error) {
+	rep, err := c.Invoke(ctx, ref, op, args)
+	if err != nil {
+		return 0, err
+	}
+	d := rep.Body.Decoder()
+	v := d.ReadLong()
+	return v, d.Err()
+}
+
+// equalEverywhere waits until every replica's ledger equals the first's.
+func equalEverywhere(t *testing.T, rs ...*ruReplica) ([10]int32, int32) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		cells, counter := rs[0].obj.snapshot()
+		same := true
+		for _, r := range rs[1:] {
+			c, n := r.obj.snapshot()
+			same = same && c == cells && n == counter
+		}
+		if same {
+			return cells, counter
+		}
+		if time.Now().After(deadline) {
+			for i, r := range rs {
+				c, n := r.obj.snapshot()
+				t.Logf("replica %d: %v %d", i, c, n)
+			}
+			t.Fatal("replicas differ")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestRUEveryReplicaAppliesEveryUpdate: updates sent to different replicas
+// are applied by all of them in one order; each is answered by the
+// replica that received it once applied there; a late replica gets the
+// state by transfer.
+func TestRUEveryReplicaAppliesEveryUpdate(t *testing.T) {
+	g := newRUGroup(t, ReplicatedUpdatesOptions{StateTransfer: true})
+	rs := []*ruReplica{g.start(), g.start(), g.start()}
+	g.waitServing(rs...)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := iiop.NewClient(iiop.ClientOptions{})
+	defer c.Close()
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 30)
+	for i, r := range rs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range 10 {
+				if err := callSet(ctx, c, g.ref(r), int16(k), int32(100*i+k)); err != nil {
+					errs <- err
+				}
+				if _, err := callLong(ctx, c, g.ref(r), "add", func(e *iiop.Encoder) { e.WriteLong(1) }); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	cells, counter := equalEverywhere(t, rs...)
+	require.EqualValues(t, 30, counter, "every add applied once")
+
+	// A read-only operation at any replica sees what that replica applied.
+	for _, r := range rs {
+		v, err := callLong(ctx, c, g.ref(r), "peek", func(e *iiop.Encoder) { e.WriteShort(3) })
+		require.NoError(t, err)
+		require.Equal(t, cells[3], v)
+	}
+
+	late := g.start()
+	g.waitServing(append(rs, late)...)
+	equalEverywhere(t, append(rs, late)...)
+	v, err := callLong(ctx, c, g.ref(late), "get", func(e *iiop.Encoder) { e.WriteShort(9) })
+	require.NoError(t, err)
+	require.Equal(t, cells[9], v)
+}
+
+// TestRUBadRequests: an operation's exceptions and undecodable arguments
+// come back to the client alike from every replica, and leave the
+// replicas equal.
+func TestRUBadRequests(t *testing.T) {
+	g := newRUGroup(t, ReplicatedUpdatesOptions{})
+	rs := []*ruReplica{g.start(), g.start()}
+	g.waitServing(rs...)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := iiop.NewClient(iiop.ClientOptions{})
+	defer c.Close()
+
+	err := callSet(ctx, c, g.ref(rs[0]), 42, 1)
+	require.True(t, isExc(err, iiop.ExcBadParam), "out of range: %v", err)
+	_, err = c.Invoke(ctx, g.ref(rs[1]), "set", func(e *iiop.Encoder) { e.WriteShort(1) }) // no value
+	require.True(t, isExc(err, iiop.ExcMarshal), "truncated arguments: %v", err)
+	_, err = c.Invoke(ctx, g.ref(rs[1]), "frobnicate", nil)
+	require.True(t, isExc(err, iiop.ExcBadOperation), "unknown operation: %v", err)
+	require.NoError(t, callSet(ctx, c, g.ref(rs[1]), 1, 7))
+	cells, _ := equalEverywhere(t, rs...)
+	require.EqualValues(t, 7, cells[1])
+
+	require.ErrorIs(t, rs[0].orb.Bind(KeyFromString("other"), ledgerType, &ledger{}), ErrActive)
+	require.ErrorIs(t, rs[0].orb.Unbind(g.key), ErrActive)
+}
+
+// TestRURetriesExecuteAtMostOnce: FT-aware clients that send the same
+// request (client id, retention id) again — to the same replica, another,
+// or one that joined since — get the recorded reply, and the request is
+// applied once.
+func TestRURetriesExecuteAtMostOnce(t *testing.T) {
+	g := newRUGroup(t, ReplicatedUpdatesOptions{StateTransfer: true})
+	rs := []*ruReplica{g.start(), g.start()}
+	g.waitServing(rs...)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	add := func(e *iiop.Encoder) { e.WriteLong(5) }
+	// Each fresh client with the same id numbers its first call 1: to the
+	// group it is the same request sent again.
+	retry := func(r *ruReplica) int32 {
+		c := iiop.NewClient(iiop.ClientOptions{FTClientID: "client-1"})
+		defer c.Close()
+		v, err := callLong(ctx, c, g.ref(r), "add", add)
+		require.NoError(t, err)
+		return v
+	}
+	require.EqualValues(t, 5, retry(rs[0]))
+	require.EqualValues(t, 5, retry(rs[0]), "retry at the same replica")
+	require.EqualValues(t, 5, retry(rs[1]), "retry at another replica")
+	_, counter := equalEverywhere(t, rs...)
+	require.EqualValues(t, 5, counter)
+
+	late := g.start()
+	g.waitServing(append(rs, late)...)
+	require.EqualValues(t, 5, retry(late), "retry at a replica that joined since")
+	_, counter = equalEverywhere(t, append(rs, late)...)
+	require.EqualValues(t, 5, counter)
+
+	other := iiop.NewClient(iiop.ClientOptions{FTClientID: "client-2"})
+	defer other.Close()
+	v, err := callLong(ctx, other, g.ref(late), "add", add)
+	require.NoError(t, err)
+	require.EqualValues(t, 10, v, "another client's request is new")
+}
+
+// TestRUProgressInPrimaryOnly: with a majority of the configured replicas
+// gone, the one left applies nothing; a client is sent to the replicas
+// that may hold the primary partition or refused with TRANSIENT.
+func TestRUProgressInPrimaryOnly(t *testing.T) {
+	g := newRUGroup(t, ReplicatedUpdatesOptions{ProgressInPrimaryOnly: true, Replicas: 3, StateTransfer: true})
+	rs := []*ruReplica{g.start(), g.start(), g.start()}
+	g.waitServing(rs...)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c := iiop.NewClient(iiop.ClientOptions{DialTimeout: time.Second})
+	defer c.Close()
+	require.NoError(t, callSet(ctx, c, g.ref(rs[0]), 0, 1))
+	equalEverywhere(t, rs...)
+
+	rs[1].orb.Close()
+	rs[2].orb.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	for rs[0].orb.View() == nil || len(rs[0].orb.View().Members) != 1 {
+		require.True(t, time.Now().Before(deadline), "the crashes were never noticed")
+		time.Sleep(20 * time.Millisecond)
+	}
+	require.False(t, rs[0].orb.Serving())
+	err := callSet(ctx, c, g.ref(rs[0]), 0, 2)
+	require.True(t, isExc(err, iiop.ExcTransient), "a minority replica refuses: %v", err)
+	var exc *iiop.SystemException
+	require.True(t, errors.As(err, &exc))
+	require.Equal(t, iiop.CompletedNo, exc.Completed)
+	cells, _ := rs[0].obj.snapshot()
+	require.EqualValues(t, 1, cells[0], "nothing applied outside the primary partition")
+}
+
+// isExc reports whether err is the system exception name.
+func isExc(err error, name string) bool {
+	return errors.Is(err, iiop.NewSystemException(name, 0, iiop.CompletedNo))
+}
