@@ -42,8 +42,8 @@ type ClientOptions struct {
 // resends requests the server abandoned with CloseConnection. A Client is
 // safe for concurrent use.
 type Client struct {
-	opts   ClientOptions
-	log    *slog.Logger
+	opts      ClientOptions
+	log       *slog.Logger
 	mu        sync.Mutex
 	conns     map[string]*clientConn
 	closed    bool
