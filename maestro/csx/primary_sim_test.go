@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/maestro-go/maestro/internal/lockstep"
 	"github.com/maestro-go/maestro/maestro/clsv"
 	"github.com/maestro-go/maestro/maestro/message"
 	"github.com/maestro-go/maestro/stack/transport/sim"
@@ -97,9 +98,9 @@ func (r *primaryGrid) cast(g *simGrid) {
 func runPrimaryGrid(seed uint64, trace func(string)) ([]string, csxStats) {
 	net := sim.NewNetwork(seed, sim.Faults{MinDelay: time.Millisecond, MaxDelay: 3 * time.Millisecond})
 	rng := net.Rand()
-	base := &csxRun{seed: seed, net: net, rng: rng, bat: &baton{}, updates: map[string]update{}, snaps: map[int]snapshot{}, trace: trace, xfer: clsv.Atomic}
+	base := &csxRun{seed: seed, net: net, rng: rng, bat: &lockstep.Baton{}, updates: map[string]update{}, snaps: map[int]snapshot{}, trace: trace, xfer: clsv.Atomic}
 	r := &primaryGrid{csxRun: base, replicas: 3 + rng.IntN(3), disks: map[string]bool{}, stack: primaryGridStacks[seed%uint64(len(primaryGridStacks))]}
-	net.AfterEvent = r.bat.run
+	net.AfterEvent = r.bat.Run
 	base.mayCrash = r.mayCrash
 	for i := 0; i < r.replicas; i++ {
 		r.start(fmt.Sprintf("s%d", i))

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/maestro-go/maestro/internal/lockstep"
 	"github.com/maestro-go/maestro/maestro/clsv"
 	"github.com/maestro-go/maestro/maestro/groupmember"
 	"github.com/maestro-go/maestro/maestro/message"
@@ -41,7 +42,7 @@ type csxRun struct {
 	seed     uint64
 	net      *sim.Network
 	rng      *rand.Rand
-	bat      *baton
+	bat      *lockstep.Baton
 	xfer     clsv.XferType
 	updates  map[string]update
 	snaps    map[int]snapshot
@@ -325,8 +326,8 @@ func (r *csxRun) cast(g *simGrid) {
 func runCSX(seed uint64, trace func(string)) ([]string, csxStats) {
 	net := sim.NewNetwork(seed, sim.Faults{MinDelay: time.Millisecond, MaxDelay: 3 * time.Millisecond})
 	rng := net.Rand()
-	r := &csxRun{seed: seed, net: net, rng: rng, bat: &baton{}, updates: map[string]update{}, snaps: map[int]snapshot{}, trace: trace}
-	net.AfterEvent = r.bat.run
+	r := &csxRun{seed: seed, net: net, rng: rng, bat: &lockstep.Baton{}, updates: map[string]update{}, snaps: map[int]snapshot{}, trace: trace}
+	net.AfterEvent = r.bat.Run
 	// Free transfer lets updates race the state: keeping a replica
 	// consistent then is the application's job, so the grid uses Protected
 	// or Atomic transfer (TestFreeTransferHoldsNothing covers Free).

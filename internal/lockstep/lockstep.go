@@ -1,12 +1,16 @@
-package csx
+// Package lockstep is a csx.Scheduler for simulations: the goroutines it
+// starts run one at a time, only when the simulation hands them the baton
+// (after each simulated event), and give it back when they wait or
+// finish, so that a run with state-transfer goroutines stays a pure
+// function of its seed.
+package lockstep
 
 import "context"
 
-// baton is a Scheduler for the simulator: the goroutines it starts run
-// one at a time, only when the simulation hands them the baton (after each
-// simulated event), and give it back when they wait or finish. So a run
-// with StateTransfer goroutines stays a pure function of its seed.
-type baton struct {
+// Baton is the scheduler; its zero value is ready. Go and Wait are called
+// by the code under test, Run by the simulation after each event (one
+// goroutine at a time, never concurrently).
+type Baton struct {
 	ready   []*task
 	waiting []*task
 	current *task
@@ -19,7 +23,8 @@ type task struct {
 	ctx   context.Context
 }
 
-func (b *baton) Go(f func()) {
+// Go starts f, to run when the baton next passes.
+func (b *Baton) Go(f func()) {
 	t := &task{wake: make(chan struct{}), yield: make(chan struct{})}
 	go func() {
 		<-t.wake
@@ -29,7 +34,8 @@ func (b *baton) Go(f func()) {
 	b.ready = append(b.ready, t)
 }
 
-func (b *baton) Wait(ctx context.Context, ready <-chan struct{}) error {
+// Wait gives the baton back until ready is closed or ctx ends.
+func (b *Baton) Wait(ctx context.Context, ready <-chan struct{}) error {
 	t := b.current
 	t.cond, t.ctx = ready, ctx
 	b.waiting = append(b.waiting, t)
@@ -43,8 +49,8 @@ func (b *baton) Wait(ctx context.Context, ready <-chan struct{}) error {
 	}
 }
 
-// run lets every goroutine that can go on run until it waits or ends.
-func (b *baton) run() {
+// Run lets every goroutine that can go on run until it waits or ends.
+func (b *Baton) Run() {
 	for {
 		for i := 0; i < len(b.waiting); {
 			t := b.waiting[i]
