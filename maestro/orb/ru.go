@@ -37,10 +37,23 @@ type ReplicatedUpdates struct {
 	published string                    // the address list last published
 	exited    chan struct{}
 
+	// answer sends the ORB's replies: the Dispatcher, or a simulation's
+	// recorder.
+	answer replier
+	// addr, if set, replaces the Dispatcher's address (simulations).
+	addr *iiop.Addr
+
 	// objMu serializes everything that touches the objects: Update,
 	// PushState, GetState and local reads.
 	objMu    sync.Mutex
 	retained *retained
+}
+
+// replier is what the ORB answers clients through.
+type replier interface {
+	RequestReply(id RequestID, status iiop.ReplyStatus, body []byte) error
+	ReplySystemException(id RequestID, exc *iiop.SystemException) error
+	LocateReply(id RequestID, status iiop.LocateStatus, body []byte) error
 }
 
 type ruBinding struct {
@@ -49,11 +62,19 @@ type ruBinding struct {
 }
 
 // pendingRequest is a two-way request this replica relayed: it answers it
-// when the cast comes back (or is aborted).
+// when the cast comes back (or is aborted), or when a transferred state
+// holds its reply.
 type pendingRequest struct {
-	id     RequestID
-	syntax iiop.Syntax
+	id    RequestID
+	ident requestIdent
 }
+
+// retainedPerOrigin bounds the replies kept per receiving replica for
+// requests of clients that are not FT-aware. They are needed only while
+// that replica may get their effect by state transfer instead of by
+// delivery, so the bound must exceed the requests one replica has in the
+// order at once (a connection has at most iiop.DefaultMaxPendingPerConn).
+const retainedPerOrigin = 4096
 
 // NewReplicatedUpdates returns an inactive ORB.
 func NewReplicatedUpdates(opts ReplicatedUpdatesOptions) (*ReplicatedUpdates, error) {
@@ -67,7 +88,8 @@ func NewReplicatedUpdates(opts ReplicatedUpdatesOptions) (*ReplicatedUpdates, er
 		objects:  map[ObjectKey]*ruBinding{},
 		pending:  map[uint64]pendingRequest{},
 		addrs:    map[csx.EndpID]iiop.Addr{},
-		retained: newRetained(o.RetainedClients, o.RetainedPerClient),
+		retained: newRetained(o.RetainedClients, o.RetainedPerClient, retainedPerOrigin),
+		answer:   o.Dispatcher,
 	}, nil
 }
 
@@ -146,7 +168,7 @@ func (o *ReplicatedUpdates) Activate(ctx context.Context) error {
 		return err
 	}
 	m, err := csx.New(csx.Options{
-		Options:   clsv.Options{Options: o.opts.Group, Mode: clsv.Server, Xfer: clsv.Atomic},
+		Options:   clsv.Options{Options: o.opts.Group, Mode: clsv.Server, Xfer: clsv.Atomic, AfterFunc: o.opts.AfterFunc},
 		Scheduler: o.opts.Scheduler,
 	}, (*ruHandler)(o))
 	if err != nil {
@@ -239,6 +261,9 @@ func (o *ReplicatedUpdates) IOR(key ObjectKey) (*iiop.IOR, error) {
 
 // ownAddr is this replica's published IIOP address.
 func (o *ReplicatedUpdates) ownAddr() iiop.Addr {
+	if o.addr != nil {
+		return *o.addr
+	}
 	a := o.opts.Dispatcher.Addr()
 	if o.opts.Host != "" {
 		a.Host = o.opts.Host
@@ -289,11 +314,11 @@ func (o *ReplicatedUpdates) LocateRequest(req *LocateRequest) {
 		if target := o.forwardTarget(req.Key, b.typeID); target != nil {
 			e := iiop.NewEncoder(iiop.Syntax{}, 4) // see Forwarder.LocateRequest
 			target.Encode(e)
-			o.opts.Dispatcher.LocateReply(req.ID, iiop.ObjectForward, e.Bytes())
+			o.answer.LocateReply(req.ID, iiop.ObjectForward, e.Bytes())
 			return
 		}
 	}
-	o.opts.Dispatcher.LocateReply(req.ID, iiop.ObjectHere, nil)
+	o.answer.LocateReply(req.ID, iiop.ObjectHere, nil)
 }
 
 // CancelRequest does nothing: the request is in the group's order already

@@ -77,7 +77,7 @@ func (h *ruHandler) ReceiveCast(from csx.EndpID, msg *message.Message) {
 		o.log.Error("orb: undecodable relayed request", "from", from, "err", err)
 		return
 	}
-	status, body := o.apply(r)
+	status, body := o.apply(r, string(from))
 	if from == o.memberID() {
 		o.answerPending(r.n, status, body)
 	}
@@ -92,6 +92,7 @@ func (h *ruHandler) AbortCast(from csx.EndpID, msg *message.Message) {
 		return
 	}
 	if r, err := decodeRelayed(msg); err == nil {
+		o.log.Debug("orb: relayed request aborted by a view change", "n", r.n, "op", r.operation)
 		o.abortPending(r.n)
 	}
 }
@@ -123,6 +124,7 @@ func (h *ruHandler) StateTransfer(id csx.XferID) {
 		o.log.Error("orb: state not installed; waiting for another transfer", "err", err)
 		return
 	}
+	o.answerFromState()
 	if err := o.m.XferDone(id); err != nil {
 		o.log.Info("orb: state transfer ended", "err", err)
 	}

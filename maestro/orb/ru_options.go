@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -82,6 +83,9 @@ type ReplicatedUpdatesOptions struct {
 	// Scheduler runs state transfers (the simulator's makes them
 	// deterministic); nil means goroutines.
 	Scheduler csx.Scheduler `yaml:"-"`
+	// AfterFunc runs f after d (default time.AfterFunc); the simulator
+	// replaces it with its virtual clock.
+	AfterFunc func(d time.Duration, f func()) `yaml:"-"`
 }
 
 // Errors of invalid options and misuse.

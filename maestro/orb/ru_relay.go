@@ -44,6 +44,23 @@ func parseFTRequest(scs []iiop.ServiceContext, s iiop.Syntax) (ftRequest, bool, 
 	return ftRequest{client: r.ClientID, retention: r.RetentionID}, true, nil
 }
 
+// requestIdent names a request for the retained replies: an FT-aware
+// client's (client id, retention id), or else the receiving replica's
+// endpoint and its number for the request (origin).
+type requestIdent struct {
+	requester string
+	n         int64
+	origin    bool
+}
+
+// ident is the name of r, relayed by the member from.
+func (r *relayed) ident(from string) requestIdent {
+	if r.hasFT {
+		return requestIdent{requester: "ft:" + r.ft.client, n: int64(r.ft.retention)}
+	}
+	return requestIdent{requester: "at:" + from, n: int64(r.n), origin: true}
+}
+
 // relayed is a request as every replica applies it.
 type relayed struct {
 	n                uint64 // the receiving replica's number for it

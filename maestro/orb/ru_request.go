@@ -34,11 +34,12 @@ func (o *ReplicatedUpdates) Request(req *Request) {
 		o.replyException(req.ID, req.ResponseExpected, iiop.ExcBadParam, iiop.CompletedNo)
 		return
 	}
+	me := string(m.ID())
 	o.mu.Lock()
 	o.next++
 	r := &relayed{n: o.next, responseExpected: req.ResponseExpected, key: req.Key, operation: req.Operation, ft: ft, hasFT: hasFT, args: req.Args}
 	if req.ResponseExpected {
-		o.pending[r.n] = pendingRequest{id: req.ID, syntax: req.Args.Syntax}
+		o.pending[r.n] = pendingRequest{id: req.ID, ident: r.ident(me)}
 	}
 	o.mu.Unlock()
 	err = m.Cast(encodeRelayed(r), clsv.Generic)
@@ -70,7 +71,7 @@ func (o *ReplicatedUpdates) refuse(req *Request, b *ruBinding) {
 	if target := o.forwardTarget(req.Key, b.typeID); target != nil {
 		e := req.Args.ReplyEncoder()
 		target.Encode(e)
-		if err := o.opts.Dispatcher.RequestReply(req.ID, iiop.LocationForward, e.Bytes()); err != nil {
+		if err := o.answer.RequestReply(req.ID, iiop.LocationForward, e.Bytes()); err != nil {
 			o.log.Debug("orb: forward not sent", "op", req.Operation, "err", err)
 		}
 		return
@@ -84,22 +85,23 @@ func (o *ReplicatedUpdates) answerLocally(req *Request, b *ruBinding) {
 	status, body := execute(b.obj, req.Operation, req.Args, o.log)
 	o.objMu.Unlock()
 	if req.ResponseExpected {
-		if err := o.opts.Dispatcher.RequestReply(req.ID, status, body); err != nil {
+		if err := o.answer.RequestReply(req.ID, status, body); err != nil {
 			o.log.Debug("orb: reply not sent", "op", req.Operation, "err", err)
 		}
 	}
 }
 
-// apply executes a delivered request on this replica (the delivery
-// goroutine): at most once for an FT-aware client's retries, whose
-// recorded reply is returned instead.
-func (o *ReplicatedUpdates) apply(r *relayed) (iiop.ReplyStatus, []byte) {
+// apply executes a request relayed by from on this replica (the delivery
+// goroutine), once: a retry of an FT-aware client's request gets the
+// recorded reply instead. Every reply is recorded, for such retries and
+// for a receiving replica that gets the request's effect by state
+// transfer.
+func (o *ReplicatedUpdates) apply(r *relayed, from string) (iiop.ReplyStatus, []byte) {
 	o.objMu.Lock()
 	defer o.objMu.Unlock()
-	if r.hasFT {
-		if rr, ok := o.retained.lookup(r.ft); ok {
-			return rr.status, rr.body
-		}
+	id := r.ident(from)
+	if rr, ok := o.retained.lookup(id); ok {
+		return rr.status, rr.body
 	}
 	o.mu.Lock()
 	b := o.objects[r.key]
@@ -113,8 +115,8 @@ func (o *ReplicatedUpdates) apply(r *relayed) (iiop.ReplyStatus, []byte) {
 	} else {
 		status, body = execute(b.obj, r.operation, r.args, o.log)
 	}
-	if r.hasFT {
-		o.retained.record(r.ft, retainedReply{status: status, syntax: r.args.Syntax, body: body})
+	if r.responseExpected {
+		o.retained.record(id, retainedReply{status: status, syntax: r.args.Syntax, body: body})
 	}
 	return status, body
 }
@@ -129,7 +131,7 @@ func (o *ReplicatedUpdates) answerPending(n uint64, status iiop.ReplyStatus, bod
 	if !ok {
 		return
 	}
-	if err := o.opts.Dispatcher.RequestReply(p.id, status, body); err != nil {
+	if err := o.answer.RequestReply(p.id, status, body); err != nil {
 		o.log.Debug("orb: reply not sent", "err", err)
 	}
 }
@@ -151,7 +153,7 @@ func (o *ReplicatedUpdates) replyException(id RequestID, responseExpected bool, 
 	if !responseExpected {
 		return
 	}
-	if err := o.opts.Dispatcher.ReplySystemException(id, iiop.NewSystemException(name, iiop.OMGMinorBase|1, completed)); err != nil {
+	if err := o.answer.ReplySystemException(id, iiop.NewSystemException(name, iiop.OMGMinorBase|1, completed)); err != nil {
 		o.log.Debug("orb: reply not sent", "err", err)
 	}
 }

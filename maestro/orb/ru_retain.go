@@ -8,67 +8,76 @@ import (
 	"github.com/maestro-go/maestro/maestro/message"
 )
 
-// retainedReply is the reply the group recorded for an FT-aware client's
-// request, returned again when the client retries it.
+// retainedReply is the reply the group recorded for a request, returned
+// again when an FT-aware client retries it, or when the replica that
+// received the request gets its effect by state transfer instead of
+// delivering it.
 type retainedReply struct {
-	retention int32
+	id        int64
 	status    iiop.ReplyStatus
 	syntax    iiop.Syntax
 	body      []byte
 }
 
-// clientReplies are one client's retained replies, oldest first.
+// clientReplies are one requester's retained replies, oldest first.
 type clientReplies struct {
 	lastUse uint64
 	replies []retainedReply
 }
 
-// retained holds the replies of FT-aware clients so that a retried
-// request is executed at most once. Every replica changes it in delivery
+// retained holds the replies of requests: so that a request an FT-aware
+// client retries is executed at most once, and so that a replica whose
+// own relayed request reaches it inside a transferred state rather than
+// by delivery can still answer it. Every replica changes it in delivery
 // order only, and bounds it by count (never by clock), so it is the same
 // on every replica and travels with the state.
 type retained struct {
-	maxClients, perClient int
-	tick                  uint64
-	clients               map[string]*clientReplies
+	maxClients, perClient, perOrigin int
+	tick                             uint64
+	clients                          map[string]*clientReplies
 }
 
-func newRetained(maxClients, perClient int) *retained {
-	return &retained{maxClients: maxClients, perClient: perClient, clients: map[string]*clientReplies{}}
+func newRetained(maxClients, perClient, perOrigin int) *retained {
+	return &retained{maxClients: maxClients, perClient: perClient, perOrigin: perOrigin, clients: map[string]*clientReplies{}}
 }
 
-// lookup returns the recorded reply of ft, if any.
-func (r *retained) lookup(ft ftRequest) (retainedReply, bool) {
-	c := r.clients[ft.client]
+// lookup returns the recorded reply of the request named id, if any.
+func (r *retained) lookup(id requestIdent) (retainedReply, bool) {
+	c := r.clients[id.requester]
 	if c == nil {
 		return retainedReply{}, false
 	}
 	for _, rr := range c.replies {
-		if rr.retention == ft.retention {
+		if rr.id == id.n {
 			return rr, true
 		}
 	}
 	return retainedReply{}, false
 }
 
-// record keeps the reply of ft, forgetting the client's oldest reply and
-// the least recently used client beyond the bounds.
-func (r *retained) record(ft ftRequest, rr retainedReply) {
+// record keeps the reply of the request named id, forgetting the
+// requester's oldest reply and the least recently used requester beyond
+// the bounds.
+func (r *retained) record(id requestIdent, rr retainedReply) {
 	r.tick++
-	c := r.clients[ft.client]
+	c := r.clients[id.requester]
 	if c == nil {
 		c = &clientReplies{}
-		r.clients[ft.client] = c
+		r.clients[id.requester] = c
 		if len(r.clients) > r.maxClients {
 			r.evictOldest()
 		}
 	}
 	c.lastUse = r.tick
-	rr.retention = ft.retention
+	rr.id = id.n
 	rr.body = slices.Clone(rr.body)
 	c.replies = append(c.replies, rr)
-	if len(c.replies) > r.perClient {
-		c.replies = slices.Delete(c.replies, 0, len(c.replies)-r.perClient)
+	keep := r.perClient
+	if id.origin {
+		keep = r.perOrigin
+	}
+	if len(c.replies) > keep {
+		c.replies = slices.Delete(c.replies, 0, len(c.replies)-keep)
 	}
 }
 
@@ -97,7 +106,7 @@ func (r *retained) encode(m *message.Message) {
 		m.PutString(id).PutUint64(c.lastUse).PutInt(len(c.replies))
 		for _, rr := range c.replies {
 			s := rr.syntax
-			m.PutInt32(rr.retention).PutUint32(uint32(rr.status)).
+			m.PutInt64(rr.id).PutUint32(uint32(rr.status)).
 				PutInt16(int16(s.Order)).PutInt16(int16(s.Version.Major)).PutInt16(int16(s.Version.Minor)).
 				PutUint32(s.CodeSets.Char).PutUint32(s.CodeSets.WChar).PutBytes(rr.body)
 		}
@@ -105,8 +114,8 @@ func (r *retained) encode(m *message.Message) {
 }
 
 // decodeRetained reads a table encode wrote.
-func decodeRetained(m *message.Message, maxClients, perClient int) (*retained, error) {
-	r := newRetained(maxClients, perClient)
+func decodeRetained(m *message.Message, maxClients, perClient, perOrigin int) (*retained, error) {
+	r := newRetained(maxClients, perClient, perOrigin)
 	r.tick = m.GetUint64()
 	n := m.GetInt()
 	if n < 0 || n > m.Remaining() {
@@ -120,7 +129,7 @@ func decodeRetained(m *message.Message, maxClients, perClient int) (*retained, e
 			return nil, fmt.Errorf("orb: retained replies: bad reply count %d", k)
 		}
 		for range k {
-			rr := retainedReply{retention: m.GetInt32(), status: iiop.ReplyStatus(m.GetUint32())}
+			rr := retainedReply{id: m.GetInt64(), status: iiop.ReplyStatus(m.GetUint32())}
 			order, major, minor := m.GetInt16(), m.GetInt16(), m.GetInt16()
 			rr.syntax = iiop.Syntax{Order: iiop.ByteOrder(order), Version: iiop.Version{Major: uint8(major), Minor: uint8(minor)},
 				CodeSets: iiop.CodeSets{Char: m.GetUint32(), WChar: m.GetUint32()}}

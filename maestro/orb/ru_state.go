@@ -39,7 +39,7 @@ func (o *ReplicatedUpdates) encodeState() (*message.Message, error) {
 // the message is read whole before any object changes, then every
 // object's GetState runs under one lock.
 func (o *ReplicatedUpdates) installState(m *message.Message) error {
-	ret, err := decodeRetained(m, o.opts.RetainedClients, o.opts.RetainedPerClient)
+	ret, err := decodeRetained(m, o.opts.RetainedClients, o.opts.RetainedPerClient, retainedPerOrigin)
 	if err != nil {
 		return err
 	}
@@ -75,4 +75,27 @@ func (o *ReplicatedUpdates) installState(m *message.Message) error {
 	}
 	o.retained = ret
 	return nil
+}
+
+// answerFromState answers this replica's relayed requests whose effect
+// came with the state just installed: their casts were delivered before
+// the state was taken, so they will not be delivered here.
+func (o *ReplicatedUpdates) answerFromState() {
+	type answer struct {
+		n  uint64
+		rr retainedReply
+	}
+	var answers []answer
+	o.objMu.Lock()
+	o.mu.Lock()
+	for n, p := range o.pending {
+		if rr, ok := o.retained.lookup(p.ident); ok {
+			answers = append(answers, answer{n, rr})
+		}
+	}
+	o.mu.Unlock()
+	o.objMu.Unlock()
+	for _, a := range answers {
+		o.answerPending(a.n, a.rr.status, a.rr.body)
+	}
 }

@@ -23,6 +23,7 @@ type layer struct {
 	// In a primary view.
 	voters      []bool   // by rank
 	acked       []uint64 // by rank: how far each member's log reaches
+	delivered   []uint64 // by rank: how far each member has delivered, as it last said
 	ackedBy     []bool   // by rank: has acknowledged in this view (installed it)
 	established bool     // a majority of the replicas installed this view
 	frozen      bool     // this member's log is not the chosen one: it delivers nothing
@@ -81,6 +82,7 @@ func (l *layer) Start() {
 	p.holdOnlyLog()
 	l.voters = make([]bool, l.n)
 	l.acked = make([]uint64, l.n)
+	l.delivered = make([]uint64, l.n)
 	l.ackedBy = make([]bool, l.n)
 	l.idx = make([]uint64, l.n)
 	for r := 0; r < l.n; r++ {
@@ -317,7 +319,7 @@ func (l *layer) aborted(ev *stack.Event) {
 }
 
 func (l *layer) stable(from int, r *wire.Reader) {
-	pos := r.Uvarint()
+	pos, delivered := r.Uvarint(), r.Uvarint()
 	if r.Err() != nil || from < 0 || from >= l.n {
 		l.env.Metrics.Drop("safe-malformed")
 		return
@@ -325,6 +327,7 @@ func (l *layer) stable(from int, r *wire.Reader) {
 	if !l.info.Primary {
 		return
 	}
+	l.delivered[from] = max(l.delivered[from], delivered)
 	if !l.ackedBy[from] {
 		l.ackedBy[from] = true
 		l.checkEstablished()
@@ -434,15 +437,30 @@ func (l *layer) sendAck() {
 	var w wire.Writer
 	w.Byte(kindStable)
 	w.Uvarint(l.p.end())
+	w.Uvarint(l.p.base)
 	m := wire.NewMsg(nil)
 	m.Push(w.B)
 	l.env.PassDown(&stack.Event{Type: stack.ECtrl, Peer: stack.AllPeers, Msg: m})
 }
 
+// Tick repeats the acknowledgement while something may wait for it:
+// acknowledgements are best effort, and once the group falls silent a
+// lost one would never be replaced.
 func (l *layer) Tick(now time.Time) {
-	if l.info.Primary && (len(l.p.log) > 0 || !l.established) && now.Sub(l.lastAck) >= l.env.Config.Status {
-		l.sendAck() // acknowledgements are best effort: repeat while something waits
+	if l.info.Primary && now.Sub(l.lastAck) >= l.env.Config.Status && (len(l.p.log) > 0 || !l.established || l.someoneBehind()) {
+		l.sendAck()
 	}
+}
+
+// someoneBehind reports a member that has not said it delivered all this
+// member holds: it may wait for this member's acknowledgement.
+func (l *layer) someoneBehind() bool {
+	for r, d := range l.delivered {
+		if r != l.me && d < l.p.end() {
+			return true
+		}
+	}
+	return false
 }
 
 // annotate reports what this member will hold and have delivered once the
