@@ -13,10 +13,10 @@ import (
 // received the request gets its effect by state transfer instead of
 // delivering it.
 type retainedReply struct {
-	id        int64
-	status    iiop.ReplyStatus
-	syntax    iiop.Syntax
-	body      []byte
+	id     int64
+	status iiop.ReplyStatus
+	syntax iiop.Syntax
+	body   []byte
 }
 
 // clientReplies are one requester's retained replies, oldest first.
