@@ -23,7 +23,7 @@ import (
 
 var (
 	ruSeed  = flag.Uint64("ru.seed", 0, "run only this seed of TestSimulatedReplicatedUpdates, with a trace")
-	ruSeeds = flag.Int("ru.seeds", 100, "how many seeds TestSimulatedReplicatedUpdates runs")
+	ruSeeds = flag.Int("ru.seeds", 16, "how many seeds TestSimulatedReplicatedUpdates runs")
 	ruFirst = flag.Uint64("ru.first", 1, "first seed of the run")
 )
 
