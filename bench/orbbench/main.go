@@ -29,6 +29,40 @@
 // Pinning only steers wake-ups: the Go server keeps the GOMAXPROCS it gets
 // on this machine (set GOMAXPROCS to override).
 //
+// # The Replicated Updates ORB (-ru)
+//
+//	go run ./bench/orbbench -ru [-replicas 1,3,5] [-sizes 4,64,1024] [-n 2000] [-reps 7]
+//	                            [-aggclients 8] [-aggn 1000] [-aggreps 4] [-primary1]
+//	                            [-server both|go|omni] [-cpuprofile F]
+//
+// measures, instead of the Simple ORB, the Replicated Updates ORB (§3.4)
+// in groups of each -replicas size, every replica a process of its own
+// (this program re-executed with the hidden -serve-ru flag) binding a
+// PerformanceTest object, with ProgressInPrimaryOnly and Replicas = the
+// group size (so Primary and Safe delivery), StateTransfer, a fresh state
+// directory per replica and ReinstallIOR publishing the compound IOR in a
+// temporary etc directory. Every group has a name and a discovery port
+// range of its own. The driver waits until every replica serves in one
+// primary view of them all and has published the IOR listing them all,
+// then runs, in the same run and interleaved (the order rotated every
+// repetition), the omniORB client against the omniORB C++ server and
+// against each group, calling the first replica of the published
+// compound IOR. It prints calls/s (median [min–max] of -reps runs), the
+// RU/omniORB ratio of the medians and the median [min–max] of each run's
+// ratio to the omniORB run next to it, all server processes' CPU time per
+// call, the load average at the start and end, and whether the bars of
+// DESIGN §6 are met (3 replicas ≥ 0.8× omniORB, 1 replica ≥ 1.0×). Then
+// the aggregate: -aggclients clients at once, client i calling replica
+// i mod the group size first (an IOR listing it first), their rates
+// summed (and, for comparison, clients × the slowest client's rate). No
+// pinning: -pin does not apply. -n and -reps default to 2000 and 7 here.
+// -cpuprofile F has each replica write F.<group>.r<i>; ORBBENCH_RU_LOG=debug
+// (or info) shows the replicas' logs.
+//
+// A lone replica's first view never becomes primary (stack/primary gives
+// it no verdict), so the 1-replica group runs without
+// ProgressInPrimaryOnly (Total order only) unless -primary1 is given.
+//
 // It needs the omniORB toolchain (./scripts/install-test-deps.sh).
 package main
 
@@ -93,6 +127,15 @@ type config struct {
 	maxBlocking int
 	cpuProfile  string
 	traceFile   string
+
+	// The Replicated Updates ORB (-ru).
+	ru         bool
+	replicas   []int
+	aggClients int
+	aggN       int
+	aggReps    int
+	primary1   bool
+	serveEnv   []string // the RU replicas' environment (nil: this process's)
 }
 
 func main() {
@@ -109,13 +152,46 @@ func main() {
 	flag.IntVar(&cfg.maxBlocking, "maxblocking", 0, "iiop.ServerOptions.MaxBlockingReaders of the Go server (0: default)")
 	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the Go server process to this file")
 	flag.StringVar(&cfg.traceFile, "trace", "", "write a runtime execution trace of the Go server process to this file")
+	flag.BoolVar(&cfg.ru, "ru", false, "measure the Replicated Updates ORB (groups of -replicas replicas, each a process) against the omniORB server, instead of the Simple ORB")
+	replicas := flag.String("replicas", "1,3,5", "with -ru: the group sizes to measure")
+	flag.IntVar(&cfg.aggClients, "aggclients", 8, "with -ru: concurrent clients of the aggregate measurement, spread over the replicas (0 or 1: none)")
+	flag.IntVar(&cfg.aggN, "aggn", 0, "with -ru: calls per client in the aggregate measurement (0: half of -n)")
+	flag.IntVar(&cfg.aggReps, "aggreps", 0, "with -ru: repetitions of the aggregate measurement (0: half of -reps, rounded up)")
+	flag.BoolVar(&cfg.primary1, "primary1", false, "with -ru: the 1-replica group too with ProgressInPrimaryOnly (a lone replica never becomes primary as of this writing)")
 	serveDir := flag.String("serve", "", "internal: run the Go server, publishing its IOR in this directory, until SIGTERM")
+	var sc ruServeConfig
+	flag.StringVar(&sc.etc, "serve-ru", "", "internal: run one RU replica, publishing the compound IOR in this directory, until SIGTERM")
+	flag.StringVar(&sc.group, "ru-group", "", "internal: with -serve-ru, the group's name")
+	flag.StringVar(&sc.key, "ru-key", "", "internal: with -serve-ru, the object's key (the same at every replica)")
+	flag.IntVar(&sc.replicas, "ru-replicas", 0, "internal: with -serve-ru, the group's size")
+	flag.IntVar(&sc.portBase, "ru-portbase", 0, "internal: with -serve-ru, the group's discovery port range")
+	flag.StringVar(&sc.stateDir, "ru-statedir", "", "internal: with -serve-ru, the replica's state directory")
+	flag.BoolVar(&sc.primary, "ru-primary", true, "internal: with -serve-ru, ProgressInPrimaryOnly")
 	flag.Parse()
 	var err error
-	if *serveDir != "" {
+	switch {
+	case *serveDir != "":
 		err = serve(*serveDir, cfg)
-	} else if err = cfg.parse(sizes, pins); err == nil {
-		err = run(&cfg)
+	case sc.etc != "":
+		err = serveRU(sc, cfg)
+	default:
+		if cfg.ru {
+			set := map[string]bool{}
+			flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+			if !set["n"] {
+				cfg.n = ruDefaultN
+			}
+			if !set["reps"] {
+				cfg.reps = ruDefaultReps
+			}
+		}
+		if err = cfg.parse(sizes, pins, *replicas); err == nil {
+			if cfg.ru {
+				err = runRU(&cfg)
+			} else {
+				err = run(&cfg)
+			}
+		}
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "orbbench:", err)
@@ -123,7 +199,23 @@ func main() {
 	}
 }
 
-func (cfg *config) parse(sizes, pins string) error {
+func (cfg *config) parse(sizes, pins, replicas string) error {
+	for _, s := range strings.Split(replicas, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || v < 1 || v > ruPortCount {
+			return fmt.Errorf("-replicas: bad group size %q (1 to %d)", s, ruPortCount)
+		}
+		cfg.replicas = append(cfg.replicas, v)
+	}
+	if cfg.n < 1 || cfg.reps < 1 {
+		return errors.New("-n and -reps must be at least 1")
+	}
+	if cfg.aggN <= 0 {
+		cfg.aggN = max(1, cfg.n/2)
+	}
+	if cfg.aggReps <= 0 {
+		cfg.aggReps = (cfg.reps + 1) / 2
+	}
 	for _, s := range strings.Split(sizes, ",") {
 		v, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || v < 0 {

@@ -1,0 +1,335 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/maestro-go/maestro/internal/omnibuild"
+	"github.com/maestro-go/maestro/maestro/iiop"
+)
+
+// RU mode's defaults for -n and -reps (when not given): a 3-replica cast
+// costs several times a Simple ORB call, and every cell measures four
+// servers.
+const (
+	ruDefaultN    = 2000
+	ruDefaultReps = 7
+)
+
+// ruTarget is a server measured in RU mode: the omniORB C++ server or an
+// RU group.
+type ruTarget struct {
+	name string
+	// iors are the IOR files clients use; client i of a run uses
+	// iors[i%len(iors)], so that concurrent clients spread over the
+	// replicas (each IOR lists a different replica first).
+	iors  []string
+	pids  []int
+	group *ruGroup // nil for omniORB
+	omni  bool
+}
+
+// ruCell is one target's runs at one size.
+type ruCell struct {
+	rates  []float64 // single client: its rate; aggregate: the sum
+	slow   []float64 // aggregate: clients × the slowest client's rate
+	paired []float64 // rate / the omniORB rate of the same repetition
+	cpu    time.Duration
+	calls  float64
+}
+
+func runRU(cfg *config) (err error) {
+	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer cancel()
+	ctx, cancelTimeout := context.WithTimeout(ctx, 30*time.Minute)
+	defer cancelTimeout()
+	fmt.Printf("load average at start: %s\n", loadAverage())
+	bins, err := omnibuild.Cached(ctx)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "orbbench-ru-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	version, _ := iiop.ParseVersion(cfg.giop)
+
+	var targets []*ruTarget
+	if cfg.only != "go" {
+		omniIOR := dir + "/omni.ior"
+		srv, err := bins.StartServer(ctx, "perf", omniIOR)
+		if err != nil {
+			return err
+		}
+		defer srv.Stop()
+		targets = append(targets, &ruTarget{name: "omniORB", iors: []string{omniIOR}, pids: []int{srv.Cmd.Process.Pid}, omni: true})
+	}
+	if cfg.only != "omni" {
+		// One port range of 16 per group, below the ephemeral ports.
+		base := 20000 + rand.IntN(740-len(cfg.replicas))*16
+		var groups []*ruGroup
+		defer func() {
+			for _, g := range groups {
+				if serr := g.stop(); serr != nil && err == nil {
+					err = serr
+				}
+			}
+		}()
+		start := time.Now()
+		for j, n := range cfg.replicas {
+			primary := n > 1 || cfg.primary1
+			if !primary {
+				fmt.Println("note: the 1-replica group runs without ProgressInPrimaryOnly (Total order, no Primary or Safe): a lone replica's first view never becomes primary (-primary1 to try)")
+			}
+			gctx, gcancel := context.WithTimeout(ctx, 90*time.Second)
+			g, err := startRUGroup(gctx, ruGroupSpec{
+				primary: primary,
+				exe:     self, env: cfg.serveEnv, dir: dir,
+				name:     fmt.Sprintf("orbbench-%d-g%d-%d", os.Getpid(), j, n),
+				replicas: n, portBase: base + 16*j, version: version,
+				args: []string{"-giop", cfg.giop, "-readmode", cfg.readMode, "-maxblocking", strconv.Itoa(cfg.maxBlocking)},
+				log:  os.Stderr, cpuProfile: cfg.cpuProfile,
+			})
+			gcancel()
+			if g != nil {
+				groups = append(groups, g)
+			}
+			if err != nil {
+				return err
+			}
+			targets = append(targets, &ruTarget{name: replicasName(n), iors: g.iors, pids: g.pids(), group: g})
+		}
+		fmt.Printf("RU groups of %s replicas formed and serving in %.1fs (all replicas in one primary view, compound IORs published)\n",
+			joinInts(cfg.replicas), time.Since(start).Seconds())
+	}
+
+	fmt.Printf("omniORB C++ client (synchronous set_value calls, 200 warm-up calls then %d timed, per run) against the omniORB C++ server\n", cfg.n)
+	fmt.Printf("and the Replicated Updates ORB (each replica a process: ProgressInPrimaryOnly with Replicas = group size, so Primary+Safe; StateTransfer;\n")
+	fmt.Printf("IIOP %s, read mode %s; the client calls the first replica of the published compound IOR); 127.0.0.1, no pinning;\n", cfg.giop, cfg.readMode)
+	fmt.Printf("%d runs per cell, the servers interleaved within each run (order rotated every run)\n", cfg.reps)
+
+	// A discarded run each, so that no server meets its first client
+	// while measured.
+	for _, t := range targets {
+		if _, err := ruMeasure(ctx, bins.Client, t, 64, 500, 1, nil); err != nil {
+			return fmt.Errorf("%s: %w", t.name, err)
+		}
+	}
+
+	single := func(size int) (map[*ruTarget]*ruCell, error) { return ruCells(ctx, cfg, bins.Client, targets, size, 1) }
+	fmt.Printf("\nsingle client, load average before: %s\n", loadAverage())
+	printRUHeader(false)
+	results := map[int]map[*ruTarget]*ruCell{}
+	for _, size := range cfg.sizes {
+		cells, err := single(size)
+		if err != nil {
+			return err
+		}
+		results[size] = cells
+		printRURows(size, targets, cells, false)
+	}
+	fmt.Printf("load average after: %s\n", loadAverage())
+
+	if cfg.aggClients > 1 {
+		fmt.Printf("\n%d concurrent clients, %d calls each per run, %d runs per cell (client i calls replica i mod group size first), load average before: %s\n",
+			cfg.aggClients, cfg.aggN, cfg.aggReps, loadAverage())
+		printRUHeader(true)
+		for _, size := range cfg.sizes {
+			cells, err := ruCells(ctx, cfg, bins.Client, targets, size, cfg.aggClients)
+			if err != nil {
+				return err
+			}
+			printRURows(size, targets, cells, true)
+		}
+		fmt.Printf("load average after: %s\n", loadAverage())
+	}
+
+	for _, t := range targets {
+		if t.group == nil {
+			continue
+		}
+		for i, c := range t.group.procs {
+			if !c.alive() {
+				return fmt.Errorf("%s: replica %d exited during the run: %v", t.name, i, c.err)
+			}
+		}
+		if v := t.group.viewChanges.Load(); v > 0 {
+			fmt.Printf("WARNING: %s: %d view changes reported while measuring\n", t.name, v)
+		}
+	}
+	printBars(cfg, targets, results)
+	fmt.Printf("load average at end: %s\n", loadAverage())
+	return nil
+}
+
+// ruCells measures every target at size, cfg.reps times, interleaved.
+func ruCells(ctx context.Context, cfg *config, client string, targets []*ruTarget, size, clients int) (map[*ruTarget]*ruCell, error) {
+	cells := map[*ruTarget]*ruCell{}
+	for _, t := range targets {
+		cells[t] = &ruCell{}
+	}
+	reps, n := cfg.reps, cfg.n
+	if clients > 1 {
+		reps, n = cfg.aggReps, cfg.aggN
+	}
+	for r := range reps {
+		rates := map[*ruTarget]float64{}
+		for i := range targets {
+			t := targets[(i+r)%len(targets)]
+			c := cells[t]
+			m, err := ruMeasure(ctx, client, t, size, n, clients, c)
+			if err != nil {
+				return nil, fmt.Errorf("%s, %d B: %w", t.name, size, err)
+			}
+			rates[t] = m
+		}
+		var omni float64
+		for _, t := range targets {
+			if t.omni {
+				omni = rates[t]
+			}
+		}
+		for _, t := range targets {
+			if omni > 0 {
+				cells[t].paired = append(cells[t].paired, rates[t]/omni)
+			}
+		}
+	}
+	return cells, nil
+}
+
+// ruMeasure runs clients perf clients at once against t and returns the
+// sum of their rates; with c it records the run in c.
+func ruMeasure(ctx context.Context, client string, t *ruTarget, size, n, clients int, c *ruCell) (float64, error) {
+	rates := make([]float64, clients)
+	errs := make([]error, clients)
+	t0 := make([]cpuSample, len(t.pids))
+	for i, pid := range t.pids {
+		t0[i] = sampleCPU(pid)
+	}
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			args := []string{"perf", t.iors[i%len(t.iors)], strconv.Itoa(size), strconv.Itoa(n)}
+			rates[i], errs[i] = runClient(ctx, client, nil, args)
+		}()
+	}
+	wg.Wait()
+	var cpu time.Duration
+	for i, pid := range t.pids {
+		cpu += cpuBetween(t0[i], sampleCPU(pid))
+	}
+	sum, slowest := 0.0, rates[0]
+	for i, r := range rates {
+		if errs[i] != nil {
+			return 0, errs[i]
+		}
+		sum += r
+		slowest = min(slowest, r)
+	}
+	if c != nil {
+		c.rates = append(c.rates, sum)
+		c.slow = append(c.slow, slowest*float64(clients))
+		c.cpu += cpu
+		c.calls += float64(clients * (n + warmup + 1))
+	}
+	return sum, nil
+}
+
+func printRUHeader(agg bool) {
+	what, cpu1, cpu2 := "calls/s", "server CPU", "µs/call"
+	if agg {
+		what, cpu1, cpu2 = "calls/s summed", "server CPU  clients × slowest", "µs/call              median"
+	}
+	fmt.Printf("%6s  %-14s | %-32s | %-7s | %-20s | %s\n", "size", "server", what+" median [min–max]", "RU/omni", "paired RU/omni", cpu1)
+	fmt.Printf("%6s  %-14s | %-32s | %-7s | %-20s | %s\n", "", "", "", "ratio", "median [min–max]", cpu2)
+}
+
+func printRURows(size int, targets []*ruTarget, cells map[*ruTarget]*ruCell, agg bool) {
+	var omniMedian float64
+	for _, t := range targets {
+		if t.omni {
+			omniMedian = median(cells[t].rates)
+		}
+	}
+	for _, t := range targets {
+		c := cells[t]
+		m := median(c.rates)
+		rate := fmt.Sprintf("%8.0f [%.0f–%.0f]", m, slices.Min(c.rates), slices.Max(c.rates))
+		ratio, paired := "", ""
+		if !t.omni && omniMedian > 0 {
+			ratio = fmt.Sprintf("%.2f", m/omniMedian)
+			paired = fmt.Sprintf("%.2f [%.2f–%.2f]", median(c.paired), slices.Min(c.paired), slices.Max(c.paired))
+		}
+		cpu := fmt.Sprintf("%7.1f   ", c.cpu.Seconds()*1e6/c.calls)
+		if agg {
+			cpu += fmt.Sprintf("  %19.0f", median(c.slow))
+		}
+		fmt.Printf("%5dB  %-14s | %-32s | %-7s | %-20s | %s\n", size, t.name, rate, ratio, paired, cpu)
+	}
+}
+
+// printBars compares the single-client medians with the bars of DESIGN
+// §6: 3 replicas at least 0.8× omniORB, 1 replica at least 1.0×.
+func printBars(cfg *config, targets []*ruTarget, results map[int]map[*ruTarget]*ruCell) {
+	bars := map[string]float64{replicasName(1): 1.0, replicasName(3): 0.8}
+	var omni *ruTarget
+	for _, t := range targets {
+		if t.omni {
+			omni = t
+		}
+	}
+	if omni == nil {
+		return
+	}
+	header := "\nbars (single client, ratio of medians):\n"
+	for _, t := range targets {
+		bar, ok := bars[t.name]
+		if !ok {
+			continue
+		}
+		fmt.Print(header)
+		header = ""
+		var parts []string
+		for _, size := range cfg.sizes {
+			r := median(results[size][t].rates) / median(results[size][omni].rates)
+			verdict := "met"
+			if r < bar {
+				verdict = "NOT met"
+			}
+			parts = append(parts, fmt.Sprintf("%dB %.2f %s", size, r, verdict))
+		}
+		fmt.Printf("  %s ≥ %.1f× omniORB: %s\n", t.name, bar, strings.Join(parts, ", "))
+	}
+}
+
+func replicasName(n int) string {
+	if n == 1 {
+		return "RU 1 replica"
+	}
+	return fmt.Sprintf("RU %d replicas", n)
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, ", ")
+}
