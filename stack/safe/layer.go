@@ -111,6 +111,9 @@ func (l *layer) checkEstablished() {
 	if n >= l.majority() {
 		l.established = true
 		l.p.est = l.info.Number
+		// The view's log, which every member holds, is now the lineage
+		// itself: a cut of an older one describes all of it.
+		l.p.hist.cut = false
 		l.resolve(true)
 		l.deliver()
 	}

@@ -39,6 +39,10 @@ type epoch struct {
 type history struct {
 	since uint64
 	runs  []epoch
+	// cut says the history describes only a prefix of its lineage (what
+	// a member that adopted the lineage holds of it): primary views after
+	// its last run may have ordered more, beyond the prefix.
+	cut bool
 }
 
 // maxEpochs bounds the runs a member remembers: one per primary view that
@@ -68,7 +72,7 @@ func (h *history) trim(k int) {
 
 // recent returns the history of the k most recent runs.
 func (h history) recent(k int) history {
-	out := history{since: h.since, runs: h.runs}
+	out := history{since: h.since, runs: h.runs, cut: h.cut}
 	out.trim(k)
 	return out
 }
@@ -78,7 +82,7 @@ func (h history) recent(k int) history {
 // h's runs of older primary views where longer has forgotten them (in one
 // lineage they are the same).
 func (h history) extend(longer history) history {
-	out := history{since: min(h.since, longer.since)}
+	out := history{since: min(h.since, longer.since), cut: longer.cut}
 	for _, e := range h.runs {
 		if e.primary >= longer.since {
 			break
@@ -99,13 +103,15 @@ func (h history) extend(longer history) history {
 // when the member holds only state for part of it, marked split; runs that
 // start beyond end go.
 func (h history) upTo(end uint64, held []entry, heldStart uint64) history {
-	out := history{since: h.since}
+	out := history{since: h.since, cut: h.cut}
 	for _, e := range h.runs {
 		if e.first > end {
+			out.cut = true
 			break
 		}
 		if !e.split && e.first+e.length()-1 > end {
 			e = e.splitAt(end, held, heldStart)
+			out.cut = true
 		}
 		out.runs = append(out.runs, e)
 	}
@@ -172,7 +178,11 @@ func (h history) fateOf(est uint64, id msgID, final bool) fate {
 	switch {
 	case id.primary < h.since:
 		return unknown
-	case id.primary < est || final:
+	case final:
+		return dead
+	case h.cut && (len(h.runs) == 0 || id.primary > h.runs[len(h.runs)-1].primary):
+		return undecided // the part cut off may hold it
+	case id.primary < est:
 		return dead
 	}
 	return undecided

@@ -264,6 +264,32 @@ func TestAdoptedLineageWithoutFetch(t *testing.T) {
 	require.Len(t, layertest.Of(qh.TakeUps(), stack.EAbort), 4)
 }
 
+// A member that adopted a lineage without fetching it reports the history
+// of what it holds: a cut of the lineage's. When that report is chosen
+// for a non-primary view (its lineage is the newest), the members that
+// adopt it must not take the cut for the whole lineage: casts they hold
+// may sit in the part cut off, delivered by the lineage's primary views
+// (seed 39183: a sender was told AbortCast for three casts that primary
+// view 10 had delivered).
+func TestCutHistoryDecidesNothingBeyondTheCut(t *testing.T) {
+	q := New(false)
+	q.last = 6
+	for i := uint64(1); i <= 3; i++ {
+		q.appendOrdered(entry{id: msgID{3, 0, i}, from: members[0], msg: []byte{byte(i)}}, 3)
+	}
+	q.last = 6
+	lineage10 := history{runs: []epoch{{primary: 3, first: 1, counts: []uint64{3, 0, 0}}, {primary: 10, first: 4, counts: []uint64{0, 2, 0}}}}
+	cut := lineage10.upTo(0, nil, 0)
+	qh := newHarness(q, 0, view(0, &choice{holder: members[1].ID(), last: 10, est: 10, end: 0, hist: cut}))
+	require.Empty(t, layertest.Of(qh.TakeUps(), stack.EAbort), "the cut says nothing of what lies beyond it")
+	require.Len(t, q.undecided, 3)
+
+	// The whole lineage, once a member that holds it is chosen, decides:
+	// the casts are in it.
+	qh = newHarness(q, 0, view(0, &choice{holder: members[2].ID(), last: 10, est: 10, end: 5, hist: lineage10}))
+	require.Empty(t, layertest.Of(qh.TakeUps(), stack.EAbort))
+}
+
 // Cutting a history keeps the runs before the cut, counts a split run
 // again from the held log, and marks it split when only state covers it.
 func TestHistoryUpTo(t *testing.T) {

@@ -112,6 +112,7 @@ func getEntry(r *wire.Reader, maxMsg int) entry {
 
 func putHistory(w *wire.Writer, h history) {
 	w.Uvarint(h.since)
+	w.Bool(h.cut)
 	w.Uvarint(uint64(len(h.runs)))
 	for _, e := range h.runs {
 		w.Uvarint(e.primary)
@@ -127,6 +128,7 @@ func putHistory(w *wire.Writer, h history) {
 func getHistory(r *wire.Reader) history {
 	var h history
 	h.since = r.Uvarint()
+	h.cut = r.Bool()
 	n := r.Count(maxEpochs, 3)
 	es := make([]epoch, 0, n)
 	for i := 0; i < n && r.Err() == nil; i++ {
