@@ -4,6 +4,13 @@
 //   client [-ORB options] full  IORFILE BADKEY_IORFILE GIOP_MINOR THREADS
 //   client [-ORB options] perf  IORFILE SIZE COUNT
 //   client [-ORB options] calls IORFILE   (one width() per line read on stdin)
+//   client [-ORB options] lines IORFILE   (one call per line read on stdin:
+//                                          "set N M V", "get N M", "width" or
+//                                          "height"; prints "OK [value]" or
+//                                          "EXC <exception>")
+//   client [-ORB options] threads ROUNDS IORFILE...
+//                                         (one thread per reference; thread t
+//                                          sets and reads back cells of row t)
 //
 // Prints PASS/FAIL lines; exits 0 only if every check passed.
 #include "Grid.hh"
@@ -164,6 +171,74 @@ static void fullTest(CORBA::ORB_ptr orb, Grid_ptr g, const char* badKeyIOR, int 
   else fail(o.str());
 }
 
+// One call per line of stdin, for tests that interleave calls with what
+// they do to the servers.
+static void linesTest(Grid_ptr g) {
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    std::istringstream in(line);
+    std::string op;
+    in >> op;
+    try {
+      CORBA::Short n = 0, m = 0;
+      CORBA::Long v = 0;
+      if (op == "set" && (in >> n >> m >> v)) {
+        g->set(n, m, v);
+        std::cout << "OK" << std::endl;
+      } else if (op == "get" && (in >> n >> m)) {
+        v = g->get(n, m);
+        std::cout << "OK " << v << std::endl;
+      } else if (op == "width") {
+        v = g->width();
+        std::cout << "OK " << v << std::endl;
+      } else if (op == "height") {
+        v = g->height();
+        std::cout << "OK " << v << std::endl;
+      } else {
+        std::cout << "ERR unknown command: " << line << std::endl;
+      }
+    } catch (CORBA::SystemException& e) {
+      std::cout << "EXC " << describe(e) << std::endl;
+    } catch (CORBA::Exception& e) {
+      std::cout << "EXC " << e._name() << std::endl;
+    }
+  }
+}
+
+// Thread t of threads.size() calls set(t, i%10, 1000*t+i) for i < rounds on
+// its own reference, reading each cell back with get; all threads run at
+// once, so their sets interleave.
+static void threadsTest(std::vector<Grid_var>& grids, int rounds) {
+  std::vector<std::thread> ts;
+  std::vector<std::string> bad(grids.size());
+  for (size_t t = 0; t < grids.size(); t++) {
+    ts.emplace_back([&, t]() {
+      try {
+        for (int i = 0; i < rounds; i++) {
+          CORBA::Short n = t, m = i % 10;
+          CORBA::Long v = 1000 * t + i;
+          grids[t]->set(n, m, v);
+          CORBA::Long got = grids[t]->get(n, m);
+          if (got != v && bad[t].empty()) {
+            std::ostringstream o;
+            o << "get(" << n << "," << m << ") gave " << got << " after set " << v;
+            bad[t] = o.str();
+          }
+        }
+      } catch (CORBA::SystemException& e) {
+        bad[t] = describe(e);
+      }
+    });
+  }
+  for (size_t t = 0; t < grids.size(); t++) {
+    ts[t].join();
+    std::ostringstream o;
+    o << "thread " << t << ": " << rounds << " set/get";
+    if (bad[t].empty()) pass(o.str());
+    else fail(o.str() + ": " + bad[t]);
+  }
+}
+
 static void perfTest(PerformanceTest_ptr p, int size, int count) {
   std::string s(size, 'v');
   for (int i = 0; i < 200; i++) p->value(s.c_str());  // warm up the connection
@@ -179,10 +254,25 @@ int main(int argc, char** argv) {
   try {
     CORBA::ORB_var orb = CORBA::ORB_init(argc, argv);
     if (argc < 3) {
-      std::cerr << "usage: client grid|full|perf|calls IORFILE ..." << std::endl;
+      std::cerr << "usage: client grid|full|perf|calls|lines IORFILE ... | threads ROUNDS IORFILE..." << std::endl;
       return 2;
     }
     std::string mode = argv[1];
+    if (mode == "threads") {
+      if (argc < 4) return 2;
+      std::vector<Grid_var> grids;
+      for (int i = 3; i < argc; i++) {
+        CORBA::Object_var o = orb->string_to_object(readIOR(argv[i]).c_str());
+        grids.push_back(Grid::_narrow(o));
+        if (CORBA::is_nil(grids.back())) {
+          fail("narrow to Grid gave nil");
+          return 1;
+        }
+      }
+      threadsTest(grids, std::atoi(argv[2]));
+      orb->destroy();
+      return failures == 0 ? 0 : 1;
+    }
     CORBA::Object_var obj = orb->string_to_object(readIOR(argv[2]).c_str());
     if (mode == "perf") {
       if (argc < 5) return 2;
@@ -199,6 +289,8 @@ int main(int argc, char** argv) {
       } else if (mode == "full") {
         if (argc < 6) return 2;
         fullTest(orb, g, argv[3], std::atoi(argv[4]), std::atoi(argv[5]));
+      } else if (mode == "lines") {
+        linesTest(g);
       } else if (mode == "calls") {
         std::string line;
         while (std::getline(std::cin, line)) {
