@@ -22,6 +22,33 @@
 // majority holds it, and no acknowledged update is ever lost; each replica
 // keeps its reincarnation mark in -statedir.
 //
+// -mode ru is one replica of the Grid of §3.5 served to CORBA clients by
+// the Replicated Updates ORB (§3.4):
+//
+//	go run ./examples/grid -mode ru -group NAME -etc DIR [-replicas N [-statedir DIR]] [-listen ADDR]
+//
+// Started several times with the same -group (on one machine they find
+// each other through the group's local UDP port range), the processes are
+// replicas of one Grid object with the dissertation's IDL: a set that
+// reaches any of them is applied by all in one order, get and the
+// attributes are answered by the replica that receives them, a replica
+// that joins takes the grid by state transfer, and after every view change
+// DIR/Grid.ior is rewritten as a compound reference listing every
+// replica's IIOP address (each listens on a free port of 127.0.0.1 unless
+// -listen says otherwise). Every replica derives the object key from
+// -group unless -key is given. With -replicas N only a partition holding a
+// majority of the N replicas applies updates, and a client of a replica
+// outside it is forwarded to the majority or refused with TRANSIENT;
+// -statedir keeps the replica's reincarnation mark (without it a fresh
+// directory is used, so a replica restarted without -statedir counts as a
+// new one). Without -replicas every side of a partition goes on applying
+// updates, and when the sides merge one side's grid (the side with more
+// replicas) replaces the others': their updates since the split are lost.
+// The replica prints its IIOP address, member id and views on standard
+// output and reads commands on standard input: "dump" prints its own grid
+// on one line. End of input, SIGINT or SIGTERM leave gracefully: clients
+// move to the other replicas without noticing.
+//
 // Each mode lives in its own file and registers itself in modes.
 package main
 
@@ -45,7 +72,7 @@ import (
 
 // config is what every mode receives from the command line.
 type config struct {
-	// Group replication (-mode csx).
+	// Group replication (-mode csx and ru).
 	Group      string
 	PortBase   int
 	Seeds      []string
@@ -58,8 +85,9 @@ type config struct {
 	Suspect    time.Duration
 	In         io.Reader
 	Out        io.Writer
+	Err        io.Writer // notices for the user (default os.Stderr)
 
-	// IIOP serving (-mode simple).
+	// IIOP serving (-mode simple and ru).
 	Etc    string       // directory for Grid.ior
 	Listen string       // IIOP listen address
 	GIOP   iiop.Version // IIOP version of the published profile
@@ -79,6 +107,12 @@ type mode struct {
 	iiop bool
 	// group: the mode joins a group and needs -group.
 	group bool
+	// groupKey: without -key, the object key is derived from -group, so
+	// that every replica of the group serves the same key.
+	groupKey bool
+	// ownStateDir: -replicas without -statedir is accepted; the mode
+	// makes a state directory of its own.
+	ownStateDir bool
 }
 
 // modes maps a -mode name to the mode.
@@ -99,16 +133,16 @@ func parseConfig(args []string) (mode string, cfg config, err error) {
 	fs.StringVar(&cfg.Etc, "etc", os.Getenv(orb.EnvEtc), "directory where Grid.ior is written (default $MAESTRO_ETC)")
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:0", "IIOP listen address")
 	giop := fs.String("giop", "1.2", "IIOP profile version to publish: 1.0, 1.1 or 1.2")
-	key := fs.String("key", "", "object key MAE:<hex>:Grid (default: a fresh one)")
+	key := fs.String("key", "", "object key MAE:<hex>:Grid (default: a fresh one; -mode ru derives it from -group)")
 	verbose := fs.Bool("v", false, "log to stderr")
-	fs.StringVar(&cfg.Group, "group", "", "group of grid replicas to join (-mode csx)")
+	fs.StringVar(&cfg.Group, "group", "", "group of grid replicas to join (-mode csx or ru)")
 	fs.IntVar(&cfg.PortBase, "portbase", 0, "first port of the local discovery range (default: derived from -group)")
 	seeds := fs.String("seeds", "", "comma-separated addresses of other replicas (other machines)")
 	fs.StringVar(&cfg.Xfer, "xfer", "atomic", "state-transfer safety: atomic, protected or free")
 	fs.DurationVar(&cfg.ServeDelay, "serve-delay", 0, "answer state requests this late (to watch transfers; testing aid)")
 	fs.DurationVar(&cfg.Suspect, "suspect", 0, "failure-detection timeout (default 2s)")
 	fs.StringVar(&cfg.UDP, "udp", "", "UDP address the replica binds, e.g. 10.0.0.5:7400 (default: a port of the group's range on 127.0.0.1)")
-	fs.IntVar(&cfg.Replicas, "replicas", 0, "configured number of replicas: only a partition holding a majority of them accepts updates (primary partition; needs -statedir)")
+	fs.IntVar(&cfg.Replicas, "replicas", 0, "configured number of replicas: only a partition holding a majority of them accepts updates (primary partition; needs -statedir, which -mode ru makes itself if not given)")
 	fs.StringVar(&cfg.StateDir, "statedir", "", "the replica's state directory (its reincarnation mark; with -replicas)")
 	fs.BoolVar(&cfg.Replace, "replace", false, "the state directory replaces a lost one: the replica starts as a zombie (with -replicas)")
 	if err = fs.Parse(args); err != nil {
@@ -130,7 +164,7 @@ func parseConfig(args []string) (mode string, cfg config, err error) {
 	switch {
 	case cfg.Replicas < 0:
 		return "", config{}, fmt.Errorf("-replicas %d: want the number of replicas, at least 1", cfg.Replicas)
-	case cfg.Replicas > 0 && cfg.StateDir == "":
+	case cfg.Replicas > 0 && cfg.StateDir == "" && !md.ownStateDir:
 		return "", config{}, errors.New("-replicas needs -statedir DIR, where the replica keeps its reincarnation mark")
 	case cfg.Replicas == 0 && (cfg.StateDir != "" || cfg.Replace):
 		return "", config{}, errors.New("-statedir and -replace need -replicas N")
@@ -138,9 +172,12 @@ func parseConfig(args []string) (mode string, cfg config, err error) {
 	if cfg.GIOP, err = iiop.ParseVersion(*giop); err != nil {
 		return "", config{}, err
 	}
-	if *key == "" {
+	switch {
+	case *key == "" && md.groupKey:
+		cfg.Key = groupKey(cfg.Group)
+	case *key == "":
 		cfg.Key, err = orb.NewKey("Grid")
-	} else {
+	default:
 		cfg.Key, err = orb.ParseKey(*key)
 	}
 	if err != nil {
@@ -164,7 +201,7 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cfg.In, cfg.Out = os.Stdin, os.Stdout
+	cfg.In, cfg.Out, cfg.Err = os.Stdin, os.Stdout, os.Stderr
 	if err := modes[mode].run(ctx, cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "grid:", err)
 		os.Exit(1)

@@ -17,7 +17,7 @@ func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 func TestParseConfig(t *testing.T) {
 	_, _, err := parseConfig([]string{"-mode", "nope", "-etc", "x"})
-	if err == nil || !strings.Contains(err.Error(), "valid modes: csx, simple") {
+	if err == nil || !strings.Contains(err.Error(), "valid modes: csx, ru, simple") {
 		t.Fatalf("unknown mode: %v", err)
 	}
 	if _, _, err := parseConfig([]string{"-mode", "simple", "-etc", "x", "-giop", "1.5"}); err == nil {
