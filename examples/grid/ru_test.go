@@ -57,8 +57,8 @@ type ruGroup struct {
 	etc      string
 	group    string
 	replicas int // -replicas, 0 for none
-	// args returns the extra command-line of replica i and the command
-	// that runs it (netlab puts it in a namespace).
+	// args returns the extra arguments of replica i, command the command
+	// line that runs it (netlab's puts it in a namespace).
 	args    func(i int) []string
 	command func(i int, bin string, args ...string) (string, []string)
 	procs   []*proctest.Proc
@@ -66,8 +66,8 @@ type ruGroup struct {
 }
 
 // newRUGroup prepares replicas on 127.0.0.1, each with a fresh port of the
-// group's own local range; replicas > 0 adds -replicas (and no -statedir:
-// the replicas make their own).
+// group's own local range; replicas > 0 adds -replicas (without
+// -statedir, unless a test adds it to args, the replicas make their own).
 func newRUGroup(t *testing.T, replicas int) *ruGroup {
 	base := 30000 + rand.IntN(1500)*16
 	g := &ruGroup{t: t, bin: proctest.Build(t, "./examples/grid"), etc: t.TempDir(),
@@ -318,10 +318,12 @@ func TestRUDissertationClient(t *testing.T) {
 	require.ErrorIs(t, err, iiop.NewSystemException(iiop.ExcMarshal, 0, iiop.CompletedNo))
 	require.Equal(t, "123", cell(g.sameGrid(0, 1, 2), 2, 4))
 
-	// End of input and SIGINT leave gracefully.
+	// End of input, SIGINT and SIGTERM leave gracefully (and remove the
+	// state directories the replicas made).
 	require.NoError(t, g.procs[2].CloseStdin())
 	require.NoError(t, g.procs[1].Signal(syscall.SIGINT))
-	for _, p := range g.procs[1:] {
+	require.NoError(t, g.procs[0].Signal(syscall.SIGTERM))
+	for _, p := range g.procs {
 		select {
 		case <-p.Done():
 			require.Equal(t, 0, p.ExitCode(), "%s exit code", p.Name)
@@ -443,6 +445,10 @@ func TestRUGracefulLeaveIsInvisible(t *testing.T) {
 // reads.
 func TestRUJoinWhileClientsCall(t *testing.T) {
 	g := newRUGroup(t, 3)
+	portbase := g.args(0)
+	g.args = func(int) []string {
+		return append(slices.Clone(portbase), "-statedir", filepath.Join(t.TempDir(), "state"))
+	}
 	g.start()
 	g.start()
 	g.waitServing(0, 1)
