@@ -19,10 +19,28 @@ type retainedReply struct {
 	body   []byte
 }
 
-// clientReplies are one requester's retained replies, oldest first.
+// clientReplies are one requester's retained replies: by id for lookup,
+// oldest first for eviction and encoding.
 type clientReplies struct {
 	lastUse uint64
-	replies []retainedReply
+	byID    map[int64]retainedReply
+	order   []int64
+}
+
+func newClientReplies(lastUse uint64) *clientReplies {
+	return &clientReplies{lastUse: lastUse, byID: map[int64]retainedReply{}}
+}
+
+// add keeps rr, and at most keep replies.
+func (c *clientReplies) add(rr retainedReply, keep int) {
+	if _, dup := c.byID[rr.id]; !dup {
+		c.order = append(c.order, rr.id)
+	}
+	c.byID[rr.id] = rr
+	for len(c.order) > keep {
+		delete(c.byID, c.order[0])
+		c.order = c.order[1:]
+	}
 }
 
 // retained holds the replies of requests: so that a request an FT-aware
@@ -47,12 +65,8 @@ func (r *retained) lookup(id requestIdent) (retainedReply, bool) {
 	if c == nil {
 		return retainedReply{}, false
 	}
-	for _, rr := range c.replies {
-		if rr.id == id.n {
-			return rr, true
-		}
-	}
-	return retainedReply{}, false
+	rr, ok := c.byID[id.n]
+	return rr, ok
 }
 
 // record keeps the reply of the request named id, forgetting the
@@ -62,7 +76,7 @@ func (r *retained) record(id requestIdent, rr retainedReply) {
 	r.tick++
 	c := r.clients[id.requester]
 	if c == nil {
-		c = &clientReplies{}
+		c = newClientReplies(r.tick)
 		r.clients[id.requester] = c
 		if len(r.clients) > r.maxClients {
 			r.evictOldest()
@@ -71,14 +85,11 @@ func (r *retained) record(id requestIdent, rr retainedReply) {
 	c.lastUse = r.tick
 	rr.id = id.n
 	rr.body = slices.Clone(rr.body)
-	c.replies = append(c.replies, rr)
 	keep := r.perClient
 	if id.origin {
 		keep = r.perOrigin
 	}
-	if len(c.replies) > keep {
-		c.replies = slices.Delete(c.replies, 0, len(c.replies)-keep)
-	}
+	c.add(rr, keep)
 }
 
 func (r *retained) evictOldest() {
@@ -103,8 +114,9 @@ func (r *retained) encode(m *message.Message) {
 	m.PutUint64(r.tick).PutInt(len(ids))
 	for _, id := range ids {
 		c := r.clients[id]
-		m.PutString(id).PutUint64(c.lastUse).PutInt(len(c.replies))
-		for _, rr := range c.replies {
+		m.PutString(id).PutUint64(c.lastUse).PutInt(len(c.order))
+		for _, n := range c.order {
+			rr := c.byID[n]
 			s := rr.syntax
 			m.PutInt64(rr.id).PutUint32(uint32(rr.status)).
 				PutInt16(int16(s.Order)).PutInt16(int16(s.Version.Major)).PutInt16(int16(s.Version.Minor)).
@@ -123,7 +135,7 @@ func decodeRetained(m *message.Message, maxClients, perClient, perOrigin int) (*
 	}
 	for range n {
 		id := m.GetString()
-		c := &clientReplies{lastUse: m.GetUint64()}
+		c := newClientReplies(m.GetUint64())
 		k := m.GetInt()
 		if k < 0 || k > m.Remaining() {
 			return nil, fmt.Errorf("orb: retained replies: bad reply count %d", k)
@@ -134,7 +146,7 @@ func decodeRetained(m *message.Message, maxClients, perClient, perOrigin int) (*
 			rr.syntax = iiop.Syntax{Order: iiop.ByteOrder(order), Version: iiop.Version{Major: uint8(major), Minor: uint8(minor)},
 				CodeSets: iiop.CodeSets{Char: m.GetUint32(), WChar: m.GetUint32()}}
 			rr.body = m.GetBytes()
-			c.replies = append(c.replies, rr)
+			c.add(rr, k)
 		}
 		if err := m.Err(); err != nil {
 			return nil, fmt.Errorf("orb: retained replies: %w", err)

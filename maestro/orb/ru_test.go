@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -354,4 +355,87 @@ func TestRUProgressInPrimaryOnly(t *testing.T) {
 // isExc reports whether err is the system exception name.
 func isExc(err error, name string) bool {
 	return errors.Is(err, iiop.NewSystemException(name, 0, iiop.CompletedNo))
+}
+
+// TestRUGracefulLeaveIsInvisible: a client calling through the compound
+// IOR keeps succeeding while the replica it is connected to deactivates
+// (it answers what is in flight, sends CloseConnection, leaves), and the
+// remaining replicas hold every acknowledged update.
+func TestRUGracefulLeaveIsInvisible(t *testing.T) {
+	g := newRUGroup(t, ReplicatedUpdatesOptions{StateTransfer: true})
+	rs := []*ruReplica{g.start(), g.start(), g.start()}
+	g.waitServing(rs...)
+	var ref *iiop.IOR
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var err error
+		ref, err = rs[0].orb.IOR(g.key)
+		require.NoError(t, err)
+		if ps, _ := ref.IIOPProfiles(); len(ps) == 4 || time.Now().After(deadline) {
+			break // the compound profile and one per replica
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ps, err := ref.IIOPProfiles()
+	require.NoError(t, err)
+	require.Len(t, ps, 4, "every replica's address is known")
+	first := ps[0].Addr
+	var leaving *ruReplica
+	for _, r := range rs {
+		if r.orb.ownAddr() == first {
+			leaving = r
+		}
+	}
+	require.NotNil(t, leaving)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := iiop.NewClient(iiop.ClientOptions{})
+	defer c.Close()
+	var acked atomic.Int32
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		for i := int32(1); ; i++ {
+			select {
+			case <-stop:
+				done <- nil
+				return
+			default:
+			}
+			v, err := callLong(ctx, c, ref, "add", func(e *iiop.Encoder) { e.WriteLong(1) })
+			if err != nil {
+				done <- fmt.Errorf("call %d: %w", i, err)
+				return
+			}
+			if v != i {
+				done <- fmt.Errorf("call %d returned %d", i, v)
+				return
+			}
+			acked.Store(v)
+		}
+	}()
+	for acked.Load() < 20 {
+		time.Sleep(time.Millisecond)
+	}
+	require.NoError(t, leaving.orb.Deactivate(ctx))
+	after := acked.Load()
+	for acked.Load() < after+20 {
+		time.Sleep(time.Millisecond)
+	}
+	close(stop)
+	require.NoError(t, <-done, "the client never sees the leave")
+	total := acked.Load()
+	_, left := leaving.obj.snapshot()
+	require.True(t, left > 0 && left < total, "the replica left mid-stream (it applied %d of %d adds)", left, total)
+	var rest []*ruReplica
+	for _, r := range rs {
+		if r != leaving {
+			rest = append(rest, r)
+		}
+	}
+	_, counter := equalEverywhere(t, rest...)
+	require.Equal(t, total, counter, "every add applied once")
+	require.ErrorIs(t, leaving.orb.Deactivate(ctx), ErrInactive)
+	require.NoError(t, leaving.orb.Unbind(g.key), "unbinding is allowed once inactive")
 }
