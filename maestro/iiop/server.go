@@ -219,6 +219,15 @@ func (s *Server) acceptLoop() {
 			continue
 		}
 		backoff = 0
+		if tc, ok := nc.(*net.TCPConn); ok {
+			// A process that dies must reset its connections, not close
+			// them: a client then fails its next request before sending
+			// it (COMPLETED_NO) and moves on to the next address, where
+			// after a FIN it would send it into the dead socket and fail
+			// COMPLETED_MAYBE, which omniORB never retries. Graceful
+			// closes restore the default first (sendClose).
+			_ = tc.SetLinger(0)
+		}
 		s.mu.Lock()
 		if s.closed {
 			s.mu.Unlock()

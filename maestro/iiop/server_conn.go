@@ -366,6 +366,7 @@ func (c *conn) noteVersion(v Version) {
 // handler and lets the reader loop close the connection.
 func (c *conn) protocolError(v Version, err error) {
 	c.s.log.Info("iiop: protocol error, closing connection", "conn", c.id, "err", err)
+	c.lingerOnClose()
 	c.write(EncodeMessageError(Syntax{Version: v}))
 	c.s.h.MessageError(c.id, err)
 }
@@ -566,11 +567,22 @@ func (c *conn) drain(ctx context.Context) error {
 	}
 }
 
+// sendClose starts a graceful close: CloseConnection, and the close that
+// follows lingers so that the client reads it (see acceptLoop).
 func (c *conn) sendClose() {
+	c.lingerOnClose()
 	c.mu.Lock()
 	v := c.version
 	c.mu.Unlock()
 	c.write(EncodeCloseConnection(Syntax{Version: v}))
+}
+
+// lingerOnClose makes the coming close deliver what was written first.
+func (c *conn) lingerOnClose() {
+	c.mu.Lock()
+	io := c.io
+	c.mu.Unlock()
+	io.lingerOnClose()
 }
 
 func (c *conn) closeWrite() {

@@ -24,6 +24,10 @@ type connIO interface {
 	write(msg []byte) error
 	// closeWrite sends FIN after the last message (graceful shutdown).
 	closeWrite()
+	// lingerOnClose makes the close that follows deliver what was
+	// written and end with a FIN: connections are accepted set to reset
+	// instead, so that a process that dies resets them (acceptLoop).
+	lingerOnClose()
 	// close wakes a blocked read or write and closes the socket; the
 	// caller calls it once.
 	close()
@@ -41,6 +45,12 @@ func (p pollIO) close()                     { p.nc.Close() }
 func (p pollIO) write(msg []byte) error {
 	_, err := p.nc.Write(msg)
 	return err
+}
+
+func (p pollIO) lingerOnClose() {
+	if tc, ok := p.nc.(*net.TCPConn); ok {
+		_ = tc.SetLinger(-1)
+	}
 }
 
 func (p pollIO) closeWrite() {

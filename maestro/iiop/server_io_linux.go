@@ -173,6 +173,13 @@ func (b *blockingIO) write(msg []byte) error {
 	return nil
 }
 
+func (b *blockingIO) lingerOnClose() {
+	if b.incref() {
+		_ = syscall.SetsockoptLinger(b.fd, syscall.SOL_SOCKET, syscall.SO_LINGER, &syscall.Linger{})
+		b.decref()
+	}
+}
+
 func (b *blockingIO) closeWrite() {
 	if b.incref() {
 		syscall.Shutdown(b.fd, syscall.SHUT_WR)
