@@ -224,3 +224,13 @@ func TestPrimaryOptionsAreChecked(t *testing.T) {
 	require.NoError(t, err)
 	require.ErrorIs(t, m.Join(), primary.ErrStateDirInUse)
 }
+
+// A group configured with one replica is primary as soon as that replica
+// is alone: it is a majority of one (orbbench found a lone replica that
+// stayed non-primary for good).
+func TestSingleReplicaIsPrimary(t *testing.T) {
+	r := startReplica(t, primaryOptions(t, 1), t.TempDir())
+	waitPrimary(t, []*replica{r}, 1)
+	castAll(t, []*replica{r}, "alone", 3)
+	waitSameHistory(t, []*replica{r}, 3)
+}

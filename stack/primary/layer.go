@@ -9,11 +9,12 @@ import (
 
 // layer is the Primary layer of one view.
 type layer struct {
-	p     *Protocol
-	env   *stack.Env
-	info  ViewInfo
-	stale bool // this member must receive the up-to-date state
-	coord bool // rank 0: reinstalls the view when it can be primary
+	p       *Protocol
+	env     *stack.Env
+	info    ViewInfo
+	decided bool // a flush decided info (not so for the view a member starts in)
+	stale   bool // this member must receive the up-to-date state
+	coord   bool // rank 0: reinstalls the view when it can be primary
 
 	flushN  map[stack.FlushTag]uint64 // coordinator: the number each of its flushes carried
 	done    map[int]bool              // coordinator: stale members that have the state
@@ -35,6 +36,16 @@ func (l *layer) Start() {
 // nobody waits for state.
 func (l *layer) planReinstall() {
 	if !l.coord || l.info.Primary || l.asked {
+		return
+	}
+	if !l.decided {
+		// The view a member starts in is installed without a flush, so
+		// nothing decided it. A group of one replica is a majority alone:
+		// a flush decides that view, and no other member would come to
+		// start one.
+		if l.p.opts.Replicas == 1 && !l.p.opts.Observer && !l.p.zombie && l.reinst.IsZero() {
+			l.reinst = l.env.Now().Add(l.p.reinstallDelay(l.env.Config))
+		}
 		return
 	}
 	if l.info.Counted < l.info.Majority() || l.info.Counted > l.info.Replicas {

@@ -271,3 +271,23 @@ func FuzzPrimaryUp(f *testing.F) {
 		h.Up(&stack.Event{Type: stack.EViewAnn, Control: &stack.Control{View: v, Ann: ann, ViewAnn: stack.Annotations{stack.UpToDateKey: b, stack.VetoPrimary: b}}})
 	})
 }
+
+// The view a member starts in has no verdict. A group of one replica asks
+// for a flush to decide it, since nobody else will come; a larger group
+// waits for the others.
+func TestLoneReplicaAsksForAVerdict(t *testing.T) {
+	h := layertest.New(New(Options{Replicas: 1}), layertest.Options{Members: layertest.Members(1)})
+	h.Start()
+	h.Advance(time.Second)
+	require.Len(t, layertest.Of(h.TakeDowns(), stack.EReconfigure), 1)
+
+	h = layertest.New(New(Options{Replicas: 3}), layertest.Options{Members: layertest.Members(1)})
+	h.Start()
+	h.Advance(time.Second)
+	require.Empty(t, layertest.Of(h.TakeDowns(), stack.EReconfigure))
+
+	h = layertest.New(New(Options{Replicas: 1, Zombie: true}), layertest.Options{Members: layertest.Members(1)})
+	h.Start()
+	h.Advance(time.Second)
+	require.Empty(t, layertest.Of(h.TakeDowns(), stack.EReconfigure), "a zombie alone is no majority")
+}

@@ -66,7 +66,7 @@ func (p *Protocol) NewLayer(env *stack.Env) stack.Layer {
 		p.retries = 0
 	}
 	me := env.Me.ID()
-	l := &layer{p: p, env: env, info: info, stale: info.IsStale(me), coord: env.View.Rank == 0}
+	l := &layer{p: p, env: env, info: info, decided: ok, stale: info.IsStale(me), coord: env.View.Rank == 0}
 	if l.coord {
 		l.done = map[int]bool{}
 	}
