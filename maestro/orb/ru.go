@@ -242,6 +242,20 @@ func (o *ReplicatedUpdates) serving(v *csx.ViewData) bool {
 	return v != nil && v.MyState == clsv.StateServer && (!o.opts.ProgressInPrimaryOnly || v.Primary)
 }
 
+// inMajority reports a view that holds a majority of the replicas: primary,
+// or about to be once its stale members have the state. No other view
+// can apply an update meanwhile, so an up-to-date replica of it may answer
+// reads, and updates may wait in it for the primary view.
+func (o *ReplicatedUpdates) inMajority(v *csx.ViewData) bool {
+	return v != nil && (v.Primary || (v.Replicas > 0 && v.Counted >= v.Replicas/2+1))
+}
+
+// readsLocally reports whether this replica may answer a read-only
+// operation by itself.
+func (o *ReplicatedUpdates) readsLocally(v *csx.ViewData) bool {
+	return v != nil && v.MyState == clsv.StateServer && (!o.opts.ProgressInPrimaryOnly || o.inMajority(v))
+}
+
 // IOR returns the compound reference of the object bound as key: every
 // replica of the current view whose address is known, this one first if
 // none is.

@@ -20,11 +20,11 @@ func (o *ReplicatedUpdates) Request(req *Request) {
 		o.replyException(req.ID, req.ResponseExpected, iiop.ExcTransient, iiop.CompletedNo)
 		return
 	}
-	if !o.opts.LinearizableReads && isReadOnly(b.obj, req.Operation) && o.serving(v) {
+	if !o.opts.LinearizableReads && isReadOnly(b.obj, req.Operation) && o.readsLocally(v) {
 		o.answerLocally(req, b)
 		return
 	}
-	if o.opts.ProgressInPrimaryOnly && (v == nil || !v.Primary) {
+	if o.opts.ProgressInPrimaryOnly && !o.inMajority(v) {
 		o.refuse(req, b)
 		return
 	}
