@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -438,4 +439,75 @@ func TestRUGracefulLeaveIsInvisible(t *testing.T) {
 	require.Equal(t, total, counter, "every add applied once")
 	require.ErrorIs(t, leaving.orb.Deactivate(ctx), ErrInactive)
 	require.NoError(t, leaving.orb.Unbind(g.key), "unbinding is allowed once inactive")
+}
+
+// TestRUObjectsShareOneStateMessage: two objects on one ORB share the
+// group; a late replica gets both states from one transfer, and the
+// options load from YAML.
+func TestRUObjectsShareOneStateMessage(t *testing.T) {
+	g := newRUGroup(t, ReplicatedUpdatesOptions{StateTransfer: true})
+	second := KeyFromString("second-ledger")
+	start := func() (*ruReplica, *ledger) {
+		d, err := NewDispatcher(iiop.ServerOptions{Addr: "127.0.0.1:0"})
+		require.NoError(t, err)
+		opts := g.opts
+		opts.Dispatcher = d
+		o, err := NewReplicatedUpdates(opts)
+		require.NoError(t, err)
+		r, other := &ruReplica{orb: o, obj: &ledger{}}, &ledger{}
+		require.NoError(t, o.Bind(g.key, ledgerType, r.obj))
+		require.NoError(t, o.Bind(second, ledgerType, other))
+		require.NoError(t, o.Activate(context.Background()))
+		t.Cleanup(func() { o.Close() })
+		return r, other
+	}
+	a, aOther := start()
+	g.waitServing(a)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := iiop.NewClient(iiop.ClientOptions{})
+	defer c.Close()
+	require.NoError(t, callSet(ctx, c, g.ref(a), 1, 11))
+	otherRef := iiop.NewIOR(ledgerType, second.Octets(), a.orb.ownAddr(), iiop.GIOP12)
+	require.NoError(t, callSet(ctx, c, otherRef, 2, 22))
+
+	b, bOther := start()
+	g.waitServing(a, b)
+	cells, _ := b.obj.snapshot()
+	otherCells, _ := bOther.snapshot()
+	require.EqualValues(t, 11, cells[1])
+	require.EqualValues(t, 22, otherCells[2])
+	aCells, _ := aOther.snapshot()
+	require.Equal(t, aCells, otherCells)
+}
+
+func TestRUOptionsFromYAML(t *testing.T) {
+	path := t.TempDir() + "/ru.yaml"
+	require.NoError(t, os.WriteFile(path, []byte(`name: grid
+progress_in_primary_only: true
+replicas: 5
+state_transfer: true
+requests_commute: false
+reinstall_ior: true
+etc:
+  dir: /var/lib/maestro/etc
+linearizable_reads: true
+group:
+  seeds: ["10.0.0.1:7400"]
+  state_dir: /var/lib/maestro/grid
+`), 0o644))
+	o, err := LoadReplicatedUpdatesOptions(path)
+	require.NoError(t, err)
+	require.Equal(t, "grid", o.Name)
+	require.True(t, o.ProgressInPrimaryOnly && o.StateTransfer && o.ReinstallIOR && o.LinearizableReads)
+	require.Equal(t, 5, o.Replicas)
+	require.Equal(t, "/var/lib/maestro/etc", o.Etc.Dir)
+	require.Equal(t, []string{"10.0.0.1:7400"}, o.Group.Seeds)
+	require.Equal(t, "/var/lib/maestro/grid", o.Group.StateDir)
+	_, err = NewReplicatedUpdates(o)
+	require.ErrorContains(t, err, "Dispatcher", "the dispatcher is the caller's to set")
+	o.Dispatcher = &Dispatcher{}
+	o.Replicas = 0
+	_, err = NewReplicatedUpdates(o)
+	require.ErrorContains(t, err, "needs Replicas")
 }
