@@ -34,10 +34,6 @@ func groupKey(group string) orb.ObjectKey {
 	return orb.KeyFromString("MAE:" + hex.EncodeToString(h[:17]) + ":Grid")
 }
 
-// viewPoll is how often the replica looks for a new view to print: the
-// ORB reports its view on demand only.
-const viewPoll = 5 * time.Millisecond
-
 // runRU runs one replica of the Grid of §3.5 behind the Replicated Updates
 // ORB (§3.4) until input ends or ctx is cancelled (SIGINT, SIGTERM), then
 // leaves gracefully: the IIOP server stops accepting connections, answers
@@ -68,9 +64,8 @@ const viewPoll = 5 * time.Millisecond
 // applied since the split.
 //
 // Standard output shows "iiop HOST:PORT" (the replica's IIOP address),
-// "member ID" and one "view ..." line per view noticed (views are polled,
-// so two views in very quick succession may show as the last one only), in
-// the format of -mode csx. Standard input takes "dump", which prints the
+// "member ID" and one "view ..." line per view, in the format of -mode
+// csx. Standard input takes "dump", which prints the
 // local replica's grid as "grid: v0 v1 ... v99" (a diagnostic, not a CORBA
 // operation: the Grid's IDL stays the dissertation's).
 func runRU(ctx context.Context, cfg config) error {
@@ -121,6 +116,15 @@ func runRU(ctx context.Context, cfg config) error {
 		}
 		opts.Group.StateDir = dir
 	}
+	out := &lineOut{w: cfg.Out}
+	first := true
+	opts.OnView = func(v *csx.ViewData) {
+		if first {
+			out.println("member %s", v.Me)
+			first = false
+		}
+		out.println("%s", viewLine(v, cfg.Replicas > 0))
+	}
 	o, err := orb.NewReplicatedUpdates(opts)
 	if err != nil {
 		d.Close()
@@ -131,7 +135,6 @@ func runRU(ctx context.Context, cfg config) error {
 		d.Close()
 		return err
 	}
-	out := &lineOut{w: cfg.Out}
 	out.println("iiop %s", d.Addr())
 	if err := o.Activate(ctx); err != nil {
 		d.Close()
@@ -139,12 +142,6 @@ func runRU(ctx context.Context, cfg config) error {
 	}
 	cfg.Log.Info("grid: serving", "mode", "ru", "addr", d.Addr(), "group", cfg.Group, "ior", opts.Etc.Path("Grid"))
 
-	stopViews := make(chan struct{})
-	viewsDone := make(chan struct{})
-	go func() {
-		defer close(viewsDone)
-		printViews(o, out, cfg.Replicas > 0, stopViews)
-	}()
 	lines := make(chan string)
 	go func() {
 		defer close(lines)
@@ -171,35 +168,9 @@ loop:
 			}
 		}
 	}
-	close(stopViews)
-	<-viewsDone
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return o.Deactivate(shutdownCtx)
-}
-
-// printViews prints a line for every new view of o until stop is closed,
-// after a "member ID" line at the first.
-func printViews(o *orb.ReplicatedUpdates, out *lineOut, withPrimary bool, stop <-chan struct{}) {
-	t := time.NewTicker(viewPoll)
-	defer t.Stop()
-	var last *csx.ViewData
-	for {
-		select {
-		case <-stop:
-			return
-		case <-t.C:
-		}
-		v := o.View()
-		if v == nil || v == last {
-			continue
-		}
-		if last == nil {
-			out.println("member %s", v.Me)
-		}
-		last = v
-		out.println("%s", viewLine(v, withPrimary))
-	}
 }
 
 // viewLine describes a view as -mode csx does.

@@ -44,6 +44,9 @@ func (h *ruHandler) AcceptedView(v *csx.ViewData, _ *message.Message) {
 		}
 	}
 	o.publish()
+	if o.opts.OnView != nil {
+		o.opts.OnView(v)
+	}
 }
 
 // ReceiveSend records another replica's IIOP address.

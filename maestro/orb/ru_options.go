@@ -78,6 +78,10 @@ type ReplicatedUpdatesOptions struct {
 	// IIOPVersion of the published profiles; zero means 1.2 (the only
 	// version whose profiles carry alternate addresses).
 	IIOPVersion iiop.Version `yaml:"-"`
+	// OnView, if set, is called with every view of the ORB group, after
+	// the ORB has taken it into account, on the group's delivery
+	// goroutine, in order; it must not block.
+	OnView func(v *csx.ViewData) `yaml:"-"`
 	// Logger receives diagnostics; nil means silence.
 	Logger *slog.Logger `yaml:"-"`
 	// Scheduler runs state transfers (the simulator's makes them
