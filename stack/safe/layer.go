@@ -133,6 +133,11 @@ func (l *layer) checkEstablished() {
 func (l *layer) adoptChoice() {
 	p, ch := l.p, l.ch
 	switch {
+	case ch.last > p.last && !p.observer && p.end() <= ch.end && p.heldHistory().prefixOf(ch.hist, p.logStart, p.end()):
+		// Its log is a prefix of the chosen one: it holds the chosen
+		// lineage up to its end already.
+		p.last = ch.last
+		p.hist, p.histEnd = ch.hist, ch.end
 	case ch.last > p.last || (ch.last < p.last && p.observer):
 		p.undecided = append(p.undecided, p.log...)
 		p.log, p.logStart, p.last = nil, p.base, ch.last

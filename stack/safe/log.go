@@ -118,6 +118,43 @@ func (h history) upTo(end uint64, held []entry, heldStart uint64) history {
 	return out
 }
 
+// prefixOf reports whether the log h describes, at positions from+1 to
+// end, is a prefix of the log longer describes: each of h's runs there is
+// one of longer's, at the same position, whole — the last may be shorter.
+// One primary view orders its casts once, so such a log holds the first
+// casts of longer's runs, and is a prefix of longer's log.
+func (h history) prefixOf(longer history, from, end uint64) bool {
+	for i, e := range h.runs {
+		if e.first > end {
+			break
+		}
+		if e.first+e.length()-1 <= from {
+			continue // covered by the state, a prefix of every later lineage
+		}
+		f, ok := longer.run(e.primary)
+		if e.split || !ok || f.split || f.first != e.first || len(f.counts) != len(e.counts) {
+			return false
+		}
+		last := i == len(h.runs)-1 || h.runs[i+1].first > end
+		for r, c := range e.counts {
+			if c > f.counts[r] || (!last && c != f.counts[r]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// run returns h's run of primary view prim.
+func (h history) run(prim uint64) (epoch, bool) {
+	for _, e := range h.runs {
+		if e.primary == prim {
+			return e, true
+		}
+	}
+	return epoch{}, false
+}
+
 // length returns how many positions the run covers: each sender's first
 // counts[rank] casts of the view, every one of them.
 func (e epoch) length() uint64 {

@@ -227,7 +227,8 @@ func TestChosenButNotFetched(t *testing.T) {
 	chosen := history{runs: []epoch{{primary: 5, first: 6, counts: []uint64{1, 0, 0}}, {primary: 6, first: 7, counts: []uint64{0, 1, 0}}}}
 	h := newHarness(p, 2, view(0, &choice{holder: members[0].ID(), last: 6, est: 6, end: 7, base: 5, hist: chosen}))
 	require.Empty(t, layertest.Of(h.TakeUps(), stack.EAbort), "the chosen log holds it")
-	require.Len(t, p.undecided, 1, "this member does not hold it yet")
+	require.Empty(t, p.undecided, "its log is a prefix of the chosen one: it holds the cast there already")
+	require.Len(t, p.log, 1)
 }
 
 // A member that adopted a lineage but has not fetched it reports only
@@ -288,6 +289,40 @@ func TestCutHistoryDecidesNothingBeyondTheCut(t *testing.T) {
 	// the casts are in it.
 	qh = newHarness(q, 0, view(0, &choice{holder: members[2].ID(), last: 10, est: 10, end: 5, hist: lineage10}))
 	require.Empty(t, layertest.Of(qh.TakeUps(), stack.EAbort))
+}
+
+// A member whose log is a prefix of the chosen lineage's keeps it when it
+// adopts that lineage: the casts it holds are in the lineage, at the same
+// positions (one primary view orders its casts once). Made undecided, they
+// could only be cut off with the member's report, and a primary view built
+// on that report could then not tell them dead from delivered (seed 12781:
+// five casts neither delivered nor aborted).
+func TestAdoptsALineageItsLogIsAPrefixOf(t *testing.T) {
+	p := New(false)
+	p.last, p.base, p.logStart = 2, 2, 2
+	p.hist = history{runs: []epoch{{primary: 2, first: 1, counts: []uint64{2, 5, 0}}}}
+	for i := uint64(1); i <= 5; i++ {
+		p.log = append(p.log, entry{id: msgID{2, 1, i}, from: members[1], msg: []byte{byte(i)}})
+	}
+	p.histEnd = 7
+	lineage5 := history{runs: []epoch{{primary: 2, first: 1, counts: []uint64{2, 5, 0}}, {primary: 5, first: 8, counts: []uint64{6, 0, 0}}}}
+	h := newHarness(p, 2, view(0, &choice{holder: members[0].ID(), last: 5, base: 2, end: 13, est: 2, hist: lineage5}))
+	require.Empty(t, layertest.Of(h.TakeUps(), stack.EAbort))
+	require.Empty(t, p.undecided, "its casts are in the lineage")
+	require.Len(t, p.log, 5)
+	require.Equal(t, uint64(5), p.last)
+	held := p.heldHistory()
+	require.Equal(t, []epoch{lineage5.runs[0]}, held.runs, "it holds all of view 2's run")
+	require.True(t, held.cut)
+
+	// A log that is not a prefix (another order of view 2) goes undecided.
+	q := New(false)
+	q.last, q.base, q.logStart = 2, 2, 2
+	q.hist = history{runs: []epoch{{primary: 2, first: 1, counts: []uint64{3, 1, 0}}}}
+	q.log = []entry{{id: msgID{2, 0, 3}, from: members[0]}, {id: msgID{2, 1, 1}, from: members[1]}}
+	q.histEnd = 4
+	newHarness(q, 2, view(0, &choice{holder: members[0].ID(), last: 5, base: 2, end: 13, est: 2, hist: lineage5}))
+	require.Len(t, q.undecided, 2)
 }
 
 // Cutting a history keeps the runs before the cut, counts a split run

@@ -107,19 +107,22 @@ type replica struct {
 }
 
 type replicaRun struct {
-	sc     ReplicaScenario
-	pr     props.Properties
-	safe   bool
-	net    *Network
-	reps   []*replica
-	byEnd  map[stack.Endpoint]*replica
-	chk    *replicaChecker
-	snaps  [][]string
-	later  []func()                                                                        // checks to run once the current event is handled
-	onView func(rep *replica, v *stack.View, info primary.ViewInfo, ann stack.Annotations) // scripted scenarios' hook
-	k      int
-	res    ReplicaResult
-	majBug bool
+	sc    ReplicaScenario
+	pr    props.Properties
+	safe  bool
+	net   *Network
+	reps  []*replica
+	byEnd map[stack.Endpoint]*replica
+	// startedZombie: whether each incarnation started as a zombie (one
+	// that did not is never one).
+	startedZombie map[stack.Endpoint]bool
+	chk           *replicaChecker
+	snaps         [][]string
+	later         []func()                                                                        // checks to run once the current event is handled
+	onView        func(rep *replica, v *stack.View, info primary.ViewInfo, ann stack.Annotations) // scripted scenarios' hook
+	k             int
+	res           ReplicaResult
+	majBug        bool
 }
 
 // Run executes the scenario and checks what was observed.
@@ -144,7 +147,7 @@ func (sc ReplicaScenario) newRun() (*replicaRun, error) {
 	rn := &replicaRun{
 		sc: sc, pr: pr, safe: pr.Has("Safe"),
 		net:   NewNetwork(sc.Seed, Faults{MinDelay: time.Millisecond, MaxDelay: 3 * time.Millisecond}),
-		byEnd: map[stack.Endpoint]*replica{},
+		byEnd: map[stack.Endpoint]*replica{}, startedZombie: map[stack.Endpoint]bool{},
 	}
 	rn.chk = newReplicaChecker(sc.Replicas, rn.safe)
 	rn.net.AfterEvent = func() {
@@ -213,6 +216,7 @@ func (rep *replica) newIncarnation(me stack.Endpoint) {
 	rep.hist, rep.hash = nil, []uint64{0}
 	rep.mine, rep.aborted, rep.asked, rep.crashed = nil, map[string]bool{}, "", false
 	rep.rn.byEnd[me] = rep
+	rep.rn.startedZombie[me] = zombie
 	rep.rn.trace("%s starts as %s zombie=%v observer=%v", rep.addr, me, zombie, rep.observer)
 }
 

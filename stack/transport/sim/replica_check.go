@@ -80,14 +80,23 @@ func (c *replicaChecker) view(rep *replica, v *stack.View, info primary.ViewInfo
 // checkMajority verifies, at the first installation of a primary view,
 // that its members held a majority of the replicas without counting the
 // zombies — by the simulator's own account of who restarted, not the
-// layer's.
+// layer's. A member that has died since (an earlier incarnation of a
+// replica) took part in the view's flush: it counts if it was never a
+// zombie (seed 18863: a paused coordinator installed the view after a
+// member of its flush had crashed and restarted).
 func (c *replicaChecker) checkMajority(rep *replica, v *stack.View, info primary.ViewInfo) {
 	counted := 0
 	var zombies []string
 	for _, m := range v.Members {
 		r := rep.rn.byEnd[m]
 		switch {
-		case r == nil || r.me != m || r.observer:
+		case r == nil || r.observer:
+		case r.me != m:
+			if rep.rn.startedZombie[m] {
+				zombies = append(zombies, m.Addr)
+			} else {
+				counted++
+			}
 		case r.zombie:
 			zombies = append(zombies, m.Addr)
 		default:

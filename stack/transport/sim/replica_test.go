@@ -113,6 +113,8 @@ var replicaRegressions = []uint64{
 	20015, // safe: casts the chosen log held beyond a member's state were aborted (first fix of 23581)
 	18429, // safe: a run ending where the log did was split, and a dead cast's fate became unknown
 	18469, // the same
+	12781, // safe: a member whose log was a prefix of the chosen lineage made it undecided, reported a run split at its state, and five casts were neither delivered nor aborted
+	18863, // checker: a member of a primary view's flush that crashed before a paused coordinator installed the view was not counted
 	39183, // safe: a cut of a lineage's history, chosen in a non-primary view, declared dead the casts beyond the cut (found on 44864bf; the schedule has changed since)
 }
 
