@@ -470,9 +470,10 @@ func TestRUJoinWhileClientsCall(t *testing.T) {
 	for after < 20 {
 		require.True(t, time.Now().Before(deadline), "the third replica did not join in time")
 		for n, c := range cs {
-			// While the newcomer takes the state the view is not primary:
-			// the ORB refuses updates with TRANSIENT, COMPLETED_NO (applied
-			// nowhere), and the client sends the set again.
+			// While the newcomer takes the state the view is not primary
+			// yet: updates wait for it in the order. Were one refused
+			// (TRANSIENT, COMPLETED_NO: applied nowhere), the client would
+			// send the set again.
 			line := fmt.Sprintf("set %d %d %d", 5+n, k%10, k)
 			got := c.call(line)
 			for got == ruRefused && time.Now().Before(deadline) {
