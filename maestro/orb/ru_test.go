@@ -96,7 +96,7 @@ func (l *ledger) snapshot() ([10]int32, int32) {
 // ruGroup is a group of RU replicas in this process, each with its own
 // IIOP dispatcher on 127.0.0.1 and its own UDP endpoint.
 type ruGroup struct {
-	t    *testing.T
+	t    testing.TB
 	name string
 	base int
 	key  ObjectKey
@@ -108,7 +108,7 @@ type ruReplica struct {
 	obj *ledger
 }
 
-func newRUGroup(t *testing.T, opts ReplicatedUpdatesOptions) *ruGroup {
+func newRUGroup(t testing.TB, opts ReplicatedUpdatesOptions) *ruGroup {
 	base := 30000 + rand.IntN(1500)*16
 	key, err := NewKey("Ledger")
 	require.NoError(t, err)
@@ -510,4 +510,22 @@ group:
 	o.Replicas = 0
 	_, err = NewReplicatedUpdates(o)
 	require.ErrorContains(t, err, "needs Replicas")
+}
+
+// BenchmarkRUSet measures a synchronous update through a one-replica
+// group (over Primary and Safe with Replicas 1), from our IIOP client.
+func BenchmarkRUSet(b *testing.B) {
+	g := newRUGroup(b, ReplicatedUpdatesOptions{ProgressInPrimaryOnly: true, Replicas: 1})
+	r := g.start()
+	g.waitServing(r)
+	c := iiop.NewClient(iiop.ClientOptions{})
+	defer c.Close()
+	ref := g.ref(r)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := callSet(ctx, c, ref, int16(i%10), int32(i)); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
