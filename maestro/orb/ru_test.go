@@ -351,6 +351,33 @@ func TestRUProgressInPrimaryOnly(t *testing.T) {
 	require.Equal(t, iiop.CompletedNo, exc.Completed)
 	cells, _ := rs[0].obj.snapshot()
 	require.EqualValues(t, 1, cells[0], "nothing applied outside the primary partition")
+	st, fwd, err := c.Locate(ctx, g.ref(rs[0]))
+	require.NoError(t, err)
+	require.Equal(t, iiop.ObjectForward, st, "a LocateRequest is sent where the primary partition may be")
+	ps, err := fwd.IIOPProfiles()
+	require.NoError(t, err)
+	require.Contains(t, []iiop.Addr{rs[1].orb.ownAddr(), rs[2].orb.ownAddr()}, ps[0].Addr, "to the replicas it lost")
+}
+
+// TestRUOnewayRequests: a oneway request is applied by every replica and
+// answered by none; LocateRequest finds the object here.
+func TestRUOnewayRequests(t *testing.T) {
+	g := newRUGroup(t, ReplicatedUpdatesOptions{})
+	rs := []*ruReplica{g.start(), g.start()}
+	g.waitServing(rs...)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := iiop.NewClient(iiop.ClientOptions{})
+	defer c.Close()
+	st, _, err := c.Locate(ctx, g.ref(rs[0]))
+	require.NoError(t, err)
+	require.Equal(t, iiop.ObjectHere, st)
+	require.NoError(t, c.InvokeOneway(ctx, g.ref(rs[0]), "add", func(e *iiop.Encoder) { e.WriteLong(1) }))
+	v, err := callLong(ctx, c, g.ref(rs[1]), "add", func(e *iiop.Encoder) { e.WriteLong(1) })
+	require.NoError(t, err)
+	_, counter := equalEverywhere(t, rs...)
+	require.EqualValues(t, 2, counter)
+	require.True(t, v == 1 || v == 2, "the two-way add sees the oneway one or not, by the order: %d", v)
 }
 
 // isExc reports whether err is the system exception name.
