@@ -35,7 +35,6 @@ type ReplicatedUpdates struct {
 	addrs     map[csx.EndpID]iiop.Addr  // the IIOP addresses of the group's replicas
 	forwardTo []iiop.Addr               // replicas of the last serving view, for forwards
 	published string                    // the address list last published
-	exited    chan struct{}
 
 	// answer sends the ORB's replies: the Dispatcher, or a simulation's
 	// recorder.
@@ -175,7 +174,7 @@ func (o *ReplicatedUpdates) Activate(ctx context.Context) error {
 		return fmt.Errorf("orb: %w", err)
 	}
 	o.mu.Lock()
-	o.m, o.active, o.exited = m, true, make(chan struct{})
+	o.m, o.active = m, true
 	o.mu.Unlock()
 	if err := m.Join(); err != nil {
 		o.mu.Lock()

@@ -145,19 +145,8 @@ func (h *ruHandler) ReceiveLsend(csx.EndpID, *message.Message) {}
 // Block does nothing: requests keep arriving and wait in the order.
 func (h *ruHandler) Block() {}
 
-// Exit notes that the member has left.
-func (h *ruHandler) Exit() {
-	o := h.orb()
-	o.mu.Lock()
-	if o.exited != nil {
-		select {
-		case <-o.exited:
-		default:
-			close(o.exited)
-		}
-	}
-	o.mu.Unlock()
-}
+// Exit does nothing: Deactivate's Leave returns once the member has left.
+func (h *ruHandler) Exit() {}
 
 // memberID is this replica's endpoint in the ORB group.
 func (o *ReplicatedUpdates) memberID() csx.EndpID {
