@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 
 	"github.com/maestro-go/maestro/maestro/clsv"
@@ -27,7 +26,7 @@ type ReplicatedUpdates struct {
 	mu        sync.Mutex
 	active    bool
 	done      bool // deactivated: the dispatcher's server is shut down
-	objects   map[ObjectKey]*ruBinding
+	objects   map[ObjectKey]*bound[RUObjectAdaptor]
 	m         *csx.Member
 	view      *csx.ViewData
 	next      uint64                    // number of this replica's next relayed request
@@ -55,11 +54,6 @@ type replier interface {
 	LocateReply(id RequestID, status iiop.LocateStatus, body []byte) error
 }
 
-type ruBinding struct {
-	typeID string
-	obj    RUObjectAdaptor
-}
-
 // pendingRequest is a two-way request this replica relayed: it answers it
 // when the cast comes back (or is aborted), or when a transferred state
 // holds its reply.
@@ -84,7 +78,7 @@ func NewReplicatedUpdates(opts ReplicatedUpdatesOptions) (*ReplicatedUpdates, er
 	return &ReplicatedUpdates{
 		opts:     o,
 		log:      o.Logger,
-		objects:  map[ObjectKey]*ruBinding{},
+		objects:  map[ObjectKey]*bound[RUObjectAdaptor]{},
 		pending:  map[uint64]pendingRequest{},
 		addrs:    map[csx.EndpID]iiop.Addr{},
 		retained: newRetained(o.RetainedClients, o.RetainedPerClient, retainedPerOrigin),
@@ -104,14 +98,7 @@ func (o *ReplicatedUpdates) Bind(key ObjectKey, typeID string, obj RUObjectAdapt
 	if o.active {
 		return ErrActive
 	}
-	if _, dup := o.objects[key]; dup {
-		return fmt.Errorf("%w: %s", ErrAlreadyBound, key)
-	}
-	if err := o.opts.Dispatcher.Bind(key, o); err != nil {
-		return err
-	}
-	o.objects[key] = &ruBinding{typeID: typeID, obj: obj}
-	return nil
+	return bindObject(o.opts.Dispatcher, o, o.objects, key, &bound[RUObjectAdaptor]{typeID: typeID, obj: obj})
 }
 
 // Unbind detaches the object bound as key; only while inactive.
@@ -121,11 +108,7 @@ func (o *ReplicatedUpdates) Unbind(key ObjectKey) error {
 	if o.active {
 		return ErrActive
 	}
-	if _, ok := o.objects[key]; !ok {
-		return fmt.Errorf("%w: %s", ErrNotBound, key)
-	}
-	delete(o.objects, key)
-	return o.opts.Dispatcher.Unbind(key)
+	return unbindObject(o.opts.Dispatcher, o.objects, key)
 }
 
 // UnbindAll detaches every object; only while inactive.
@@ -136,8 +119,7 @@ func (o *ReplicatedUpdates) UnbindAll() error {
 		return ErrActive
 	}
 	for key := range o.objects {
-		delete(o.objects, key)
-		if err := o.opts.Dispatcher.Unbind(key); err != nil {
+		if err := unbindObject(o.opts.Dispatcher, o.objects, key); err != nil {
 			return err
 		}
 	}
@@ -304,16 +286,7 @@ func (o *ReplicatedUpdates) IsA(key ObjectKey, repoID string) bool {
 	o.mu.Lock()
 	b := o.objects[key]
 	o.mu.Unlock()
-	if b == nil {
-		return false
-	}
-	if b.typeID == repoID {
-		return true
-	}
-	if in, ok := b.obj.(Inheritor); ok {
-		return in.IsA(repoID)
-	}
-	return false
+	return b.isA(repoID)
 }
 
 // LocateRequest answers OBJECT_HERE, or, outside the primary partition
@@ -359,25 +332,4 @@ func (o *ReplicatedUpdates) forwardTarget(key ObjectKey, typeID string) *iiop.IO
 		return nil
 	}
 	return iiop.CompoundIOR(typeID, key.Octets(), addrs, o.opts.IIOPVersion)
-}
-
-// sortedKeys lists the bound keys in a fixed order, the order in which
-// the state message holds the objects.
-func (o *ReplicatedUpdates) sortedKeys() []ObjectKey {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	keys := make([]ObjectKey, 0, len(o.objects))
-	for k := range o.objects {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b ObjectKey) int {
-		switch {
-		case a.octets < b.octets:
-			return -1
-		case a.octets > b.octets:
-			return 1
-		}
-		return 0
-	})
-	return keys
 }

@@ -46,7 +46,7 @@ func FuzzStateDecode(f *testing.F) {
 	f.Add(m.Bytes())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		o := &ReplicatedUpdates{opts: ReplicatedUpdatesOptions{RetainedClients: 4, RetainedPerClient: 2},
-			objects: map[ObjectKey]*ruBinding{KeyFromString("log"): {typeID: "IDL:Log:1.0", obj: &ledger{}}}}
+			objects: map[ObjectKey]*bound[RUObjectAdaptor]{KeyFromString("log"): {typeID: "IDL:Log:1.0", obj: &ledger{}}}}
 		o.retained = newRetained(4, 2, 8)
 		_ = o.installState(message.FromBytes(b))
 	})

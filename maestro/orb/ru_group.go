@@ -186,14 +186,7 @@ func (o *ReplicatedUpdates) publish() {
 		return
 	}
 	o.published = list
-	type pub struct {
-		key    ObjectKey
-		typeID string
-	}
-	var pubs []pub
-	for k, b := range o.objects {
-		pubs = append(pubs, pub{k, b.typeID})
-	}
+	pubs := refsOf(o.objects)
 	o.mu.Unlock()
 	for _, p := range pubs {
 		if _, err := o.opts.Etc.PublishCompound(InterfaceName(p.typeID), p.typeID, p.key, addrs, o.opts.IIOPVersion); err != nil {

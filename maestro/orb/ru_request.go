@@ -64,7 +64,7 @@ func (o *ReplicatedUpdates) Request(req *Request) {
 // refuse answers a request outside the primary partition: a forward to
 // the replicas that may be in it, or TRANSIENT/COMPLETED_NO so that the
 // client tries its next address. Nothing was applied.
-func (o *ReplicatedUpdates) refuse(req *Request, b *ruBinding) {
+func (o *ReplicatedUpdates) refuse(req *Request, b *bound[RUObjectAdaptor]) {
 	if !req.ResponseExpected {
 		return
 	}
@@ -80,7 +80,7 @@ func (o *ReplicatedUpdates) refuse(req *Request, b *ruBinding) {
 }
 
 // answerLocally runs a read-only operation on this replica's objects.
-func (o *ReplicatedUpdates) answerLocally(req *Request, b *ruBinding) {
+func (o *ReplicatedUpdates) answerLocally(req *Request, b *bound[RUObjectAdaptor]) {
 	o.objMu.Lock()
 	status, body := execute(b.obj, req.Operation, req.Args, o.log)
 	o.objMu.Unlock()

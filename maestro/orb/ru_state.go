@@ -12,7 +12,13 @@ import (
 // taken under one lock, so that no request is applied between two
 // objects' PushState.
 func (o *ReplicatedUpdates) encodeState() (*message.Message, error) {
-	keys := o.sortedKeys()
+	o.mu.Lock()
+	refs := refsOf(o.objects)
+	objs := make([]RUObjectAdaptor, len(refs))
+	for i, r := range refs {
+		objs[i] = o.objects[r.key].obj
+	}
+	o.mu.Unlock()
 	o.objMu.Lock()
 	defer o.objMu.Unlock()
 	m := message.New()
@@ -20,17 +26,14 @@ func (o *ReplicatedUpdates) encodeState() (*message.Message, error) {
 	if !o.opts.StateTransfer {
 		return m.PutInt(0), nil
 	}
-	m.PutInt(len(keys))
+	m.PutInt(len(refs))
 	var buf bytes.Buffer
-	for _, k := range keys {
-		o.mu.Lock()
-		b := o.objects[k]
-		o.mu.Unlock()
+	for i, r := range refs {
 		buf.Reset()
-		if err := b.obj.PushState(&buf); err != nil {
-			return nil, fmt.Errorf("orb: PushState of %s: %w", k, err)
+		if err := objs[i].PushState(&buf); err != nil {
+			return nil, fmt.Errorf("orb: PushState of %s: %w", r.key, err)
 		}
-		m.PutBytes(k.Octets()).PutBytes(buf.Bytes())
+		m.PutBytes(r.key.Octets()).PutBytes(buf.Bytes())
 	}
 	return m, nil
 }
@@ -48,7 +51,7 @@ func (o *ReplicatedUpdates) installState(m *message.Message) error {
 		return fmt.Errorf("orb: state: bad object count %d", n)
 	}
 	type objState struct {
-		b     *ruBinding
+		b     *bound[RUObjectAdaptor]
 		key   ObjectKey
 		state []byte
 	}

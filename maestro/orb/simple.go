@@ -49,17 +49,12 @@ type SimpleORB struct {
 
 	mu      sync.Mutex
 	active  bool
-	objects map[ObjectKey]*simpleBinding
+	objects map[ObjectKey]*bound[ObjectAdaptor]
 	// The binding last executed, under mu: the Dispatcher hands over the
 	// bound key itself, so a repeat caller is found by comparing string
 	// pointers rather than hashing the key.
 	lastKey     ObjectKey
-	lastBinding *simpleBinding
-}
-
-type simpleBinding struct {
-	typeID string
-	obj    ObjectAdaptor
+	lastBinding *bound[ObjectAdaptor]
 }
 
 // NewSimpleORB creates an inactive ORB.
@@ -74,7 +69,7 @@ func NewSimpleORB(opts SimpleORBOptions) (*SimpleORB, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &SimpleORB{opts: opts, log: log, objects: make(map[ObjectKey]*simpleBinding)}, nil
+	return &SimpleORB{opts: opts, log: log, objects: make(map[ObjectKey]*bound[ObjectAdaptor])}, nil
 }
 
 // Bind attaches obj, implementing the interface with repository id typeID
@@ -86,26 +81,15 @@ func (o *SimpleORB) Bind(key ObjectKey, typeID string, obj ObjectAdaptor) error 
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if _, dup := o.objects[key]; dup {
-		return fmt.Errorf("%w: %s", ErrAlreadyBound, key)
-	}
-	if err := o.opts.Dispatcher.Bind(key, o); err != nil {
-		return err
-	}
-	o.objects[key] = &simpleBinding{typeID: typeID, obj: obj}
-	return nil
+	return bindObject(o.opts.Dispatcher, o, o.objects, key, &bound[ObjectAdaptor]{typeID: typeID, obj: obj})
 }
 
 // Unbind detaches the object with key.
 func (o *SimpleORB) Unbind(key ObjectKey) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if _, ok := o.objects[key]; !ok {
-		return fmt.Errorf("%w: %s", ErrNotBound, key)
-	}
-	delete(o.objects, key)
 	o.lastKey, o.lastBinding = ObjectKey{}, nil
-	return o.opts.Dispatcher.Unbind(key)
+	return unbindObject(o.opts.Dispatcher, o.objects, key)
 }
 
 // Activate starts serving the bound objects and, if Etc is set, publishes
@@ -113,14 +97,7 @@ func (o *SimpleORB) Unbind(key ObjectKey) error {
 func (o *SimpleORB) Activate() error {
 	o.mu.Lock()
 	o.active = true
-	type pub struct {
-		key    ObjectKey
-		typeID string
-	}
-	var pubs []pub
-	for k, b := range o.objects {
-		pubs = append(pubs, pub{k, b.typeID})
-	}
+	pubs := refsOf(o.objects)
 	o.mu.Unlock()
 	if o.opts.Etc == nil {
 		return nil
@@ -254,14 +231,5 @@ func (o *SimpleORB) IsA(key ObjectKey, repoID string) bool {
 	o.mu.Lock()
 	b := o.objects[key]
 	o.mu.Unlock()
-	if b == nil {
-		return false
-	}
-	if b.typeID == repoID {
-		return true
-	}
-	if in, ok := b.obj.(Inheritor); ok {
-		return in.IsA(repoID)
-	}
-	return false
+	return b.isA(repoID)
 }
