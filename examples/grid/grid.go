@@ -23,42 +23,22 @@ const gridSize = 10
 // and an OutOfRange user exception from get.
 type Grid struct {
 	mu    sync.Mutex // the Simple ORB serialises calls; later ORBs may not
-	cells [gridSize * gridSize]int32
+	cells cells
 }
-
-func inRange(n, m int16) bool { return n >= 0 && n < gridSize && m >= 0 && m < gridSize }
 
 // Update performs one Grid operation.
 func (g *Grid) Update(operation string, req *iiop.Decoder, reply *iiop.Encoder) iiop.ReplyStatus {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if st, ok := g.cells.update(operation, req, reply, func(n, m int16) iiop.ReplyStatus {
+		reply.WriteString(OutOfRangeID)
+		reply.WriteShort(n)
+		reply.WriteShort(m)
+		return iiop.UserException
+	}); ok {
+		return st
+	}
 	switch operation {
-	case "_get_height", "_get_width":
-		reply.WriteShort(gridSize)
-		return iiop.NoException
-	case "set":
-		n, m, value := req.ReadShort(), req.ReadShort(), req.ReadLong()
-		if req.Err() != nil {
-			return systemException(reply, iiop.ExcMarshal)
-		}
-		if !inRange(n, m) {
-			return systemException(reply, iiop.ExcBadParam)
-		}
-		g.cells[gridSize*int(n)+int(m)] = value
-		return iiop.NoException
-	case "get":
-		n, m := req.ReadShort(), req.ReadShort()
-		if req.Err() != nil {
-			return systemException(reply, iiop.ExcMarshal)
-		}
-		if !inRange(n, m) {
-			reply.WriteString(OutOfRangeID)
-			reply.WriteShort(n)
-			reply.WriteShort(m)
-			return iiop.UserException
-		}
-		reply.WriteLong(g.cells[gridSize*int(n)+int(m)])
-		return iiop.NoException
 	case "echo":
 		s := req.ReadString()
 		if req.Err() != nil {

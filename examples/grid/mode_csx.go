@@ -3,12 +3,10 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,7 +40,7 @@ type replica struct {
 	out   io.Writer
 
 	mu      sync.Mutex
-	cells   [gridSize * gridSize]int32
+	cells   cells
 	next    uint64            // number of this replica's next set
 	pending map[uint64]setCmd // this replica's sets not yet applied
 	retry   []setCmd          // aborted sets to send again in a primary view
@@ -62,18 +60,7 @@ func (r *replica) println(format string, args ...any) {
 }
 
 func (r *replica) AcceptedView(v *csx.ViewData, _ *message.Message) {
-	line := fmt.Sprintf("view %s servers=%d xfer=%d clients=%d me=%s", v.ID, len(v.Servers), len(v.XferServers), len(v.Clients), v.MyState)
-	if r.primary {
-		if v.Primary {
-			line += fmt.Sprintf(" primary=%d", v.PrimaryNum)
-		} else {
-			line += fmt.Sprintf(" primary=no(%d of %d)", v.Counted, v.Replicas)
-		}
-		if slices.Contains(v.Zombies, v.Me) {
-			line += " zombie"
-		}
-	}
-	r.println("%s", line)
+	r.println("%s", viewLine(v, r.primary))
 	if v.Primary {
 		r.mu.Lock()
 		retry := r.retry
@@ -165,11 +152,7 @@ func (r *replica) cast(c setCmd) error {
 func (r *replica) encode() []byte {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	b := make([]byte, 4*len(r.cells))
-	for i, c := range r.cells {
-		binary.BigEndian.PutUint32(b[4*i:], uint32(c))
-	}
-	return b
+	return r.cells.encode()
 }
 
 // AskState sends the grid to a joining replica.
@@ -199,14 +182,12 @@ func (r *replica) StateTransfer(id csx.XferID) {
 		return
 	}
 	b := st.GetBytes()
-	if st.Err() != nil || len(b) != 4*gridSize*gridSize {
+	if st.Err() != nil || len(b) != stateSize {
 		r.println("state transfer: unreadable state")
 		return
 	}
 	r.mu.Lock()
-	for i := range r.cells {
-		r.cells[i] = int32(binary.BigEndian.Uint32(b[4*i:]))
-	}
+	r.cells.decode(b)
 	r.mu.Unlock()
 	if err := r.m.XferDone(id); err != nil {
 		r.println("state transfer: %v", err)
@@ -218,13 +199,7 @@ func (r *replica) StateTransfer(id csx.XferID) {
 func (r *replica) dump() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var b strings.Builder
-	b.WriteString("grid:")
-	for _, c := range r.cells {
-		b.WriteByte(' ')
-		b.WriteString(strconv.Itoa(int(c)))
-	}
-	return b.String()
+	return r.cells.dump()
 }
 
 func parseXfer(s string) (clsv.XferType, error) {

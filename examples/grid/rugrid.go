@@ -1,11 +1,8 @@
 package main
 
 import (
-	"encoding/binary"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/maestro-go/maestro/maestro/iiop"
@@ -29,40 +26,17 @@ import (
 // the ORB answers them at the replica that receives them.
 type RUGrid struct {
 	mu    sync.Mutex // the ORB serialises Update; Dump comes from elsewhere
-	cells [gridSize * gridSize]int32
+	cells cells
 }
-
-// stateSize is the size of the grid's state: 100 big-endian longs.
-const stateSize = 4 * gridSize * gridSize
 
 // Update performs one Grid operation.
 func (g *RUGrid) Update(operation string, req *iiop.Decoder, reply *iiop.Encoder) iiop.ReplyStatus {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	switch operation {
-	case "_get_height", "_get_width":
-		reply.WriteShort(gridSize)
-		return iiop.NoException
-	case "set":
-		n, m, value := req.ReadShort(), req.ReadShort(), req.ReadLong()
-		if req.Err() != nil {
-			return systemException(reply, iiop.ExcMarshal)
-		}
-		if !inRange(n, m) {
-			return systemException(reply, iiop.ExcBadParam)
-		}
-		g.cells[gridSize*int(n)+int(m)] = value
-		return iiop.NoException
-	case "get":
-		n, m := req.ReadShort(), req.ReadShort()
-		if req.Err() != nil {
-			return systemException(reply, iiop.ExcMarshal)
-		}
-		if !inRange(n, m) {
-			return systemException(reply, iiop.ExcBadParam)
-		}
-		reply.WriteLong(g.cells[gridSize*int(n)+int(m)])
-		return iiop.NoException
+	if st, ok := g.cells.update(operation, req, reply, func(int16, int16) iiop.ReplyStatus {
+		return systemException(reply, iiop.ExcBadParam)
+	}); ok {
+		return st
 	}
 	return systemException(reply, iiop.ExcBadOperation)
 }
@@ -74,12 +48,9 @@ func (g *RUGrid) ReadOnly(operation string) bool { return operation == "get" }
 // PushState writes the 100 cells, row by row, as big-endian longs.
 func (g *RUGrid) PushState(w io.Writer) error {
 	g.mu.Lock()
-	var b [stateSize]byte
-	for i, c := range g.cells {
-		binary.BigEndian.PutUint32(b[4*i:], uint32(c))
-	}
+	b := g.cells.encode()
 	g.mu.Unlock()
-	_, err := w.Write(b[:])
+	_, err := w.Write(b)
 	return err
 }
 
@@ -91,9 +62,7 @@ func (g *RUGrid) GetState(r io.Reader) error {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for i := range g.cells {
-		g.cells[i] = int32(binary.BigEndian.Uint32(b[4*i:]))
-	}
+	g.cells.decode(b[:stateSize])
 	return nil
 }
 
@@ -101,11 +70,5 @@ func (g *RUGrid) GetState(r io.Reader) error {
 func (g *RUGrid) Dump() string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	var b strings.Builder
-	b.WriteString("grid:")
-	for _, c := range g.cells {
-		b.WriteByte(' ')
-		b.WriteString(strconv.Itoa(int(c)))
-	}
-	return b.String()
+	return g.cells.dump()
 }
