@@ -4,13 +4,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/maestro-go/maestro/internal/lockstep"
+	"github.com/maestro-go/maestro/internal/seedrun"
 	"github.com/maestro-go/maestro/maestro/clsv"
 	"github.com/maestro-go/maestro/maestro/message"
 	"github.com/maestro-go/maestro/stack/transport/sim"
@@ -219,48 +219,25 @@ func (r *primaryGrid) blocked() bool {
 // replicas restarted, stays blocked.
 func TestSimulatedPrimaryGrid(t *testing.T) {
 	if *primarySeed != 0 {
-		var lines []string
-		errs, _ := runPrimaryGrid(*primarySeed, func(s string) { lines = append(lines, s) })
-		for _, l := range lines {
-			t.Log(l)
-		}
-		for _, e := range errs {
-			t.Error(e)
-		}
+		seedrun.Replay(t, func(trace func(string)) []string {
+			errs, _ := runPrimaryGrid(*primarySeed, trace)
+			return errs
+		})
 		return
 	}
 	var (
-		next   atomic.Uint64
-		failed atomic.Int64
-		wg     sync.WaitGroup
-		mu     sync.Mutex
-		total  csxStats
+		mu    sync.Mutex
+		total csxStats
 	)
-	next.Store(1)
-	for w := 0; w < 2; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				seed := next.Add(1) - 1
-				if seed > uint64(*primarySeeds) || failed.Load() >= 3 {
-					return
-				}
-				errs, st := runPrimaryGrid(seed, nil)
-				mu.Lock()
-				total.add(st)
-				mu.Unlock()
-				if len(errs) > 0 {
-					failed.Add(1)
-					if len(errs) > 5 {
-						errs = errs[:5]
-					}
-					t.Errorf("seed %d:\n  %s\nreplay: go test ./maestro/csx -run TestSimulatedPrimaryGrid -csx.primary.seed=%d -v", seed, strings.Join(errs, "\n  "), seed)
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	seedrun.Run(t, seedrun.Range(1, *primarySeeds), func(seed uint64) []string {
+		errs, st := runPrimaryGrid(seed, nil)
+		mu.Lock()
+		total.add(st)
+		mu.Unlock()
+		return errs
+	}, func(seed uint64) string {
+		return fmt.Sprintf("go test ./maestro/csx -run TestSimulatedPrimaryGrid -csx.primary.seed=%d -v", seed)
+	})
 	t.Logf("%d seeds (%d ended blocked: too many zombies): %d transfers completed, %d GetStates terminated, %d partitions", *primarySeeds, blockedRuns.Load(), total.transfers, total.terminated, total.partitions)
 	if total.transfers == 0 {
 		t.Error("the scenarios did not exercise state transfers")

@@ -8,11 +8,11 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/maestro-go/maestro/internal/lockstep"
+	"github.com/maestro-go/maestro/internal/seedrun"
 	"github.com/maestro-go/maestro/maestro/clsv"
 	"github.com/maestro-go/maestro/maestro/groupmember"
 	"github.com/maestro-go/maestro/maestro/message"
@@ -509,21 +509,13 @@ func (r *csxRun) checkFinal(finals []string) {
 // transfer-sensitive message was delivered during a transfer.
 func TestSimulatedStateTransfer(t *testing.T) {
 	if *csxSeed != 0 {
-		var lines []string
-		errs, _ := runCSX(*csxSeed, func(s string) { lines = append(lines, s) })
-		for _, l := range lines {
-			t.Log(l)
-		}
-		for _, e := range errs {
-			t.Error(e)
-		}
+		seedrun.Replay(t, func(trace func(string)) []string {
+			errs, _ := runCSX(*csxSeed, trace)
+			return errs
+		})
 		return
 	}
-	seeds := make([]uint64, *csxSeeds)
-	for i := range seeds {
-		seeds[i] = *csxFirst + uint64(i)
-	}
-	total := runCSXSeeds(t, seeds)
+	total := runCSXSeeds(t, seedrun.Range(*csxFirst, *csxSeeds))
 	if total.transfers == 0 || total.terminated == 0 || total.sourceCrashes == 0 {
 		t.Error("the scenarios did not exercise transfers, terminations and source crashes")
 	}
@@ -537,45 +529,26 @@ func TestSimulatedStateTransferRegressions(t *testing.T) {
 	runCSXSeeds(t, csxRegressions)
 }
 
-// runCSXSeeds runs the seeds on two goroutines, reports failures (stopping
-// after three) with their replay commands, and returns the totals.
+// runCSXSeeds runs the seeds, reports failures with their replay
+// commands, and returns the totals.
 func runCSXSeeds(t *testing.T, seeds []uint64) csxStats {
 	var (
-		next   atomic.Int64
-		failed atomic.Int64
-		wg     sync.WaitGroup
-		mu     sync.Mutex
-		total  csxStats
+		mu    sync.Mutex
+		total csxStats
 	)
 	flags := ""
 	if !*csxNew {
 		flags = " -csx.newfaults=false"
 	}
-	for w := 0; w < 2; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(len(seeds)) || failed.Load() >= 3 {
-					return
-				}
-				seed := seeds[i]
-				errs, st := runCSX(seed, nil)
-				mu.Lock()
-				total.add(st)
-				mu.Unlock()
-				if len(errs) > 0 {
-					failed.Add(1)
-					if len(errs) > 5 {
-						errs = errs[:5]
-					}
-					t.Errorf("seed %d:\n  %s\nreplay: go test ./maestro/csx -run TestSimulatedStateTransfer -csx.seed=%d%s -v", seed, strings.Join(errs, "\n  "), seed, flags)
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	seedrun.Run(t, seeds, func(seed uint64) []string {
+		errs, st := runCSX(seed, nil)
+		mu.Lock()
+		total.add(st)
+		mu.Unlock()
+		return errs
+	}, func(seed uint64) string {
+		return fmt.Sprintf("go test ./maestro/csx -run TestSimulatedStateTransfer -csx.seed=%d%s -v", seed, flags)
+	})
 	t.Logf("%d seeds: %d transfers completed, %d GetStates terminated, %d sources crashed after answering, %d partitions, %d one-way cuts, %d pauses, %d late state replies discarded",
 		len(seeds), total.transfers, total.terminated, total.sourceCrashes, total.partitions, total.oneWays, total.pauses, total.discarded)
 	return total

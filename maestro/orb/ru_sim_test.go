@@ -10,11 +10,11 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/maestro-go/maestro/internal/lockstep"
+	"github.com/maestro-go/maestro/internal/seedrun"
 	"github.com/maestro-go/maestro/maestro/groupmember"
 	"github.com/maestro-go/maestro/maestro/iiop"
 	"github.com/maestro-go/maestro/stack"
@@ -521,49 +521,25 @@ func (s *ruSim) checkFinal() {
 // the top of this file.
 func TestSimulatedReplicatedUpdates(t *testing.T) {
 	if *ruSeed != 0 {
-		var lines []string
-		errs, _ := runRU(*ruSeed, func(s string) { lines = append(lines, s) })
-		for _, l := range lines {
-			t.Log(l)
-		}
-		for _, e := range errs {
-			t.Error(e)
-		}
+		seedrun.Replay(t, func(trace func(string)) []string {
+			errs, _ := runRU(*ruSeed, trace)
+			return errs
+		})
 		return
 	}
 	var (
-		next   atomic.Uint64
-		failed atomic.Int64
-		wg     sync.WaitGroup
-		mu     sync.Mutex
-		total  ruStats
+		mu    sync.Mutex
+		total ruStats
 	)
-	next.Store(*ruFirst)
-	last := *ruFirst + uint64(*ruSeeds) - 1
-	for range 2 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				seed := next.Add(1) - 1
-				if seed > last || failed.Load() >= 3 {
-					return
-				}
-				errs, st := runRU(seed, nil)
-				mu.Lock()
-				total.add(st)
-				mu.Unlock()
-				if len(errs) > 0 {
-					failed.Add(1)
-					if len(errs) > 5 {
-						errs = errs[:5]
-					}
-					t.Errorf("seed %d:\n  %s\nreplay: go test ./maestro/orb -run TestSimulatedReplicatedUpdates -ru.seed=%d -v", seed, strings.Join(errs, "\n  "), seed)
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	seedrun.Run(t, seedrun.Range(*ruFirst, *ruSeeds), func(seed uint64) []string {
+		errs, st := runRU(seed, nil)
+		mu.Lock()
+		total.add(st)
+		mu.Unlock()
+		return errs
+	}, func(seed uint64) string {
+		return fmt.Sprintf("go test ./maestro/orb -run TestSimulatedReplicatedUpdates -ru.seed=%d -v", seed)
+	})
 	t.Logf("%d seeds (%d ended blocked: too many zombies): %d requests acknowledged, %d refused or aborted (TRANSIENT/COMPLETED_NO or forward), %d lost with their replica, %d retries by FT clients, %d crashes, %d partitions",
 		*ruSeeds, total.blocked, total.acked, total.refused, total.lost, total.retries, total.crashes, total.partitions)
 	if total.refused == 0 || total.lost == 0 || total.retries == 0 {
