@@ -161,34 +161,39 @@ func (g *primaryGroup) set(i int, x, y, v int) string {
 	return answer
 }
 
-// sameGrid asks the given replicas for their grids until they are equal
-// (a replica delivers an update a little after its sender says done: when
-// it learns that a majority holds it) and returns it.
-func (g *primaryGroup) sameGrid(idx ...int) string {
-	g.t.Helper()
+// sameGrid waits until the given replicas hold the same grid.
+func (g *primaryGroup) sameGrid(idx ...int) string { return sameGrid(g.t, g.procs, idx...) }
+
+// dump returns replica i's grid.
+func (g *primaryGroup) dump(i int) string { return dumpGrid(g.t, g.procs[i]) }
+
+// sameGrid asks the given replica processes for their grids until they
+// are equal (a replica applies an update a little after its sender says
+// done: when it learns that a majority holds it) and returns it.
+func sameGrid(t *testing.T, procs []*proctest.Proc, idx ...int) string {
+	t.Helper()
 	var dumps []string
 	for try := 0; try < 50; try++ {
 		dumps = dumps[:0]
 		for _, i := range idx {
-			dumps = append(dumps, g.dump(i))
+			dumps = append(dumps, dumpGrid(t, procs[i]))
 		}
 		if slices.Equal(dumps, slices.Repeat(dumps[:1], len(dumps))) {
 			return dumps[0]
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	g.t.Fatalf("the replicas' grids differ:\n%s", strings.Join(dumps, "\n"))
+	t.Fatalf("the replicas' grids differ:\n%s", strings.Join(dumps, "\n"))
 	return ""
 }
 
-// dump returns replica i's grid.
-func (g *primaryGroup) dump(i int) string {
-	g.t.Helper()
-	p := g.procs[i]
+// dumpGrid asks a replica process for its grid ("dump" on its input).
+func dumpGrid(t *testing.T, p *proctest.Proc) string {
+	t.Helper()
 	before := len(p.Lines())
-	require.NoError(g.t, p.Send("dump"))
+	require.NoError(t, p.Send("dump"))
 	var got string
-	require.NoError(g.t, p.WaitFor(10*time.Second, "a dump", func(lines []string) bool {
+	require.NoError(t, p.WaitFor(10*time.Second, "a dump", func(lines []string) bool {
 		for _, l := range lines[before:] {
 			if strings.HasPrefix(l, "grid:") {
 				got = l

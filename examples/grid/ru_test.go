@@ -210,42 +210,10 @@ func (g *ruGroup) refFirst(i int, others ...int) string {
 }
 
 // dump returns replica i's grid.
-func (g *ruGroup) dump(i int) string {
-	g.t.Helper()
-	p := g.procs[i]
-	before := len(p.Lines())
-	require.NoError(g.t, p.Send("dump"))
-	var got string
-	require.NoError(g.t, p.WaitFor(10*time.Second, "a dump", func(lines []string) bool {
-		for _, l := range lines[before:] {
-			if strings.HasPrefix(l, "grid:") {
-				got = l
-				return true
-			}
-		}
-		return false
-	}))
-	return got
-}
+func (g *ruGroup) dump(i int) string { return dumpGrid(g.t, g.procs[i]) }
 
-// sameGrid waits until the given replicas hold the same grid and returns
-// it (a replica applies an update a moment after the one that answered).
-func (g *ruGroup) sameGrid(idx ...int) string {
-	g.t.Helper()
-	var dumps []string
-	for try := 0; try < 50; try++ {
-		dumps = dumps[:0]
-		for _, i := range idx {
-			dumps = append(dumps, g.dump(i))
-		}
-		if slices.Equal(dumps, slices.Repeat(dumps[:1], len(dumps))) {
-			return dumps[0]
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	g.t.Fatalf("the replicas' grids differ:\n%s", strings.Join(dumps, "\n"))
-	return ""
-}
+// sameGrid waits until the given replicas hold the same grid.
+func (g *ruGroup) sameGrid(idx ...int) string { return sameGrid(g.t, g.procs, idx...) }
 
 // omniClient is the omniORB client's "lines" mode: one call per line
 // sent, one "OK [value]" or "EXC <exception>" line back.
