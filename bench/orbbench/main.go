@@ -263,6 +263,31 @@ func parseReadMode(s string) (iiop.ReadMode, error) {
 	return 0, fmt.Errorf("-readmode must be default, poll or blocking, not %q", s)
 }
 
+// serverSetup reads what a server process of this program needs from
+// cfg — the IIOP version, the read mode — and starts its CPU profile if
+// asked; the caller defers stopProfile.
+func serverSetup(cfg config) (version iiop.Version, mode iiop.ReadMode, stopProfile func(), err error) {
+	stopProfile = func() {}
+	if version, err = iiop.ParseVersion(cfg.giop); err != nil {
+		return
+	}
+	if mode, err = parseReadMode(cfg.readMode); err != nil {
+		return
+	}
+	if cfg.cpuProfile != "" {
+		f, ferr := os.Create(cfg.cpuProfile)
+		if ferr != nil {
+			return version, mode, stopProfile, ferr
+		}
+		pprof.StartCPUProfile(f)
+		stopProfile = func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}
+	}
+	return
+}
+
 // serve runs the Go Simple ORB server until SIGTERM or SIGINT.
 func serve(dir string, cfg config) (err error) {
 	if os.Getenv("GOMAXPROCS") == "" {
@@ -271,25 +296,11 @@ func serve(dir string, cfg config) (err error) {
 		// follow the affinity mask.
 		runtime.GOMAXPROCS(runtime.NumCPU())
 	}
-	version, err := iiop.ParseVersion(cfg.giop)
+	version, mode, stopProfile, err := serverSetup(cfg)
 	if err != nil {
 		return err
 	}
-	mode, err := parseReadMode(cfg.readMode)
-	if err != nil {
-		return err
-	}
-	if cfg.cpuProfile != "" {
-		f, err := os.Create(cfg.cpuProfile)
-		if err != nil {
-			return err
-		}
-		pprof.StartCPUProfile(f)
-		defer func() {
-			pprof.StopCPUProfile()
-			f.Close()
-		}()
-	}
+	defer stopProfile()
 	if cfg.traceFile != "" {
 		f, err := os.Create(cfg.traceFile)
 		if err != nil {

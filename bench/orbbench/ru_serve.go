@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -79,25 +78,11 @@ const (
 // IOR, listing them all, is published; afterwards, a viewLine for every
 // view change (none is expected while measuring).
 func serveRU(sc ruServeConfig, cfg config) error {
-	version, err := iiop.ParseVersion(cfg.giop)
+	version, mode, stopProfile, err := serverSetup(cfg)
 	if err != nil {
 		return err
 	}
-	mode, err := parseReadMode(cfg.readMode)
-	if err != nil {
-		return err
-	}
-	if cfg.cpuProfile != "" {
-		f, err := os.Create(cfg.cpuProfile)
-		if err != nil {
-			return err
-		}
-		pprof.StartCPUProfile(f)
-		defer func() {
-			pprof.StopCPUProfile()
-			f.Close()
-		}()
-	}
+	defer stopProfile()
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
 	o, err := startRUReplica(sc, version, mode, cfg.maxBlocking)
