@@ -82,23 +82,19 @@ func (s spread) count() string {
 }
 
 // ratio formats a spread of ratios: "1.23× [1.10–1.40]".
-func (s spread) ratio() string {
-	if s.n == 0 {
-		return "-"
-	}
-	if s.n == 1 {
-		return fmt.Sprintf("%.2f×", s.median)
-	}
-	return fmt.Sprintf("%.2f× [%.2f–%.2f]", s.median, s.min, s.max)
-}
+func (s spread) ratio() string { return s.twoPlaces("×") }
 
 // micros formats a spread of small figures (µs per message) to two places.
-func (s spread) micros() string {
-	if s.n == 0 {
+func (s spread) micros() string { return s.twoPlaces("") }
+
+// twoPlaces formats the median to two places with unit after it, then the
+// range when there is more than one sample.
+func (s spread) twoPlaces(unit string) string {
+	switch s.n {
+	case 0:
 		return "-"
+	case 1:
+		return fmt.Sprintf("%.2f%s", s.median, unit)
 	}
-	if s.n == 1 {
-		return fmt.Sprintf("%.2f", s.median)
-	}
-	return fmt.Sprintf("%.2f [%.2f–%.2f]", s.median, s.min, s.max)
+	return fmt.Sprintf("%.2f%s [%.2f–%.2f]", s.median, unit, s.min, s.max)
 }
