@@ -28,6 +28,7 @@ type ReplicatedUpdates struct {
 	done      bool // deactivated: the dispatcher's server is shut down
 	objects   map[ObjectKey]*bound[RUObjectAdaptor]
 	m         *csx.Member
+	me        csx.EndpID // m's endpoint, once it has joined
 	view      *csx.ViewData
 	next      uint64                    // number of this replica's next relayed request
 	pending   map[uint64]pendingRequest // relayed two-way requests awaiting their delivery here
@@ -164,6 +165,9 @@ func (o *ReplicatedUpdates) Activate(ctx context.Context) error {
 		o.mu.Unlock()
 		return fmt.Errorf("orb: joining %s: %w", o.opts.Name, err)
 	}
+	o.mu.Lock()
+	o.me = m.ID()
+	o.mu.Unlock()
 	return nil
 }
 

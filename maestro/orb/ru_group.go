@@ -152,10 +152,7 @@ func (h *ruHandler) Exit() {}
 func (o *ReplicatedUpdates) memberID() csx.EndpID {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.view != nil {
-		return o.view.Me
-	}
-	return o.m.ID()
+	return o.me
 }
 
 // publish notes the replicas of a serving view (where clients are

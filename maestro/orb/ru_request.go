@@ -14,9 +14,9 @@ import (
 // the group and answered when this replica delivers it.
 func (o *ReplicatedUpdates) Request(req *Request) {
 	o.mu.Lock()
-	b, m, v, active := o.objects[req.Key], o.m, o.view, o.active
+	b, m, me, v, active := o.objects[req.Key], o.m, o.me, o.view, o.active
 	o.mu.Unlock()
-	if !active || b == nil || m == nil {
+	if !active || b == nil || m == nil || me == "" {
 		o.replyException(req.ID, req.ResponseExpected, iiop.ExcTransient, iiop.CompletedNo)
 		return
 	}
@@ -34,12 +34,11 @@ func (o *ReplicatedUpdates) Request(req *Request) {
 		o.replyException(req.ID, req.ResponseExpected, iiop.ExcBadParam, iiop.CompletedNo)
 		return
 	}
-	me := string(m.ID())
 	o.mu.Lock()
 	o.next++
 	r := &relayed{n: o.next, responseExpected: req.ResponseExpected, key: req.Key, operation: req.Operation, ft: ft, hasFT: hasFT, args: req.Args}
 	if req.ResponseExpected {
-		o.pending[r.n] = pendingRequest{id: req.ID, ident: r.ident(me)}
+		o.pending[r.n] = pendingRequest{id: req.ID, ident: r.ident(string(me))}
 	}
 	o.mu.Unlock()
 	err = m.Cast(encodeRelayed(r), clsv.Generic)
