@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -106,19 +105,11 @@ func startRaftServer(o driverOptions) (*raftServer, error) {
 		return nil, fmt.Errorf("go build ./cmd/raftbench in %s: %w\n%s", dir, err, out)
 	}
 	cmd := exec.Command(bin, "-serve", "-duration", o.duration.String(), "-warmup", o.warmup.String())
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if o.verbose {
 		cmd.Stderr = os.Stderr
 	}
-	in, err := cmd.StdinPipe()
+	in, out, err := startPiped(cmd)
 	if err != nil {
-		return nil, err
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
 		_ = os.RemoveAll(tmp)
 		return nil, err
 	}
