@@ -160,6 +160,23 @@ func (g *ruGroup) waitServing(rs ...*ruReplica) {
 	g.t.Fatalf("%d replicas never served together", len(rs))
 }
 
+// servingGroup starts n replicas and waits until they serve together; it
+// returns them with a context bounding the test's calls and a client.
+func servingGroup(t *testing.T, opts ReplicatedUpdatesOptions, n int, co iiop.ClientOptions) (*ruGroup, []*ruReplica, context.Context, *iiop.Client) {
+	t.Helper()
+	g := newRUGroup(t, opts)
+	rs := make([]*ruReplica, n)
+	for i := range rs {
+		rs[i] = g.start()
+	}
+	g.waitServing(rs...)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	c := iiop.NewClient(co)
+	t.Cleanup(func() { c.Close() })
+	return g, rs, ctx, c
+}
+
 // ref is the reference of the object at replica r alone.
 func (g *ruGroup) ref(r *ruReplica) *iiop.IOR {
 	return iiop.NewIOR(ledgerType, g.key.Octets(), r.orb.ownAddr(), iiop.GIOP12)
@@ -210,13 +227,7 @@ func equalEverywhere(t *testing.T, rs ...*ruReplica) ([10]int32, int32) {
 // replica that received it once applied there; a late replica gets the
 // state by transfer.
 func TestRUEveryReplicaAppliesEveryUpdate(t *testing.T) {
-	g := newRUGroup(t, ReplicatedUpdatesOptions{StateTransfer: true})
-	rs := []*ruReplica{g.start(), g.start(), g.start()}
-	g.waitServing(rs...)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	c := iiop.NewClient(iiop.ClientOptions{})
-	defer c.Close()
+	g, rs, ctx, c := servingGroup(t, ReplicatedUpdatesOptions{StateTransfer: true}, 3, iiop.ClientOptions{})
 
 	var wg sync.WaitGroup
 	errs := make(chan error, 30)
@@ -261,13 +272,7 @@ func TestRUEveryReplicaAppliesEveryUpdate(t *testing.T) {
 // come back to the client alike from every replica, and leave the
 // replicas equal.
 func TestRUBadRequests(t *testing.T) {
-	g := newRUGroup(t, ReplicatedUpdatesOptions{})
-	rs := []*ruReplica{g.start(), g.start()}
-	g.waitServing(rs...)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	c := iiop.NewClient(iiop.ClientOptions{})
-	defer c.Close()
+	g, rs, ctx, c := servingGroup(t, ReplicatedUpdatesOptions{}, 2, iiop.ClientOptions{})
 
 	err := callSet(ctx, c, g.ref(rs[0]), 42, 1)
 	require.True(t, isExc(err, iiop.ExcBadParam), "out of range: %v", err)
@@ -326,13 +331,7 @@ func TestRURetriesExecuteAtMostOnce(t *testing.T) {
 // gone, the one left applies nothing; a client is sent to the replicas
 // that may hold the primary partition or refused with TRANSIENT.
 func TestRUProgressInPrimaryOnly(t *testing.T) {
-	g := newRUGroup(t, ReplicatedUpdatesOptions{ProgressInPrimaryOnly: true, Replicas: 3, StateTransfer: true})
-	rs := []*ruReplica{g.start(), g.start(), g.start()}
-	g.waitServing(rs...)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	c := iiop.NewClient(iiop.ClientOptions{DialTimeout: time.Second})
-	defer c.Close()
+	g, rs, ctx, c := servingGroup(t, ReplicatedUpdatesOptions{ProgressInPrimaryOnly: true, Replicas: 3, StateTransfer: true}, 3, iiop.ClientOptions{DialTimeout: time.Second})
 	require.NoError(t, callSet(ctx, c, g.ref(rs[0]), 0, 1))
 	equalEverywhere(t, rs...)
 
@@ -362,13 +361,7 @@ func TestRUProgressInPrimaryOnly(t *testing.T) {
 // TestRUOnewayRequests: a oneway request is applied by every replica and
 // answered by none; LocateRequest finds the object here.
 func TestRUOnewayRequests(t *testing.T) {
-	g := newRUGroup(t, ReplicatedUpdatesOptions{})
-	rs := []*ruReplica{g.start(), g.start()}
-	g.waitServing(rs...)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	c := iiop.NewClient(iiop.ClientOptions{})
-	defer c.Close()
+	g, rs, ctx, c := servingGroup(t, ReplicatedUpdatesOptions{}, 2, iiop.ClientOptions{})
 	st, _, err := c.Locate(ctx, g.ref(rs[0]))
 	require.NoError(t, err)
 	require.Equal(t, iiop.ObjectHere, st)
