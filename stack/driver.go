@@ -39,7 +39,7 @@ var _ Driver = (*Stack)(nil)
 // SetInfo sets this member's application info (see Core.SetInfo).
 func (s *Stack) SetInfo(info []byte) error {
 	info = append([]byte(nil), info...)
-	if !s.submit(func() { s.core.SetInfo(info) }) {
+	if !s.submit(func() { s.core.SetInfo(info) }, false) {
 		return ErrClosed
 	}
 	return nil
@@ -48,7 +48,7 @@ func (s *Stack) SetInfo(info []byte) error {
 // Reconfigure asks for a new view with the same members (see
 // Core.Reconfigure).
 func (s *Stack) Reconfigure() error {
-	if !s.submit(func() { s.core.Reconfigure() }) {
+	if !s.submit(func() { s.core.Reconfigure() }, false) {
 		return ErrClosed
 	}
 	return nil
@@ -57,7 +57,7 @@ func (s *Stack) Reconfigure() error {
 // UpToDate reports that the application installed the state of the
 // view's up-to-date members (see Core.UpToDate).
 func (s *Stack) UpToDate() error {
-	if !s.submit(func() { s.core.UpToDate() }) {
+	if !s.submit(func() { s.core.UpToDate() }, false) {
 		return ErrClosed
 	}
 	return nil

@@ -30,6 +30,16 @@ type Options struct {
 	// they block (while a flush or flow control holds messages back).
 	// Default 1024.
 	MaxBacklog int
+	// InlineUpcalls lets the goroutine that brought the work deliver the
+	// upcalls it produced — the transport's receiver, or the application
+	// goroutine in Cast or Send — when no other upcall is running (see
+	// deliver.go), instead of handing them to the delivery goroutine.
+	// Upcalls stay one at a time and in order. The application promises
+	// that it never holds, while calling Cast or Send, a lock its
+	// callbacks take, and that its callbacks are quick: a callback that
+	// blocks holds up the receiver (at most 64 upcalls are delivered per
+	// step before the delivery goroutine takes over).
+	InlineUpcalls bool
 }
 
 // Stack runs a Core over a Transport. The Core is driven by one goroutine
@@ -40,7 +50,9 @@ type Options struct {
 // and packed, and when idle a cast goes out, or a packet is handled, with
 // no hand-off between goroutines. Upcalls go to a separate delivery
 // goroutine so that a slow application never stalls the protocol
-// (heartbeats, retransmissions); flow control bounds what piles up there.
+// (heartbeats, retransmissions), unless Options.InlineUpcalls lets the
+// goroutine that brought the work deliver them; flow control bounds what
+// piles up.
 type Stack struct {
 	core  *Core
 	tr    Transport
@@ -60,12 +72,16 @@ type Stack struct {
 	space    chan struct{}        // signalled when injected advances
 	maxQueue int
 
-	ups       upQueue
-	upsDone   chan struct{}
-	exited    chan struct{}
-	exitOnce  sync.Once
-	tickDone  chan struct{}
-	closeOnce sync.Once
+	ups        upQueue
+	delivering sync.Mutex        // held by the goroutine delivering upcalls
+	credit     map[creditKey]int // casts delivered, not yet reported (delivering held)
+	kick       chan struct{}     // wakes the delivery goroutine
+	upsClosed  chan struct{}     // closed by Close: deliver what is left and stop
+	upsDone    chan struct{}
+	exited     chan struct{}
+	exitOnce   sync.Once
+	tickDone   chan struct{}
+	closeOnce  sync.Once
 }
 
 // Start builds the Core, installs the singleton view and starts receiving,
@@ -98,7 +114,8 @@ func Start(opts Options) (*Stack, error) {
 		stopped: make(chan struct{}), space: make(chan struct{}, 1), maxQueue: opts.MaxBacklog,
 		upsDone: make(chan struct{}), exited: make(chan struct{}), tickDone: make(chan struct{}),
 	}
-	s.ups.init()
+	s.credit = map[creditKey]int{}
+	s.kick, s.upsClosed = make(chan struct{}, 1), make(chan struct{})
 	core, err := NewCore(CoreOptions{
 		Group: opts.Group, Me: Endpoint{Addr: opts.Transport.LocalAddr(), Inc: inc},
 		Config: opts.Config, Protocols: opts.Protocols, Out: (*stackOutputs)(s),
@@ -114,6 +131,7 @@ func Start(opts Options) (*Stack, error) {
 	s.publish()
 	s.drive.Unlock()
 	go s.deliverLoop()
+	s.afterDrive(false)
 	go s.tickLoop()
 	s.tr.Serve(s.received)
 	return s, nil
@@ -135,8 +153,10 @@ func (s *Stack) Exited() <-chan struct{} { return s.exited }
 func (s *Stack) View() *View { return s.view.Load() }
 
 // submit queues f to run on the Core and drives the Core if nobody else
-// is. It returns false once the stack is closing.
-func (s *Stack) submit(f func()) bool {
+// is; inline says whether this goroutine may deliver the upcalls its
+// drive produces (Options.InlineUpcalls and a goroutine that may). It
+// returns false once the stack is closing.
+func (s *Stack) submit(f func(), inline bool) bool {
 	s.qmu.Lock()
 	if s.closing {
 		s.qmu.Unlock()
@@ -144,7 +164,7 @@ func (s *Stack) submit(f func()) bool {
 	}
 	s.work = append(s.work, f)
 	s.qmu.Unlock()
-	s.driveCore()
+	s.driveCore(inline && s.opts.InlineUpcalls)
 	return true
 }
 
@@ -153,10 +173,11 @@ func (s *Stack) submit(f func()) bool {
 // back what is already packed.
 const maxRounds = 8
 
-// driveCore does the queued work if no other goroutine is doing it. A
-// goroutine that finds the Core taken returns at once: the holder checks
-// the queue again after letting go, so no work is left behind.
-func (s *Stack) driveCore() {
+// driveCore does the queued work if no other goroutine is doing it, then
+// sees to the upcalls it produced (afterDrive). A goroutine that finds the
+// Core taken returns at once: the holder checks the queue again after
+// letting go, so no work is left behind.
+func (s *Stack) driveCore(inline bool) {
 	for {
 		if !s.drive.TryLock() {
 			return
@@ -178,6 +199,7 @@ func (s *Stack) driveCore() {
 		s.core.Idle()
 		s.publish()
 		s.drive.Unlock()
+		s.afterDrive(inline)
 		s.qmu.Lock()
 		more := len(s.work) > 0
 		s.qmu.Unlock()
@@ -209,7 +231,7 @@ func (s *Stack) received(batch []Packet) {
 		for _, p := range batch {
 			s.core.Receive(now, p.From, p.Data)
 		}
-	})
+	}, true)
 }
 
 func (s *Stack) tickLoop() {
@@ -221,7 +243,7 @@ func (s *Stack) tickLoop() {
 		case <-s.stopped:
 			return
 		case now := <-t.C():
-			s.submit(func() { s.core.Tick(now) })
+			s.submit(func() { s.core.Tick(now) }, false)
 		}
 	}
 }
@@ -229,7 +251,7 @@ func (s *Stack) tickLoop() {
 // call runs f on the Core and waits for it.
 func (s *Stack) call(f func()) error {
 	ran := make(chan struct{})
-	if !s.submit(func() { f(); close(ran) }) {
+	if !s.submit(func() { f(); close(ran) }, false) {
 		return ErrClosed
 	}
 	select {
@@ -293,7 +315,7 @@ func (s *Stack) post(f func()) error {
 		return err
 	}
 	s.posted.Add(1)
-	if !s.submit(f) {
+	if !s.submit(f, true) {
 		return ErrClosed
 	}
 	return nil
@@ -334,56 +356,11 @@ func (s *Stack) Close() error {
 		// Wait for any goroutine still driving the Core, and keep the Core
 		// from ever being driven again.
 		s.drive.Lock()
-		s.ups.close()
+		close(s.upsClosed)
 		<-s.upsDone
 		s.exitOnce.Do(func() { close(s.exited) })
 	})
 	return err
-}
-
-// deliverLoop hands upcalls to the application, one at a time, in order,
-// and reports consumed casts back to the Core for flow control.
-func (s *Stack) deliverLoop() {
-	defer close(s.upsDone)
-	type key struct {
-		view uint64
-		rank int
-	}
-	credit := map[key]int{}
-	flush := func() {
-		if len(credit) == 0 {
-			return
-		}
-		batch := credit
-		credit = map[key]int{}
-		s.submit(func() {
-			for k, n := range batch {
-				s.core.Consumed(k.view, k.rank, n)
-			}
-		})
-	}
-	for {
-		u, ok, more := s.ups.pop()
-		if !ok {
-			return
-		}
-		if u.Kind == UpCast {
-			// Counted before the callback runs, so that a callback that
-			// casts can never wait on its own credit.
-			credit[key{u.ViewHash, u.Rank}]++
-		}
-		reply := s.opts.OnUpcall(u)
-		switch u.Kind {
-		case UpViewMsgReq:
-			id := u.View.ID
-			s.submit(func() { s.core.ViewMsgReply(id, reply) })
-		case UpExit:
-			s.exitOnce.Do(func() { close(s.exited) })
-		}
-		if !more || len(credit) >= 64 {
-			flush()
-		}
-	}
 }
 
 // stackOutputs adapts the Stack to the Core's Outputs (called by whichever

@@ -6,40 +6,28 @@ import (
 	"sync"
 )
 
-// upQueue is an unbounded FIFO of upcalls between the stack goroutine
-// (which must never block on the application) and the delivery goroutine.
-// Flow control keeps it from growing without limit.
+// upQueue is an unbounded FIFO of upcalls between the goroutine driving
+// the Core (which must never block on the application) and whichever
+// goroutine delivers them. Flow control keeps it from growing without
+// limit.
 type upQueue struct {
-	mu      sync.Mutex
-	cond    *sync.Cond
-	items   []Upcall
-	head    int
-	closed  bool
-	waiting bool // the consumer sleeps on cond
+	mu     sync.Mutex
+	items  []Upcall
+	head   int
+	closed bool
 }
-
-func (q *upQueue) init() { q.cond = sync.NewCond(&q.mu) }
 
 func (q *upQueue) push(u Upcall) {
 	q.mu.Lock()
 	q.items = append(q.items, u)
-	wake := q.waiting
 	q.mu.Unlock()
-	if wake {
-		q.cond.Signal()
-	}
 }
 
-// pop waits for the next upcall; ok is false once closed and drained;
-// more reports whether further upcalls are already queued.
+// pop takes the next upcall, if any; more reports whether further
+// upcalls are already queued.
 func (q *upQueue) pop() (u Upcall, ok, more bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	for q.head == len(q.items) && !q.closed {
-		q.waiting = true
-		q.cond.Wait()
-		q.waiting = false
-	}
 	if q.head == len(q.items) {
 		return Upcall{}, false, false
 	}
@@ -55,11 +43,11 @@ func (q *upQueue) pop() (u Upcall, ok, more bool) {
 	return u, true, q.head < len(q.items)
 }
 
-func (q *upQueue) close() {
+// empty reports whether nothing is queued.
+func (q *upQueue) empty() bool {
 	q.mu.Lock()
-	q.closed = true
-	q.mu.Unlock()
-	q.cond.Broadcast()
+	defer q.mu.Unlock()
+	return q.head == len(q.items)
 }
 
 func randomUint64() uint64 {

@@ -32,36 +32,43 @@
 // # The Replicated Updates ORB (-ru)
 //
 //	go run ./bench/orbbench -ru [-replicas 1,3,5] [-sizes 4,64,1024] [-n 2000] [-reps 7]
-//	                            [-aggclients 8] [-aggn 1000] [-aggreps 4] [-primary1]
+//	                            [-aggclients 8] [-aggn 1000] [-aggreps 4] [-progress all,primary]
 //	                            [-server both|go|omni] [-cpuprofile F]
 //
 // measures, instead of the Simple ORB, the Replicated Updates ORB (§3.4)
 // in groups of each -replicas size, every replica a process of its own
 // (this program re-executed with the hidden -serve-ru flag) binding a
-// PerformanceTest object, with ProgressInPrimaryOnly and Replicas = the
-// group size (so Primary and Safe delivery), StateTransfer, a fresh state
-// directory per replica and ReinstallIOR publishing the compound IOR in a
-// temporary etc directory. Every group has a name and a discovery port
-// range of its own. The driver waits until every replica serves in one
-// primary view of them all and has published the IOR listing them all,
-// then runs, in the same run and interleaved (the order rotated every
-// repetition), the omniORB client against the omniORB C++ server and
-// against each group, calling the first replica of the published
-// compound IOR. It prints calls/s (median [min–max] of -reps runs), the
-// RU/omniORB ratio of the medians and the median [min–max] of each run's
-// ratio to the omniORB run next to it, all server processes' CPU time per
-// call, the load average at the start and end, and whether the bars of
-// DESIGN §6 are met (3 replicas ≥ 0.8× omniORB, 1 replica ≥ 1.0×). Then
-// the aggregate: -aggclients clients at once, client i calling replica
-// i mod the group size first (an IOR listing it first), their rates
-// summed (and, for comparison, clients × the slowest client's rate). No
-// pinning: -pin does not apply. -n and -reps default to 2000 and 7 here.
-// -cpuprofile F has each replica write F.<group>.r<i>; ORBBENCH_RU_LOG=debug
-// (or info) shows the replicas' logs.
+// PerformanceTest object, with StateTransfer, a fresh state directory per
+// replica and ReinstallIOR publishing the compound IOR in a temporary etc
+// directory. Each size runs in each -progress mode:
 //
-// A lone replica's first view never becomes primary (stack/primary gives
-// it no verdict), so the 1-replica group runs without
-// ProgressInPrimaryOnly (Total order only) unless -primary1 is given.
+//   - all (progress in all partitions): the Total order only. The replica a
+//     client calls first is the view's rank 0, the sequencer, so it orders
+//     and delivers the relayed request at once and replies with no round
+//     to the others: §3.6's configuration ("the active sender becomes the
+//     sequencer").
+//   - primary (ProgressInPrimaryOnly, Replicas = the group size): Primary
+//     and Safe, so a reply waits until a majority holds the request — one
+//     UDP round trip more than any unreplicated call, whatever the stack
+//     does.
+//
+// Every group has a name and a discovery port range of its own. The driver
+// waits until every replica serves in one primary view of them all and has
+// published the IOR listing them all, then runs, in the same run and
+// interleaved (the order rotated every repetition), the omniORB client
+// against the omniORB C++ server and against each group, calling the first
+// replica of the published compound IOR. It prints calls/s (median
+// [min–max] of -reps runs), the RU/omniORB ratio of the medians and the
+// median [min–max] of each run's ratio to the omniORB run next to it, all
+// server processes' CPU time per call, the load average at the start and
+// end, and whether the bars of DESIGN §6 are met (3 replicas ≥ 0.8×
+// omniORB, 1 replica ≥ 1.0×) in each mode. Then the aggregate:
+// -aggclients clients at once, client i calling replica i mod the group
+// size first (an IOR listing it first), their rates summed (and, for
+// comparison, clients × the slowest client's rate). No pinning: -pin does
+// not apply. -n and -reps default to 2000 and 7 here. -cpuprofile F has
+// each replica write F.<group>.r<i>; ORBBENCH_RU_LOG=debug (or info) shows
+// the replicas' logs.
 //
 // It needs the omniORB toolchain (./scripts/install-test-deps.sh).
 package main
@@ -134,7 +141,7 @@ type config struct {
 	aggClients int
 	aggN       int
 	aggReps    int
-	primary1   bool
+	progress   []bool   // ProgressInPrimaryOnly of each mode measured
 	serveEnv   []string // the RU replicas' environment (nil: this process's)
 }
 
@@ -157,7 +164,7 @@ func main() {
 	flag.IntVar(&cfg.aggClients, "aggclients", 8, "with -ru: concurrent clients of the aggregate measurement, spread over the replicas (0 or 1: none)")
 	flag.IntVar(&cfg.aggN, "aggn", 0, "with -ru: calls per client in the aggregate measurement (0: half of -n)")
 	flag.IntVar(&cfg.aggReps, "aggreps", 0, "with -ru: repetitions of the aggregate measurement (0: half of -reps, rounded up)")
-	flag.BoolVar(&cfg.primary1, "primary1", false, "with -ru: the 1-replica group too with ProgressInPrimaryOnly (a lone replica never becomes primary as of this writing)")
+	progress := flag.String("progress", "all,primary", "with -ru: the modes measured: all (progress in all partitions: Total order, §3.6's configuration), primary (ProgressInPrimaryOnly: Primary+Safe)")
 	serveDir := flag.String("serve", "", "internal: run the Go server, publishing its IOR in this directory, until SIGTERM")
 	var sc ruServeConfig
 	flag.StringVar(&sc.etc, "serve-ru", "", "internal: run one RU replica, publishing the compound IOR in this directory, until SIGTERM")
@@ -185,7 +192,7 @@ func main() {
 				cfg.reps = ruDefaultReps
 			}
 		}
-		if err = cfg.parse(sizes, pins, *replicas); err == nil {
+		if err = cfg.parse(sizes, pins, *replicas, *progress); err == nil {
 			if cfg.ru {
 				err = runRU(&cfg)
 			} else {
@@ -199,7 +206,17 @@ func main() {
 	}
 }
 
-func (cfg *config) parse(sizes, pins, replicas string) error {
+func (cfg *config) parse(sizes, pins, replicas, progress string) error {
+	for _, s := range strings.Split(progress, ",") {
+		switch strings.TrimSpace(s) {
+		case "all":
+			cfg.progress = append(cfg.progress, false)
+		case "primary":
+			cfg.progress = append(cfg.progress, true)
+		default:
+			return fmt.Errorf("-progress: bad mode %q (all or primary)", s)
+		}
+	}
 	for _, s := range strings.Split(replicas, ",") {
 		v, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || v < 1 || v > ruPortCount {
@@ -285,6 +302,19 @@ func serverSetup(cfg config) (version iiop.Version, mode iiop.ReadMode, stopProf
 			f.Close()
 		}
 	}
+	if cfg.traceFile != "" {
+		f, ferr := os.Create(cfg.traceFile)
+		if ferr != nil {
+			return version, mode, stopProfile, ferr
+		}
+		trace.Start(f)
+		stopCPU := stopProfile
+		stopProfile = func() {
+			trace.Stop()
+			f.Close()
+			stopCPU()
+		}
+	}
 	return
 }
 
@@ -301,17 +331,6 @@ func serve(dir string, cfg config) (err error) {
 		return err
 	}
 	defer stopProfile()
-	if cfg.traceFile != "" {
-		f, err := os.Create(cfg.traceFile)
-		if err != nil {
-			return err
-		}
-		trace.Start(f)
-		defer func() {
-			trace.Stop()
-			f.Close()
-		}()
-	}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
 	d, err := orb.NewDispatcher(iiop.ServerOptions{Addr: "127.0.0.1:0", ReadMode: mode, MaxBlockingReaders: cfg.maxBlocking})

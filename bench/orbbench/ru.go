@@ -28,7 +28,8 @@ const (
 // ruTarget is a server measured in RU mode: the omniORB C++ server or an
 // RU group.
 type ruTarget struct {
-	name string
+	name     string
+	replicas int // the group's size (0 for omniORB)
 	// iors are the IOR files clients use; client i of a run uses
 	// iors[i%len(iors)], so that concurrent clients spread over the
 	// replicas (each IOR lists a different replica first).
@@ -80,7 +81,7 @@ func runRU(cfg *config) (err error) {
 	}
 	if cfg.only != "omni" {
 		// One port range of 16 per group, below the ephemeral ports.
-		base := 20000 + rand.IntN(740-len(cfg.replicas))*16
+		base := 20000 + rand.IntN(740-len(cfg.replicas)*len(cfg.progress))*16
 		var groups []*ruGroup
 		defer func() {
 			for _, g := range groups {
@@ -90,35 +91,36 @@ func runRU(cfg *config) (err error) {
 			}
 		}()
 		start := time.Now()
-		for j, n := range cfg.replicas {
-			primary := n > 1 || cfg.primary1
-			if !primary {
-				fmt.Println("note: the 1-replica group runs without ProgressInPrimaryOnly (Total order, no Primary or Safe): a lone replica's first view never becomes primary (-primary1 to try)")
+		j := 0
+		for _, n := range cfg.replicas {
+			for _, primary := range cfg.progress {
+				gctx, gcancel := context.WithTimeout(ctx, 90*time.Second)
+				g, err := startRUGroup(gctx, ruGroupSpec{
+					primary: primary,
+					exe:     self, env: cfg.serveEnv, dir: dir,
+					name:     fmt.Sprintf("orbbench-%d-g%d-%d", os.Getpid(), j, n),
+					replicas: n, portBase: base + 16*j, version: version,
+					args: []string{"-giop", cfg.giop, "-readmode", cfg.readMode, "-maxblocking", strconv.Itoa(cfg.maxBlocking)},
+					log:  os.Stderr, cpuProfile: cfg.cpuProfile, traceFile: cfg.traceFile,
+				})
+				gcancel()
+				j++
+				if g != nil {
+					groups = append(groups, g)
+				}
+				if err != nil {
+					return err
+				}
+				targets = append(targets, &ruTarget{name: ruName(n, primary), replicas: n, iors: g.iors, pids: g.pids(), group: g})
 			}
-			gctx, gcancel := context.WithTimeout(ctx, 90*time.Second)
-			g, err := startRUGroup(gctx, ruGroupSpec{
-				primary: primary,
-				exe:     self, env: cfg.serveEnv, dir: dir,
-				name:     fmt.Sprintf("orbbench-%d-g%d-%d", os.Getpid(), j, n),
-				replicas: n, portBase: base + 16*j, version: version,
-				args: []string{"-giop", cfg.giop, "-readmode", cfg.readMode, "-maxblocking", strconv.Itoa(cfg.maxBlocking)},
-				log:  os.Stderr, cpuProfile: cfg.cpuProfile,
-			})
-			gcancel()
-			if g != nil {
-				groups = append(groups, g)
-			}
-			if err != nil {
-				return err
-			}
-			targets = append(targets, &ruTarget{name: replicasName(n), iors: g.iors, pids: g.pids(), group: g})
 		}
 		fmt.Printf("RU groups of %s replicas formed and serving in %.1fs (all replicas in one primary view, compound IORs published)\n",
 			joinInts(cfg.replicas), time.Since(start).Seconds())
 	}
 
 	fmt.Printf("omniORB C++ client (synchronous set_value calls, 200 warm-up calls then %d timed, per run) against the omniORB C++ server\n", cfg.n)
-	fmt.Printf("and the Replicated Updates ORB (each replica a process: ProgressInPrimaryOnly with Replicas = group size, so Primary+Safe; StateTransfer;\n")
+	fmt.Printf("and the Replicated Updates ORB (each replica a process; \"all\": progress in all partitions, Total order, the called replica is the sequencer;\n")
+	fmt.Printf("\"primary\": ProgressInPrimaryOnly with Replicas = group size, so Primary+Safe, a reply waits for a majority; StateTransfer;\n")
 	fmt.Printf("IIOP %s, read mode %s; the client calls the first replica of the published compound IOR); 127.0.0.1, no pinning;\n", cfg.giop, cfg.readMode)
 	fmt.Printf("%d runs per cell, the servers interleaved within each run (order rotated every run)\n", cfg.reps)
 
@@ -286,9 +288,10 @@ func printRURows(size int, targets []*ruTarget, cells map[*ruTarget]*ruCell, agg
 }
 
 // printBars compares the single-client medians with the bars of DESIGN
-// §6: 3 replicas at least 0.8× omniORB, 1 replica at least 1.0×.
+// §6, in each mode: 3 replicas at least 0.8× omniORB, 1 replica at least
+// 1.0×.
 func printBars(cfg *config, targets []*ruTarget, results map[int]map[*ruTarget]*ruCell) {
-	bars := map[string]float64{replicasName(1): 1.0, replicasName(3): 0.8}
+	bars := map[int]float64{1: 1.0, 3: 0.8}
 	var omni *ruTarget
 	for _, t := range targets {
 		if t.omni {
@@ -300,8 +303,8 @@ func printBars(cfg *config, targets []*ruTarget, results map[int]map[*ruTarget]*
 	}
 	header := "\nbars (single client, ratio of medians):\n"
 	for _, t := range targets {
-		bar, ok := bars[t.name]
-		if !ok {
+		bar, ok := bars[t.replicas]
+		if !ok || t.omni {
 			continue
 		}
 		fmt.Print(header)
@@ -319,11 +322,13 @@ func printBars(cfg *config, targets []*ruTarget, results map[int]map[*ruTarget]*
 	}
 }
 
-func replicasName(n int) string {
-	if n == 1 {
-		return "RU 1 replica"
+// ruName names a group in the tables: its size and its mode.
+func ruName(n int, primary bool) string {
+	mode := "all"
+	if primary {
+		mode = "primary"
 	}
-	return fmt.Sprintf("RU %d replicas", n)
+	return fmt.Sprintf("RU %d %s", n, mode)
 }
 
 func joinInts(v []int) string {

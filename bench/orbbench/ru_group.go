@@ -34,7 +34,10 @@ type ruGroupSpec struct {
 	// cpuProfile, if set, has each replica write a CPU profile to
 	// cpuProfile.<group>.r<i>.
 	cpuProfile string
-	log        io.Writer
+	// traceFile, if set, has each replica write an execution trace to
+	// traceFile.<group>.r<i>.
+	traceFile string
+	log       io.Writer
 }
 
 // ruGroup is a running group of RU replicas, one process each.
@@ -83,6 +86,9 @@ func startRUGroup(ctx context.Context, spec ruGroupSpec) (*ruGroup, error) {
 			"-ru-statedir", state, "-ru-primary=" + strconv.FormatBool(spec.primary)}, spec.args...)
 		if spec.cpuProfile != "" {
 			args = append(args, "-cpuprofile", fmt.Sprintf("%s.%s.r%d", spec.cpuProfile, spec.name, i))
+		}
+		if spec.traceFile != "" {
+			args = append(args, "-trace", fmt.Sprintf("%s.%s.r%d", spec.traceFile, spec.name, i))
 		}
 		cmd := exec.Command(spec.exe, args...)
 		cmd.Env = spec.env

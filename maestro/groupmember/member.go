@@ -82,7 +82,7 @@ func (m *Member) Join() error {
 	}
 	so := stack.Options{
 		Group: m.opts.Group, Protocols: protocols, Config: m.opts.Stack,
-		Log: m.opts.Logger, OnUpcall: m.upcall,
+		Log: m.opts.Logger, OnUpcall: m.upcall, InlineUpcalls: m.opts.InlineUpcalls,
 	}
 	var st stack.Driver
 	if m.opts.Start != nil {

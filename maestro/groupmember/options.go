@@ -59,6 +59,14 @@ type Options struct {
 	// Reincarnate replaces StateDir's mark (simulations and tests): it
 	// reports whether this start is a reincarnation of the replica.
 	Reincarnate func(group string) (zombie bool, err error) `yaml:"-"`
+	// InlineUpcalls lets callbacks run on the goroutine that brought the
+	// work — the transport's receiver, or the goroutine calling Cast or
+	// Send — when no other callback is running, which saves a hand-off
+	// between goroutines per message (stack.Options.InlineUpcalls).
+	// Callbacks stay one at a time and in order. Set it only if no
+	// goroutine holds, while calling Cast or Send, a lock the callbacks
+	// take, and if callbacks return quickly.
+	InlineUpcalls bool `yaml:"inline_upcalls"`
 	// Stack holds the protocol timings and sizes (see stack.Config).
 	Stack stack.Config `yaml:"stack"`
 	// Logger receives diagnostics; silent if nil.

@@ -139,6 +139,11 @@ func (o ReplicatedUpdatesOptions) withDefaults() (ReplicatedUpdatesOptions, erro
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	o.Group.Group = o.Name
+	// The ORB casts holding none of its locks, and its callbacks only
+	// apply a request and write a reply: the goroutine that read a
+	// request (or the datagram that completes it) may deliver it too,
+	// with no hand-off on the request's path.
+	o.Group.InlineUpcalls = true
 	if o.ProgressInPrimaryOnly {
 		o.Group.Replicas = o.Replicas
 	}
