@@ -3,9 +3,9 @@
 # the whole suite with the race detector.
 GO ?= go
 
-.PHONY: test deps fmt-check vet unit raft-harness bench bench-safe fuzz
+.PHONY: test deps fmt-check tidy-check vet unit raft-harness bench bench-safe fuzz
 
-test: deps fmt-check vet unit raft-harness
+test: deps fmt-check tidy-check vet unit raft-harness
 
 deps:
 	./scripts/install-test-deps.sh
@@ -13,6 +13,11 @@ deps:
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# go.mod and go.sum must be what `go mod tidy` would write (both modules).
+tidy-check:
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
+	@cd bench/raft && $(GO) mod tidy -diff || { echo "bench/raft: go.mod/go.sum are not tidy: run go mod tidy there"; exit 1; }
 
 vet:
 	$(GO) vet ./...

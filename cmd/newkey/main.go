@@ -11,23 +11,30 @@ import (
 	"io"
 	"os"
 
+	"github.com/maestro-go/maestro/internal/cli"
 	"github.com/maestro-go/maestro/maestro/orb"
 )
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: newkey NAME...")
-		return 2
+	return cli.Status("newkey", newKeys(args, stdout), stderr)
+}
+
+func newKeys(args []string, stdout io.Writer) error {
+	c := cli.New("newkey", "print fresh, globally unique Maestro object keys (MAE:<hex>:NAME), one per name", "NAME...")
+	if err := c.Parse(args, stdout); err != nil {
+		return err
 	}
-	for _, name := range args {
+	if c.Flags.NArg() == 0 {
+		return cli.Usagef("usage: newkey NAME... (see newkey -h)")
+	}
+	for _, name := range c.Flags.Args() {
 		k, err := orb.NewKey(name)
 		if err != nil {
-			fmt.Fprintln(stderr, "newkey:", err)
-			return 1
+			return err
 		}
 		fmt.Fprintln(stdout, k)
 	}
-	return 0
+	return nil
 }
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }

@@ -126,9 +126,15 @@ func TestChatSurvivesSIGKILLAndMergesBack(t *testing.T) {
 		require.NoError(t, p.WaitFor(10*time.Second, "before", func(l []string) bool { return contains(l, "p0: before") }))
 	}
 
+	_, members := lastView(ps[0].Lines())
+	require.ElementsMatch(t, []string{"p0", "p1", "p2"}, members, "view lines name the members by -name")
 	ps[2].Kill()
 	<-ps[2].Done()
 	waitViews(t, ps[:2], 2)
+	for _, p := range ps[:2] {
+		_, members := lastView(p.Lines())
+		require.ElementsMatch(t, []string{"p0", "p1"}, members, "the crashed member is gone from the view line")
+	}
 	require.NoError(t, ps[1].Send("after the crash"))
 	for _, p := range ps[:2] {
 		require.NoError(t, p.WaitFor(10*time.Second, "after", func(l []string) bool { return contains(l, "p1: after the crash") }))

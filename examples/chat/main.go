@@ -13,7 +13,6 @@ package main
 
 import (
 	"bufio"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,18 +23,28 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/maestro-go/maestro/internal/cli"
 	"github.com/maestro-go/maestro/maestro/groupmember"
 	"github.com/maestro-go/maestro/maestro/message"
 	"github.com/maestro-go/maestro/stack"
 )
 
+// caster is what chat needs of its group member.
+type caster interface {
+	ID() groupmember.EndpID
+	Cast(*message.Message) error
+}
+
 // chat is the group member: it prints what it receives.
 type chat struct {
 	groupmember.Callbacks
-	out  io.Writer
-	mu   sync.Mutex
-	once sync.Once
-	up   chan struct{}
+	out    io.Writer
+	errOut io.Writer
+	name   string // this member's name (its id if -name is not given)
+	m      caster
+	mu     sync.Mutex
+	once   sync.Once
+	up     chan struct{}
 }
 
 func (c *chat) printf(format string, args ...any) {
@@ -44,12 +53,46 @@ func (c *chat) printf(format string, args ...any) {
 	c.mu.Unlock()
 }
 
-func (c *chat) AcceptedView(v *groupmember.ViewData, _ *message.Message) {
-	ids := make([]string, len(v.Members))
-	for i, m := range v.Members {
-		ids[i] = string(m)
+// ViewMsg (coordinator only) carries every member's name, which each set
+// as its info, to the whole view in the view message.
+func (c *chat) ViewMsg(next *groupmember.ViewData) *message.Message {
+	msg := message.New().PutInt32(int32(len(next.Members)))
+	for _, id := range next.Members {
+		name := string(id)
+		if info, ok := next.Infos[id]; ok && info != nil {
+			if n := info.GetString(); info.Err() == nil && n != "" {
+				name = n
+			}
+		}
+		msg.PutString(string(id)).PutString(name)
 	}
-	c.printf("view %s (%d members): %s\n", v.ID, len(v.Members), strings.Join(ids, " "))
+	return msg
+}
+
+// AcceptedView prints "view <n>@<coordinator> (<k> members): <names>",
+// naming each member of this view (and only those) by its -name.
+func (c *chat) AcceptedView(v *groupmember.ViewData, msg *message.Message) {
+	names := map[groupmember.EndpID]string{}
+	if msg != nil && msg.Len() > 0 {
+		n := msg.GetInt32()
+		for i := int32(0); i < n && msg.Err() == nil; i++ {
+			id, name := msg.GetString(), msg.GetString()
+			names[groupmember.EndpID(id)] = name
+		}
+	}
+	names[v.Me] = c.name
+	label := func(id groupmember.EndpID) string {
+		if n, ok := names[id]; ok && n != "" {
+			return n
+		}
+		return string(id)
+	}
+	list := make([]string, len(v.Members))
+	for i, id := range v.Members {
+		list[i] = label(id)
+	}
+	seq, _, _ := strings.Cut(v.ID, "@")
+	c.printf("view %s@%s (%d members): %s\n", seq, label(v.Coordinator), len(v.Members), strings.Join(list, " "))
 	c.once.Do(func() { close(c.up) })
 }
 
@@ -62,33 +105,62 @@ func (c *chat) ReceiveCast(from groupmember.EndpID, msg *message.Message) {
 	c.printf("%s: %s\n", name, text)
 }
 
+// AbortCast: a view change (a crash, a leave or a partition) stopped a
+// line before every member got it, so none printed it. Only its sender
+// does something: it sends the line again, in the new view.
 func (c *chat) AbortCast(from groupmember.EndpID, msg *message.Message) {
+	if from != c.m.ID() {
+		return
+	}
+	msg.Rewind()
 	name, text := msg.GetString(), msg.GetString()
-	c.printf("(not delivered, the group split: %s: %s)\n", name, text)
+	if msg.Err() != nil {
+		return
+	}
+	fmt.Fprintf(c.errOut, "(a view change interrupted your line %q; sending it again)\n", text)
+	go func() {
+		if err := c.m.Cast(message.New().PutString(name).PutString(text)); err != nil {
+			fmt.Fprintf(c.errOut, "(your line %q was not sent: %v)\n", text, err)
+		}
+	}()
 }
 
-func main() {
-	if err := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "chat:", err)
-		os.Exit(1)
-	}
-}
+func main() { os.Exit(cli.Status("chat", run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr), os.Stderr)) }
 
 func run(args []string, in io.Reader, out, errOut io.Writer) error {
-	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
-	fs.SetOutput(errOut)
+	command := cli.New("chat", "a Maestro group chat: every line typed is sent to every member of the group, in the same order",
+		"[-group NAME] [-name NAME] [-listen ADDR] [-seeds ADDR,...] [-multicast GROUP:PORT [-multicast-data]] [-suspect D] [-v]")
+	fs := command.Flags
 	group := fs.String("group", "chat", "name of the chat group")
-	name := fs.String("name", "", "name shown before your lines (default: your member id)")
+	name := fs.String("name", "", "name shown before your lines and in view lines (default: your member id)")
 	listen := fs.String("listen", "", "UDP address to listen on (default: a free port of the group's range on 127.0.0.1)")
 	seeds := fs.String("seeds", "", "comma-separated addresses of other members (for other machines)")
 	mcast := fs.String("multicast", "", "IP multicast group:port for discovery (e.g. 239.192.0.1:7446)")
 	mcastData := fs.Bool("multicast-data", false, "also send casts by IP multicast (needs -multicast)")
 	properties := fs.String("properties", "", "stack properties (default "+`"Gmp:Sync:Heal:Switch:Frag:Suspect:Flow:Total"`+")")
 	portBase := fs.Int("portbase", 0, "first port of the local discovery range (default: derived from -group)")
-	suspect := fs.Duration("suspect", 0, "failure-detection timeout (default 2s)")
+	suspect := fs.Duration("suspect", 0, "failure-detection timeout (default 2s, minimum 400ms)")
 	verbose := fs.Bool("v", false, "log protocol events to stderr")
-	if err := fs.Parse(args); err != nil {
+	if err := command.Parse(args, out); err != nil {
 		return err
+	}
+	if err := command.NoArgs(); err != nil {
+		return err
+	}
+	if err := cli.Multicast("multicast", *mcast); err != nil {
+		return err
+	}
+	if *mcastData && *mcast == "" {
+		return cli.Usagef("-multicast-data needs -multicast GROUP:PORT")
+	}
+	if err := cli.NotNegative("suspect", *suspect); err != nil {
+		return err
+	}
+	if *suspect > 0 && *suspect < 400*time.Millisecond {
+		return cli.Usagef("-suspect %v is too short (minimum 400ms)", *suspect)
+	}
+	if *portBase < 0 || *portBase > 65535 {
+		return cli.Usagef("-portbase %d: want a port number", *portBase)
 	}
 	opts := groupmember.Options{
 		Group: *group, Listen: *listen, Multicast: *mcast, MulticastData: *mcastData, Properties: *properties, PortBase: *portBase,
@@ -97,28 +169,29 @@ func run(args []string, in io.Reader, out, errOut io.Writer) error {
 	if *seeds != "" {
 		opts.Seeds = strings.Split(*seeds, ",")
 	}
-	if *suspect > 0 && *suspect <= 400*time.Millisecond {
-		return fmt.Errorf("-suspect %v is too short (minimum 400ms)", *suspect)
-	}
 	if *suspect > 0 {
 		opts.Stack.Heartbeat = *suspect / 8
 	}
 	if *verbose {
 		opts.Logger = slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	c := &chat{out: out, up: make(chan struct{})}
+	c := &chat{out: out, errOut: errOut, up: make(chan struct{}), name: *name}
 	m, err := groupmember.New(opts, c)
 	if err != nil {
 		return err
 	}
+	c.m = m
 	if err := m.Join(); err != nil {
 		return err
 	}
-	<-c.up
-	if *name == "" {
-		*name = string(m.ID())
+	if c.name == "" {
+		c.name = string(m.ID())
 	}
-	fmt.Fprintf(errOut, "joined group %q as %s; type lines to send them, Ctrl-D to leave\n", *group, m.ID())
+	if err := m.SetInfo(message.New().PutString(c.name)); err != nil {
+		return err
+	}
+	<-c.up
+	fmt.Fprintf(errOut, "joined group %q as %s (%s); type lines to send them, Ctrl-D to leave\n", *group, c.name, m.ID())
 
 	lines := make(chan string)
 	go func() {
@@ -138,7 +211,7 @@ func run(args []string, in io.Reader, out, errOut io.Writer) error {
 			if !ok {
 				return leave(m, errOut)
 			}
-			if err := m.Cast(message.New().PutString(*name).PutString(line)); err != nil {
+			if err := m.Cast(message.New().PutString(c.name).PutString(line)); err != nil {
 				return err
 			}
 		case <-sig:

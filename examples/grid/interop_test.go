@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,7 +42,7 @@ func startGrid(t *testing.T, v iiop.Version, etc string) *iiop.IOR {
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan *iiop.IOR, 1)
 	done := make(chan error, 1)
-	cfg := config{Etc: etc, Listen: "127.0.0.1:0", GIOP: v, Key: key, Log: discardLogger(), Ready: func(r *iiop.IOR) { ready <- r }}
+	cfg := config{Etc: etc, Listen: "127.0.0.1:0", GIOP: v, Key: key, Log: discardLogger(), Out: io.Discard, Ready: func(r *iiop.IOR) { ready <- r }}
 	go func() { done <- runSimple(ctx, cfg) }()
 	t.Cleanup(func() {
 		cancel()

@@ -54,9 +54,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -66,6 +63,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/maestro-go/maestro/internal/cli"
 	"github.com/maestro-go/maestro/maestro/iiop"
 	"github.com/maestro-go/maestro/maestro/orb"
 )
@@ -127,8 +125,14 @@ func modeNames() string {
 	return strings.Join(names, ", ")
 }
 
-func parseConfig(args []string) (mode string, cfg config, err error) {
-	fs := flag.NewFlagSet("grid", flag.ContinueOnError)
+// parseConfig reads the command line; -h writes the help to stdout and
+// returns flag.ErrHelp, and a mistake is a cli.UsageError naming the flag.
+func parseConfig(args []string, stdout io.Writer) (mode string, cfg config, err error) {
+	c := cli.New("grid", "the Grid example of the Maestro dissertation: a CORBA Grid object (Simple or Replicated Updates ORB) or a replicated grid over CSX",
+		"-mode simple -etc DIR [-listen ADDR] [-giop 1.0|1.1|1.2] [-key MAE:...:Grid]",
+		"-mode csx -group NAME [-replicas N -statedir DIR] [-udp ADDR] [-seeds ADDR,...]",
+		"-mode ru -group NAME -etc DIR [-replicas N [-statedir DIR]] [-listen ADDR] [-udp ADDR] [-seeds ADDR,...]")
+	fs := c.Flags
 	fs.StringVar(&mode, "mode", "simple", "how to serve the grid: "+modeNames())
 	fs.StringVar(&cfg.Etc, "etc", os.Getenv(orb.EnvEtc), "directory where Grid.ior is written (default $MAESTRO_ETC)")
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:0", "IIOP listen address")
@@ -145,32 +149,44 @@ func parseConfig(args []string) (mode string, cfg config, err error) {
 	fs.IntVar(&cfg.Replicas, "replicas", 0, "configured number of replicas: only a partition holding a majority of them accepts updates (primary partition; needs -statedir, which -mode ru makes itself if not given)")
 	fs.StringVar(&cfg.StateDir, "statedir", "", "the replica's state directory (its reincarnation mark; with -replicas)")
 	fs.BoolVar(&cfg.Replace, "replace", false, "the state directory replaces a lost one: the replica starts as a zombie (with -replicas)")
-	if err = fs.Parse(args); err != nil {
+	if err = c.Parse(args, stdout); err != nil {
+		return "", config{}, err
+	}
+	if err = c.NoArgs(); err != nil {
 		return "", config{}, err
 	}
 	md, ok := modes[mode]
 	if !ok {
-		return "", config{}, fmt.Errorf("unknown -mode %q (valid modes: %s)", mode, modeNames())
+		return "", config{}, cli.Usagef("unknown -mode %q (valid modes: %s)", mode, modeNames())
 	}
 	if md.iiop && cfg.Etc == "" {
-		return "", config{}, errors.New("-etc DIR (or $MAESTRO_ETC) is required")
+		return "", config{}, cli.Usagef("-etc DIR (or $MAESTRO_ETC) is required")
 	}
 	if md.group && cfg.Group == "" {
-		return "", config{}, fmt.Errorf("-mode %s needs -group NAME", mode)
+		return "", config{}, cli.Usagef("-mode %s needs -group NAME", mode)
+	}
+	if err = cli.NotNegative("suspect", cfg.Suspect); err != nil {
+		return "", config{}, err
+	}
+	if err = cli.NotNegative("serve-delay", cfg.ServeDelay); err != nil {
+		return "", config{}, err
+	}
+	if cfg.PortBase < 0 || cfg.PortBase > 65535 {
+		return "", config{}, cli.Usagef("-portbase %d: want a port number", cfg.PortBase)
 	}
 	if *seeds != "" {
 		cfg.Seeds = strings.Split(*seeds, ",")
 	}
 	switch {
 	case cfg.Replicas < 0:
-		return "", config{}, fmt.Errorf("-replicas %d: want the number of replicas, at least 1", cfg.Replicas)
+		return "", config{}, cli.Usagef("-replicas %d: want the number of replicas, at least 1", cfg.Replicas)
 	case cfg.Replicas > 0 && cfg.StateDir == "" && !md.ownStateDir:
-		return "", config{}, errors.New("-replicas needs -statedir DIR, where the replica keeps its reincarnation mark")
+		return "", config{}, cli.Usagef("-replicas needs -statedir DIR, where the replica keeps its reincarnation mark")
 	case cfg.Replicas == 0 && (cfg.StateDir != "" || cfg.Replace):
-		return "", config{}, errors.New("-statedir and -replace need -replicas N")
+		return "", config{}, cli.Usagef("-statedir and -replace need -replicas N")
 	}
 	if cfg.GIOP, err = iiop.ParseVersion(*giop); err != nil {
-		return "", config{}, err
+		return "", config{}, cli.Usagef("-giop: %v", err)
 	}
 	switch {
 	case *key == "" && md.groupKey:
@@ -178,7 +194,9 @@ func parseConfig(args []string) (mode string, cfg config, err error) {
 	case *key == "":
 		cfg.Key, err = orb.NewKey("Grid")
 	default:
-		cfg.Key, err = orb.ParseKey(*key)
+		if cfg.Key, err = orb.ParseKey(*key); err != nil {
+			return "", config{}, cli.Usagef("-key: %v", err)
+		}
 	}
 	if err != nil {
 		return "", config{}, err
@@ -190,20 +208,15 @@ func parseConfig(args []string) (mode string, cfg config, err error) {
 	return mode, cfg, nil
 }
 
-func main() {
-	mode, cfg, err := parseConfig(os.Args[1:])
+func main() { os.Exit(cli.Status("grid", run(os.Args[1:]), os.Stderr)) }
+
+func run(args []string) error {
+	mode, cfg, err := parseConfig(args, os.Stdout)
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return
-		}
-		fmt.Fprintln(os.Stderr, "grid:", err)
-		os.Exit(2)
+		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cfg.In, cfg.Out, cfg.Err = os.Stdin, os.Stdout, os.Stderr
-	if err := modes[mode].run(ctx, cfg); err != nil {
-		fmt.Fprintln(os.Stderr, "grid:", err)
-		os.Exit(1)
-	}
+	return modes[mode].run(ctx, cfg)
 }

@@ -1,33 +1,36 @@
 package main
 
 import (
+	"io"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/maestro-go/maestro/internal/omnibuild"
+	"github.com/maestro-go/maestro/internal/proctest"
 )
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 func TestParseConfig(t *testing.T) {
-	_, _, err := parseConfig([]string{"-mode", "nope", "-etc", "x"})
+	_, _, err := parseConfig([]string{"-mode", "nope", "-etc", "x"}, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "valid modes: csx, ru, simple") {
 		t.Fatalf("unknown mode: %v", err)
 	}
-	if _, _, err := parseConfig([]string{"-mode", "simple", "-etc", "x", "-giop", "1.5"}); err == nil {
+	if _, _, err := parseConfig([]string{"-mode", "simple", "-etc", "x", "-giop", "1.5"}, io.Discard); err == nil {
 		t.Fatal("-giop 1.5 accepted")
 	}
 	t.Setenv("MAESTRO_ETC", "")
-	if _, _, err := parseConfig([]string{"-mode", "simple"}); err == nil {
+	if _, _, err := parseConfig([]string{"-mode", "simple"}, io.Discard); err == nil {
 		t.Fatal("missing -etc accepted")
 	}
-	mode, cfg, err := parseConfig([]string{"-etc", "d", "-giop", "1.0", "-key", "MAE:3f809d92a791947c346778da00069523b3:Grid"})
+	mode, cfg, err := parseConfig([]string{"-etc", "d", "-giop", "1.0", "-key", "MAE:3f809d92a791947c346778da00069523b3:Grid"}, io.Discard)
 	if err != nil || mode != "simple" || cfg.GIOP.Minor != 0 || cfg.Key.Hash() != 0x3f809d92 || cfg.Listen != "127.0.0.1:0" {
 		t.Fatalf("%v %+v %v", mode, cfg, err)
 	}
@@ -70,5 +73,34 @@ func TestBinaryServesAndStopsOnSignal(t *testing.T) {
 		case <-time.After(30 * time.Second):
 			t.Fatalf("%v did not stop the server", sig)
 		}
+	}
+}
+
+// TestSimpleModeCreatesEtcAndSaysWhenReady: -etc may name a directory
+// that does not exist yet, and the server prints one line, with its
+// address and the reference's path, once it accepts calls.
+func TestSimpleModeCreatesEtcAndSaysWhenReady(t *testing.T) {
+	bin := proctest.Build(t, "./examples/grid")
+	etc := filepath.Join(t.TempDir(), "not", "yet")
+	p := proctest.Start(t, "grid", bin, "-mode", "simple", "-etc", etc)
+	path := filepath.Join(etc, "Grid.ior")
+	want := regexp.MustCompile(`^serving Grid at 127\.0\.0\.1:\d+; its reference is in ` + regexp.QuoteMeta(path) + `$`)
+	if err := p.WaitFor(30*time.Second, "ready line", func(l []string) bool { return len(l) > 0 && want.MatchString(l[0]) }); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil || !strings.HasPrefix(string(b), "IOR:") {
+		t.Fatalf("%s: %q, %v", path, b, err)
+	}
+	if err := p.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.Done():
+		if p.ExitCode() != 0 {
+			t.Fatalf("exit status %d after SIGTERM", p.ExitCode())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no exit after SIGTERM")
 	}
 }

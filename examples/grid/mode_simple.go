@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/maestro-go/maestro/maestro/iiop"
@@ -32,6 +33,7 @@ func runSimple(ctx context.Context, cfg config) error {
 	}
 	ior, _ := o.IOR(cfg.Key)
 	cfg.Log.Info("grid: serving", "mode", "simple", "addr", d.Addr(), "ior", etc.Path("Grid"))
+	fmt.Fprintf(cfg.Out, "serving Grid at %s; its reference is in %s\n", d.Addr(), etc.Path("Grid"))
 	if cfg.Ready != nil {
 		cfg.Ready(ior)
 	}

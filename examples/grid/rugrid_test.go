@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"testing"
 
@@ -95,18 +96,18 @@ func TestRUGridIDL(t *testing.T) {
 func TestRUConfig(t *testing.T) {
 	// -replicas without -statedir is accepted by -mode ru only, and every
 	// replica of a group derives the same key.
-	_, _, err := parseConfig([]string{"-mode", "csx", "-group", "g", "-replicas", "3"})
+	_, _, err := parseConfig([]string{"-mode", "csx", "-group", "g", "-replicas", "3"}, io.Discard)
 	require.Error(t, err)
-	mode, a, err := parseConfig([]string{"-mode", "ru", "-group", "g", "-replicas", "3", "-etc", "x"})
+	mode, a, err := parseConfig([]string{"-mode", "ru", "-group", "g", "-replicas", "3", "-etc", "x"}, io.Discard)
 	require.NoError(t, err)
 	require.Equal(t, "ru", mode)
-	_, b, err := parseConfig([]string{"-mode", "ru", "-group", "g", "-etc", "x"})
+	_, b, err := parseConfig([]string{"-mode", "ru", "-group", "g", "-etc", "x"}, io.Discard)
 	require.NoError(t, err)
 	require.Equal(t, a.Key, b.Key)
 	require.Equal(t, "Grid", a.Key.Name())
-	_, c, err := parseConfig([]string{"-mode", "ru", "-group", "h", "-etc", "x"})
+	_, c, err := parseConfig([]string{"-mode", "ru", "-group", "h", "-etc", "x"}, io.Discard)
 	require.NoError(t, err)
 	require.NotEqual(t, a.Key, c.Key)
-	_, _, err = parseConfig([]string{"-mode", "ru", "-etc", "x"})
+	_, _, err = parseConfig([]string{"-mode", "ru", "-etc", "x"}, io.Discard)
 	require.Error(t, err, "-mode ru needs -group")
 }

@@ -274,3 +274,13 @@ stack:
 	_, err = o.validate()
 	require.NoError(t, err)
 }
+
+// TestLoadOptionsRejectsUnknownKeys: a misspelt option is an error naming
+// its line, never a silent default.
+func TestLoadOptionsRejectsUnknownKeys(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "member.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("group: orders\nstack:\n  suspect_timout: 3s\n"), 0o644))
+	_, err := LoadOptions(path)
+	require.ErrorContains(t, err, "line 3: field suspect_timout not found")
+	require.ErrorContains(t, err, path)
+}

@@ -6,8 +6,7 @@ import (
 	"log/slog"
 	"os"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/maestro-go/maestro/internal/strictyaml"
 	"github.com/maestro-go/maestro/stack"
 	"github.com/maestro-go/maestro/stack/props"
 )
@@ -97,7 +96,7 @@ func LoadOptions(path string) (Options, error) {
 		return Options{}, fmt.Errorf("groupmember: read options: %w", err)
 	}
 	var o Options
-	if err := yaml.Unmarshal(b, &o); err != nil {
+	if err := strictyaml.Decode(b, &o); err != nil {
 		return Options{}, fmt.Errorf("groupmember: parse %s: %w", path, err)
 	}
 	return o, nil

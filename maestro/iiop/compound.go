@@ -9,7 +9,7 @@ func NewIOR(typeID string, key []byte, addr Addr, version Version) *IOR {
 }
 
 // CompoundIOR builds the reference of an object served by several replicas
-// at addrs, all accepting the same key (dissertation Figure 3.6, INTEROP.md):
+// at addrs, all accepting the same key (dissertation Figure 3.6, docs/omniorb.md):
 //
 //   - the first IIOP profile names addrs[0] and, when version is 1.2 or later,
 //     carries every other address as a TAG_ALTERNATE_IIOP_ADDRESS component —

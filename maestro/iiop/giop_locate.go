@@ -74,7 +74,7 @@ type LocateReplyHeader struct {
 // EncodeLocateReply builds a complete LocateReply. body (an IOR for the
 // forward statuses, a system exception for LocSystemException, else empty)
 // follows the status directly, with no padding to 8 even in GIOP 1.2: omniORB
-// raises MARSHAL on padding there (INTEROP.md). body must have been encoded
+// raises MARSHAL on padding there (docs/omniorb.md). body must have been encoded
 // for an origin at offset 20 modulo 8 = 4; the IOR and exception encodings
 // start with a 4-aligned ulong, so NewEncoder(s, 4) or a 0 origin both work.
 func EncodeLocateReply(s Syntax, r *LocateReplyHeader, body []byte) []byte {

@@ -91,7 +91,7 @@ func TestRequestRoundTrip(t *testing.T) {
 	}
 }
 
-// TestRequest12Golden decodes a GIOP 1.2 request laid out as INTEROP.md
+// TestRequest12Golden decodes a GIOP 1.2 request laid out as docs/omniorb.md
 // describes omniORB's (little-endian, garbage padding before the args).
 func TestRequest12Golden(t *testing.T) {
 	body := []byte{

@@ -21,7 +21,7 @@ type CodeSetComponent struct {
 }
 
 // DefaultCodeSets is what Maestro advertises: UTF-8 for char and UTF-16 for
-// wchar, so clients send strings as UTF-8 (INTEROP.md).
+// wchar, so clients send strings as UTF-8 (docs/omniorb.md).
 var DefaultCodeSets = CodeSetComponent{CharNative: CodeSetUTF8, WCharNative: CodeSetUTF16}
 
 func writeU32s(e *Encoder, v []uint32) { WriteSequence(e, v, (*Encoder).WriteULong) }

@@ -35,11 +35,15 @@ func (e Etc) Path(iface string) string { return filepath.Join(e.dir(), iface+".i
 
 // Publish writes ior (stringified, newline-terminated) to Path(iface)
 // atomically: readers see the old file or the new one, never a partial one.
+// It creates the directory (and its parents) if it does not exist.
 func (e Etc) Publish(iface string, ior *iiop.IOR) error {
 	if iface == "" || strings.ContainsAny(iface, `/\`) {
 		return fmt.Errorf("orb: bad interface name %q for an IOR file", iface)
 	}
 	dir := e.dir()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("orb: publishing %s: %w", iface, err)
+	}
 	f, err := os.CreateTemp(dir, "."+iface+".ior.*")
 	if err != nil {
 		return fmt.Errorf("orb: publishing %s: %w", iface, err)

@@ -7,8 +7,7 @@ import (
 	"os"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/maestro-go/maestro/internal/strictyaml"
 	"github.com/maestro-go/maestro/maestro/csx"
 	"github.com/maestro-go/maestro/maestro/groupmember"
 	"github.com/maestro-go/maestro/maestro/iiop"
@@ -108,7 +107,7 @@ func LoadReplicatedUpdatesOptions(path string) (ReplicatedUpdatesOptions, error)
 		return ReplicatedUpdatesOptions{}, fmt.Errorf("orb: read options: %w", err)
 	}
 	var o ReplicatedUpdatesOptions
-	if err := yaml.Unmarshal(b, &o); err != nil {
+	if err := strictyaml.Decode(b, &o); err != nil {
 		return ReplicatedUpdatesOptions{}, fmt.Errorf("orb: parse %s: %w", path, err)
 	}
 	return o, nil

@@ -549,3 +549,12 @@ func BenchmarkRUSet(b *testing.B) {
 		}
 	}
 }
+
+// TestLoadReplicatedUpdatesOptionsRejectsUnknownKeys: a misspelt option
+// is an error naming its line.
+func TestLoadReplicatedUpdatesOptionsRejectsUnknownKeys(t *testing.T) {
+	path := t.TempDir() + "/ru.yaml"
+	require.NoError(t, os.WriteFile(path, []byte("name: grid\nprogress_in_primary_ony: true\n"), 0o644))
+	_, err := LoadReplicatedUpdatesOptions(path)
+	require.ErrorContains(t, err, "line 2: field progress_in_primary_ony not found")
+}
