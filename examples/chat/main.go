@@ -13,6 +13,7 @@ package main
 
 import (
 	"bufio"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -26,7 +27,6 @@ import (
 	"github.com/maestro-go/maestro/internal/cli"
 	"github.com/maestro-go/maestro/maestro/groupmember"
 	"github.com/maestro-go/maestro/maestro/message"
-	"github.com/maestro-go/maestro/stack"
 )
 
 // caster is what chat needs of its group member.
@@ -129,7 +129,7 @@ func main() { os.Exit(cli.Status("chat", run(os.Args[1:], os.Stdin, os.Stdout, o
 
 func run(args []string, in io.Reader, out, errOut io.Writer) error {
 	command := cli.New("chat", "a Maestro group chat: every line typed is sent to every member of the group, in the same order",
-		"[-group NAME] [-name NAME] [-listen ADDR] [-seeds ADDR,...] [-multicast GROUP:PORT [-multicast-data]] [-suspect D] [-v]")
+		"[-group NAME] [-name NAME] [-listen ADDR] [-seeds ADDR,...] [-multicast GROUP:PORT [-multicast-data]] [-suspect D] [-config FILE.yaml] [-v]")
 	fs := command.Flags
 	group := fs.String("group", "chat", "name of the chat group")
 	name := fs.String("name", "", "name shown before your lines and in view lines (default: your member id)")
@@ -141,6 +141,8 @@ func run(args []string, in io.Reader, out, errOut io.Writer) error {
 	portBase := fs.Int("portbase", 0, "first port of the local discovery range (default: derived from -group)")
 	suspect := fs.Duration("suspect", 0, "failure-detection timeout (default 2s, minimum 400ms)")
 	verbose := fs.Bool("v", false, "log protocol events to stderr")
+	config := fs.String("config", "", "YAML file of member options (keys as in groupmember.Options: group, listen, seeds, seed_refresh, advertise, stack: {suspect_timeout: 3s}, ...); flags given override it")
+	advertise := fs.String("advertise", "", "ip:port other members reach this one at, if not the -listen address (NAT, containers)")
 	if err := command.Parse(args, out); err != nil {
 		return err
 	}
@@ -162,15 +164,36 @@ func run(args []string, in io.Reader, out, errOut io.Writer) error {
 	if *portBase < 0 || *portBase > 65535 {
 		return cli.Usagef("-portbase %d: want a port number", *portBase)
 	}
-	opts := groupmember.Options{
-		Group: *group, Listen: *listen, Multicast: *mcast, MulticastData: *mcastData, Properties: *properties, PortBase: *portBase,
-		Stack: stack.Config{SuspectTimeout: *suspect},
+	var opts groupmember.Options
+	if *config != "" {
+		var err error
+		if opts, err = groupmember.LoadOptions(*config); err != nil {
+			return cli.Usagef("-config: %v", err)
+		}
 	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	// A flag overrides the file when given, or when the file is silent.
+	overlay := func(flag string, unset bool, set func()) {
+		if given[flag] || unset {
+			set()
+		}
+	}
+	overlay("group", opts.Group == "", func() { opts.Group = *group })
+	overlay("listen", opts.Listen == "", func() { opts.Listen = *listen })
+	overlay("advertise", opts.Advertise == "", func() { opts.Advertise = *advertise })
+	overlay("multicast", opts.Multicast == "", func() { opts.Multicast = *mcast })
+	overlay("multicast-data", !opts.MulticastData, func() { opts.MulticastData = *mcastData })
+	overlay("properties", opts.Properties == "", func() { opts.Properties = *properties })
+	overlay("portbase", opts.PortBase == 0, func() { opts.PortBase = *portBase })
 	if *seeds != "" {
 		opts.Seeds = strings.Split(*seeds, ",")
 	}
 	if *suspect > 0 {
-		opts.Stack.Heartbeat = *suspect / 8
+		opts.Stack.SuspectTimeout, opts.Stack.Heartbeat = *suspect, *suspect/8
+	}
+	if opts.MulticastData && opts.Multicast == "" {
+		return cli.Usagef("multicast_data needs a multicast group (-multicast or multicast: in -config)")
 	}
 	if *verbose {
 		opts.Logger = slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelDebug}))

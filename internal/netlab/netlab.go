@@ -10,7 +10,9 @@ package netlab
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -133,5 +135,23 @@ func (l *Lab) ip(args ...string) {
 func (l *Lab) remove() {
 	for _, ns := range append(l.nodes, l.hub) {
 		_ = exec.Command("ip", "netns", "del", ns).Run()
+		_ = os.RemoveAll(filepath.Join("/etc/netns", ns))
+	}
+}
+
+// Nameserver makes programs run by Command resolve names through the DNS
+// server at addr (port 53): `ip netns exec` shows each node
+// /etc/netns/<node>/resolv.conf as its /etc/resolv.conf.
+func (l *Lab) Nameserver(addr string) {
+	l.t.Helper()
+	conf := fmt.Sprintf("nameserver %s\noptions timeout:1 attempts:2\n", addr)
+	for _, ns := range l.nodes {
+		dir := filepath.Join("/etc/netns", ns)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			l.t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "resolv.conf"), []byte(conf), 0o644); err != nil {
+			l.t.Fatal(err)
+		}
 	}
 }

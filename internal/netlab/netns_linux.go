@@ -10,10 +10,14 @@ import (
 
 // ListenUDP opens a UDP socket in node i's namespace (the socket stays
 // there after the call returns), for tests that check reachability.
-func (l *Lab) ListenUDP(i int) (*net.UDPConn, error) {
+func (l *Lab) ListenUDP(i int) (*net.UDPConn, error) { return l.ListenUDPPort(i, 0) }
+
+// ListenUDPPort is ListenUDP on a given port (0: any), for servers the
+// nodes must find at a well-known port (a DNS server on 53).
+func (l *Lab) ListenUDPPort(i, port int) (*net.UDPConn, error) {
 	var conn *net.UDPConn
 	err := l.in(i, func() error {
-		c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.ParseIP(l.Addr(i))})
+		c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.ParseIP(l.Addr(i)), Port: port})
 		conn = c
 		return err
 	})

@@ -147,6 +147,7 @@ func (m *Member) transport() (stack.Transport, error) {
 	}
 	tr, err := udp.New(udp.Config{
 		Group: m.opts.Group, Listen: m.opts.Listen, Seeds: m.opts.Seeds,
+		SeedRefresh: m.opts.SeedRefresh, Resolver: m.opts.Resolver, Advertise: m.opts.Advertise,
 		Multicast: m.opts.Multicast, MulticastInterface: m.opts.MulticastInterface,
 		MulticastData: m.opts.MulticastData, PortBase: m.opts.PortBase, PortCount: m.opts.PortCount,
 		MaxPacket: m.opts.MaxPacket, Log: m.opts.Logger,

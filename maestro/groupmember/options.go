@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
+	"time"
 
 	"github.com/maestro-go/maestro/internal/strictyaml"
 	"github.com/maestro-go/maestro/stack"
@@ -25,8 +27,20 @@ type Options struct {
 	// local range on 127.0.0.1.
 	Listen string `yaml:"listen"`
 	// Seeds are addresses ("host:port") of other members, for discovery
-	// across machines without IP multicast.
+	// across machines without IP multicast. A host may be a DNS name that
+	// resolves to several members (a headless service); names are
+	// resolved again every SeedRefresh, so a member that comes back with
+	// a new address is found.
 	Seeds []string `yaml:"seeds"`
+	// SeedRefresh is how often seed names are resolved again (default
+	// 30s).
+	SeedRefresh time.Duration `yaml:"seed_refresh"`
+	// Resolver resolves seed names (default net.DefaultResolver).
+	Resolver *net.Resolver `yaml:"-"`
+	// Advertise is the "ip:port" other members reach this one at when it
+	// is not the address bound (NAT, containers); it is this member's
+	// address in views. Default: the bound address.
+	Advertise string `yaml:"advertise"`
 	// Multicast is an IP multicast "group:port" used for discovery.
 	Multicast string `yaml:"multicast"`
 	// MulticastInterface is the interface to join the multicast group on.

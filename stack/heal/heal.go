@@ -5,7 +5,12 @@
 // addresses (an IP multicast group, a seed list, or a range of local ports,
 // depending on the transport). A coordinator that hears of a view ordered
 // after its own, with no member in common, asks Gmp to merge into it; the
-// smaller view always moves, so two components never ask each other. A
+// smaller view always moves, so two components never ask each other. One
+// that hears of a view ordered before its own answers that view's
+// coordinator with its own announcement, sent to it alone (at most once
+// per gossip period): discovery may be one-sided — a seed list or a DNS
+// name that names only some of the members — and the component that must
+// move may be the one that cannot hear the other. A
 // member that appears in a later view elsewhere has evidently moved on and
 // is suspected here, so that components whose previous views overlap first
 // shed the members they share and then merge.
@@ -46,6 +51,9 @@ type layer struct {
 	p    *Protocol
 	env  *stack.Env
 	next time.Time
+	// answered is when this coordinator last answered a view behind its
+	// own.
+	answered time.Time
 }
 
 func (l *layer) Down(ev *stack.Event) {
@@ -82,10 +90,16 @@ func (l *layer) Tick(now time.Time) {
 	}
 	g := l.env.Config.Gossip
 	l.next = now.Add(g - g/4 + time.Duration(l.env.Rand()%uint64(g/2+1)))
+	l.announce("")
+}
+
+// announce sends this view's announcement to the discovery addresses, or
+// to addr alone.
+func (l *layer) announce(addr string) {
 	var w wire.Writer
 	stack.PutViewID(&w, l.env.View.ID)
 	stack.PutEndpoints(&w, l.env.View.Members)
-	l.env.PassDown(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{Target: target, Bytes: w.B}})
+	l.env.PassDown(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{Target: target, Bytes: w.B, Addr: addr}})
 }
 
 // gossip handles another coordinator's announcement.
@@ -102,7 +116,13 @@ func (l *layer) gossip(from stack.Endpoint, body []byte) {
 		return
 	}
 	if !v.ID.Less(id) {
-		return // the other side is behind; it will come to us
+		// The other side is behind and must come to us: make sure it
+		// hears of us, even if it does not announce to us.
+		if v.Rank == 0 && !l.shares(members) && !l.env.Now().Before(l.answered.Add(l.env.Config.Gossip)) {
+			l.answered = l.env.Now()
+			l.announce(from.Addr)
+		}
+		return
 	}
 	var moved []int
 	includesMe := false
@@ -123,4 +143,16 @@ func (l *layer) gossip(from stack.Endpoint, body []byte) {
 	}
 	l.p.nextMerge = l.env.Now().Add(l.env.Config.MergeBackoff)
 	l.env.PassDown(&stack.Event{Type: stack.EMerge, Control: &stack.Control{From: from, Addr: from.Addr, TargetID: id}})
+}
+
+// shares reports whether members has an address in common with this view.
+func (l *layer) shares(members []stack.Endpoint) bool {
+	for _, m := range members {
+		for _, o := range l.env.View.Members {
+			if m.Addr == o.Addr {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -6,8 +6,9 @@
 // first free port of a small range derived from the group name (Config.
 // PortRange) and announce themselves to every port of that range, so
 // processes started with nothing but a group name find each other over
-// loopback. Across machines, give Seeds (addresses of some members) or a
-// multicast group.
+// loopback. Across machines, give Seeds (addresses of some members, by IP
+// or by DNS name, re-resolved periodically: see seeds.go) or a multicast
+// group.
 package udp
 
 import (
@@ -19,6 +20,7 @@ import (
 	"net/netip"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/net/ipv4"
 
@@ -33,8 +35,19 @@ type Config struct {
 	// port of the group's range on 127.0.0.1 (or an ephemeral port if the
 	// whole range is taken). A host with port 0 binds an ephemeral port.
 	Listen string
-	// Seeds are addresses of members to announce ourselves to.
+	// Seeds are addresses of members to announce ourselves to: "ip:port"
+	// or "name:port", where a DNS name may resolve to many addresses (a
+	// Kubernetes headless service, say). Names are resolved again every
+	// SeedRefresh, so a peer that comes back with a new address is found.
 	Seeds []string
+	// SeedRefresh is how often seed names are resolved again. Zero: 30s.
+	SeedRefresh time.Duration
+	// Resolver resolves seed names; nil: net.DefaultResolver.
+	Resolver *net.Resolver
+	// Advertise is the address other members reach this one at, when it
+	// differs from the bound one (NAT, containers): it becomes this
+	// member's address in views. Empty: the bound address.
+	Advertise string
 	// Multicast is an IP multicast group address ("239.192.0.1:7446") used
 	// for discovery (and for data with MulticastData). Empty: none.
 	Multicast string
@@ -65,7 +78,7 @@ type Transport struct {
 	mcast     *ipv4.PacketConn
 	mcastAddr netip.AddrPort
 	mcastData bool
-	seeds     []netip.AddrPort
+	seeds     *seedSet
 	rng       []netip.AddrPort
 	maxPacket int
 	log       *slog.Logger
@@ -114,6 +127,14 @@ func New(cfg Config) (*Transport, error) {
 	}
 	t.local = netip.AddrPortFrom(t.local.Addr().Unmap(), t.local.Port())
 	t.localStr = t.local.String()
+	if cfg.Advertise != "" {
+		ap, err := netip.ParseAddrPort(cfg.Advertise)
+		if err != nil || ap.Port() == 0 {
+			conn.Close()
+			return nil, fmt.Errorf("udp: advertised address %q: want ip:port", cfg.Advertise)
+		}
+		t.localStr = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()).String()
+	}
 	t.maxPacket = cfg.MaxPacket
 	if t.maxPacket == 0 {
 		t.maxPacket = 1400
@@ -121,13 +142,22 @@ func New(cfg Config) (*Transport, error) {
 			t.maxPacket = 60000
 		}
 	}
-	for _, s := range cfg.Seeds {
-		ap, err := resolve(s)
-		if err != nil {
-			conn.Close()
-			return nil, fmt.Errorf("udp: seed %q: %w", s, err)
+	seeds, err := newSeedSet(cfg.Seeds, cfg.Resolver, t.log)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	t.seeds = seeds
+	if seeds.named() {
+		refresh := cfg.SeedRefresh
+		if refresh <= 0 {
+			refresh = 30 * time.Second
 		}
-		t.seeds = append(t.seeds, ap)
+		t.readers.Add(1)
+		go func() {
+			defer t.readers.Done()
+			seeds.refreshEvery(refresh, t.done)
+		}()
 	}
 	if !cfg.NoLocalDiscovery {
 		for p := base; p < base+count; p++ {
@@ -314,7 +344,7 @@ func (t *Transport) Broadcast(pkt []byte) error {
 	if t.mcast != nil {
 		send(t.mcastAddr)
 	}
-	for _, ap := range t.seeds {
+	for _, ap := range t.seeds.addrs() {
 		if ap != t.local {
 			send(ap)
 		}
