@@ -64,6 +64,7 @@ import (
 	"time"
 
 	"github.com/maestro-go/maestro/internal/cli"
+	"github.com/maestro-go/maestro/maestro/groupmember"
 	"github.com/maestro-go/maestro/maestro/iiop"
 	"github.com/maestro-go/maestro/maestro/orb"
 )
@@ -81,9 +82,12 @@ type config struct {
 	Xfer       string        // transfer safety: atomic, protected or free
 	ServeDelay time.Duration // answer state requests this late (to watch transfers)
 	Suspect    time.Duration
-	In         io.Reader
-	Out        io.Writer
-	Err        io.Writer // notices for the user (default os.Stderr)
+	// Base holds the group options of the -config file; the flags above
+	// override it (groupOptions).
+	Base groupmember.Options
+	In   io.Reader
+	Out  io.Writer
+	Err  io.Writer // notices for the user (default os.Stderr)
 
 	// IIOP serving (-mode simple and ru).
 	Etc    string       // directory for Grid.ior
@@ -94,6 +98,46 @@ type config struct {
 	// Ready, if set, is called with the published reference once the
 	// server accepts calls (tests use it).
 	Ready func(*iiop.IOR)
+}
+
+// fromBase takes from the -config file what no flag said.
+func (cfg *config) fromBase() {
+	b := cfg.Base
+	if cfg.Group == "" {
+		cfg.Group = b.Group
+	}
+	if cfg.PortBase == 0 {
+		cfg.PortBase = b.PortBase
+	}
+	if len(cfg.Seeds) == 0 {
+		cfg.Seeds = b.Seeds
+	}
+	if cfg.UDP == "" {
+		cfg.UDP = b.Listen
+	}
+	if cfg.Replicas == 0 {
+		cfg.Replicas = b.Replicas
+	}
+	if cfg.StateDir == "" {
+		cfg.StateDir = b.StateDir
+	}
+	if cfg.Suspect == 0 {
+		cfg.Suspect = b.Stack.SuspectTimeout
+	}
+}
+
+// groupOptions are the group's options: the -config file's, with the
+// command line's on top.
+func (cfg config) groupOptions() groupmember.Options {
+	o := cfg.Base
+	o.Group, o.PortBase, o.Seeds, o.Listen, o.Logger = cfg.Group, cfg.PortBase, cfg.Seeds, cfg.UDP, cfg.Log
+	if cfg.Suspect > 0 {
+		o.Stack.SuspectTimeout = cfg.Suspect
+		if o.Stack.Heartbeat == 0 || o.Stack.Heartbeat >= cfg.Suspect {
+			o.Stack.Heartbeat = cfg.Suspect / 8
+		}
+	}
+	return o
 }
 
 // mode is one way of running the grid.
@@ -149,6 +193,7 @@ func parseConfig(args []string, stdout io.Writer) (mode string, cfg config, err 
 	fs.IntVar(&cfg.Replicas, "replicas", 0, "configured number of replicas: only a partition holding a majority of them accepts updates (primary partition; needs -statedir, which -mode ru makes itself if not given)")
 	fs.StringVar(&cfg.StateDir, "statedir", "", "the replica's state directory (its reincarnation mark; with -replicas)")
 	fs.BoolVar(&cfg.Replace, "replace", false, "the state directory replaces a lost one: the replica starts as a zombie (with -replicas)")
+	configFile := fs.String("config", "", "YAML file of the group's options (-mode csx or ru; keys as in groupmember.Options: group, listen, seeds, seed_refresh, advertise, replicas, state_dir, stack: {suspect_timeout: 3s}, ...); flags given override it")
 	if err = c.Parse(args, stdout); err != nil {
 		return "", config{}, err
 	}
@@ -158,6 +203,15 @@ func parseConfig(args []string, stdout io.Writer) (mode string, cfg config, err 
 	md, ok := modes[mode]
 	if !ok {
 		return "", config{}, cli.Usagef("unknown -mode %q (valid modes: %s)", mode, modeNames())
+	}
+	if *configFile != "" {
+		if !md.group {
+			return "", config{}, cli.Usagef("-config holds a group's options: it needs -mode csx or ru")
+		}
+		if cfg.Base, err = groupmember.LoadOptions(*configFile); err != nil {
+			return "", config{}, cli.Usagef("-config: %v", err)
+		}
+		cfg.fromBase()
 	}
 	if md.iiop && cfg.Etc == "" {
 		return "", config{}, cli.Usagef("-etc DIR (or $MAESTRO_ETC) is required")

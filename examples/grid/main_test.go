@@ -104,3 +104,33 @@ func TestSimpleModeCreatesEtcAndSaysWhenReady(t *testing.T) {
 		t.Fatal("no exit after SIGTERM")
 	}
 }
+
+// TestConfigFile: -config gives the group's options, flags given on the
+// command line override them, a misspelt key is refused with its line,
+// and a mode with no group refuses the file.
+func TestConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "grid.yaml")
+	if err := os.WriteFile(path, []byte("group: from-file\nseeds: [10.0.0.1:7400]\nreplicas: 3\nstate_dir: "+dir+
+		"\nseed_refresh: 5s\nstack:\n  suspect_timeout: 3s\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mode, cfg, err := parseConfig([]string{"-mode", "csx", "-config", path, "-seeds", "10.0.0.9:7400"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := cfg.groupOptions()
+	if mode != "csx" || o.Group != "from-file" || cfg.Replicas != 3 || cfg.StateDir != dir || o.SeedRefresh != 5*time.Second ||
+		o.Stack.SuspectTimeout != 3*time.Second || len(o.Seeds) != 1 || o.Seeds[0] != "10.0.0.9:7400" {
+		t.Fatalf("options %+v, config %+v", o, cfg)
+	}
+	if err := os.WriteFile(path, []byte("group: g\nreplica: 3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := parseConfig([]string{"-mode", "csx", "-config", path}, io.Discard); err == nil || !strings.Contains(err.Error(), "line 2: field replica not found") {
+		t.Fatalf("misspelt key: %v", err)
+	}
+	if _, _, err := parseConfig([]string{"-mode", "simple", "-etc", dir, "-config", path}, io.Discard); err == nil || !strings.Contains(err.Error(), "-config holds a group's options") {
+		t.Fatalf("simple mode with -config: %v", err)
+	}
+}

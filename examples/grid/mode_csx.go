@@ -16,7 +16,6 @@ import (
 	"github.com/maestro-go/maestro/maestro/csx"
 	"github.com/maestro-go/maestro/maestro/groupmember"
 	"github.com/maestro-go/maestro/maestro/message"
-	"github.com/maestro-go/maestro/stack"
 	"github.com/maestro-go/maestro/stack/primary"
 )
 
@@ -221,18 +220,11 @@ func runCSX(ctx context.Context, cfg config) error {
 	if err != nil {
 		return err
 	}
-	opts := csx.Options{Options: clsv.Options{
-		Options: groupmember.Options{
-			Group: cfg.Group, PortBase: cfg.PortBase, Seeds: cfg.Seeds, Listen: cfg.UDP, Logger: cfg.Log,
-			Stack: stack.Config{SuspectTimeout: cfg.Suspect},
-		},
-		Mode: clsv.Server, Xfer: xfer,
-	}}
-	if cfg.Suspect > 0 {
-		opts.Stack.Heartbeat = cfg.Suspect / 8
-	}
+	opts := csx.Options{Options: clsv.Options{Options: cfg.groupOptions(), Mode: clsv.Server, Xfer: xfer}}
 	if cfg.Replicas > 0 {
-		opts.Properties = primaryProperties
+		if opts.Properties == "" {
+			opts.Properties = primaryProperties
+		}
 		opts.Replicas, opts.StateDir = cfg.Replicas, cfg.StateDir
 		if cfg.Replace {
 			if err := primary.SetMark(cfg.StateDir, cfg.Group); err != nil {

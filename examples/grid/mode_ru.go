@@ -15,10 +15,8 @@ import (
 	"time"
 
 	"github.com/maestro-go/maestro/maestro/csx"
-	"github.com/maestro-go/maestro/maestro/groupmember"
 	"github.com/maestro-go/maestro/maestro/iiop"
 	"github.com/maestro-go/maestro/maestro/orb"
-	"github.com/maestro-go/maestro/stack"
 	"github.com/maestro-go/maestro/stack/primary"
 )
 
@@ -85,13 +83,7 @@ func runRU(ctx context.Context, cfg config) error {
 		Etc:           orb.Etc{Dir: cfg.Etc},
 		IIOPVersion:   cfg.GIOP,
 		Logger:        cfg.Log,
-		Group: groupmember.Options{
-			PortBase: cfg.PortBase, Seeds: cfg.Seeds, Listen: cfg.UDP, Logger: cfg.Log,
-			Stack: stack.Config{SuspectTimeout: cfg.Suspect},
-		},
-	}
-	if cfg.Suspect > 0 {
-		opts.Group.Stack.Heartbeat = cfg.Suspect / 8
+		Group:         cfg.groupOptions(),
 	}
 	if cfg.Replicas > 0 {
 		opts.ProgressInPrimaryOnly, opts.Replicas = true, cfg.Replicas
