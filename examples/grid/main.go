@@ -92,6 +92,7 @@ type config struct {
 	// IIOP serving (-mode simple and ru).
 	Etc    string       // directory for Grid.ior
 	Listen string       // IIOP listen address
+	Host   string       // host published in the IOR (-mode ru; default: the listen address's)
 	GIOP   iiop.Version // IIOP version of the published profile
 	Key    orb.ObjectKey
 	Log    *slog.Logger
@@ -180,6 +181,7 @@ func parseConfig(args []string, stdout io.Writer) (mode string, cfg config, err 
 	fs.StringVar(&mode, "mode", "simple", "how to serve the grid: "+modeNames())
 	fs.StringVar(&cfg.Etc, "etc", os.Getenv(orb.EnvEtc), "directory where Grid.ior is written (default $MAESTRO_ETC)")
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:0", "IIOP listen address")
+	fs.StringVar(&cfg.Host, "host", "", "host name or address clients reach this replica at, published in the IOR (-mode ru; default: the -listen host, or the machine's name for 0.0.0.0)")
 	giop := fs.String("giop", "1.2", "IIOP profile version to publish: 1.0, 1.1 or 1.2")
 	key := fs.String("key", "", "object key MAE:<hex>:Grid (default: a fresh one; -mode ru derives it from -group)")
 	verbose := fs.Bool("v", false, "log to stderr")

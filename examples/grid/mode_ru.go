@@ -82,6 +82,7 @@ func runRU(ctx context.Context, cfg config) error {
 		ReinstallIOR:  true,
 		Etc:           orb.Etc{Dir: cfg.Etc},
 		IIOPVersion:   cfg.GIOP,
+		Host:          cfg.Host,
 		Logger:        cfg.Log,
 		Group:         cfg.groupOptions(),
 	}
