@@ -16,37 +16,114 @@ import (
 )
 
 // DefaultMaxMessageSize is the largest GIOP message (after reassembly) the
-// bridge accepts when no limit is configured; omniORB's default is 2 MiB.
+// bridge accepts when no limit is configured: twice omniORB's default
+// giopMaxMsgSize (2 MiB), so that any request a default omniORB client can
+// send fits, while one connection can make the server buffer at most this
+// much.
 const DefaultMaxMessageSize = 4 << 20
 
 // DefaultMaxPendingPerConn is the default bound on unanswered two-way
 // requests per connection.
 const DefaultMaxPendingPerConn = 4096
 
+// DefaultIdleTimeout is how long a connection with no request in flight may
+// send nothing before the server closes it with CloseConnection (clients
+// such as omniORB and this package's Client reconnect transparently on their
+// next call). It bounds how long a forgotten or hostile connection holds a
+// descriptor and a goroutine; two minutes is long enough that a client
+// calling now and then keeps its connection.
+const DefaultIdleTimeout = 2 * time.Minute
+
+// DefaultMessageTimeout is how long a message may take to arrive whole once
+// its first byte has arrived. A peer slower than that is treated as a
+// slowloris and its connection closed. Ten seconds lets a 4 MiB message
+// (DefaultMaxMessageSize) through at 420 KB/s; raise it for slower links.
+const DefaultMessageTimeout = 10 * time.Second
+
+// DefaultMaxConnsPerHost is the default bound on connections from one client
+// IP address: enough for a client process's connection pool, small enough
+// that one address cannot take the whole of MaxConns.
+const DefaultMaxConnsPerHost = 64
+
+// Bounds of the default MaxConns, which is derived from the process's
+// descriptor limit (see ServerOptions.MaxConns).
+const (
+	// maxDefaultConns caps the default: an idle connection costs a
+	// goroutine and a 32 KiB read slab, so 4096 of them about 160 MiB.
+	maxDefaultConns = 4096
+	// minDefaultConns is the default when the descriptor limit is tiny.
+	minDefaultConns = 16
+	// fdReserve descriptors are left, besides a quarter of the limit, for
+	// the rest of the process (listeners, group sockets, files, clients).
+	fdReserve = 32
+)
+
+// defaultMaxConns derives MaxConns from the soft descriptor limit: three
+// quarters of it minus fdReserve, so that connections alone can never make
+// the process run out of descriptors, within [minDefaultConns,
+// maxDefaultConns]. An unknown limit gives maxDefaultConns.
+func defaultMaxConns(fdLimit uint64) int {
+	if fdLimit == 0 || fdLimit > 1<<30 {
+		return maxDefaultConns
+	}
+	n := int(fdLimit)*3/4 - fdReserve
+	return min(max(n, minDefaultConns), maxDefaultConns)
+}
+
 // EnvIIOPPort names the environment variable that supplies the listening
 // port when ServerOptions.Addr is empty (§3.3.1).
 const EnvIIOPPort = "MAESTRO_IIOP_PORT"
 
 // ServerOptions configure a Server. The zero value listens on 127.0.0.1 at
-// $MAESTRO_IIOP_PORT (or an ephemeral port), accepts messages up to
-// DefaultMaxMessageSize and logs nothing.
+// $MAESTRO_IIOP_PORT (or an ephemeral port), logs nothing, and applies the
+// documented default of every limit below; a limit is disabled by a
+// negative value. The limits keep one idle, slow or greedy client from
+// starving the others: Server.Stats counts what each of them did.
 type ServerOptions struct {
 	// Addr is the TCP address to listen on, e.g. "127.0.0.1:9876" or ":9876".
 	Addr string
 	// Listener, if set, is used instead of listening on Addr.
 	Listener net.Listener
-	// MaxMessageSize bounds a message after fragment reassembly.
+	// MaxMessageSize bounds every message a client sends: the size in a
+	// GIOP header, and a fragmented message after reassembly (default
+	// DefaultMaxMessageSize). A larger message is answered with
+	// MessageError and its connection closed. It does not bound replies:
+	// the server never fragments them, and omniORB refuses replies beyond
+	// its own giopMaxMsgSize (2 MiB by default).
 	MaxMessageSize int
 	// MaxPendingPerConn bounds the two-way requests of one connection
 	// awaiting a reply (default DefaultMaxPendingPerConn); beyond it new
 	// requests are refused with TRANSIENT without reaching the handler.
 	MaxPendingPerConn int
-	// IdleTimeout, if positive, closes a connection that sends nothing for
-	// that long while no request on it awaits a reply, with CloseConnection
-	// (a client reconnects transparently); a message body that stalls that
-	// long closes the connection abruptly. Zero keeps connections open as
-	// long as clients do.
+	// IdleTimeout closes a connection that sends nothing for that long
+	// while no request on it awaits a reply, with CloseConnection first (a
+	// client reconnects transparently). Zero means DefaultIdleTimeout (two
+	// minutes); negative keeps idle connections open as long as clients do.
+	// Before this limit had a default, zero meant never.
 	IdleTimeout time.Duration
+	// MessageTimeout bounds the time from a message's first byte to its
+	// last: a connection whose message takes longer (a slowloris, which
+	// sends a header and then a byte now and then) gets CloseConnection and
+	// is closed, whatever requests it has in flight. Zero means
+	// DefaultMessageTimeout (10 s), negative no limit; a positive
+	// IdleTimeout shorter than it applies instead. In ReadBlocking mode the
+	// timeout is noticed up to one timeout late on a peer that sends
+	// nothing at all.
+	MessageTimeout time.Duration
+	// MaxConns bounds the connections open at once. When a new connection
+	// would exceed it, the connection idle for longest (no request in
+	// flight) is closed with CloseConnection to make room; if none is idle
+	// the new connection is closed at once (refused). Zero derives it from
+	// the soft RLIMIT_NOFILE when the server starts: three quarters of it
+	// minus 32, within [16, 4096] (160 under a limit of 256), so that
+	// connections cannot exhaust the process's descriptors. Negative means
+	// no limit.
+	MaxConns int
+	// MaxConnsPerHost bounds the connections open at once from one client
+	// IP address, with the same policy as MaxConns among that address's
+	// connections (default DefaultMaxConnsPerHost, and never more than
+	// MaxConns; negative means no limit).
+	MaxConnsPerHost int
 	// Logger receives diagnostics; nil means silence.
 	Logger *slog.Logger
 	// ReadMode selects how connection readers wait for data; the zero
@@ -119,7 +196,12 @@ type Server struct {
 	ln             net.Listener
 	max            int
 	maxPending     int
-	idle           time.Duration
+	idle           time.Duration // IdleTimeout; 0: none
+	msgTimeout     time.Duration // MessageTimeout (at most idle); 0: none
+	maxConns       int           // MaxConns; 0: none
+	maxPerHost     int           // MaxConnsPerHost; 0: none
+	start          time.Time     // for connections' activity times
+	stats          serverStats
 	readMode       ReadMode
 	maxBlock       int          // MaxBlockingReaders; 0 means GOMAXPROCS-1
 	nBlock         int          // connections read in blocking mode; under mu
@@ -131,6 +213,8 @@ type Server struct {
 	log            *slog.Logger
 	mu             sync.RWMutex
 	conns          map[ConnID]*conn
+	nOpen          int                  // connections counted against MaxConns; under mu
+	perHost        map[string]int       // connections counted per client address; under mu
 	last           atomic.Pointer[conn] // connection last looked up, to skip the table
 	nextID         ConnID
 	closed         bool
@@ -160,17 +244,28 @@ func NewServer(opts ServerOptions, h Handler) (*Server, error) {
 		}
 	}
 	s := &Server{
-		h:      h,
-		ln:     ln,
-		max:    opts.MaxMessageSize,
-		log:    opts.Logger,
-		conns:  make(map[ConnID]*conn),
-		accept: make(chan struct{}),
+		h:       h,
+		ln:      ln,
+		max:     opts.MaxMessageSize,
+		log:     opts.Logger,
+		conns:   make(map[ConnID]*conn),
+		perHost: make(map[string]int),
+		accept:  make(chan struct{}),
+		start:   time.Now(),
 	}
 	if s.max <= 0 {
 		s.max = DefaultMaxMessageSize
 	}
-	s.idle = opts.IdleTimeout
+	s.idle = limitOr(opts.IdleTimeout, DefaultIdleTimeout)
+	s.msgTimeout = limitOr(opts.MessageTimeout, DefaultMessageTimeout)
+	if s.idle > 0 && (s.msgTimeout == 0 || s.idle < s.msgTimeout) {
+		s.msgTimeout = s.idle
+	}
+	s.maxConns = limitOr(opts.MaxConns, defaultMaxConns(fdLimit()))
+	s.maxPerHost = limitOr(opts.MaxConnsPerHost, DefaultMaxConnsPerHost)
+	if s.maxConns > 0 && (s.maxPerHost == 0 || s.maxPerHost > s.maxConns) {
+		s.maxPerHost = s.maxConns
+	}
 	s.readMode = opts.ReadMode
 	s.maxBlock = opts.MaxBlockingReaders
 	s.busyWindow, s.busyGap, s.pollOwnClients, s.quietAfter = busyWindow, busyGap, pollOwnClients, quietAfter
@@ -212,9 +307,16 @@ func (s *Server) acceptLoop() {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
-			// Temporary failures (EMFILE and the like): back off and retry.
-			s.log.Warn("iiop: accept", "err", err)
+			// Out of descriptors (EMFILE, ENFILE) or another temporary
+			// failure: free a descriptor by closing the connection idle
+			// for longest, and back off so the loop never spins.
+			s.stats.acceptErrors.Add(1)
+			evicted := s.evictForDescriptor()
+			s.log.Warn("iiop: accept", "err", err, "evicted_idle", evicted)
 			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			if evicted {
+				backoff = 5 * time.Millisecond
+			}
 			time.Sleep(backoff)
 			continue
 		}
@@ -234,11 +336,36 @@ func (s *Server) acceptLoop() {
 			nc.Close()
 			return
 		}
+		host := hostOf(nc.RemoteAddr())
+		victim, ok := s.makeRoomLocked(host)
+		if !ok {
+			s.mu.Unlock()
+			s.stats.refused.Add(1)
+			s.log.Info("iiop: connection limit reached and no connection idle, refusing", "remote", nc.RemoteAddr(),
+				"open", s.nOpen, "max_conns", s.maxConns, "max_conns_per_host", s.maxPerHost)
+			nc.Close()
+			continue
+		}
 		s.nextID++
 		c := newConn(s, s.nextID, nc)
+		c.host = host
+		c.touch()
+		s.countLocked(c)
 		s.conns[c.id] = c
 		s.wg.Add(1)
+		if victim != nil {
+			s.wg.Add(1)
+		}
 		s.mu.Unlock()
+		s.stats.accepted.Add(1)
+		if victim != nil {
+			s.stats.evicted.Add(1)
+			s.log.Debug("iiop: closing the connection idle longest to make room", "conn", victim.id, "host", victim.host)
+			go func() {
+				defer s.wg.Done()
+				victim.closeGracefully()
+			}()
+		}
 		s.log.Debug("iiop: accepted", "conn", c.id, "remote", nc.RemoteAddr())
 		go c.readLoop()
 	}
@@ -249,12 +376,21 @@ func (s *Server) acceptLoop() {
 // connections may move to blocking mode later, once busy). mu is held.
 func (s *Server) newIO(nc net.Conn) connIO {
 	if s.readMode == ReadBlocking && s.takeBlockingSlotLocked() {
-		if b, ok := newBlockingIO(nc, s.idle, 0); ok {
+		if b, ok := newBlockingIO(nc, s.rcvTimeout(), 0); ok {
 			return b
 		}
 		s.nBlock--
 	}
 	return pollIO{nc}
+}
+
+// rcvTimeout is how often a blocking read wakes to check the idle and
+// message deadlines (zero: never).
+func (s *Server) rcvTimeout() time.Duration {
+	if s.msgTimeout > 0 {
+		return s.msgTimeout
+	}
+	return s.idle
 }
 
 // blockingLimit is how many connections may block at once.
@@ -305,6 +441,7 @@ func (s *Server) removeConn(c *conn) {
 	c.removed.Store(true)
 	s.mu.Lock()
 	delete(s.conns, c.id)
+	s.uncountLocked(c)
 	s.mu.Unlock()
 	s.last.CompareAndSwap(c, nil)
 }

@@ -45,6 +45,11 @@ type conn struct {
 	ops       opCache     // operation names; reader goroutine only
 	ownClient bool        // the peer is this process's Client; reader goroutine only
 	deadline  time.Time   // idle deadline of the current read; reader goroutine only
+	armed     time.Time   // deadline armed on io (zero: none); reader goroutine only
+
+	host    string       // client IP address, for MaxConnsPerHost; set before the reader starts
+	counted bool         // counted against the connection limits; under s.mu
+	active  atomic.Int64 // when last accepted or a whole message arrived, in ns since s.start
 }
 
 func newConn(s *Server, id ConnID, nc net.Conn) *conn {
@@ -92,7 +97,8 @@ func (c *conn) readLoop() {
 		}
 		window = time.Time{}
 	}
-	resumed := false // reading on after a quiet move: the idle deadline stands
+	resumed := false          // reading on after a quiet move: the idle deadline stands
+	var msgDeadline time.Time // when the message being received must be whole; zero between messages
 	reasm := newReassembler(c.s.max)
 	seen := GIOP10 // highest version noted, so noteVersion locks only on a change
 	for n := uint(1); ; n++ {
@@ -130,25 +136,40 @@ func (c *conn) readLoop() {
 			// polls at 20 µs for a while. Yielding now and then avoids both.
 			runtime.Gosched()
 		}
-		c.setDeadline(!resumed)
-		if err := m.fill(HeaderSize); err != nil {
-			if err == errQuiet {
-				quiet()
-				resumed = true // keep the idle deadline across the move
-				continue
-			}
-			if isTimeout(err) && c.idle() {
-				c.s.log.Debug("iiop: closing idle connection", "conn", c.id)
-				c.sendClose()
+		if m.buffered() == 0 {
+			// Between messages: the idle deadline applies.
+			c.setDeadline(!resumed)
+			if err := m.fill(1); err != nil {
+				if err == errQuiet {
+					quiet()
+					resumed = true // keep the idle deadline across the move
+					continue
+				}
+				if isTimeout(err) && c.idle() {
+					c.s.stats.closedIdle.Add(1)
+					c.s.log.Debug("iiop: closing idle connection", "conn", c.id, "idle_timeout", c.s.idle)
+					c.closeGracefully()
+					return
+				}
+				if isTimeout(err) {
+					continue // requests still await replies: not idle
+				}
+				if !isEOF(err) {
+					c.s.log.Debug("iiop: read", "conn", c.id, "err", err)
+				}
 				return
 			}
-			if isTimeout(err) {
-				continue // requests still await replies: not idle
+		}
+		// A message has begun: unless it is already buffered whole, it
+		// must arrive by msgDeadline (which stands across quiet moves).
+		if m.buffered() < HeaderSize {
+			if again, stop := c.fillMessage(&m, HeaderSize, &msgDeadline); stop {
+				return
+			} else if again {
+				quiet()
+				resumed = true
+				continue
 			}
-			if !isEOF(err) {
-				c.s.log.Debug("iiop: read", "conn", c.id, "err", err)
-			}
-			return
 		}
 		h, err := ParseHeader(m.peek(HeaderSize))
 		if err != nil {
@@ -156,22 +177,23 @@ func (c *conn) readLoop() {
 			return
 		}
 		if int64(h.Size) > int64(c.s.max) {
+			c.s.stats.tooLarge.Add(1)
 			c.protocolError(h.Version, fmt.Errorf("%w: %d bytes (limit %d)", ErrMessageTooLarge, h.Size, c.s.max))
 			return
 		}
 		if m.buffered() < HeaderSize+int(h.Size) {
-			c.setDeadline(!resumed)
-			if err := m.fill(HeaderSize + int(h.Size)); err == errQuiet {
+			if again, stop := c.fillMessage(&m, HeaderSize+int(h.Size), &msgDeadline); stop {
+				return
+			} else if again {
 				quiet()
 				resumed = true
-				continue // the header stays buffered
-			} else if err != nil {
-				c.s.log.Debug("iiop: read body", "conn", c.id, "err", err)
-				return
+				continue // the bytes read so far stay buffered
 			}
 		}
 		body := m.take(HeaderSize + int(h.Size))[HeaderSize:]
 		resumed = false
+		msgDeadline = time.Time{}
+		c.touch()
 		if seen.Less(h.Version) {
 			seen = h.Version
 			c.noteVersion(h.Version)
@@ -181,6 +203,9 @@ func (c *conn) readLoop() {
 		}
 		h, body, complete, err := reasm.add(h, body)
 		if err != nil {
+			if errors.Is(err, ErrMessageTooLarge) {
+				c.s.stats.tooLarge.Add(1)
+			}
 			c.protocolError(h.Version, err)
 			return
 		}
@@ -228,7 +253,7 @@ func (c *conn) toBlocking() bool {
 	if !c.s.takeBlockingSlot() {
 		return false
 	}
-	ok := c.swapIO(func() (connIO, bool) { return newBlockingIO(c.nc, c.s.idle, c.s.quietAfter) })
+	ok := c.swapIO(func() (connIO, bool) { return newBlockingIO(c.nc, c.s.rcvTimeout(), c.s.quietAfter) })
 	if !ok {
 		c.s.releaseBlocking()
 	}
@@ -268,6 +293,7 @@ func (c *conn) swapIO(next func() (connIO, bool)) bool {
 	io, ok := next()
 	if ok {
 		c.io = io
+		c.armed = time.Time{} // the new io has no deadline yet
 	}
 	return ok
 }
@@ -309,8 +335,16 @@ func (m *msgReader) take(n int) []byte {
 // timeout) the bytes read so far stay buffered.
 func (m *msgReader) fill(n int) error {
 	for m.w-m.r < n {
-		if len(m.buf)-m.r < n {
-			nb := make([]byte, max(slabSize, n))
+		if len(m.buf)-m.r < n && (n <= slabSize || m.r > 0 || m.w == len(m.buf)) {
+			// A new slab: the message does not fit in this one. A large
+			// message's slab grows with the bytes that actually arrive
+			// (doubling), so a header claiming a large size costs little
+			// memory until the body comes.
+			size := max(slabSize, n)
+			if n > slabSize {
+				size = min(n, max(slabSize, 2*(m.w-m.r)))
+			}
+			nb := make([]byte, size)
 			m.w = copy(nb, m.buf[m.r:m.w])
 			m.r = 0
 			m.buf = nb
@@ -330,16 +364,59 @@ func (m *msgReader) fill(n int) error {
 	return nil
 }
 
-// setDeadline arms the idle timer before a read: afresh, or (after the
-// connection moved between the poller and blocking reads) with the
-// deadline already running.
+// setDeadline arms the idle timer before a read between messages: afresh,
+// or (after the connection moved between the poller and blocking reads)
+// with the deadline already running. Re-arming a poller deadline costs, so
+// a deadline set less than IdleTimeout/16 ago stands: a connection may be
+// closed up to that much early.
 func (c *conn) setDeadline(fresh bool) {
-	if c.s.idle > 0 {
-		if fresh || c.deadline.IsZero() {
-			c.deadline = time.Now().Add(c.s.idle)
-		}
-		c.io.armIdle(c.deadline)
+	if c.s.idle <= 0 {
+		c.arm(time.Time{})
+		return
 	}
+	if fresh || c.deadline.IsZero() {
+		now := time.Now()
+		if c.deadline.IsZero() || c.deadline.Sub(now) < c.s.idle-c.s.idle/16 {
+			c.deadline = now.Add(c.s.idle)
+		}
+	}
+	c.arm(c.deadline)
+}
+
+// arm sets the deadline of the reads that follow, if it changed. Reader
+// goroutine only.
+func (c *conn) arm(t time.Time) {
+	if !t.Equal(c.armed) {
+		c.armed = t
+		c.io.armIdle(t)
+	}
+}
+
+// fillMessage reads until n bytes of the message that has begun are
+// buffered, by the message deadline (set now if the message has none yet).
+// again means the connection went quiet and should move to the poller (the
+// caller then reads on); stop means the connection is done: closed for
+// taking longer than MessageTimeout, or failed.
+func (c *conn) fillMessage(m *msgReader, n int, deadline *time.Time) (again, stop bool) {
+	if deadline.IsZero() && c.s.msgTimeout > 0 {
+		*deadline = time.Now().Add(c.s.msgTimeout)
+	}
+	c.arm(*deadline)
+	err := m.fill(n)
+	switch {
+	case err == nil:
+		return false, false
+	case err == errQuiet:
+		return true, false
+	case isTimeout(err):
+		c.s.stats.closedSlow.Add(1)
+		c.s.log.Info("iiop: message not received whole in time, closing connection", "conn", c.id,
+			"message_timeout", c.s.msgTimeout, "buffered", m.buffered(), "need", n)
+		c.closeGracefully()
+	case !isEOF(err):
+		c.s.log.Debug("iiop: read message", "conn", c.id, "err", err)
+	}
+	return false, true
 }
 
 // idle reports whether no delivered request awaits a reply.
@@ -433,6 +510,7 @@ func (c *conn) onRequest(h Header, body []byte) error {
 	if rh.ResponseExpected() {
 		if len(c.pending) >= c.s.maxPending {
 			c.mu.Unlock()
+			c.s.stats.pendingRefused.Add(1)
 			c.s.log.Info("iiop: too many pending requests, refusing", "conn", c.id, "limit", c.s.maxPending)
 			e := NewReplyEncoder(args.Syntax)
 			NewSystemException(ExcTransient, OMGMinorBase|1, CompletedNo).Encode(e)

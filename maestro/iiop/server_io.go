@@ -17,11 +17,15 @@ var errQuiet = errors.New("iiop: connection quiet")
 type connIO interface {
 	// Read reads into p; reader goroutine only.
 	Read(p []byte) (int, error)
-	// armIdle sets the idle deadline before a read (IdleTimeout > 0);
-	// reader goroutine only.
+	// armIdle sets the deadline of the reads that follow (the idle or
+	// message deadline; zero for none); reader goroutine only.
 	armIdle(deadline time.Time)
 	// write writes a whole message; the caller serialises writes.
 	write(msg []byte) error
+	// tryWrite writes a short message if the socket can take it without
+	// waiting long for the peer (see closeGracefully); the caller
+	// serialises writes. Nothing follows it but close.
+	tryWrite(msg []byte) error
 	// closeWrite sends FIN after the last message (graceful shutdown).
 	closeWrite()
 	// lingerOnClose makes the close that follows deliver what was
@@ -43,6 +47,12 @@ func (p pollIO) blocking() bool             { return false }
 func (p pollIO) close()                     { p.nc.Close() }
 
 func (p pollIO) write(msg []byte) error {
+	_, err := p.nc.Write(msg)
+	return err
+}
+
+func (p pollIO) tryWrite(msg []byte) error {
+	_ = p.nc.SetWriteDeadline(time.Now().Add(closeWriteTimeout))
 	_, err := p.nc.Write(msg)
 	return err
 }

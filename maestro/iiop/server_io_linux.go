@@ -25,13 +25,14 @@ import (
 // last reference out closes the descriptor, so a descriptor number is never
 // used after it may have been reused.
 //
-// Blocked system calls do not see Go's deadlines, so the idle timer is the
-// socket's SO_RCVTIMEO (a blocked read fails with EAGAIN) plus a deadline
-// check after each read. The same timer tells a ReadDefault reader that its
+// Blocked system calls do not see Go's deadlines, so the idle and message
+// deadlines are checked when the socket's SO_RCVTIMEO (the shorter of
+// MessageTimeout and IdleTimeout) expires — a blocked read fails with EAGAIN
+// and is retried if the deadline is still ahead — and after each read. The same timer tells a ReadDefault reader that its
 // connection has gone quiet (errQuiet), so that it can return to the poller.
 type blockingIO struct {
 	fd       int
-	idle     time.Duration
+	idle     time.Duration // SO_RCVTIMEO for the deadlines (Server.rcvTimeout)
 	deadline time.Time
 	quiet    time.Duration // if positive, a read waiting this long fails with errQuiet
 	state    atomic.Int64  // closedBit | number of system calls using fd
@@ -120,37 +121,42 @@ func (b *blockingIO) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	if !b.incref() {
-		return 0, net.ErrClosed
-	}
-	var n int
-	var err error
 	for {
-		n, err = recvFD(b.fd, p)
-		if err != syscall.EINTR { // SO_RCVTIMEO makes reads fail with EINTR on signals
-			break
-		}
-	}
-	b.decref()
-	switch {
-	case err == syscall.EAGAIN: // SO_RCVTIMEO expired
-		if b.quiet > 0 && (b.deadline.IsZero() || time.Now().Before(b.deadline)) {
-			return 0, errQuiet
-		}
-		return 0, os.ErrDeadlineExceeded
-	case err != nil:
-		return 0, os.NewSyscallError("read", err)
-	case n == 0:
-		if b.state.Load()&closedBit != 0 {
+		if !b.incref() {
 			return 0, net.ErrClosed
 		}
-		return 0, io.EOF
+		var n int
+		var err error
+		for {
+			n, err = recvFD(b.fd, p)
+			if err != syscall.EINTR { // SO_RCVTIMEO makes reads fail with EINTR on signals
+				break
+			}
+		}
+		b.decref()
+		switch {
+		case err == syscall.EAGAIN: // SO_RCVTIMEO expired
+			if b.deadline.IsZero() || time.Now().Before(b.deadline) {
+				if b.quiet > 0 {
+					return 0, errQuiet
+				}
+				continue // the timer only checks the deadline: wait on
+			}
+			return 0, os.ErrDeadlineExceeded
+		case err != nil:
+			return 0, os.NewSyscallError("read", err)
+		case n == 0:
+			if b.state.Load()&closedBit != 0 {
+				return 0, net.ErrClosed
+			}
+			return 0, io.EOF
+		}
+		// Each read restarts SO_RCVTIMEO; a peer trickling bytes is caught here.
+		if !b.deadline.IsZero() && time.Now().After(b.deadline) {
+			return 0, os.ErrDeadlineExceeded
+		}
+		return n, nil
 	}
-	// Each read restarts SO_RCVTIMEO; a peer trickling bytes is caught here.
-	if !b.deadline.IsZero() && time.Now().After(b.deadline) {
-		return 0, os.ErrDeadlineExceeded
-	}
-	return n, nil
 }
 
 func (b *blockingIO) armIdle(t time.Time) { b.deadline = t }
@@ -171,6 +177,28 @@ func (b *blockingIO) write(msg []byte) error {
 		msg = msg[n:]
 	}
 	return nil
+}
+
+// tryWrite sends without blocking (MSG_DONTWAIT): a peer that does not read
+// gets nothing rather than stalling the caller.
+func (b *blockingIO) tryWrite(msg []byte) error {
+	if !b.incref() {
+		return net.ErrClosed
+	}
+	defer b.decref()
+	for {
+		n, err := syscall.SendmsgN(b.fd, msg, nil, nil, syscall.MSG_DONTWAIT|syscall.MSG_NOSIGNAL)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return os.NewSyscallError("sendmsg", err)
+		}
+		if n < len(msg) {
+			return io.ErrShortWrite
+		}
+		return nil
+	}
 }
 
 func (b *blockingIO) lingerOnClose() {
