@@ -596,6 +596,9 @@ func testPendingLimit(t *testing.T, mode ReadMode) {
 	if _, err := c.Invoke(ctx, ior, "hold", nil); !errors.Is(err, NewSystemException(ExcTransient, 0, 0)) {
 		t.Fatalf("third pending request: %v", err)
 	}
+	if st := s.Stats(); st.PendingRefused != 1 {
+		t.Fatalf("refusal not counted: %+v", st)
+	}
 	s.RequestReply(r1.Ref, NoException, nil)
 	s.RequestReply(r2.Ref, NoException, nil)
 	for i := 0; i < 2; i++ {
