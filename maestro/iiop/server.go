@@ -339,10 +339,11 @@ func (s *Server) acceptLoop() {
 		host := hostOf(nc.RemoteAddr())
 		victim, ok := s.makeRoomLocked(host)
 		if !ok {
+			open, fromHost := s.nOpen, s.perHost[host]
 			s.mu.Unlock()
 			s.stats.refused.Add(1)
 			s.log.Info("iiop: connection limit reached and no connection idle, refusing", "remote", nc.RemoteAddr(),
-				"open", s.nOpen, "max_conns", s.maxConns, "max_conns_per_host", s.maxPerHost)
+				"open", open, "from_host", fromHost, "max_conns", s.maxConns, "max_conns_per_host", s.maxPerHost)
 			nc.Close()
 			continue
 		}
@@ -353,18 +354,11 @@ func (s *Server) acceptLoop() {
 		s.countLocked(c)
 		s.conns[c.id] = c
 		s.wg.Add(1)
-		if victim != nil {
-			s.wg.Add(1)
-		}
 		s.mu.Unlock()
 		s.stats.accepted.Add(1)
 		if victim != nil {
-			s.stats.evicted.Add(1)
 			s.log.Debug("iiop: closing the connection idle longest to make room", "conn", victim.id, "host", victim.host)
-			go func() {
-				defer s.wg.Done()
-				victim.closeGracefully()
-			}()
+			s.evict(victim)
 		}
 		s.log.Debug("iiop: accepted", "conn", c.id, "remote", nc.RemoteAddr())
 		go c.readLoop()

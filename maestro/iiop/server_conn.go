@@ -50,6 +50,7 @@ type conn struct {
 	host    string       // client IP address, for MaxConnsPerHost; set before the reader starts
 	counted bool         // counted against the connection limits; under s.mu
 	active  atomic.Int64 // when last accepted or a whole message arrived, in ns since s.start
+	served  atomic.Bool  // a whole message has arrived
 }
 
 func newConn(s *Server, id ConnID, nc net.Conn) *conn {
@@ -193,7 +194,7 @@ func (c *conn) readLoop() {
 		body := m.take(HeaderSize + int(h.Size))[HeaderSize:]
 		resumed = false
 		msgDeadline = time.Time{}
-		c.touch()
+		c.delivered()
 		if seen.Less(h.Version) {
 			seen = h.Version
 			c.noteVersion(h.Version)

@@ -132,23 +132,27 @@ func (s *Server) makeRoomLocked(host string) (victim *conn, ok bool) {
 	return victim, true
 }
 
-// claimOldestIdleLocked finds the counted connection (of host, if
-// byHost) whose last complete message, or acceptance, is oldest among those
-// with no request in flight, marks it draining so that no further request
-// on it reaches the handler, and uncounts it. It returns nil if none is
-// idle. mu is held. A connection that turns busy between the scan and the
-// claim is skipped and the scan repeated, a few times at most.
+// claimOldestIdleLocked finds the counted connection (of host, if byHost)
+// that is idle — no request in flight — and least worth keeping: one that
+// never delivered a whole message (an idle or slowloris connection, not a
+// client between calls) before any that did, and among those the one whose
+// acceptance or last whole message is oldest. It marks it draining so that
+// no further request on it reaches the handler, and uncounts it. It returns
+// nil if none is idle. mu is held. A connection that turns busy between the
+// scan and the claim is skipped and the scan repeated, a few times at most.
 func (s *Server) claimOldestIdleLocked(host string, byHost bool) *conn {
 	for range 3 {
 		var best *conn
 		var bestAt int64
+		bestServed := true
 		for _, c := range s.conns {
 			if !c.counted || (byHost && c.host != host) {
 				continue
 			}
-			at := c.active.Load()
-			if (best == nil || at < bestAt) && c.idle() {
-				best, bestAt = c, at
+			at, served := c.active.Load(), c.served.Load()
+			better := best == nil || (!served && bestServed) || (served == bestServed && at < bestAt)
+			if better && c.idle() {
+				best, bestAt, bestServed = c, at, served
 			}
 		}
 		if best == nil {
@@ -162,6 +166,24 @@ func (s *Server) claimOldestIdleLocked(host string, byHost bool) *conn {
 	return nil
 }
 
+// evict closes a claimed connection gracefully and waits (up to
+// evictWait) for its reader to let go of the descriptor, so that making
+// room really frees one before the next accept: under a flood, closes
+// that lag behind accepts would otherwise pile up descriptors. Accept
+// loop only.
+func (s *Server) evict(v *conn) {
+	s.stats.evicted.Add(1)
+	v.closeGracefully()
+	select {
+	case <-v.done:
+	case <-time.After(evictWait):
+	}
+}
+
+// evictWait bounds how long the accept loop waits for an evicted
+// connection's reader to exit.
+const evictWait = 100 * time.Millisecond
+
 // evictForDescriptor closes the connection idle for longest after an accept
 // failed (usually EMFILE), so that the next accept finds a descriptor.
 // Accept loop only.
@@ -172,16 +194,11 @@ func (s *Server) evictForDescriptor() bool {
 		return false
 	}
 	v := s.claimOldestIdleLocked("", false)
-	if v != nil {
-		s.wg.Add(1)
-	}
 	s.mu.Unlock()
 	if v == nil {
 		return false
 	}
-	s.stats.evicted.Add(1)
-	v.closeGracefully()
-	s.wg.Done()
+	s.evict(v)
 	return true
 }
 
@@ -209,6 +226,16 @@ func (s *Server) uncountLocked(c *conn) {
 // message received. Reader goroutine (or the accept loop before it starts).
 func (c *conn) touch() {
 	c.active.Store(int64(time.Since(c.s.start)))
+}
+
+// delivered notes a whole message received: the connection is active now,
+// and a client's rather than an idler's (see claimOldestIdleLocked). Reader
+// goroutine only.
+func (c *conn) delivered() {
+	c.touch()
+	if !c.served.Load() {
+		c.served.Store(true)
+	}
 }
 
 // claimIdle marks the connection draining if no request on it is in flight
@@ -249,4 +276,4 @@ func (c *conn) closeGracefully() {
 
 // closeWriteTimeout bounds how long closeGracefully waits for room in a
 // polled connection's send buffer.
-const closeWriteTimeout = 50 * time.Millisecond
+const closeWriteTimeout = 10 * time.Millisecond
