@@ -71,7 +71,7 @@ func (ch *chain) bottom(ev *Event) {
 		}
 		ch.queue(ev.Peer, ev.Msg.Bytes())
 	case EGlobal:
-		pkt := globalPacket(c.gh, c.opt.Me, ev.Target, ev.Bytes)
+		pkt := c.seal(globalPacket(c.gh, c.opt.Me, ev.Target, ev.Bytes))
 		c.metrics.PacketsSent.Add(1)
 		c.metrics.BytesSent.Add(uint64(len(pkt)))
 		if ev.Addr == "" {
@@ -126,7 +126,7 @@ func (ch *chain) flushPacks() {
 func (ch *chain) send(dest int, p *pack) {
 	delete(ch.packs, dest)
 	c := ch.core
-	pkt := sealPacket(p.w.B)
+	pkt := c.seal(sealPacket(p.w.B))
 	c.metrics.PacketsSent.Add(1)
 	c.metrics.BytesSent.Add(uint64(len(pkt)))
 	if dest != AllPeers {
@@ -134,4 +134,12 @@ func (ch *chain) send(dest int, p *pack) {
 		return
 	}
 	c.opt.Out.Multicast(ch.others, pkt)
+}
+
+// seal passes a complete datagram through the Guard, if any.
+func (c *Core) seal(pkt []byte) []byte {
+	if g := c.opt.Guard; g != nil {
+		return g.Seal(pkt)
+	}
+	return pkt
 }
