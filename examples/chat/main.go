@@ -86,13 +86,14 @@ func run(args []string, in io.Reader, out, errOut io.Writer) error {
 	properties := fs.String("properties", "", "stack properties (default "+`"Gmp:Sync:Heal:Switch:Frag:Suspect:Flow:Total"`+")")
 	portBase := fs.Int("portbase", 0, "first port of the local discovery range (default: derived from -group)")
 	suspect := fs.Duration("suspect", 0, "failure-detection timeout (default 2s)")
+	keyFile := fs.String("key-file", "", "group key file (64 hex digits, mode 0600; `maestro keygen FILE` writes one): turns on Auth, so only holders of the key join and are heard")
 	verbose := fs.Bool("v", false, "log protocol events to stderr")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	opts := groupmember.Options{
 		Group: *group, Listen: *listen, Multicast: *mcast, MulticastData: *mcastData, Properties: *properties, PortBase: *portBase,
-		Stack: stack.Config{SuspectTimeout: *suspect},
+		Stack: stack.Config{SuspectTimeout: *suspect}, KeyFile: *keyFile,
 	}
 	if *seeds != "" {
 		opts.Seeds = strings.Split(*seeds, ",")
@@ -103,6 +104,9 @@ func run(args []string, in io.Reader, out, errOut io.Writer) error {
 	if *suspect > 0 {
 		opts.Stack.Heartbeat = *suspect / 8
 	}
+	// Warnings (a group without Auth on a non-loopback address, datagrams
+	// refused for want of the group key) are always shown.
+	opts.Logger = slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if *verbose {
 		opts.Logger = slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}

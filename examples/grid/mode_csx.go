@@ -223,7 +223,7 @@ func runCSX(ctx context.Context, cfg config) error {
 	}
 	opts := csx.Options{Options: clsv.Options{
 		Options: groupmember.Options{
-			Group: cfg.Group, PortBase: cfg.PortBase, Seeds: cfg.Seeds, Listen: cfg.UDP, Logger: cfg.Log,
+			Group: cfg.Group, PortBase: cfg.PortBase, Seeds: cfg.Seeds, Listen: cfg.UDP, Logger: cfg.Log, KeyFile: cfg.KeyFile,
 			Stack: stack.Config{SuspectTimeout: cfg.Suspect},
 		},
 		Mode: clsv.Server, Xfer: xfer,

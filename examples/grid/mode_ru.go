@@ -86,7 +86,7 @@ func runRU(ctx context.Context, cfg config) error {
 		IIOPVersion:   cfg.GIOP,
 		Logger:        cfg.Log,
 		Group: groupmember.Options{
-			PortBase: cfg.PortBase, Seeds: cfg.Seeds, Listen: cfg.UDP, Logger: cfg.Log,
+			PortBase: cfg.PortBase, Seeds: cfg.Seeds, Listen: cfg.UDP, Logger: cfg.Log, KeyFile: cfg.KeyFile,
 			Stack: stack.Config{SuspectTimeout: cfg.Suspect},
 		},
 	}
