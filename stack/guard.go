@@ -16,9 +16,12 @@ type Guard interface {
 	// Overhead is how many bytes Seal adds to a datagram; the Core sizes
 	// its datagrams so that sealed ones stay within Config.MaxPacket.
 	Overhead() int
-	// Seal returns the protected form of the datagram pkt. It may reuse
-	// pkt's storage.
-	Seal(pkt []byte) []byte
+	// Seal returns the protected form of the datagram pkt, sent to the
+	// member at address to, or, if to is empty, to several (a multicast to
+	// the view, an announcement on the discovery addresses). A datagram
+	// sealed for one member must not open at another: the recipient is
+	// bound into the seal. Seal may reuse pkt's storage.
+	Seal(pkt []byte, to string) []byte
 	// Open verifies a received datagram and returns its content (the
 	// datagram that was sealed) and the authenticated sender: its address
 	// and incarnation. A datagram it rejects comes with an error wrapping

@@ -23,11 +23,16 @@ import (
 // key; tag is GCM's 16 bytes; everything before body is authenticated as
 // additional data). keyID names the group key (Key.String); inc and addr
 // are the sender's incarnation and address, seq its datagram counter
-// (from 1, one per datagram, never reused within an incarnation).
+// (from 1, one per datagram, never reused within an incarnation). A
+// datagram sent to one member has flagUnicast in its mode byte, and its
+// recipient's address is authenticated with it (appended to what the MAC
+// covers, or to GCM's additional data) without being carried: it opens
+// only at that member, so a datagram cannot be replayed to another.
 const (
 	version     = 1
 	modeAuth    = 1
 	modePrivacy = 2
+	flagUnicast = 0x80
 
 	fixedLen   = 25 // magic, version, mode, keyID, inc, seq, addrLen
 	macLen     = sha256.Size
@@ -192,9 +197,10 @@ func (g *Guard) Overhead() int {
 	return len(g.header) + macLen
 }
 
-// Seal protects one datagram: with the header and the MAC (Auth), or
-// encrypted (Privacy). Every call takes the next sequence number.
-func (g *Guard) Seal(pkt []byte) []byte {
+// Seal protects one datagram for the member at address to (or, to empty,
+// for several): with the header and the MAC (Auth), or encrypted
+// (Privacy). Every call takes the next sequence number.
+func (g *Guard) Seal(pkt []byte, to string) []byte {
 	r := g.ring.Load()
 	ks := r.seal
 	g.seq++
@@ -202,13 +208,26 @@ func (g *Guard) Seal(pkt []byte) []byte {
 	copy(out, g.header)
 	copy(out[4:8], ks.id[:])
 	binary.BigEndian.PutUint64(out[16:], g.seq)
+	if to != "" {
+		out[3] |= flagUnicast
+	}
 	if g.mode == modePrivacy {
-		return ks.own.Seal(out, nonce(g.seq), pkt, out)
+		return ks.own.Seal(out, nonce(g.seq), pkt, aad(out, to))
 	}
 	out = append(out, pkt...)
 	ks.mac.Reset()
 	ks.mac.Write(out)
+	ks.mac.Write([]byte(to))
 	return ks.mac.Sum(out)
+}
+
+// aad is GCM's additional data: the header, and the recipient's address
+// for a datagram sealed for one member.
+func aad(header []byte, to string) []byte {
+	if to == "" {
+		return header
+	}
+	return append(header[:len(header):len(header)], to...)
 }
 
 // nonce is GCM's 12-byte nonce for a sequence number: 4 zero bytes and
@@ -232,8 +251,12 @@ func (g *Guard) Open(pkt []byte) ([]byte, stack.Endpoint, error) {
 	if pkt[2] != version {
 		return nil, from, fmt.Errorf("sealed datagram version %d: %w", pkt[2], stack.ErrAuth)
 	}
-	if pkt[3] != g.mode {
-		return nil, from, fmt.Errorf("sealed in mode %d, this member uses %d (Auth and Privacy members mixed): %w", pkt[3], g.mode, stack.ErrAuth)
+	if pkt[3]&^flagUnicast != g.mode {
+		return nil, from, fmt.Errorf("sealed in mode %d, this member uses %d (Auth and Privacy members mixed): %w", pkt[3]&^flagUnicast, g.mode, stack.ErrAuth)
+	}
+	to := ""
+	if pkt[3]&flagUnicast != 0 {
+		to = g.me.Addr // sealed for one member: for this one, or it fails
 	}
 	n := int(pkt[24])
 	hlen := fixedLen + n
@@ -259,6 +282,9 @@ func (g *Guard) Open(pkt []byte) ([]byte, stack.Endpoint, error) {
 	from.Inc = binary.BigEndian.Uint64(pkt[8:])
 	seq := binary.BigEndian.Uint64(pkt[16:])
 	addr := pkt[fixedLen:hlen]
+	if from.Inc == g.me.Inc && string(addr) == g.me.Addr {
+		return nil, from, fmt.Errorf("this member's own datagram, reflected: %w", stack.ErrReplay)
+	}
 	p := g.peers[string(addr)]
 	// Cheap checks before the cryptography; state changes only after it.
 	if p != nil {
@@ -276,7 +302,7 @@ func (g *Guard) Open(pkt []byte) ([]byte, stack.Endpoint, error) {
 			a = senderAEAD(ks.key, string(addr), from.Inc)
 		}
 		var err error
-		inner, err = a.Open(nil, nonce(seq), pkt[hlen:], pkt[:hlen])
+		inner, err = a.Open(nil, nonce(seq), pkt[hlen:], aad(pkt[:hlen], to))
 		if err != nil {
 			return nil, from, fmt.Errorf("decryption: %w", stack.ErrAuth)
 		}
@@ -284,6 +310,7 @@ func (g *Guard) Open(pkt []byte) ([]byte, stack.Endpoint, error) {
 		end := len(pkt) - macLen
 		ks.mac.Reset()
 		ks.mac.Write(pkt[:end])
+		ks.mac.Write([]byte(to))
 		var sum [macLen]byte
 		if !hmac.Equal(ks.mac.Sum(sum[:0]), pkt[end:]) {
 			return nil, from, fmt.Errorf("bad MAC: %w", stack.ErrAuth)
@@ -361,4 +388,30 @@ func (p *peer) accept(inc, seq uint64) {
 		p.max = seq
 	}
 	p.bits[(seq%Window)/64] |= 1 << (seq % 64)
+}
+
+// Inspect shows what anyone on the path sees of a sealed datagram,
+// without the key: the sender's address and incarnation, its sequence
+// number, whether it is encrypted, and — with Auth alone — the datagram's
+// content (nil with Privacy). ok is false if pkt is not a sealed datagram.
+// Tests use it to play the attacker.
+func Inspect(pkt []byte) (from stack.Endpoint, seq uint64, encrypted bool, content []byte, ok bool) {
+	if len(pkt) < fixedLen || pkt[0] != stack.SealedMagic[0] || pkt[1] != stack.SealedMagic[1] || pkt[2] != version {
+		return from, 0, false, nil, false
+	}
+	hlen := fixedLen + int(pkt[24])
+	encrypted = pkt[3]&^flagUnicast == modePrivacy
+	tlen := macLen
+	if encrypted {
+		tlen = gcmTagLen
+	}
+	if len(pkt) < hlen+tlen {
+		return from, 0, false, nil, false
+	}
+	from = stack.Endpoint{Addr: string(pkt[fixedLen:hlen]), Inc: binary.BigEndian.Uint64(pkt[8:])}
+	seq = binary.BigEndian.Uint64(pkt[16:])
+	if !encrypted {
+		content = pkt[hlen : len(pkt)-tlen]
+	}
+	return from, seq, encrypted, content, true
 }

@@ -41,7 +41,7 @@ func TestSealOpenRoundTrip(t *testing.T) {
 		a := guard(t, "10.0.0.1:7000", 100, privacy, Keys{Seal: keyA})
 		b := guard(t, "10.0.0.2:7000", 200, privacy, Keys{Seal: keyA})
 		for _, msg := range [][]byte{[]byte("MS\x01hello"), nil, bytes.Repeat([]byte{7}, 1500)} {
-			pkt := a.Seal(append([]byte(nil), msg...))
+			pkt := a.sealAll(append([]byte(nil), msg...))
 			require.Len(t, pkt, len(msg)+a.Overhead())
 			inner, from, err := b.Open(pkt)
 			require.NoError(t, err)
@@ -59,7 +59,7 @@ func TestSealOpenRoundTrip(t *testing.T) {
 func TestForgedDatagramRejected(t *testing.T) {
 	modes(t, func(t *testing.T, privacy bool) {
 		a := guard(t, "10.0.0.1:7000", 100, privacy, Keys{Seal: keyA})
-		pkt := a.Seal([]byte("MS\x01 a datagram of the group"))
+		pkt := a.sealAll([]byte("MS\x01 a datagram of the group"))
 		for i := range pkt {
 			b := guard(t, "10.0.0.2:7000", 200, privacy, Keys{Seal: keyA})
 			forged := append([]byte(nil), pkt...)
@@ -85,11 +85,11 @@ func TestWrongKeyAndModeRejected(t *testing.T) {
 	modes(t, func(t *testing.T, privacy bool) {
 		a := guard(t, "10.0.0.1:7000", 100, privacy, Keys{Seal: keyA})
 		b := guard(t, "10.0.0.2:7000", 200, privacy, Keys{Seal: keyB})
-		_, _, err := b.Open(a.Seal([]byte("MS\x01x")))
+		_, _, err := b.Open(a.sealAll([]byte("MS\x01x")))
 		require.ErrorIs(t, err, stack.ErrAuth)
 		// The other mode with the right key is rejected too.
 		c := guard(t, "10.0.0.3:7000", 300, !privacy, Keys{Seal: keyA})
-		_, _, err = c.Open(a.Seal([]byte("MS\x01x")))
+		_, _, err = c.Open(a.sealAll([]byte("MS\x01x")))
 		require.ErrorIs(t, err, stack.ErrAuth)
 		// A plain datagram is not sealed.
 		_, _, err = c.Open([]byte("MS\x01\x01 plain datagram of enough length"))
@@ -103,7 +103,7 @@ func TestReplayWindow(t *testing.T) {
 		b := guard(t, "10.0.0.2:7000", 200, privacy, Keys{Seal: keyA})
 		var pkts [][]byte
 		for i := 0; i < Window+10; i++ {
-			pkts = append(pkts, a.Seal([]byte{'M', 'S', byte(i)}))
+			pkts = append(pkts, a.sealAll([]byte{'M', 'S', byte(i)}))
 		}
 		// Out of order inside the window: each accepted once.
 		for _, i := range []int{5, 2, 3, 1, 4} {
@@ -139,13 +139,13 @@ func TestIncarnations(t *testing.T) {
 	modes(t, func(t *testing.T, privacy bool) {
 		old := guard(t, "10.0.0.1:7000", 100, privacy, Keys{Seal: keyA})
 		b := guard(t, "10.0.0.2:7000", 200, privacy, Keys{Seal: keyA})
-		captured := old.Seal([]byte("MS\x01old life"))
-		unseen := old.Seal([]byte("MS\x01old life, never delivered"))
+		captured := old.sealAll([]byte("MS\x01old life"))
+		unseen := old.sealAll([]byte("MS\x01old life, never delivered"))
 		_, _, err := b.Open(captured)
 		require.NoError(t, err)
 
 		reborn := guard(t, "10.0.0.1:7000", 101, privacy, Keys{Seal: keyA})
-		_, from, err := b.Open(reborn.Seal([]byte("MS\x01new life")))
+		_, from, err := b.Open(reborn.sealAll([]byte("MS\x01new life")))
 		require.NoError(t, err)
 		require.Equal(t, uint64(101), from.Inc)
 		_, _, err = b.Open(captured)
@@ -170,7 +170,7 @@ func TestPrivacyNonces(t *testing.T) {
 	seen := map[string]bool{}
 	for i := 0; i < 100; i++ {
 		for _, g := range []*Guard{a, a2, c} {
-			pkt := g.Seal(append([]byte(nil), msg...))
+			pkt := g.sealAll(append([]byte(nil), msg...))
 			body := string(pkt[len(g.header):])
 			require.False(t, seen[body], "ciphertext repeated")
 			seen[body] = true
@@ -186,9 +186,9 @@ func TestKeyRoll(t *testing.T) {
 		b := guard(t, "10.0.0.2:7000", 200, privacy, Keys{Seal: keyA})
 		talk := func(step string) {
 			t.Helper()
-			_, _, err := b.Open(a.Seal([]byte("MS\x01a")))
+			_, _, err := b.Open(a.sealAll([]byte("MS\x01a")))
 			require.NoError(t, err, step)
-			_, _, err = a.Open(b.Seal([]byte("MS\x01b")))
+			_, _, err = a.Open(b.sealAll([]byte("MS\x01b")))
 			require.NoError(t, err, step)
 		}
 		steps := []Keys{{Seal: keyA, Accept: []Key{keyB}}, {Seal: keyB, Accept: []Key{keyA}}, {Seal: keyB}}
@@ -199,7 +199,7 @@ func TestKeyRoll(t *testing.T) {
 			talk("both moved")
 		}
 		stale := guard(t, "10.0.0.9:7000", 1, privacy, Keys{Seal: keyA})
-		_, _, err := b.Open(stale.Seal([]byte("MS\x01old key")))
+		_, _, err := b.Open(stale.sealAll([]byte("MS\x01old key")))
 		require.ErrorIs(t, err, stack.ErrAuth)
 		require.ErrorIs(t, a.SetKeys(Keys{}), ErrBadKey)
 	})
@@ -209,7 +209,7 @@ func TestPeerStateBounded(t *testing.T) {
 	b := guard(t, "10.0.0.2:7000", 200, false, Keys{Seal: keyA})
 	for i := 0; i < maxPeers+50; i++ {
 		s := guard(t, fmt.Sprintf("10.1.%d.%d:7000", i/256, i%256), 1, false, Keys{Seal: keyA})
-		_, _, err := b.Open(s.Seal([]byte("MS")))
+		_, _, err := b.Open(s.sealAll([]byte("MS")))
 		require.NoError(t, err)
 	}
 	require.LessOrEqual(t, len(b.peers), maxPeers)
@@ -220,4 +220,28 @@ func TestErrorsAreSentinels(t *testing.T) {
 	b := guard(t, "10.0.0.2:7000", 200, false, Keys{Seal: keyA})
 	_, _, err := b.Open([]byte("garbage"))
 	require.True(t, errors.Is(err, stack.ErrAuth))
+}
+
+// sealAll seals a datagram for several members.
+func (g *Guard) sealAll(pkt []byte) []byte { return g.Seal(pkt, "") }
+
+// A datagram sealed for one member opens there only: it cannot be
+// replayed to another member (whose window has not seen its number).
+func TestUnicastBoundToRecipient(t *testing.T) {
+	modes(t, func(t *testing.T, privacy bool) {
+		a := guard(t, "10.0.0.1:7000", 100, privacy, Keys{Seal: keyA})
+		b := guard(t, "10.0.0.2:7000", 200, privacy, Keys{Seal: keyA})
+		c := guard(t, "10.0.0.3:7000", 300, privacy, Keys{Seal: keyA})
+		pkt := a.Seal([]byte("MS\x01for b only"), "10.0.0.2:7000")
+		_, _, err := c.Open(pkt)
+		require.ErrorIs(t, err, stack.ErrAuth)
+		inner, _, err := b.Open(pkt)
+		require.NoError(t, err)
+		require.Equal(t, "MS\x01for b only", string(inner))
+		// Claiming it was for everyone does not help.
+		forged := append([]byte(nil), pkt...)
+		forged[3] &^= flagUnicast
+		_, _, err = c.Open(forged)
+		require.ErrorIs(t, err, stack.ErrAuth)
+	})
 }
