@@ -18,7 +18,7 @@ import (
 	"github.com/maestro-go/maestro/stack/wire"
 )
 
-var attackSeedsFlag = flag.Int("sim.attackseeds", 100, "how many seeds TestSimulationUnderAttack runs")
+var attackSeedsFlag = flag.Int("sim.attackseeds", 40, "how many seeds TestSimulationUnderAttack runs")
 
 // attackScenario is the seed's random scenario with Auth (Privacy on every
 // third seed) and an attacker on every path.
