@@ -71,7 +71,7 @@ func (ch *chain) bottom(ev *Event) {
 		}
 		ch.queue(ev.Peer, ev.Msg.Bytes())
 	case EGlobal:
-		pkt := globalPacket(c.gh, c.opt.Me, ev.Target, ev.Bytes)
+		pkt := c.seal(globalPacket(c.gh, c.opt.Me, ev.Target, ev.Bytes), ev.Addr)
 		c.metrics.PacketsSent.Add(1)
 		c.metrics.BytesSent.Add(uint64(len(pkt)))
 		if ev.Addr == "" {
@@ -126,7 +126,11 @@ func (ch *chain) flushPacks() {
 func (ch *chain) send(dest int, p *pack) {
 	delete(ch.packs, dest)
 	c := ch.core
-	pkt := sealPacket(p.w.B)
+	to := ""
+	if dest != AllPeers {
+		to = ch.view.Members[dest].Addr
+	}
+	pkt := c.seal(sealPacket(p.w.B), to)
 	c.metrics.PacketsSent.Add(1)
 	c.metrics.BytesSent.Add(uint64(len(pkt)))
 	if dest != AllPeers {
@@ -134,4 +138,13 @@ func (ch *chain) send(dest int, p *pack) {
 		return
 	}
 	c.opt.Out.Multicast(ch.others, pkt)
+}
+
+// seal passes a complete datagram for to ("" for several members)
+// through the Guard, if any.
+func (c *Core) seal(pkt []byte, to string) []byte {
+	if g := c.opt.Guard; g != nil {
+		return g.Seal(pkt, to)
+	}
+	return pkt
 }

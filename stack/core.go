@@ -39,6 +39,12 @@ type CoreOptions struct {
 	Metrics   *Metrics   // counters; a fresh set if nil
 	Log       *slog.Logger
 	Seed      uint64 // seeds the layers' pseudo-random choices
+	// Guard, if set, seals every datagram sent and opens every datagram
+	// received (the Auth and Privacy properties, package stack/auth):
+	// whatever it rejects is dropped and counted before any layer sees it.
+	// Without it, plain datagrams are accepted, but a datagram claiming
+	// rank r only from r's transport address.
+	Guard Guard
 	// ExternalConsume says the runtime reports with Consumed when the
 	// application has processed a cast (for flow control). When false, a
 	// cast counts as consumed as soon as it is handed to Out.Upcall.
@@ -83,7 +89,7 @@ type Core struct {
 
 	queue      []appReq
 	injected   uint64 // application messages taken from queue so far
-	stash      [][]byte
+	stash      []stashed
 	stashBytes int
 	past       []uint64 // hashes of views this member has left
 	deferred   []func()
@@ -94,6 +100,22 @@ type Core struct {
 	consumedSent bool
 
 	info []byte // the application's info, carried into flushes
+
+	warned map[string]bool // kinds of rejected datagrams already logged
+}
+
+// source is who a datagram came from: the transport's address, or, with a
+// Guard, the authenticated sender (address and incarnation).
+type source struct {
+	addr   string
+	inc    uint64
+	authed bool
+}
+
+// stashed is a datagram (opened) of a view not installed yet.
+type stashed struct {
+	src source
+	pkt []byte
 }
 
 type appReq struct {
@@ -119,6 +141,11 @@ func NewCore(opt CoreOptions) (*Core, error) {
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
+	}
+	if opt.Guard != nil {
+		// Sealed datagrams must stay within MaxPacket.
+		c.cfg.MaxPacket -= opt.Guard.Overhead()
+		c.cfg.MaxViewMsg = min(c.cfg.MaxViewMsg, c.cfg.MaxPacket-256)
 	}
 	c.rng = opt.Seed ^ 0x9e3779b97f4a7c15 ^ opt.Me.Inc
 	fragments := false
@@ -255,8 +282,8 @@ func (c *Core) installView(v *View, viewMsg []byte, viewAnn Annotations) {
 	}
 	stash := c.stash
 	c.stash, c.stashBytes = nil, 0
-	for _, pkt := range stash {
-		c.receive("", pkt)
+	for _, st := range stash {
+		c.receive(st.src, st.pkt)
 	}
 	c.drainQueue()
 }
@@ -268,11 +295,60 @@ func (c *Core) Receive(now time.Time, addr string, pkt []byte) {
 		c.setNow(now)
 		c.metrics.PacketsReceived.Add(1)
 		c.metrics.BytesReceived.Add(uint64(len(pkt)))
-		c.receive(addr, pkt)
+		if c.chain == nil {
+			return
+		}
+		if src, inner, ok := c.open(addr, pkt); ok {
+			c.receive(src, inner)
+		}
 	})
 }
 
-func (c *Core) receive(addr string, pkt []byte) {
+// open passes a datagram through the Guard, if any: it returns the
+// datagram's content and who sent it, or counts and drops it.
+func (c *Core) open(addr string, pkt []byte) (source, []byte, bool) {
+	sealed := len(pkt) >= 2 && pkt[0] == SealedMagic[0] && pkt[1] == SealedMagic[1]
+	g := c.opt.Guard
+	if g == nil {
+		if sealed {
+			c.metrics.Drop("auth-needed")
+			c.warnOnce("auth-needed", "dropping sealed datagrams: this group is keyed (Auth) and this member has no group key; give it the group's key file (-key-file, Options.KeyFile or MAESTRO_GROUP_KEY)", "from", addr)
+			return source{}, nil, false
+		}
+		return source{addr: addr}, pkt, true
+	}
+	inner, from, err := g.Open(pkt)
+	switch {
+	case err == nil:
+		return source{addr: from.Addr, inc: from.Inc, authed: true}, inner, true
+	case errors.Is(err, ErrReplay):
+		c.metrics.Drop("auth-replay")
+	case errors.Is(err, ErrStaleIncarnation):
+		c.metrics.Drop("auth-stale")
+	case !sealed && len(pkt) >= 2 && pkt[0] == envMagic0 && pkt[1] == envMagic1:
+		c.metrics.Drop("auth")
+		c.warnOnce("auth-plain", "dropping unauthenticated datagrams: a member without the group key is sending to this keyed group", "from", addr)
+	default:
+		c.metrics.Drop("auth")
+		c.warnOnce("auth", "dropping datagrams that fail authentication (sealed with another group key, or forged)", "from", addr, "err", err)
+	}
+	return source{}, nil, false
+}
+
+// warnOnce logs a rejected kind of datagram the first time it is seen;
+// later ones are only counted in Metrics.
+func (c *Core) warnOnce(kind, msg string, args ...any) {
+	if c.warned[kind] {
+		return
+	}
+	if c.warned == nil {
+		c.warned = map[string]bool{}
+	}
+	c.warned[kind] = true
+	c.log.Warn(msg+" (further ones are only counted in metrics)", args...)
+}
+
+func (c *Core) receive(src source, pkt []byte) {
 	if c.chain == nil {
 		return
 	}
@@ -283,15 +359,26 @@ func (c *Core) receive(addr string, pkt []byte) {
 	}
 	ch := c.chain
 	if p.kind == packetGlobal {
-		ch.up(len(ch.layers), &Event{Type: EGlobal, Control: &Control{From: p.from, Target: p.target, Bytes: p.body, Addr: addr}})
+		// The endpoint a global datagram names must be its sender.
+		if p.from.Addr != src.addr || src.authed && p.from.Inc != src.inc {
+			c.metrics.Drop("bad-source")
+			return
+		}
+		ch.up(len(ch.layers), &Event{Type: EGlobal, Control: &Control{From: p.from, Target: p.target, Bytes: p.body, Addr: src.addr}})
 		return
 	}
 	if p.viewHash != ch.view.Hash {
-		c.stashPacket(p.viewHash, pkt)
+		c.stashPacket(p.viewHash, src, pkt)
 		return
 	}
 	if p.rank >= ch.view.N() || p.rank == ch.view.Rank {
 		c.metrics.Drop("bad-rank")
+		return
+	}
+	// A datagram claiming rank r is believed only from r's address (and,
+	// authenticated, from r's incarnation).
+	if m := ch.view.Members[p.rank]; m.Addr != src.addr || src.authed && m.Inc != src.inc {
+		c.metrics.Drop("bad-source")
 		return
 	}
 	for _, m := range p.msgs {
@@ -304,7 +391,7 @@ func (c *Core) receive(addr string, pkt []byte) {
 
 // stashPacket keeps a packet of a view that may be installed here soon
 // (its members often start sending before everyone has installed it).
-func (c *Core) stashPacket(viewHash uint64, pkt []byte) {
+func (c *Core) stashPacket(viewHash uint64, src source, pkt []byte) {
 	for _, h := range c.past {
 		if h == viewHash {
 			c.metrics.Drop("stale-view")
@@ -312,12 +399,12 @@ func (c *Core) stashPacket(viewHash uint64, pkt []byte) {
 		}
 	}
 	for len(c.stash) > 0 && (len(c.stash) >= maxStash || c.stashBytes+len(pkt) > maxStashBytes) {
-		c.stashBytes -= len(c.stash[0])
-		c.stash[0] = nil
+		c.stashBytes -= len(c.stash[0].pkt)
+		c.stash[0] = stashed{}
 		c.stash = c.stash[1:]
 		c.metrics.Drop("stash-full")
 	}
-	c.stash = append(c.stash, pkt)
+	c.stash = append(c.stash, stashed{src, pkt})
 	c.stashBytes += len(pkt)
 }
 

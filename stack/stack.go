@@ -18,8 +18,15 @@ type Options struct {
 	Clock     Clock // RealClock if nil
 	Log       *slog.Logger
 	// Incarnation distinguishes this member from earlier lives on the same
-	// address; random if zero.
+	// address. Zero means the start time in nanoseconds since 1970, so
+	// that a restart on the same address has a larger incarnation: with
+	// Auth, receivers reject datagrams of an incarnation older than one
+	// they have heard (see package stack/auth).
 	Incarnation uint64
+	// NewGuard, if set, returns the Guard that seals and opens this
+	// member's datagrams (Auth, Privacy; see CoreOptions.Guard), given the
+	// member's endpoint.
+	NewGuard func(me Endpoint) (Guard, error)
 	// OnUpcall receives the stack's upcalls, in order, on the stack's
 	// delivery goroutine (never concurrently). For UpViewMsgReq its return
 	// value is the view message; otherwise it is ignored. It may call the
@@ -106,8 +113,16 @@ func Start(opts Options) (*Stack, error) {
 		opts.Config.MaxPacket = opts.Transport.MaxPacket()
 	}
 	inc := opts.Incarnation
-	for inc == 0 {
-		inc = randomUint64()
+	if inc == 0 {
+		inc = uint64(max(time.Now().UnixNano(), 1))
+	}
+	me := Endpoint{Addr: opts.Transport.LocalAddr(), Inc: inc}
+	var guard Guard
+	if opts.NewGuard != nil {
+		var err error
+		if guard, err = opts.NewGuard(me); err != nil {
+			return nil, fmt.Errorf("stack: %w", err)
+		}
 	}
 	s := &Stack{
 		tr: opts.Transport, clock: opts.Clock, opts: opts,
@@ -117,7 +132,7 @@ func Start(opts Options) (*Stack, error) {
 	s.credit = map[creditKey]int{}
 	s.kick, s.upsClosed = make(chan struct{}, 1), make(chan struct{})
 	core, err := NewCore(CoreOptions{
-		Group: opts.Group, Me: Endpoint{Addr: opts.Transport.LocalAddr(), Inc: inc},
+		Group: opts.Group, Me: me, Guard: guard,
 		Config: opts.Config, Protocols: opts.Protocols, Out: (*stackOutputs)(s),
 		Log: opts.Log, Seed: inc, ExternalConsume: true,
 	})

@@ -1,10 +1,6 @@
 package stack
 
-import (
-	"crypto/rand"
-	"encoding/binary"
-	"sync"
-)
+import "sync"
 
 // upQueue is an unbounded FIFO of upcalls between the goroutine driving
 // the Core (which must never block on the application) and whichever
@@ -48,12 +44,4 @@ func (q *upQueue) empty() bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return q.head == len(q.items)
-}
-
-func randomUint64() uint64 {
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("crypto/rand: " + err.Error())
-	}
-	return binary.LittleEndian.Uint64(b[:])
 }

@@ -140,6 +140,7 @@ func run(args []string, in io.Reader, out, errOut io.Writer) error {
 	properties := fs.String("properties", "", "stack properties (default "+`"Gmp:Sync:Heal:Switch:Frag:Suspect:Flow:Total"`+")")
 	portBase := fs.Int("portbase", 0, "first port of the local discovery range (default: derived from -group)")
 	suspect := fs.Duration("suspect", 0, "failure-detection timeout (default 2s, minimum 400ms)")
+	keyFile := fs.String("key-file", "", "group key file (64 hex digits, mode 0600; `maestro keygen FILE` writes one): turns on Auth, so only holders of the key join and are heard")
 	verbose := fs.Bool("v", false, "log protocol events to stderr")
 	config := fs.String("config", "", "YAML file of member options (keys as in groupmember.Options: group, listen, seeds, seed_refresh, advertise, stack: {suspect_timeout: 3s}, ...); flags given override it")
 	advertise := fs.String("advertise", "", "ip:port other members reach this one at, if not the -listen address (NAT, containers)")
@@ -186,6 +187,7 @@ func run(args []string, in io.Reader, out, errOut io.Writer) error {
 	overlay("multicast-data", !opts.MulticastData, func() { opts.MulticastData = *mcastData })
 	overlay("properties", opts.Properties == "", func() { opts.Properties = *properties })
 	overlay("portbase", opts.PortBase == 0, func() { opts.PortBase = *portBase })
+	overlay("key-file", opts.KeyFile == "", func() { opts.KeyFile = *keyFile })
 	if *seeds != "" {
 		opts.Seeds = strings.Split(*seeds, ",")
 	}
@@ -195,6 +197,9 @@ func run(args []string, in io.Reader, out, errOut io.Writer) error {
 	if opts.MulticastData && opts.Multicast == "" {
 		return cli.Usagef("multicast_data needs a multicast group (-multicast or multicast: in -config)")
 	}
+	// Warnings (a group without Auth on a non-loopback address, datagrams
+	// refused for want of the group key) are always shown.
+	opts.Logger = slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if *verbose {
 		opts.Logger = slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}

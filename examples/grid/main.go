@@ -78,6 +78,7 @@ type config struct {
 	UDP        string        // UDP address to bind (default: the group's local port range)
 	Replicas   int           // configured replicas: a primary view needs a majority (Primary, Safe)
 	StateDir   string        // the replica's stable storage (reincarnation mark)
+	KeyFile    string        // the group key (Auth): the group's datagrams are authenticated
 	Replace    bool          // StateDir replaces a lost one: start as a zombie
 	Xfer       string        // transfer safety: atomic, protected or free
 	ServeDelay time.Duration // answer state requests this late (to watch transfers)
@@ -132,6 +133,9 @@ func (cfg *config) fromBase() {
 func (cfg config) groupOptions() groupmember.Options {
 	o := cfg.Base
 	o.Group, o.PortBase, o.Seeds, o.Listen, o.Logger = cfg.Group, cfg.PortBase, cfg.Seeds, cfg.UDP, cfg.Log
+	if cfg.KeyFile != "" {
+		o.KeyFile = cfg.KeyFile
+	}
 	if cfg.Suspect > 0 {
 		o.Stack.SuspectTimeout = cfg.Suspect
 		if o.Stack.Heartbeat == 0 || o.Stack.Heartbeat >= cfg.Suspect {
@@ -194,6 +198,7 @@ func parseConfig(args []string, stdout io.Writer) (mode string, cfg config, err 
 	fs.StringVar(&cfg.UDP, "udp", "", "UDP address the replica binds, e.g. 10.0.0.5:7400 (default: a port of the group's range on 127.0.0.1)")
 	fs.IntVar(&cfg.Replicas, "replicas", 0, "configured number of replicas: only a partition holding a majority of them accepts updates (primary partition; needs -statedir, which -mode ru makes itself if not given)")
 	fs.StringVar(&cfg.StateDir, "statedir", "", "the replica's state directory (its reincarnation mark; with -replicas)")
+	fs.StringVar(&cfg.KeyFile, "key-file", "", "group key file (64 hex digits, mode 0600; `maestro keygen FILE` writes one): turns on Auth, so only holders of the key join the replicas' group (-mode csx or ru)")
 	fs.BoolVar(&cfg.Replace, "replace", false, "the state directory replaces a lost one: the replica starts as a zombie (with -replicas)")
 	configFile := fs.String("config", "", "YAML file of the group's options (-mode csx or ru; keys as in groupmember.Options: group, listen, seeds, seed_refresh, advertise, replicas, state_dir, stack: {suspect_timeout: 3s}, ...); flags given override it")
 	if err = c.Parse(args, stdout); err != nil {
@@ -257,7 +262,9 @@ func parseConfig(args []string, stdout io.Writer) (mode string, cfg config, err 
 	if err != nil {
 		return "", config{}, err
 	}
-	cfg.Log = slog.New(slog.DiscardHandler)
+	// Warnings (a group without Auth on a non-loopback address, datagrams
+	// refused for want of the group key) are always shown.
+	cfg.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if *verbose {
 		cfg.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/maestro-go/maestro/maestro/message"
 	"github.com/maestro-go/maestro/stack"
+	"github.com/maestro-go/maestro/stack/auth"
 	"github.com/maestro-go/maestro/stack/primary"
 	"github.com/maestro-go/maestro/stack/props"
 	"github.com/maestro-go/maestro/stack/transport/udp"
@@ -35,6 +36,10 @@ type Member struct {
 	pr   props.Properties
 	h    Handler
 
+	keyMu sync.Mutex  // guards keys and guard
+	keys  auth.Keys   // the key ring (Auth)
+	guard *auth.Guard // the running stack's guard (Auth)
+
 	mu     sync.Mutex
 	st     stack.Driver
 	unlock func() // releases the state directory
@@ -57,7 +62,11 @@ func New(opts Options, h Handler) (*Member, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Member{opts: opts, pr: pr, h: h, views: make(chan struct{})}, nil
+	pr, keys, err := opts.withKey(pr)
+	if err != nil {
+		return nil, err
+	}
+	return &Member{opts: opts, pr: pr, keys: keys, h: h, views: make(chan struct{})}, nil
 }
 
 // Join binds the member's socket and joins the group: the member first
@@ -83,6 +92,7 @@ func (m *Member) Join() error {
 	so := stack.Options{
 		Group: m.opts.Group, Protocols: protocols, Config: m.opts.Stack,
 		Log: m.opts.Logger, OnUpcall: m.upcall, InlineUpcalls: m.opts.InlineUpcalls,
+		NewGuard: m.newGuard(),
 	}
 	var st stack.Driver
 	if m.opts.Start != nil {
@@ -133,6 +143,7 @@ func (m *Member) startStack(so stack.Options) (stack.Driver, error) {
 		return nil, err
 	}
 	so.Transport = tr
+	m.warnUnauthenticated(tr.LocalAddr())
 	st, err := stack.Start(so)
 	if err != nil {
 		tr.Close()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/maestro-go/maestro/internal/strictyaml"
 	"github.com/maestro-go/maestro/stack"
+	"github.com/maestro-go/maestro/stack/auth"
 	"github.com/maestro-go/maestro/stack/props"
 )
 
@@ -80,6 +81,19 @@ type Options struct {
 	// goroutine holds, while calling Cast or Send, a lock the callbacks
 	// take, and if callbacks return quickly.
 	InlineUpcalls bool `yaml:"inline_upcalls"`
+	// Key is the group key. Naming a key — here, in KeyFile, or in the
+	// MAESTRO_GROUP_KEY environment variable, looked for in that order —
+	// turns the Auth property on: every datagram is authenticated under
+	// it, and those that fail are dropped (package stack/auth). The zero
+	// value names none.
+	Key auth.Key `yaml:"-"`
+	// KeyFile is a file holding the group key: one line of 64 hex digits,
+	// readable by its owner only (chmod 600); `maestro keygen FILE`
+	// writes one.
+	KeyFile string `yaml:"key_file"`
+	// AcceptKeys are further keys whose datagrams are accepted (while the
+	// group rolls to a new key; see auth.Keys and Member.SetKeys).
+	AcceptKeys []auth.Key `yaml:"-"`
 	// Stack holds the protocol timings and sizes (see stack.Config).
 	Stack stack.Config `yaml:"stack"`
 	// Logger receives diagnostics; silent if nil.

@@ -17,6 +17,12 @@
 //	Nak     reliable FIFO delivery (always present)
 //	Suspect heartbeat failure detection
 //
+// Two properties are not layers: Auth (every datagram authenticated under
+// the group key) and Privacy (every datagram encrypted too; implies Auth)
+// select the Guard at the Core's packet boundary (package stack/auth).
+// They need a group key, which the member's options provide; naming a key
+// there turns Auth on without naming it here.
+//
 // "Switch" (protocol switching in Horus) is accepted and currently does
 // nothing: the stack is fixed for the life of a member.
 package props
@@ -88,6 +94,8 @@ var known = []property{
 	{name: "Nak", order: 9, build: func(map[string]bool, Settings) stack.Protocol { return nak.Protocol{} }},
 	{name: "Suspect", order: 10, requires: []string{"Gmp"}, build: func(map[string]bool, Settings) stack.Protocol { return suspect.Protocol{} }},
 	{name: "Switch"},
+	{name: "Auth"},
+	{name: "Privacy"},
 }
 
 // ErrConflict reports two properties that cannot be used together.
@@ -135,6 +143,9 @@ func Parse(s string) (Properties, error) {
 		set[p.name] = true
 	}
 	set["Nak"] = true
+	if set["Privacy"] {
+		set["Auth"] = true // encryption with GCM authenticates too
+	}
 	if !set["Gmp"] {
 		return Properties{}, fmt.Errorf("properties %q: %w \"Gmp\": every stack needs group membership", s, ErrMissing)
 	}
@@ -168,14 +179,36 @@ func knownNames() string {
 // Has reports whether the set includes the named property.
 func (p Properties) Has(name string) bool { return p.set[name] }
 
-// String renders the set in stack order (top first), Switch last.
+// With returns the set with the named property added (Privacy adds Auth
+// too); it is how a member's key turns Auth on. Unknown names are an
+// error.
+func (p Properties) With(name string) (Properties, error) {
+	k, ok := lookup(name)
+	if !ok {
+		return p, fmt.Errorf("%w %q (known: %s)", ErrUnknown, name, knownNames())
+	}
+	set := make(map[string]bool, len(p.set)+2)
+	for n, v := range p.set {
+		set[n] = v
+	}
+	set[k.name] = true
+	if set["Privacy"] {
+		set["Auth"] = true
+	}
+	return Properties{set: set}, nil
+}
+
+// String renders the set in stack order (top first), then Switch, Auth
+// and Privacy.
 func (p Properties) String() string {
 	var names []string
 	for _, k := range p.sorted() {
 		names = append(names, k.name)
 	}
-	if p.set["Switch"] {
-		names = append(names, "Switch")
+	for _, k := range []string{"Switch", "Auth", "Privacy"} {
+		if p.set[k] {
+			names = append(names, k)
+		}
 	}
 	return strings.Join(names, ":")
 }

@@ -4,6 +4,13 @@
 // silence means a crash, a partition or a link that lost fairness. The
 // detector is complete (a crashed member is eventually suspected) but, like
 // every timeout, not accurate: a slow member may be suspected too.
+//
+// A heartbeat carries its sender's incarnation and a sequence number
+// (per view): one from another incarnation, or not newer than the last
+// one heard from its sender, is dropped and keeps nobody alive, so a
+// replayed heartbeat cannot hold a crashed member in the view. (The Core
+// has already checked that a datagram claiming a rank comes from that
+// member's address; with Auth, that it is authentic.)
 package suspect
 
 import (
@@ -15,7 +22,7 @@ import (
 
 const (
 	kindPass      = 0
-	kindHeartbeat = 1
+	kindHeartbeat = 1 // followed by incarnation(8) and sequence number (uvarint)
 )
 
 // Protocol is the failure detector.
@@ -27,7 +34,7 @@ func (Protocol) Name() string { return "Suspect" }
 // NewLayer returns the detector for a view.
 func (Protocol) NewLayer(env *stack.Env) stack.Layer {
 	n := env.View.N()
-	l := &layer{env: env, heard: make([]time.Time, n), done: make([]bool, n)}
+	l := &layer{env: env, heard: make([]time.Time, n), done: make([]bool, n), beats: make([]uint64, n)}
 	now := env.Now()
 	for i := range l.heard {
 		l.heard[i] = now
@@ -42,6 +49,8 @@ type layer struct {
 	heard    []time.Time // when each member was last heard from
 	done     []bool      // suspected already, failed, or this member
 	lastSent time.Time   // last datagram to the whole group
+	beats    []uint64    // newest heartbeat sequence number heard, per member
+	seq      uint64      // this member's last heartbeat's
 }
 
 func (l *layer) Down(ev *stack.Event) {
@@ -66,15 +75,35 @@ func (l *layer) Up(ev *stack.Event) {
 		l.env.PassUp(ev)
 		return
 	}
-	l.heard[ev.Peer] = l.env.Now()
 	kind, err := ev.Msg.PopByte()
 	switch {
 	case err != nil:
 		l.env.Metrics.Drop("suspect-malformed")
 	case kind == kindPass:
+		l.heard[ev.Peer] = l.env.Now()
 		l.env.PassUp(ev)
-	case kind != kindHeartbeat:
+	case kind == kindHeartbeat:
+		l.heartbeat(ev)
+	default:
 		l.env.Metrics.Drop("suspect-unknown-kind")
+	}
+}
+
+// heartbeat accepts a heartbeat from the member's incarnation, newer than
+// the last heard from it.
+func (l *layer) heartbeat(ev *stack.Event) {
+	r := wire.NewReader(ev.Msg.Bytes())
+	inc, seq := r.Uint64(), r.Uvarint()
+	switch {
+	case r.Err() != nil:
+		l.env.Metrics.Drop("suspect-malformed")
+	case inc != l.env.View.Members[ev.Peer].Inc:
+		l.env.Metrics.Drop("suspect-heartbeat-incarnation")
+	case seq <= l.beats[ev.Peer]:
+		l.env.Metrics.Drop("suspect-heartbeat-old")
+	default:
+		l.beats[ev.Peer] = seq
+		l.heard[ev.Peer] = l.env.Now()
 	}
 }
 
@@ -83,7 +112,11 @@ func (l *layer) Tick(now time.Time) {
 		return
 	}
 	if now.Sub(l.lastSent) >= l.env.Config.Heartbeat {
-		m := wire.NewMsg(nil)
+		l.seq++
+		var w wire.Writer
+		w.Uint64(l.env.Me.Inc)
+		w.Uvarint(l.seq)
+		m := wire.NewMsg(w.B)
 		m.PushByte(kindHeartbeat)
 		l.lastSent = now
 		l.env.PassDown(&stack.Event{Type: stack.ECtrl, Peer: stack.AllPeers, Msg: m})

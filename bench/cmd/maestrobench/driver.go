@@ -21,6 +21,7 @@ type driverOptions struct {
 	rounds       int           // -safe: interleaved repetitions of every cell
 	safeSizes    string        // -safe: message sizes
 	primaryPairs int           // -safe: (default, default+Primary) pairs per round
+	security     bool          // -security: the cost of Auth and Privacy
 	warmup       time.Duration // unmeasured casts at the start of each throughput cell
 	args         []string
 	duration     time.Duration
@@ -89,6 +90,12 @@ func startGroup(o driverOptions, n int, properties string) (*cluster, error) {
 	}
 	for i := 0; i < n; i++ {
 		args := []string{"-member", "-group", group, "-portbase", strconv.Itoa(base), "-properties", properties}
+		keyed, err := keyArgs(pr)
+		if err != nil {
+			c.stop()
+			return nil, err
+		}
+		args = append(args, keyed...)
 		if c.stateDir != "" {
 			dir := filepath.Join(c.stateDir, strconv.Itoa(i))
 			if err := os.Mkdir(dir, 0o755); err != nil {

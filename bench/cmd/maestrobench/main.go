@@ -7,6 +7,7 @@
 //	go run ./bench/cmd/maestrobench            # everything, ~2 minutes
 //	go run ./bench/cmd/maestrobench -raft=false -scale=false
 //	go run ./bench/cmd/maestrobench -safe      # Safe delivery vs raft, ~4 minutes (make bench-safe)
+//	go run ./bench/cmd/maestrobench -security  # the cost of Auth and Privacy, ~2 minutes
 //
 // Throughput: one member (the view's sequencer, as in §3.6) or every member
 // casts as fast as flow control lets it for -duration; the figure is
@@ -69,8 +70,9 @@ func main() {
 	fs.StringVar(&o.props, "properties", "", "stack properties (default: the dissertation's default stack)")
 	fs.BoolVar(&o.verbose, "v", false, "progress on stderr")
 	fs.BoolVar(&o.safe, "safe", false, "instead of the default tables: Safe delivery (Primary+Safe over Total and over Token) against raft, the cost of Primary, and the UDP round trip, as medians of -rounds interleaved repetitions (-properties is the base stack)")
-	fs.IntVar(&o.rounds, "rounds", 5, "-safe: interleaved repetitions of every cell")
-	fs.StringVar(&o.safeSizes, "safe-sizes", "16,1024", "-safe: message sizes in bytes")
+	fs.IntVar(&o.rounds, "rounds", 5, "-safe, -security: interleaved repetitions of every cell")
+	fs.StringVar(&o.safeSizes, "safe-sizes", "16,1024", "-safe, -security: message sizes in bytes")
+	fs.BoolVar(&o.security, "security", false, "instead of the default tables: the cost of Auth and Privacy (the base stack, -properties, with and without them), as medians of -rounds interleaved repetitions")
 	fs.IntVar(&o.primaryPairs, "primary-pairs", 3, "-safe: pairs of cells (default stack, default+Primary) per round")
 	fs.DurationVar(&o.warmup, "warmup", -1, "unmeasured casts at the start of each throughput cell (default: 500ms with -safe, as raftbench's warm-up; none otherwise)")
 	_ = fs.Parse(os.Args[1:])
@@ -84,6 +86,9 @@ func main() {
 	run := drive
 	if o.safe {
 		run = driveSafe
+	}
+	if o.security {
+		run = driveSecurity
 	}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "maestrobench:", err)

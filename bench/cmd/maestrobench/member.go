@@ -122,6 +122,7 @@ func memberMain(args []string) error {
 	props := fs.String("properties", "", "properties")
 	replicas := fs.Int("replicas", 0, "configured number of replicas (Primary)")
 	stateDir := fs.String("statedir", "", "state directory (Primary)")
+	keyFile := fs.String("key-file", "", "group key file (Auth, Privacy)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -137,7 +138,7 @@ func memberMain(args []string) error {
 	}
 	b := &bench{out: json.NewEncoder(os.Stdout), acks: make(chan uint64, 1024), self: make(chan uint64, 1024)}
 	m, err := groupmember.New(groupmember.Options{Group: *group, PortBase: *portBase, PortCount: 16, Properties: *props,
-		Replicas: *replicas, StateDir: *stateDir}, b)
+		Replicas: *replicas, StateDir: *stateDir, KeyFile: *keyFile}, b)
 	if err != nil {
 		return err
 	}

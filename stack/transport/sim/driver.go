@@ -31,9 +31,16 @@ func (n *Network) Attach(addr string, o stack.Options, tick time.Duration) (*Dri
 	cfg := NodeConfig{
 		Tick: tick,
 		NewCore: func(me stack.Endpoint, out stack.Outputs) (*stack.Core, error) {
+			var guard stack.Guard
+			if o.NewGuard != nil {
+				var err error
+				if guard, err = o.NewGuard(me); err != nil {
+					return nil, err
+				}
+			}
 			return stack.NewCore(stack.CoreOptions{
 				Group: o.Group, Me: me, Config: o.Config, Protocols: o.Protocols,
-				Out: out, Log: o.Log, Seed: me.Inc,
+				Out: out, Log: o.Log, Seed: me.Inc, Guard: guard,
 			})
 		},
 		Upcall: func(nd *Node, u stack.Upcall) { d.upcall(u) },

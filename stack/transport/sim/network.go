@@ -83,6 +83,11 @@ type Network struct {
 	// AfterEvent, if set, runs after every event: tests use it to run
 	// goroutines of their own in lockstep with the network.
 	AfterEvent func()
+
+	// GrowingIncarnations makes every restart of a node a larger
+	// incarnation than the last, as stack.Start's (the start time) are;
+	// Auth relies on it. Off, incarnations are random.
+	GrowingIncarnations bool
 }
 
 // NewNetwork returns an empty network whose choices all come from seed.
@@ -366,7 +371,11 @@ func (nd *Node) Start() error {
 	if nd.alive {
 		return nil
 	}
-	nd.inc = nd.net.rng.Uint64() | 1
+	draw := nd.net.rng.Uint64() | 1
+	if nd.net.GrowingIncarnations {
+		draw = nd.inc + 1 + draw%(1<<32)
+	}
+	nd.inc = draw
 	me := stack.Endpoint{Addr: nd.Addr, Inc: nd.inc}
 	core, err := nd.newCore(me, outputs{nd})
 	if err != nil {

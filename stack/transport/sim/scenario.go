@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/maestro-go/maestro/stack"
+	"github.com/maestro-go/maestro/stack/auth"
 	"github.com/maestro-go/maestro/stack/props"
 )
 
@@ -32,6 +33,13 @@ type Scenario struct {
 	// Harsh injects faults about three times as often, pauses nodes for
 	// up to 6 s and delays up to 5% of datagrams (see HarshScenario).
 	Harsh bool
+	// Auth runs every member with the Auth property under ScenarioKey
+	// (Privacy adds encryption).
+	Auth, Privacy bool
+	// Attack places an Attacker without the key on every path, from the
+	// start to the end of the run; a member accepting anything it forged
+	// is a violation. Meant with Auth.
+	Attack bool
 	// Trace, if set, receives a line per membership event.
 	Trace func(string)
 	// Log, if set, receives the stacks' logs.
@@ -131,6 +139,9 @@ type Result struct {
 	Pauses     int
 	OneWays    int
 	SlowLinks  int
+	// Attacks counts the attacker's datagrams; AuthDrops what members
+	// dropped as unauthenticated ("auth"), replayed or stale.
+	Attacks, AuthDrops int
 }
 
 // SimConfig is the stack configuration scenarios use: the production
@@ -191,6 +202,7 @@ type run struct {
 	casts   map[string]int
 	sent    map[[2]stack.Endpoint]int // point-to-point messages per pair
 	res     Result
+	atk     *Attacker
 }
 
 // newRun prepares a run of the scenario (its network, checker and
@@ -222,6 +234,10 @@ func (sc Scenario) Run() Result {
 	if err != nil {
 		return Result{Violations: []string{err.Error()}}
 	}
+	rn.net.GrowingIncarnations = sc.Auth || sc.Privacy
+	if sc.Attack {
+		rn.atk = NewAttacker(rn.net, "sim", rn.net.Now().Add(sc.Chaos+sc.Quiet))
+	}
 	for i := 0; i < sc.Members; i++ {
 		addr := fmt.Sprintf("n%d", i)
 		if _, err := rn.net.AddNode(addr, rn.nodeConfig()); err != nil {
@@ -232,6 +248,9 @@ func (sc Scenario) Run() Result {
 	rn.quiet()
 	rn.res.Violations = append(rn.res.Violations, rn.chk.Check()...)
 	rn.res.Delivered = rn.net.Delivered
+	if rn.atk != nil {
+		rn.res.Attacks = rn.atk.Sent
+	}
 	return rn.res
 }
 
@@ -239,13 +258,34 @@ func (rn *run) nodeConfig() NodeConfig {
 	return NodeConfig{
 		Tick: rn.sc.Config.Tick,
 		NewCore: func(me stack.Endpoint, out stack.Outputs) (*stack.Core, error) {
+			guard, err := rn.guard(me)
+			if err != nil {
+				return nil, err
+			}
 			return stack.NewCore(stack.CoreOptions{
 				Group: "sim", Me: me, Config: rn.sc.Config, Protocols: rn.pr.Protocols(),
-				Out: out, Seed: rn.sc.Seed, Log: rn.sc.Log,
+				Out: out, Seed: rn.sc.Seed, Log: rn.sc.Log, Guard: guard,
 			})
 		},
 		Upcall: rn.upcall,
 	}
+}
+
+// guard returns a member's Guard: nil without Auth; watched for forged
+// datagrams under attack.
+func (rn *run) guard(me stack.Endpoint) (stack.Guard, error) {
+	if !rn.sc.Auth && !rn.sc.Privacy {
+		return nil, nil
+	}
+	g, err := auth.New(auth.Options{Me: me, Keys: auth.Keys{Seal: ScenarioKey}, Privacy: rn.sc.Privacy})
+	if err != nil || rn.atk == nil {
+		return g, err
+	}
+	return watchGuard{Guard: g, accepted: func(pkt []byte) {
+		if rn.atk.Forged(pkt) {
+			rn.res.Violations = append(rn.res.Violations, fmt.Sprintf("Auth: %v accepted a datagram the attacker forged", me))
+		}
+	}}, nil
 }
 
 func (rn *run) trace(format string, args ...any) {
@@ -656,6 +696,7 @@ func (rn *run) quiet() {
 	}
 	for _, nd := range nodes {
 		m := nd.Core().Metrics().Snapshot()
+		rn.res.AuthDrops += int(m.Drops["auth"] + m.Drops["auth-replay"] + m.Drops["auth-stale"])
 		rn.trace("%s backlog=%d sent=%d delivered=%d naks=%d retrans=%d drops=%v", nd.Me(), nd.Core().Backlog(), m.CastsSent, m.CastsDelivered, m.NaksSent, m.Retransmissions, m.Drops)
 	}
 	for _, nd := range nodes {
