@@ -49,7 +49,11 @@ func PrintStatus(w io.Writer, s Status) error {
 			if m == s.Member {
 				marks = append(marks, "me")
 			}
-			fmt.Fprintf(tw, "  %d\t%s\t%s\n", i, m, strings.Join(marks, ","))
+			fmt.Fprintf(tw, "  %d\t%s", i, m)
+			if len(marks) > 0 {
+				fmt.Fprintf(tw, "\t%s", strings.Join(marks, ","))
+			}
+			fmt.Fprintln(tw)
 		}
 	}
 	fmt.Fprintln(tw, "metrics")

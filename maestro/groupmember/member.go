@@ -46,6 +46,8 @@ type Member struct {
 	views  chan struct{}
 
 	view atomic.Pointer[ViewData]
+
+	adm adminState // the admin endpoint (Options.AdminAddr)
 }
 
 // New validates the options and returns a member that has not joined yet.
@@ -95,6 +97,11 @@ func (m *Member) Join() error {
 		return fmt.Errorf("groupmember: join %q: %w", m.opts.Group, err)
 	}
 	m.st = st
+	if err := m.startAdmin(); err != nil {
+		st.Close()
+		m.release()
+		return fmt.Errorf("groupmember: join %q: %w", m.opts.Group, err)
+	}
 	return nil
 }
 
@@ -354,6 +361,7 @@ func (m *Member) Leave() error {
 	m.mu.Lock()
 	m.release()
 	m.mu.Unlock()
+	m.stopAdmin()
 	return m.wrap(err)
 }
 
@@ -368,6 +376,7 @@ func (m *Member) Close() error {
 	m.mu.Lock()
 	m.release()
 	m.mu.Unlock()
+	m.stopAdmin()
 	return err
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/maestro-go/maestro/internal/strictyaml"
+	"github.com/maestro-go/maestro/maestro/admin"
 	"github.com/maestro-go/maestro/stack"
 	"github.com/maestro-go/maestro/stack/props"
 )
@@ -66,6 +67,13 @@ type Options struct {
 	// goroutine holds, while calling Cast or Send, a lock the callbacks
 	// take, and if callbacks return quickly.
 	InlineUpcalls bool `yaml:"inline_upcalls"`
+	// AdminAddr, if set, is where the member serves its status to
+	// operators while joined: Prometheus metrics at /metrics and JSON at
+	// /debug/maestro (package admin). "host:port", or ":port" for the
+	// loopback address 127.0.0.1; ":0" picks a free port (see
+	// Member.AdminAddr). Name a host, e.g. "0.0.0.0:9464", to expose it
+	// beyond the machine. Default: no admin endpoint.
+	AdminAddr string `yaml:"admin_addr"`
 	// Stack holds the protocol timings and sizes (see stack.Config).
 	Stack stack.Config `yaml:"stack"`
 	// Logger receives diagnostics; silent if nil.
@@ -117,6 +125,11 @@ func (o Options) validate() (props.Properties, error) {
 			return props.Properties{}, fmt.Errorf("groupmember: %w: the Primary property needs Options.Replicas, the configured number of replicas (a view is primary with a majority of them)", ErrNoReplicas)
 		case o.StateDir == "" && o.Reincarnate == nil && !o.Observer:
 			return props.Properties{}, fmt.Errorf("groupmember: %w: the Primary property needs Options.StateDir, where the replica keeps its reincarnation mark (or Observer for a member without replicated state)", ErrNoStateDir)
+		}
+	}
+	if o.AdminAddr != "" {
+		if _, err := admin.ListenAddr(o.AdminAddr); err != nil {
+			return props.Properties{}, fmt.Errorf("groupmember: Options.AdminAddr: %w", err)
 		}
 	}
 	cfg := o.Stack
