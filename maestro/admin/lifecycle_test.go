@@ -34,6 +34,7 @@ func TestBadAdminAddr(t *testing.T) {
 	require.ErrorContains(t, err, o.AdminAddr)
 	require.ErrorContains(t, err, "join")
 	require.Empty(t, m.AdminAddr())
+	require.Empty(t, m.ID(), "a failed Join leaves no stack behind")
 	require.ErrorIs(t, m.Cast(message.New()), groupmember.ErrNotJoined)
 
 	require.NoError(t, taken.Close())

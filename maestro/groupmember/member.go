@@ -96,12 +96,12 @@ func (m *Member) Join() error {
 		m.release()
 		return fmt.Errorf("groupmember: join %q: %w", m.opts.Group, err)
 	}
-	m.st = st
 	if err := m.startAdmin(); err != nil {
 		st.Close()
 		m.release()
 		return fmt.Errorf("groupmember: join %q: %w", m.opts.Group, err)
 	}
+	m.st = st
 	return nil
 }
 
