@@ -41,7 +41,7 @@ type Status struct {
 	// Metrics are the protocol counters.
 	Metrics Metrics `json:"metrics"`
 	// Started is when the member joined (zero before Join).
-	Started time.Time `json:"started"`
+	Started time.Time `json:"started,omitzero"`
 	// UptimeSeconds is the time since Started when the status was served;
 	// the server fills it in.
 	UptimeSeconds float64 `json:"uptime_seconds"`
