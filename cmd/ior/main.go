@@ -6,103 +6,24 @@
 //	ior corbaloc:iiop:...  describe the reference a corbaloc URL denotes
 //	ior make -type IDL:Grid:1.0 -key MAE:...:Grid -addr h1:p1,h2:p2 [-giop 1.2]
 //	                       print a (compound) reference to an object served at those addresses
+//
+// It is also "maestro ior".
 package main
 
 import (
-	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/maestro-go/maestro/internal/cli"
-	"github.com/maestro-go/maestro/maestro/iiop"
+	"github.com/maestro-go/maestro/internal/refcmd"
 )
 
 func run(args []string, stdout, stderr io.Writer) int {
+	name := "ior"
 	if len(args) > 0 && args[0] == "make" {
-		return cli.Status("ior make", runMake(args[1:], stdout), stderr)
+		name = "ior make"
 	}
-	return cli.Status("ior", describe(args, stdout), stderr)
-}
-
-// describe prints the reference an argument denotes.
-func describe(args []string, stdout io.Writer) error {
-	c := cli.New("ior", "describe an interoperable object reference (like omniORB's catior), or make one with \"ior make\"",
-		"IOR:...              describe a stringified reference",
-		"FILE                 describe the reference stored in FILE (e.g. $MAESTRO_ETC/Grid.ior)",
-		"corbaloc:iiop:...    describe the reference a corbaloc URL denotes",
-		"make -type ID -key KEY -addr H:P[,H:P...] [-giop V]   print a (compound) reference (see ior make -h)")
-	if err := c.Parse(args, stdout); err != nil {
-		return err
-	}
-	switch c.Flags.NArg() {
-	case 0:
-		return cli.Usagef("usage: ior IOR:...|FILE|corbaloc:...   or   ior make -type ID -key KEY -addr H:P[,H:P...] [-giop V] (see ior -h)")
-	case 1:
-	default:
-		return cli.Usagef("unexpected argument %q: ior describes one reference at a time", c.Flags.Arg(1))
-	}
-	ref, err := load(c.Flags.Arg(0))
-	if err != nil {
-		return err
-	}
-	fmt.Fprint(stdout, ref.Describe())
-	return nil
-}
-
-func load(arg string) (*iiop.IOR, error) {
-	switch {
-	case strings.HasPrefix(strings.ToUpper(arg), "IOR:"):
-		return iiop.ParseIOR(arg)
-	case strings.HasPrefix(strings.ToLower(arg), "corbaloc:"):
-		c, err := iiop.ParseCorbaloc(arg)
-		if err != nil {
-			return nil, err
-		}
-		return c.IOR(""), nil
-	}
-	b, err := os.ReadFile(arg)
-	if err != nil {
-		return nil, err
-	}
-	return iiop.ParseIOR(string(b))
-}
-
-func runMake(args []string, stdout io.Writer) error {
-	c := cli.New("ior make", "print a compound reference to an object served at the given addresses",
-		"-type IDL:Grid:1.0 -key MAE:...:Grid -addr h1:p1,h2:p2 [-giop 1.2]")
-	typeID := c.Flags.String("type", "", "repository id, e.g. IDL:Grid:1.0 (required)")
-	key := c.Flags.String("key", "", "object key (its octets are the string given; required)")
-	addrs := c.Flags.String("addr", "", "comma-separated host:port list, main replica first (required)")
-	giop := c.Flags.String("giop", "1.2", "IIOP profile version: 1.0, 1.1 or 1.2")
-	if err := c.Parse(args, stdout); err != nil {
-		return err
-	}
-	if err := c.NoArgs(); err != nil {
-		return err
-	}
-	switch {
-	case *typeID == "":
-		return cli.Usagef("-type is required (a repository id such as IDL:Grid:1.0)")
-	case *key == "":
-		return cli.Usagef("-key is required")
-	case *addrs == "":
-		return cli.Usagef("-addr is required (host:port[,host:port...])")
-	}
-	v, err := iiop.ParseVersion(*giop)
-	if err != nil {
-		return cli.Usagef("-giop: %v", err)
-	}
-	var list []iiop.Addr
-	for _, s := range strings.Split(*addrs, ",") {
-		a, err := iiop.ParseAddr(strings.TrimSpace(s))
-		if err != nil {
-			return cli.Usagef("-addr: %v", err)
-		}
-		list = append(list, a)
-	}
-	fmt.Fprintln(stdout, iiop.CompoundIOR(*typeID, []byte(*key), list, v))
-	return nil
+	return cli.Status(name, refcmd.IOR("ior", args, stdout), stderr)
 }
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }

@@ -1,10 +1,10 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 
+	"github.com/maestro-go/maestro/internal/cli"
 	"github.com/maestro-go/maestro/stack/auth"
 )
 
@@ -13,29 +13,18 @@ func init() {
 }
 
 // keygen writes a fresh group key: maestro keygen FILE.
-func keygen(args []string, out, errOut io.Writer) error {
-	fs := flag.NewFlagSet("keygen", flag.ContinueOnError)
-	fs.SetOutput(errOut)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: maestro keygen FILE")
-		fmt.Fprintln(fs.Output())
-		fmt.Fprintln(fs.Output(), "Writes a fresh random 256-bit group key to FILE as one line of 64 hex")
-		fmt.Fprintln(fs.Output(), "digits, readable by its owner only (mode 0600); it refuses to overwrite")
-		fmt.Fprintln(fs.Output(), "an existing file. Give the same file to every member of the group")
-		fmt.Fprintln(fs.Output(), "(-key-file FILE, key_file in the options, or MAESTRO_GROUP_KEY) to turn")
-		fmt.Fprintln(fs.Output(), "on Auth: datagrams of anyone without the key are dropped.")
-	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			fs.SetOutput(out)
-			fs.Usage()
-		}
+func keygen(args []string, out, _ io.Writer) error {
+	c := cli.New("maestro keygen", "write a fresh random 256-bit group key to FILE as one line of 64 hex digits, "+
+		"readable by its owner only (mode 0600); it refuses to overwrite an existing file. Give the same file to every "+
+		"member of the group (-key-file FILE, key_file in the options, or MAESTRO_GROUP_KEY) to turn on Auth: "+
+		"datagrams of anyone without the key are dropped", "FILE")
+	if err := c.Parse(args, out); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return errUsage
+	if c.Flags.NArg() != 1 {
+		return cli.Usagef("usage: maestro keygen FILE (see maestro keygen -h)")
 	}
+	fs := c.Flags
 	path := fs.Arg(0)
 	k, err := auth.WriteKeyFile(path)
 	if err != nil {

@@ -1,7 +1,11 @@
 // Command maestro is the operator's command. Each subcommand lives in a
 // file of its own and registers itself in commands:
 //
-//	maestro keygen FILE   write a fresh group key to FILE (mode 0600)
+//	maestro keygen FILE        write a fresh group key to FILE (mode 0600)
+//	maestro status ADDR        print a running member's view, role and metrics
+//	maestro config print       write a commented file of every member option
+//	maestro ior IOR|FILE|...   describe an object reference (or ior make ...)
+//	maestro newkey NAME...     print fresh object keys
 //
 // "maestro -h" (or "maestro help") prints the subcommands.
 package main
@@ -13,6 +17,8 @@ import (
 	"io"
 	"os"
 	"sort"
+
+	"github.com/maestro-go/maestro/internal/cli"
 )
 
 // command is one subcommand.
@@ -23,9 +29,6 @@ type command struct {
 
 // commands maps a subcommand's name to it.
 var commands = map[string]command{}
-
-// errUsage is returned after the usage has been printed for a mistake.
-var errUsage = errors.New("usage")
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -54,7 +57,8 @@ func run(args []string, out, errOut io.Writer) int {
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0
-	case errors.Is(err, errUsage):
+	case errors.As(err, new(cli.UsageError)):
+		fmt.Fprintf(errOut, "maestro %s: %v\n", args[0], err)
 		return 2
 	}
 	fmt.Fprintf(errOut, "maestro %s: %v\n", args[0], err)
@@ -62,7 +66,10 @@ func run(args []string, out, errOut io.Writer) int {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: maestro COMMAND [ARGS]")
+	fmt.Fprintln(w, "maestro: the operator's command for Maestro groups: keys, a member's status, configuration files, object references")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "usage:")
+	fmt.Fprintln(w, "  maestro COMMAND [ARGS]")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "commands:")
 	names := make([]string, 0, len(commands))

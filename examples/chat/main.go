@@ -144,6 +144,7 @@ func run(args []string, in io.Reader, out, errOut io.Writer) error {
 	verbose := fs.Bool("v", false, "log protocol events to stderr")
 	config := fs.String("config", "", "YAML file of member options (keys as in groupmember.Options: group, listen, seeds, seed_refresh, advertise, stack: {suspect_timeout: 3s}, ...); flags given override it")
 	advertise := fs.String("advertise", "", "ip:port other members reach this one at, if not the -listen address (NAT, containers)")
+	adminAddr := fs.String("admin", "", "serve this member's status and metrics on host:port (:port = 127.0.0.1; read it with `maestro status ADDR`)")
 	if err := command.Parse(args, out); err != nil {
 		return err
 	}
@@ -188,6 +189,7 @@ func run(args []string, in io.Reader, out, errOut io.Writer) error {
 	overlay("properties", opts.Properties == "", func() { opts.Properties = *properties })
 	overlay("portbase", opts.PortBase == 0, func() { opts.PortBase = *portBase })
 	overlay("key-file", opts.KeyFile == "", func() { opts.KeyFile = *keyFile })
+	overlay("admin", opts.AdminAddr == "", func() { opts.AdminAddr = *adminAddr })
 	if *seeds != "" {
 		opts.Seeds = strings.Split(*seeds, ",")
 	}

@@ -79,6 +79,7 @@ type config struct {
 	Replicas   int           // configured replicas: a primary view needs a majority (Primary, Safe)
 	StateDir   string        // the replica's stable storage (reincarnation mark)
 	KeyFile    string        // the group key (Auth): the group's datagrams are authenticated
+	AdminAddr  string        // where the replica serves its status and metrics (-admin)
 	Replace    bool          // StateDir replaces a lost one: start as a zombie
 	Xfer       string        // transfer safety: atomic, protected or free
 	ServeDelay time.Duration // answer state requests this late (to watch transfers)
@@ -135,6 +136,9 @@ func (cfg config) groupOptions() groupmember.Options {
 	o.Group, o.PortBase, o.Seeds, o.Listen, o.Logger = cfg.Group, cfg.PortBase, cfg.Seeds, cfg.UDP, cfg.Log
 	if cfg.KeyFile != "" {
 		o.KeyFile = cfg.KeyFile
+	}
+	if cfg.AdminAddr != "" {
+		o.AdminAddr = cfg.AdminAddr
 	}
 	if cfg.Suspect > 0 {
 		o.Stack.SuspectTimeout = cfg.Suspect
@@ -200,6 +204,7 @@ func parseConfig(args []string, stdout io.Writer) (mode string, cfg config, err 
 	fs.StringVar(&cfg.StateDir, "statedir", "", "the replica's state directory (its reincarnation mark; with -replicas)")
 	fs.StringVar(&cfg.KeyFile, "key-file", "", "group key file (64 hex digits, mode 0600; `maestro keygen FILE` writes one): turns on Auth, so only holders of the key join the replicas' group (-mode csx or ru)")
 	fs.BoolVar(&cfg.Replace, "replace", false, "the state directory replaces a lost one: the replica starts as a zombie (with -replicas)")
+	fs.StringVar(&cfg.AdminAddr, "admin", "", "serve the replica's status and metrics on host:port (:port = 127.0.0.1; `maestro status ADDR` reads it; -mode csx or ru)")
 	configFile := fs.String("config", "", "YAML file of the group's options (-mode csx or ru; keys as in groupmember.Options: group, listen, seeds, seed_refresh, advertise, replicas, state_dir, stack: {suspect_timeout: 3s}, ...); flags given override it")
 	if err = c.Parse(args, stdout); err != nil {
 		return "", config{}, err

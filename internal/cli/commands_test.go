@@ -14,10 +14,11 @@ import (
 
 // commands are the programs a user runs, by package.
 var commands = map[string]string{
-	"chat":   "./examples/chat",
-	"grid":   "./examples/grid",
-	"ior":    "./cmd/ior",
-	"newkey": "./cmd/newkey",
+	"chat":    "./examples/chat",
+	"grid":    "./examples/grid",
+	"ior":     "./cmd/ior",
+	"newkey":  "./cmd/newkey",
+	"maestro": "./cmd/maestro",
 }
 
 // invocation is one command line and what it must do: its exit status
@@ -37,12 +38,21 @@ var invocations = []invocation{
 	{"ior", []string{"-h"}, 0, "ior: describe an interoperable object reference"},
 	{"ior", []string{"make", "-h"}, 0, "ior make: print a compound reference"},
 	{"newkey", []string{"-help"}, 0, "newkey: print fresh, globally unique Maestro object keys"},
+	{"maestro", []string{"-h"}, 0, "maestro: the operator's command"},
+	{"maestro", []string{"status", "-h"}, 0, "maestro status: print a running member's view"},
+	{"maestro", []string{"keygen", "-h"}, 0, "maestro keygen: write a fresh random 256-bit group key"},
+	{"maestro", []string{"config", "-h"}, 0, "maestro config: write a commented YAML file"},
+	{"maestro", []string{"ior", "-h"}, 0, "maestro ior: describe an interoperable object reference"},
+	{"maestro", []string{"newkey", "-h"}, 0, "maestro newkey: print fresh"},
 	// A flag the command does not have.
 	{"chat", []string{"-bogus"}, 2, "chat: flag provided but not defined: -bogus"},
 	{"grid", []string{"-bogus"}, 2, "grid: flag provided but not defined: -bogus"},
 	{"ior", []string{"-bogus"}, 2, "ior: flag provided but not defined: -bogus"},
 	{"ior", []string{"make", "-bogus"}, 2, "ior make: flag provided but not defined: -bogus"},
 	{"newkey", []string{"-bogus"}, 2, "newkey: flag provided but not defined: -bogus"},
+	{"maestro", []string{"status", "-bogus"}, 2, "maestro status: flag provided but not defined: -bogus"},
+	{"maestro", []string{"keygen", "-bogus"}, 2, "maestro keygen: flag provided but not defined: -bogus"},
+	{"maestro", []string{"bogus"}, 2, `maestro: unknown command "bogus"`},
 	// A value of the wrong type.
 	{"chat", []string{"-suspect", "soon"}, 2, `chat: invalid value "soon" for flag -suspect`},
 	{"grid", []string{"-replicas", "three"}, 2, `grid: invalid value "three" for flag -replicas`},
@@ -69,9 +79,15 @@ var invocations = []invocation{
 	{"ior", []string{"IOR:00", "IOR:01"}, 2, `ior: unexpected argument "IOR:01"`},
 	{"ior", []string{"make", "-type", "T", "-key", "k", "-addr", "h:1", "extra"}, 2, `ior make: unexpected argument "extra"`},
 	{"newkey", nil, 2, "newkey: usage: newkey NAME..."},
+	{"maestro", nil, 2, "maestro: the operator's command"},
+	{"maestro", []string{"status"}, 2, "maestro status: missing ADDR"},
+	{"maestro", []string{"keygen"}, 2, "maestro keygen: usage: maestro keygen FILE"},
+	{"maestro", []string{"config", "print", "extra"}, 2, "maestro config: usage: maestro config print"},
+	{"maestro", []string{"status", "-timeout", "-1s", "127.0.0.1:1"}, 2, "maestro status: -timeout"},
 	// A failure while running: status 1.
 	{"ior", []string{"/no/such/file"}, 1, "ior: open /no/such/file"},
 	{"newkey", []string{"bad:name"}, 1, "newkey: "},
+	{"maestro", []string{"status", "-timeout", "1s", "127.0.0.1:1"}, 1, "maestro status: "},
 }
 
 // TestCommandLines runs every command with -h, with each kind of bad

@@ -68,6 +68,7 @@ func New(opts Options, h Handler) (*Member, error) {
 		return nil, err
 	}
 	m.gm = gm
+	gm.Annotate(m.annotate)
 	return m, nil
 }
 

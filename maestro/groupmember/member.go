@@ -51,6 +51,8 @@ type Member struct {
 	views  chan struct{}
 
 	view atomic.Pointer[ViewData]
+
+	adm adminState // the admin endpoint (Options.AdminAddr)
 }
 
 // New validates the options and returns a member that has not joined yet.
@@ -101,6 +103,11 @@ func (m *Member) Join() error {
 		st, err = m.startStack(so)
 	}
 	if err != nil {
+		m.release()
+		return fmt.Errorf("groupmember: join %q: %w", m.opts.Group, err)
+	}
+	if err := m.startAdmin(); err != nil {
+		st.Close()
 		m.release()
 		return fmt.Errorf("groupmember: join %q: %w", m.opts.Group, err)
 	}
@@ -366,6 +373,7 @@ func (m *Member) Leave() error {
 	m.mu.Lock()
 	m.release()
 	m.mu.Unlock()
+	m.stopAdmin()
 	return m.wrap(err)
 }
 
@@ -380,6 +388,7 @@ func (m *Member) Close() error {
 	m.mu.Lock()
 	m.release()
 	m.mu.Unlock()
+	m.stopAdmin()
 	return err
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/maestro-go/maestro/internal/strictyaml"
+	"github.com/maestro-go/maestro/maestro/admin"
 	"github.com/maestro-go/maestro/stack"
 	"github.com/maestro-go/maestro/stack/auth"
 	"github.com/maestro-go/maestro/stack/props"
@@ -94,6 +95,13 @@ type Options struct {
 	// AcceptKeys are further keys whose datagrams are accepted (while the
 	// group rolls to a new key; see auth.Keys and Member.SetKeys).
 	AcceptKeys []auth.Key `yaml:"-"`
+	// AdminAddr, if set, is where the member serves its status to
+	// operators while joined: Prometheus metrics at /metrics and JSON at
+	// /debug/maestro (package admin). "host:port", or ":port" for the
+	// loopback address 127.0.0.1; ":0" picks a free port (see
+	// Member.AdminAddr). Name a host, e.g. "0.0.0.0:9464", to expose it
+	// beyond the machine. Default: no admin endpoint.
+	AdminAddr string `yaml:"admin_addr"`
 	// Stack holds the protocol timings and sizes (see stack.Config).
 	Stack stack.Config `yaml:"stack"`
 	// Logger receives diagnostics; silent if nil.
@@ -145,6 +153,11 @@ func (o Options) validate() (props.Properties, error) {
 			return props.Properties{}, fmt.Errorf("groupmember: %w: the Primary property needs Options.Replicas, the configured number of replicas (a view is primary with a majority of them)", ErrNoReplicas)
 		case o.StateDir == "" && o.Reincarnate == nil && !o.Observer:
 			return props.Properties{}, fmt.Errorf("groupmember: %w: the Primary property needs Options.StateDir, where the replica keeps its reincarnation mark (or Observer for a member without replicated state)", ErrNoStateDir)
+		}
+	}
+	if o.AdminAddr != "" {
+		if _, err := admin.ListenAddr(o.AdminAddr); err != nil {
+			return props.Properties{}, fmt.Errorf("groupmember: Options.AdminAddr: %w", err)
 		}
 	}
 	cfg := o.Stack

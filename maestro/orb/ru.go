@@ -156,6 +156,7 @@ func (o *ReplicatedUpdates) Activate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("orb: %w", err)
 	}
+	m.Annotate(o.annotate)
 	o.mu.Lock()
 	o.m, o.active = m, true
 	o.mu.Unlock()
