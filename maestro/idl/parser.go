@@ -470,4 +470,3 @@ func (p *parser) scopedName() Decl {
 	}
 	return d
 }
-
