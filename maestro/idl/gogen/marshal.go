@@ -43,7 +43,7 @@ func (g *gen) write(t idl.Type, enc string, v *jen.Statement, depth int) *jen.St
 		return jen.For(jen.List(jen.Id("_"), jen.Id(x)).Op(":=").Range().Add(v)).Block(
 			g.write(inner, enc, jen.Id(x), depth+1))
 	case *idl.NamedType:
-		return jen.Id("write" + Exported(t.Decl.Info().Name)).Call(jen.Id(enc), v)
+		return jen.Id("write"+Exported(t.Decl.Info().Name)).Call(jen.Id(enc), v)
 	}
 	return jen.Null()
 }

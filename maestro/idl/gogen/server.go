@@ -62,7 +62,7 @@ func (g *gen) serverFile() (*fileBuilder, error) {
 		)
 	}
 	f.Commentf("New%s returns an adaptor serving impl.", adaptor)
-	f.Func().Id("New"+adaptor).Params(jen.Id("impl").Id(servant)).Op("*").Id(adaptor).Block(
+	f.Func().Id("New" + adaptor).Params(jen.Id("impl").Id(servant)).Op("*").Id(adaptor).Block(
 		jen.Return(jen.Op("&").Id(adaptor).Values(jen.Dict{jen.Id("impl"): jen.Id("impl")})))
 
 	g.updateMethod(f, adaptor)

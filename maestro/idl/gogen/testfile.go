@@ -79,6 +79,6 @@ func (g *gen) testFile() (*fileBuilder, error) {
 	}
 	f.Commentf("Test%sOverIIOP serves a %s through the Simple ORB on 127.0.0.1 and calls every", n, n)
 	f.Comment("operation through the generated client.")
-	f.Func().Id("Test"+n+"OverIIOP").Params(jen.Id("t").Op("*").Qual("testing", "T")).Block(body...)
+	f.Func().Id("Test" + n + "OverIIOP").Params(jen.Id("t").Op("*").Qual("testing", "T")).Block(body...)
 	return fb, nil
 }

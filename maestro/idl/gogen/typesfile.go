@@ -101,10 +101,10 @@ func (g *gen) marshalFuncs(f *jen.File, name string, write, read []jen.Code, ent
 			jen.If(jen.Op("!").Id("d").Dot("Enter").Call()).Block(jen.Return()),
 			jen.Defer().Id("d").Dot("Leave").Call(),
 		}, read...)
-		f.Func().Id("read"+name).Params(jen.Id("d").Op("*").Qual(iiopPath, "Decoder")).Params(jen.Id("v").Id(name)).Block(body...)
+		f.Func().Id("read" + name).Params(jen.Id("d").Op("*").Qual(iiopPath, "Decoder")).Params(jen.Id("v").Id(name)).Block(body...)
 		return
 	}
-	f.Func().Id("read"+name).Params(jen.Id("d").Op("*").Qual(iiopPath, "Decoder")).Id(name).Block(read...)
+	f.Func().Id("read" + name).Params(jen.Id("d").Op("*").Qual(iiopPath, "Decoder")).Id(name).Block(read...)
 }
 
 // structDecl writes a struct or exception type and its marshalling.
