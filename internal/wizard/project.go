@@ -54,6 +54,11 @@ func (c *Config) Project(replace string) ([]ProjectFile, error) {
 	}
 	var files []ProjectFile
 	for _, f := range gen {
+		if f.UserOwned && c.builtinGrid() {
+			if f.Content, err = c.gridServant(); err != nil {
+				return nil, err
+			}
+		}
 		files = append(files, ProjectFile{Name: f.Name, Content: f.Content, UserOwned: f.UserOwned})
 	}
 	mainGo, err := c.mainFile()
