@@ -51,6 +51,7 @@ func (c *Config) mainFile() ([]byte, error) {
 		jen.List(jen.Id("ctx"), jen.Id("stop")).Op(":=").Qual("os/signal", "NotifyContext").Call(jen.Qual("context", "Background").Call(), jen.Qual("os", "Interrupt"), jen.Qual("syscall", "SIGTERM")),
 		jen.Defer().Id("stop").Call(),
 	)
+	main = append(main, jen.Id("etcDir").Op(":=").Add(jen.Qual(orbPath, "Etc").Values(jen.Dict{jen.Id("Dir"): jen.Op("*").Id("etc")})))
 	main = append(main, run...)
 	f.Commentf("Command %s serves the CORBA object %s (%s) through the %s ORB; generated", app, c.iface.ScopedName(), c.iface.RepoID, orbTitle[c.ORB])
 	f.Commentf("by maestro-wizard from %s. It writes <-etc>/%s.ior once it accepts calls and stops", AnswersFileName, iface)
@@ -98,13 +99,13 @@ func (c *Config) simpleRun(iface string) []jen.Code {
 	out = append(out, checkAssign("d", jen.Qual(orbPath, "NewDispatcher").Call(jen.Qual(iiopPath, "ServerOptions").Values(jen.Dict{jen.Id("Addr"): jen.Op("*").Id("listen")})))...)
 	out = append(out, checkAssign("o", jen.Qual(orbPath, "NewSimpleORB").Call(jen.Qual(orbPath, "SimpleORBOptions").Values(jen.Dict{
 		jen.Id("Dispatcher"): jen.Id("d"),
-		jen.Id("Etc"):        jen.Op("&").Qual(orbPath, "Etc").Values(jen.Dict{jen.Id("Dir"): jen.Op("*").Id("etc")}),
+		jen.Id("Etc"):        jen.Op("&").Id("etcDir"),
 	})))...)
 	out = append(out,
 		check(jen.Id("o").Dot("Bind").Call(jen.Qual(orbPath, "KeyFromString").Call(jen.Op("*").Id("key")), jen.Id(c.Name+"TypeID"), jen.Id("New"+c.Name+"Adaptor").Call(jen.Op("&").Id(c.Name).Values()))),
 		jen.Comment("Activate writes the IOR: clients may call from now on."),
 		check(jen.Id("o").Dot("Activate").Call()),
-		jen.Qual("fmt", "Fprintf").Call(jen.Qual("os", "Stderr"), jen.Lit(strings.ToLower(c.Name)+": serving at %s; IOR in %s\n"), jen.Id("d").Dot("Addr").Call(), jen.Qual(orbPath, "Etc").Values(jen.Dict{jen.Id("Dir"): jen.Op("*").Id("etc")}).Dot("Path").Call(jen.Lit(iface))),
+		jen.Qual("fmt", "Fprintf").Call(jen.Qual("os", "Stderr"), jen.Lit(strings.ToLower(c.Name)+": serving at %s; IOR in %s\n"), jen.Id("d").Dot("Addr").Call(), jen.Id("etcDir").Dot("Path").Call(jen.Lit(iface))),
 		jen.Op("<-").Id("ctx").Dot("Done").Call(),
 		jen.List(jen.Id("shutdown"), jen.Id("cancel")).Op(":=").Qual("context", "WithTimeout").Call(jen.Qual("context", "Background").Call(), jen.Lit(10).Op("*").Qual("time", "Second")),
 		jen.Defer().Id("cancel").Call(),
@@ -133,7 +134,7 @@ func (c *Config) ruRun(iface string) []jen.Code {
 		jen.Id("opts").Op(":=").Qual(orbPath, "ReplicatedUpdatesOptions").Values(jen.Dict{
 			jen.Id("Dispatcher"): jen.Id("d"),
 			jen.Id("Name"):       jen.Op("*").Id("group"),
-			jen.Id("Etc"):        jen.Qual(orbPath, "Etc").Values(jen.Dict{jen.Id("Dir"): jen.Op("*").Id("etc")}),
+			jen.Id("Etc"):        jen.Id("etcDir"),
 			jen.Id("Group"): jen.Qual(groupPath, "Options").Values(jen.Dict{
 				jen.Id("PortBase"): jen.Op("*").Id("portBase"),
 				jen.Id("Seeds"):    jen.Id("seedList"),
@@ -158,11 +159,11 @@ func (c *Config) ruRun(iface string) []jen.Code {
 			jen.Comment("reinstall_ior is false: the IOR is written once, naming this replica."),
 			jen.List(jen.Id("ref"), jen.Err()).Op(":=").Id("o").Dot("IOR").Call(jen.Id("key_")),
 			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Id("fail").Call(jen.Err())),
-			check(jen.Qual(orbPath, "Etc").Values(jen.Dict{jen.Id("Dir"): jen.Op("*").Id("etc")}).Dot("Publish").Call(jen.Lit(iface), jen.Id("ref"))),
+			check(jen.Id("etcDir").Dot("Publish").Call(jen.Lit(iface), jen.Id("ref"))),
 		)
 	}
 	out = append(out,
-		jen.Qual("fmt", "Fprintf").Call(jen.Qual("os", "Stderr"), jen.Lit(strings.ToLower(c.Name)+": replica of group %s serving at %s; IOR in %s\n"), jen.Op("*").Id("group"), jen.Id("d").Dot("Addr").Call(), jen.Qual(orbPath, "Etc").Values(jen.Dict{jen.Id("Dir"): jen.Op("*").Id("etc")}).Dot("Path").Call(jen.Lit(iface))),
+		jen.Qual("fmt", "Fprintf").Call(jen.Qual("os", "Stderr"), jen.Lit(strings.ToLower(c.Name)+": replica of group %s serving at %s; IOR in %s\n"), jen.Op("*").Id("group"), jen.Id("d").Dot("Addr").Call(), jen.Id("etcDir").Dot("Path").Call(jen.Lit(iface))),
 		jen.Op("<-").Id("ctx").Dot("Done").Call(),
 		jen.List(jen.Id("shutdown"), jen.Id("cancel")).Op(":=").Qual("context", "WithTimeout").Call(jen.Qual("context", "Background").Call(), jen.Lit(10).Op("*").Qual("time", "Second")),
 		jen.Defer().Id("cancel").Call(),
