@@ -65,8 +65,10 @@ func newConfig(t *Template, a Answers, s *session) (*Config, error) {
 	return c, nil
 }
 
+// errNotInterface names an interface the IDL lacks.
 type errNotInterface string
 
+// Error says so.
 func (e errNotInterface) Error() string { return string(e) + " is not an interface of the IDL" }
 
 // idlFileName is the name of the IDL file in the generated project.

@@ -50,6 +50,7 @@ func (v Value) String() string {
 	return v.Enum.ScopedName()
 }
 
+// String names the kind for error messages.
 func (k ValueKind) String() string {
 	return [...]string{"integer", "floating-point", "string", "character", "boolean", "enumerator"}[k]
 }
