@@ -101,6 +101,7 @@ func run(args []string, stderr io.Writer) error {
 type multiFlag []string
 
 // String joins the values (flag.Value).
-func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) String() string { return strings.Join(*m, ",") }
+
 // Set adds a value (flag.Value).
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
