@@ -23,6 +23,7 @@ func (g *gen) newFile(generated bool, comment string) *fileBuilder {
 	}
 	f.ImportName(iiopPath, "iiop")
 	f.ImportName(orbPath, "orb")
+	f.ImportName(cdrPath, "cdr")
 	return &fileBuilder{f: f}
 }
 

@@ -6,7 +6,11 @@ import (
 	"github.com/maestro-go/maestro/maestro/idl"
 )
 
-const iiopPath = "github.com/maestro-go/maestro/maestro/iiop"
+const (
+	iiopPath = "github.com/maestro-go/maestro/maestro/iiop"
+	// cdrPath is where the marshalling code finds Encoder and Decoder.
+	cdrPath = "github.com/maestro-go/maestro/maestro/iiop/cdr"
+)
 
 // goType is the Go type of an IDL type.
 func goType(t idl.Type) *jen.Statement {

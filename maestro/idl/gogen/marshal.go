@@ -31,8 +31,8 @@ func (g *gen) write(t idl.Type, enc string, v *jen.Statement, depth int) *jen.St
 			return jen.Id(enc).Dot("WriteOctets").Call(v)
 		}
 		x := fmt.Sprintf("x%d", depth)
-		return jen.Qual(iiopPath, "WriteSequence").Call(jen.Id(enc), v,
-			jen.Func().Params(jen.Id(enc).Op("*").Qual(iiopPath, "Encoder"), jen.Id(x).Add(goType(t.Elem))).Block(
+		return jen.Qual(cdrPath, "WriteSequence").Call(jen.Id(enc), v,
+			jen.Func().Params(jen.Id(enc).Op("*").Qual(cdrPath, "Encoder"), jen.Id(x).Add(goType(t.Elem))).Block(
 				g.write(t.Elem, enc, jen.Id(x), depth+1)))
 	case *idl.ArrayType:
 		x := fmt.Sprintf("x%d", depth)
@@ -69,8 +69,8 @@ func (g *gen) read(t idl.Type, dec string, depth int) *jen.Statement {
 		if b, ok := t.Elem.(*idl.BasicType); ok && b.Kind == idl.Octet {
 			r = jen.Id(dec).Dot("ReadOctets").Call()
 		} else {
-			r = jen.Qual(iiopPath, "ReadSequence").Call(jen.Id(dec), jen.Lit(minSize(t.Elem, 0)),
-				jen.Func().Params(jen.Id(dec).Op("*").Qual(iiopPath, "Decoder")).Add(goType(t.Elem)).Block(
+			r = jen.Qual(cdrPath, "ReadSequence").Call(jen.Id(dec), jen.Lit(minSize(t.Elem, 0)),
+				jen.Func().Params(jen.Id(dec).Op("*").Qual(cdrPath, "Decoder")).Add(goType(t.Elem)).Block(
 					jen.Return(g.read(t.Elem, dec, depth+1))))
 		}
 		if t.Bound > 0 {

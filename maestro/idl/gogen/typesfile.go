@@ -41,14 +41,14 @@ func (g *gen) typesFile() (*fileBuilder, error) {
 	}
 	if g.needBoundedString {
 		f.Comment("checkStringBound records a decoding error for a string longer than its IDL bound.")
-		f.Func().Id("checkStringBound").Params(jen.Id("d").Op("*").Qual(iiopPath, "Decoder"), jen.Id("s").String(), jen.Id("bound").Int()).String().Block(
+		f.Func().Id("checkStringBound").Params(jen.Id("d").Op("*").Qual(cdrPath, "Decoder"), jen.Id("s").String(), jen.Id("bound").Int()).String().Block(
 			jen.If(jen.Len(jen.Index().Rune().Parens(jen.Id("s"))).Op(">").Id("bound")).Block(
 				jen.Id("d").Dot("Fail").Call(jen.Qual("fmt", "Errorf").Call(jen.Lit("string of %d characters exceeds its bound %d"), jen.Len(jen.Index().Rune().Parens(jen.Id("s"))), jen.Id("bound")))),
 			jen.Return(jen.Id("s")))
 	}
 	if g.needBoundedSeq {
 		f.Comment("checkSeqBound records a decoding error for a sequence longer than its IDL bound.")
-		f.Func().Id("checkSeqBound").Types(jen.Id("T").Any()).Params(jen.Id("d").Op("*").Qual(iiopPath, "Decoder"), jen.Id("s").Index().Id("T"), jen.Id("bound").Int()).Index().Id("T").Block(
+		f.Func().Id("checkSeqBound").Types(jen.Id("T").Any()).Params(jen.Id("d").Op("*").Qual(cdrPath, "Decoder"), jen.Id("s").Index().Id("T"), jen.Id("bound").Int()).Index().Id("T").Block(
 			jen.If(jen.Len(jen.Id("s")).Op(">").Id("bound")).Block(
 				jen.Id("d").Dot("Fail").Call(jen.Qual("fmt", "Errorf").Call(jen.Lit("sequence of %d elements exceeds its bound %d"), jen.Len(jen.Id("s")), jen.Id("bound"))),
 				jen.Return(jen.Nil())),
@@ -94,17 +94,17 @@ func constValue(v idl.Value, t idl.Type) *jen.Statement {
 // count one level of nesting (structs and unions, which may recur).
 func (g *gen) marshalFuncs(f *jen.File, name string, write, read []jen.Code, enter bool) {
 	f.Commentf("write%s marshals a %s.", name, name)
-	f.Func().Id("write"+name).Params(jen.Id("e").Op("*").Qual(iiopPath, "Encoder"), jen.Id("v").Id(name)).Block(write...)
+	f.Func().Id("write"+name).Params(jen.Id("e").Op("*").Qual(cdrPath, "Encoder"), jen.Id("v").Id(name)).Block(write...)
 	f.Commentf("read%s unmarshals a %s; errors are left in d.", name, name)
 	if enter {
 		body := append([]jen.Code{
 			jen.If(jen.Op("!").Id("d").Dot("Enter").Call()).Block(jen.Return()),
 			jen.Defer().Id("d").Dot("Leave").Call(),
 		}, read...)
-		f.Func().Id("read" + name).Params(jen.Id("d").Op("*").Qual(iiopPath, "Decoder")).Params(jen.Id("v").Id(name)).Block(body...)
+		f.Func().Id("read" + name).Params(jen.Id("d").Op("*").Qual(cdrPath, "Decoder")).Params(jen.Id("v").Id(name)).Block(body...)
 		return
 	}
-	f.Func().Id("read" + name).Params(jen.Id("d").Op("*").Qual(iiopPath, "Decoder")).Id(name).Block(read...)
+	f.Func().Id("read" + name).Params(jen.Id("d").Op("*").Qual(cdrPath, "Decoder")).Id(name).Block(read...)
 }
 
 // structDecl writes a struct or exception type and its marshalling.
