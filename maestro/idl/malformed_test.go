@@ -56,6 +56,9 @@ func TestMalformed(t *testing.T) {
 		{"const long X = 1 << 64;", 1, 18, "shift count 64 out of range"},
 		{"interface A { void f(); };\n\x01", 2, 1, "unexpected byte"},
 		{"interface A {", 1, 14, "missing '}'"},
+		{"enum Color { red }; struct S { Color color; };", 1, 38, "member color clashes with the use of Color at bad.idl:1:32"},
+		{"typedef long Words; interface A { void f(in Words words); };", 1, 51, "parameter words clashes with the use of Words"},
+		{"typedef long Digest; interface A { Digest f(); void digest(); };", 1, 53, "declaration of digest clashes with the use of Digest"},
 	}
 	require.GreaterOrEqual(t, len(cases), 20)
 	for _, c := range cases {

@@ -74,7 +74,7 @@ func TestParseShop(t *testing.T) {
 
 func TestIncludeAndPrefixScope(t *testing.T) {
 	files := map[string]string{
-		"dir/main.idl": "#include \"base.idl\"\n#pragma prefix \"main.org\"\ninterface Main : Base { void m(in T t); };",
+		"dir/main.idl": "#include \"base.idl\"\n#pragma prefix \"main.org\"\ninterface Main : Base { void m(in T v); };",
 		"dir/base.idl": "#pragma prefix \"base.org\"\ntypedef long T;\ninterface Base { T b(); };",
 	}
 	opts := Options{ReadFile: func(p string) ([]byte, error) {

@@ -123,8 +123,18 @@ func (p *parser) declare(d Decl) {
 		}
 		p.fail(info.Pos, "%s collides with %s (first defined at %s): IDL names may not differ only in case", info.Name, o.Name, o.Pos)
 	}
+	p.checkUse(info.Name, info.Pos, "declaration of "+info.Name)
 	p.sc.decls[info.Name] = d
 	p.sc.lower[key] = d
+}
+
+// checkUse rejects declaring name in the current scope after the scope
+// used a name that differs at most in case and was defined farther out
+// (CORBA 3.0 §3.15.3; omniidl refuses such IDL too).
+func (p *parser) checkUse(name string, pos Pos, what string) {
+	if u, ok := p.sc.used[strings.ToLower(name)]; ok {
+		p.fail(pos, "%s clashes with the use of %s at %s (an enclosing scope's name used here cannot be redefined here)", what, u.name, u.pos)
+	}
 }
 
 // info fills the common part of a definition declared in the current scope.
@@ -346,6 +356,8 @@ func (p *parser) operation() *Operation {
 	op := &Operation{DeclInfo: p.info(name, pos), Oneway: oneway, Result: result}
 	p.declare(op)
 	p.expect("(", "after the operation name")
+	p.sc = newScope(p.sc, op, name) // the parameters' scope
+	defer p.leave()
 	seen := map[string]bool{}
 	for !p.is(")") {
 		if len(op.Params) > 0 {
@@ -369,6 +381,7 @@ func (p *parser) operation() *Operation {
 			p.fail(ppos, "parameter %s declared twice", pname)
 		}
 		seen[strings.ToLower(pname)] = true
+		p.checkUse(pname, ppos, "parameter "+pname)
 		op.Params = append(op.Params, &Param{Name: pname, Pos: ppos, Dir: dir, Type: typ})
 	}
 	p.next()
@@ -453,6 +466,12 @@ func (p *parser) scopedName() Decl {
 	} else {
 		for s := p.sc; s != nil && d == nil; s = s.parent {
 			d = s.find(parts[0], p.scopes)
+		}
+		if d != nil && p.sc.decls[parts[0]] != d {
+			key := strings.ToLower(parts[0])
+			if _, seen := p.sc.used[key]; !seen {
+				p.sc.used[key] = use{name: parts[0], pos: t.pos}
+			}
 		}
 	}
 	for _, part := range parts[1:] {

@@ -235,6 +235,7 @@ func (p *parser) members(owner string, allowEmpty bool) []*Member {
 				p.fail(pos, "member %s declared twice in %s", name, owner)
 			}
 			seen[strings.ToLower(name)] = true
+			p.checkUse(name, pos, "member "+name)
 			out = append(out, &Member{Name: name, Pos: pos, Type: t})
 			if !p.accept(",") {
 				break
@@ -374,6 +375,7 @@ func (p *parser) unionType() *Union {
 			p.fail(c.Pos, "member %s declared twice in union %s", c.Name, name)
 		}
 		seenName[strings.ToLower(c.Name)] = true
+		p.checkUse(c.Name, c.Pos, "member "+c.Name)
 		p.expect(";", "after a union member")
 		u.Cases = append(u.Cases, c)
 	}

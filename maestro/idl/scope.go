@@ -14,10 +14,20 @@ type scope struct {
 	lower    map[string]Decl // by lower-cased name: IDL names differing only in case collide
 	children map[Decl]*scope
 	iface    *Interface // set for interface scopes: inherited names are visible
+	// used records, by lower-cased name, the unqualified names this
+	// scope used that were found farther out: IDL forbids declaring
+	// such a name (in any case) here afterwards.
+	used map[string]use
+}
+
+// use is an unqualified use of a name defined in an enclosing scope.
+type use struct {
+	name string
+	pos  Pos
 }
 
 func newScope(parent *scope, owner Decl, name string) *scope {
-	s := &scope{parent: parent, owner: owner, decls: map[string]Decl{}, lower: map[string]Decl{}, children: map[Decl]*scope{}}
+	s := &scope{parent: parent, owner: owner, decls: map[string]Decl{}, lower: map[string]Decl{}, children: map[Decl]*scope{}, used: map[string]use{}}
 	if parent != nil {
 		s.path = append(append([]string(nil), parent.path...), name)
 		parent.children[owner] = s
