@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -67,8 +68,10 @@ func buildProject(t *testing.T, dir string) string {
 
 // server is a running generated server.
 type server struct {
-	cmd *exec.Cmd
-	out *syncBuffer
+	cmd     *exec.Cmd
+	out     *syncBuffer
+	done    chan struct{} // closed once the process has exited
+	waitErr error
 }
 
 type syncBuffer struct {
@@ -88,41 +91,73 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// start runs bin with args; at the end of the test it gets SIGINT and,
-// if it has not exited within 15 s, SIGKILL.
+// start runs bin with args; it is stopped at the end of the test.
 func start(t *testing.T, bin string, args ...string) *server {
 	t.Helper()
-	s := &server{cmd: exec.Command(bin, args...), out: &syncBuffer{}}
+	s := &server{cmd: exec.Command(bin, args...), out: &syncBuffer{}, done: make(chan struct{})}
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	require.NoError(t, s.cmd.Start())
-	done := make(chan error, 1)
-	go func() { done <- s.cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = s.cmd.Process.Signal(syscall.SIGINT)
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("%s did not stop cleanly on SIGINT: %v\n%s", bin, err, s.out.String())
-			}
-		case <-time.After(15 * time.Second):
-			_ = s.cmd.Process.Kill()
-			<-done
-			t.Errorf("%s ignored SIGINT for 15s\n%s", bin, s.out.String())
-		}
-	})
+	go func() { s.waitErr = s.cmd.Wait(); close(s.done) }()
+	t.Cleanup(func() { s.stop(t) })
 	return s
 }
 
+// stop sends SIGINT and requires a clean exit within 15 s (else SIGKILL
+// and an error); stopping a stopped server does nothing.
+func (s *server) stop(t *testing.T) {
+	select {
+	case <-s.done:
+		return
+	default:
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-s.done:
+		if s.waitErr != nil {
+			t.Errorf("%s did not stop cleanly on SIGINT: %v\n%s", s.cmd.Path, s.waitErr, s.out.String())
+		}
+	case <-time.After(15 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.done
+		t.Errorf("%s ignored SIGINT for 15s\n%s", s.cmd.Path, s.out.String())
+	}
+}
+
+// addr waits (30 s at most) for the "serving at HOST:PORT" line.
+func (s *server) addr(t *testing.T) string {
+	t.Helper()
+	re := regexp.MustCompile(`serving at (\S+);`)
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := re.FindStringSubmatch(s.out.String()); m != nil {
+			return m[1]
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no serving line; output:\n%s", s.out.String())
+	return ""
+}
+
 // waitIOR waits (up to 60 s) until path holds an IOR whose first profile
-// names addrs addresses, and returns it.
-func waitIOR(t *testing.T, path string, addrs int, servers ...*server) *iiop.IOR {
+// names addrs addresses (and each of want, if given), and returns it.
+func waitIOR(t *testing.T, path string, addrs int, servers []*server, want ...string) *iiop.IOR {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		if b, err := os.ReadFile(path); err == nil {
 			if ref, err := iiop.ParseIOR(strings.TrimSpace(string(b))); err == nil {
 				if ps, err := ref.IIOPProfiles(); err == nil && len(ps) > 0 && len(ps[0].Addrs()) == addrs {
-					return ref
+					named := map[string]bool{}
+					for _, a := range ps[0].Addrs() {
+						named[a.String()] = true
+					}
+					all := true
+					for _, w := range want {
+						all = all && named[w]
+					}
+					if all {
+						return ref
+					}
 				}
 			}
 		}
@@ -139,9 +174,17 @@ func waitIOR(t *testing.T, path string, addrs int, servers ...*server) *iiop.IOR
 // runClient runs an omniORB client and requires it to pass.
 func runClient(t *testing.T, bin string, args ...string) string {
 	t.Helper()
+	return runClientInput(t, "", bin, args...)
+}
+
+// runClientInput is runClient with standard input.
+func runClientInput(t *testing.T, stdin, bin string, args ...string) string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "client output:\n%s", out)
 	require.NotContains(t, string(out), "FAIL")
 	return string(out)
