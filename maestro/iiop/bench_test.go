@@ -7,7 +7,7 @@ import (
 )
 
 func BenchmarkEncodeDecodeRequest(b *testing.B) {
-	syn := Syntax{Order: LittleEndian, Version: GIOP12, CodeSets: CodeSets{CodeSetUTF8, CodeSetUTF16}}
+	syn := Syntax{Order: LittleEndian, Version: GIOP12, CodeSets: CodeSets{Char: CodeSetUTF8, WChar: CodeSetUTF16}}
 	arg := strings.Repeat("v", 64)
 	rh := &RequestHeader{RequestID: 2, ResponseFlags: ResponseExpected, Operation: "_set_value", Target: TargetAddress{ObjectKey: []byte("MAE:0011223344556677:PerformanceTest")}}
 	b.ReportAllocs()

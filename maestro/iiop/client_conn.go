@@ -269,7 +269,7 @@ func replyRequestID(h Header, body []byte) (uint32, bool) {
 		if len(body) < 4 {
 			return 0, false
 		}
-		return h.Order.uint32(body), true
+		return h.Order.Uint32(body), true
 	}
 	rh, _, err := DecodeReply(h, body, CodeSets{})
 	if err != nil {

@@ -1,5 +1,7 @@
 // Package iiop implements the wire side of Maestro's interoperability tools
-// (dissertation §3.3): CDR encoding, GIOP 1.0–1.2 messages, interoperable
+// (dissertation §3.3): GIOP 1.0–1.2 messages over the CDR encoding of
+// package cdr (whose Encoder, Decoder and related names it re-exports as
+// aliases, so iiop.Encoder is cdr.Encoder), interoperable
 // object references (IORs) and corbaloc URLs, and the IIOP bridge — a server
 // that accepts connections from unmodified CORBA clients and hands their
 // requests to a Handler, and a client that invokes operations on an IOR.

@@ -1,13 +1,19 @@
 package iiop
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/maestro-go/maestro/maestro/iiop/cdr"
+)
 
 // Sentinel errors callers may branch on with errors.Is.
 var (
-	// ErrTruncated means a decoder needed more bytes than the input holds.
-	ErrTruncated = errors.New("iiop: truncated CDR data")
-	// ErrTooDeep means nested encapsulations or recursive values exceeded MaxDepth.
-	ErrTooDeep = errors.New("iiop: CDR nesting too deep")
+	// ErrTruncated means a decoder needed more bytes than the input holds
+	// (the cdr package's error).
+	ErrTruncated = cdr.ErrTruncated
+	// ErrTooDeep means nested encapsulations or recursive values exceeded
+	// MaxDepth (the cdr package's error).
+	ErrTooDeep = cdr.ErrTooDeep
 	// ErrMessageTooLarge means a GIOP message (after reassembly) exceeds the
 	// configured maximum message size.
 	ErrMessageTooLarge = errors.New("iiop: GIOP message too large")

@@ -50,7 +50,7 @@ func (r *reassembler) add(h Header, body []byte) (Header, []byte, bool, error) {
 			if len(body) < 4 {
 				return h, nil, false, fmt.Errorf("%w: fragmented message without request id", ErrBadMessage)
 			}
-			id := h.Order.uint32(body)
+			id := h.Order.Uint32(body)
 			if _, dup := r.v12[id]; dup {
 				return h, nil, false, fmt.Errorf("%w: request %d fragmented twice", ErrBadMessage, id)
 			}
@@ -76,7 +76,7 @@ func (r *reassembler) add(h Header, body []byte) (Header, []byte, bool, error) {
 		if len(body) < 4 {
 			return h, nil, false, fmt.Errorf("%w: Fragment without request id", ErrBadMessage)
 		}
-		id := h.Order.uint32(body)
+		id := h.Order.Uint32(body)
 		p = r.v12[id]
 		if p == nil {
 			return h, nil, false, fmt.Errorf("%w: Fragment for unknown request %d", ErrBadMessage, id)
@@ -99,7 +99,7 @@ func (r *reassembler) add(h Header, body []byte) (Header, []byte, bool, error) {
 	if h.Version == GIOP11 {
 		r.v11 = nil
 	} else {
-		delete(r.v12, h.Order.uint32(body))
+		delete(r.v12, h.Order.Uint32(body))
 	}
 	r.pending -= len(p.body)
 	full := p.h

@@ -17,7 +17,7 @@ func FuzzCDRDecode(f *testing.F) {
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 1}, []byte{8, 10, 12, 13}, uint8(0), uint8(3), uint8(1))
 	f.Add([]byte{0, 0, 0, 1, 1, 0, 0, 0, 4, 0, 0, 0, 1}, []byte{11, 11, 11}, uint8(0), uint8(0), uint8(2))
 	f.Fuzz(func(t *testing.T, data, program []byte, order, offset, minor uint8) {
-		syn := Syntax{Order: ByteOrder(order & 1), Version: Version{1, minor % 3}, CodeSets: CodeSets{Char: []uint32{CodeSetUTF8, CodeSetISO8859_1}[order>>1&1]}}
+		syn := Syntax{Order: ByteOrder(order & 1), Version: Version{Major: 1, Minor: minor % 3}, CodeSets: CodeSets{Char: []uint32{CodeSetUTF8, CodeSetISO8859_1}[order>>1&1]}}
 		d := NewDecoder(syn, data, int(offset%8))
 		if len(program) > 64 {
 			program = program[:64]
@@ -78,7 +78,7 @@ func seedMessages() [][]byte {
 		for _, o := range orders {
 			syn := Syntax{Order: o, Version: v}
 			req, _ := EncodeRequest(syn, &RequestHeader{RequestID: 2, ResponseFlags: ResponseExpected, Operation: "set",
-				Target: TargetAddress{ObjectKey: key}, ServiceContexts: []ServiceContext{CodeSetsContext(CodeSets{CodeSetUTF8, CodeSetUTF16})}}, encodeArgs)
+				Target: TargetAddress{ObjectKey: key}, ServiceContexts: []ServiceContext{CodeSetsContext(CodeSets{Char: CodeSetUTF8, WChar: CodeSetUTF16})}}, encodeArgs)
 			e := NewReplyEncoder(syn)
 			e.WriteLong(123)
 			rep, _ := EncodeReply(syn, &ReplyHeader{RequestID: 2}, e.Bytes())

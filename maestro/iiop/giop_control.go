@@ -33,7 +33,7 @@ func EncodeMessageError(s Syntax) []byte {
 // starts with the request id. more sets the more-fragments flag.
 func EncodeFragment(s Syntax, requestID uint32, data []byte, more bool) []byte {
 	e := messageEncoder(s, MsgFragment)
-	if s.version() == GIOP12 {
+	if s.EffectiveVersion() == GIOP12 {
 		e.WriteULong(requestID)
 	}
 	e.WriteRaw(data)

@@ -51,8 +51,8 @@ func ParseHeader(b []byte) (Header, error) {
 	if string(b[:4]) != "GIOP" {
 		return Header{}, fmt.Errorf("%w: bad magic %q", ErrBadMessage, b[:4])
 	}
-	h := Header{Version: Version{b[4], b[5]}, Type: MsgType(b[7])}
-	if !h.Version.supported() {
+	h := Header{Version: Version{Major: b[4], Minor: b[5]}, Type: MsgType(b[7])}
+	if !h.Version.Supported() {
 		return Header{}, fmt.Errorf("%w: unsupported GIOP version %s", ErrBadMessage, h.Version)
 	}
 	flags := b[6]
@@ -67,7 +67,7 @@ func ParseHeader(b []byte) (Header, error) {
 	if h.Type > MsgFragment || (h.Type == MsgFragment && h.Version == GIOP10) {
 		return Header{}, fmt.Errorf("%w: message type %d in GIOP %s", ErrBadMessage, b[7], h.Version)
 	}
-	h.Size = h.Order.uint32(b[8:12])
+	h.Size = h.Order.Uint32(b[8:12])
 	return h, nil
 }
 
@@ -81,7 +81,7 @@ func (h Header) Marshal() [HeaderSize]byte {
 		b[6] |= 2
 	}
 	b[7] = byte(h.Type)
-	h.Order.putUint32(b[8:], h.Size)
+	h.Order.PutUint32(b[8:], h.Size)
 	return b
 }
 
@@ -92,27 +92,27 @@ func (h Header) appendTo(b []byte) []byte {
 		flags |= 2
 	}
 	b = append(b, 'G', 'I', 'O', 'P', h.Version.Major, h.Version.Minor, flags, byte(h.Type))
-	return h.Order.appendUint32(b, h.Size)
+	return h.Order.AppendUint32(b, h.Size)
 }
 
 // messageEncoder starts a message: an encoder whose buffer holds a header
 // placeholder, so the body is aligned from the header's first byte.
 func messageEncoder(s Syntax, t MsgType) *Encoder {
 	// Most messages fit in 256 bytes; sizing up front avoids regrowing.
-	e := &Encoder{syntax: s}
+	e := new(Encoder)
 	startMessage(e, make([]byte, 0, 256), s, t)
 	return e
 }
 
 // startMessage points e at dst[:0] and writes a header placeholder there.
 func startMessage(e *Encoder, dst []byte, s Syntax, t MsgType) {
-	*e = Encoder{syntax: s, buf: Header{Version: s.version(), Order: s.Order, Type: t}.appendTo(dst[:0])}
+	e.ResetAfter(s, Header{Version: s.EffectiveVersion(), Order: s.Order, Type: t}.appendTo(dst[:0]))
 }
 
 // finishMessage patches the size field and returns the whole message.
 func finishMessage(e *Encoder) []byte {
 	b := e.Bytes()
-	if e.syntax.Order == LittleEndian {
+	if e.Syntax().Order == LittleEndian {
 		binary.LittleEndian.PutUint32(b[8:12], uint32(len(b)-HeaderSize))
 	} else {
 		binary.BigEndian.PutUint32(b[8:12], uint32(len(b)-HeaderSize))

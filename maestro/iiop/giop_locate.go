@@ -39,7 +39,7 @@ type LocateRequestHeader struct {
 func EncodeLocateRequest(s Syntax, r *LocateRequestHeader) ([]byte, error) {
 	e := messageEncoder(s, MsgLocateRequest)
 	e.WriteULong(r.RequestID)
-	if s.version() == GIOP12 {
+	if s.EffectiveVersion() == GIOP12 {
 		writeTarget(e, r.Target)
 	} else {
 		if r.Target.Disposition != KeyAddr {

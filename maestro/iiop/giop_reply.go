@@ -48,7 +48,7 @@ func appendReply(dst []byte, s Syntax, r *ReplyHeader, body []byte) ([]byte, err
 	var enc Encoder
 	e := &enc
 	startMessage(e, dst, s, MsgReply)
-	if s.version() == GIOP12 {
+	if s.EffectiveVersion() == GIOP12 {
 		e.WriteULong(r.RequestID)
 		e.WriteULong(uint32(r.Status))
 		writeServiceContexts(e, r.ServiceContexts)
@@ -60,7 +60,7 @@ func appendReply(dst []byte, s Syntax, r *ReplyHeader, body []byte) ([]byte, err
 		e.WriteULong(r.RequestID)
 		e.WriteULong(uint32(r.Status))
 		if len(body) > 0 && e.Offset()%8 != 0 {
-			return nil, fmt.Errorf("iiop: GIOP %s reply service contexts leave the body misaligned", s.version())
+			return nil, fmt.Errorf("iiop: GIOP %s reply service contexts leave the body misaligned", s.EffectiveVersion())
 		}
 	}
 	e.WriteRaw(body)

@@ -31,7 +31,7 @@ func (r *RequestHeader) ResponseExpected() bool { return r.ResponseFlags&1 != 0 
 // written only if there are arguments. GIOP 1.0/1.1 can only address by key.
 func EncodeRequest(s Syntax, r *RequestHeader, args func(*Encoder)) ([]byte, error) {
 	e := messageEncoder(s, MsgRequest)
-	v := s.version()
+	v := s.EffectiveVersion()
 	if v == GIOP12 {
 		e.WriteULong(r.RequestID)
 		e.WriteOctet(r.ResponseFlags)
@@ -45,7 +45,7 @@ func EncodeRequest(s Syntax, r *RequestHeader, args func(*Encoder)) ([]byte, err
 			aligned := e.Len()
 			args(e)
 			if e.Len() == aligned {
-				e.buf = e.buf[:before]
+				e.Truncate(before)
 			}
 		}
 	} else {
@@ -88,7 +88,9 @@ func DecodeRequest(h Header, body []byte, cs CodeSets) (*RequestHeader, Body, er
 // principal, service contexts) are slices of body rather than copies;
 // operation names are interned in ops if it is not nil.
 func decodeRequest(h Header, body []byte, cs CodeSets, r *RequestHeader, ops *opCache, alias bool) (Body, error) {
-	d := Decoder{buf: body, base: HeaderSize, syntax: Syntax{Order: h.Order, Version: h.Version, CodeSets: cs}, aliasOctets: alias}
+	var d Decoder
+	d.Reset(Syntax{Order: h.Order, Version: h.Version, CodeSets: cs}, body, HeaderSize)
+	d.SetAliasOctets(alias)
 	if h.Version == GIOP12 {
 		r.RequestID = d.ReadULong()
 		r.ResponseFlags = d.ReadOctet()
@@ -139,7 +141,7 @@ type opCache struct {
 // read reads an operation name, which is always ASCII, so it is read as raw
 // bytes whatever the char code set. A nil cache allocates every name.
 func (c *opCache) read(d *Decoder) string {
-	b := d.readRawString()
+	b := d.ReadRawString()
 	if b == nil {
 		return ""
 	}

@@ -29,14 +29,14 @@ func writeServiceContexts(e *Encoder, scs []ServiceContext) {
 
 func readServiceContexts(d *Decoder) []ServiceContext {
 	n := d.ReadSeqLen(8)
-	if d.err != nil || n == 0 {
+	if d.Err() != nil || n == 0 {
 		return nil
 	}
 	out := make([]ServiceContext, 0, n)
-	for i := 0; i < n && d.err == nil; i++ {
+	for i := 0; i < n && d.Err() == nil; i++ {
 		out = append(out, ServiceContext{ID: d.ReadULong(), Data: d.ReadOctets()})
 	}
-	if d.err != nil {
+	if d.Err() != nil {
 		return nil
 	}
 	return out

@@ -6,6 +6,9 @@ import (
 	"testing"
 )
 
+// orders are both byte orders, for tests that try each.
+var orders = []ByteOrder{BigEndian, LittleEndian}
+
 func TestHeaderRoundTrip(t *testing.T) {
 	for _, v := range []Version{GIOP10, GIOP11, GIOP12} {
 		for _, o := range orders {
@@ -245,7 +248,7 @@ func fragment(t *testing.T, msg []byte, sizes ...int) [][]byte {
 	body := msg[HeaderSize:]
 	var id uint32
 	if h.Version == GIOP12 {
-		id = h.Order.uint32(body)
+		id = h.Order.Uint32(body)
 	}
 	first := sizes[0]
 	fh := h

@@ -120,7 +120,7 @@ func (g FTGroup) Component() TaggedComponent {
 // ParseFTGroup decodes a TAG_FT_GROUP body.
 func ParseFTGroup(data []byte) (FTGroup, error) {
 	d := OpenEncapsulation(Syntax{}, data)
-	g := FTGroup{Version: Version{d.ReadOctet(), d.ReadOctet()}, FTDomainID: d.ReadString()}
+	g := FTGroup{Version: Version{Major: d.ReadOctet(), Minor: d.ReadOctet()}, FTDomainID: d.ReadString()}
 	g.ObjectGroupID = d.ReadULongLong()
 	g.ObjectGroupRefVersion = d.ReadULong()
 	if err := d.Err(); err != nil {

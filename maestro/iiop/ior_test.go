@@ -37,10 +37,10 @@ func TestParseOmniORBIOR(t *testing.T) {
 	}
 	// A client of ours picks UTF-8 from the conversion list.
 	latinOnly := CodeSetComponent{CharNative: CodeSetISO8859_1, WCharNative: CodeSetUCS2}
-	if neg := latinOnly.Negotiate(); neg != (CodeSets{CodeSetISO8859_1, CodeSetUCS2}) {
+	if neg := latinOnly.Negotiate(); neg != (CodeSets{Char: CodeSetISO8859_1, WChar: CodeSetUCS2}) {
 		t.Fatalf("latin-1 server: negotiated %+v", neg)
 	}
-	if neg := cs.Negotiate(); neg != (CodeSets{CodeSetUTF8, CodeSetUTF16}) {
+	if neg := cs.Negotiate(); neg != (CodeSets{Char: CodeSetUTF8, WChar: CodeSetUTF16}) {
 		t.Fatalf("negotiated %+v", neg)
 	}
 	if !strings.Contains(ior.Describe(), "TAG_ORB_TYPE") {
@@ -107,7 +107,7 @@ func TestCompoundIOR(t *testing.T) {
 }
 
 func TestFTComponents(t *testing.T) {
-	g := FTGroup{Version: Version{1, 0}, FTDomainID: "maestro", ObjectGroupID: 1 << 40, ObjectGroupRefVersion: 3}
+	g := FTGroup{Version: Version{Major: 1, Minor: 0}, FTDomainID: "maestro", ObjectGroupID: 1 << 40, ObjectGroupRefVersion: 3}
 	got, err := ParseFTGroup(g.Component().Data)
 	if err != nil || got != g {
 		t.Fatalf("%+v %v", got, err)

@@ -1,4 +1,4 @@
-package iiop
+package cdr
 
 import (
 	"encoding/binary"
