@@ -41,6 +41,9 @@ func (c *Config) mainFile() ([]byte, error) {
 			jen.Id("stateDir").Op(":=").Qual("flag", "String").Call(jen.Lit("statedir"), jen.Lit(""), jen.Lit("this replica's state directory (reincarnation mark); empty for a fresh temporary one")),
 			jen.Id("portBase").Op(":=").Qual("flag", "Int").Call(jen.Lit("portbase"), jen.Lit(0), jen.Lit("first UDP port of the local discovery range (0: derived from -group)")),
 			jen.Id("seeds").Op(":=").Qual("flag", "String").Call(jen.Lit("seeds"), jen.Lit(""), jen.Lit("comma-separated host:port of other replicas, for discovery beyond this host")),
+			jen.Id("config").Op(":=").Qual("flag", "String").Call(jen.Lit("config"), jen.Lit(""), jen.Lit("YAML file of the group's options (groupmember.Options: listen, seeds, state_dir, stack, ...); the flags override it")),
+			jen.Id("keyFile").Op(":=").Qual("flag", "String").Call(jen.Lit("key-file"), jen.Lit(""), jen.Lit("group key file (maestro keygen FILE writes one): only holders of the key join the replicas' group (Auth)")),
+			jen.Id("admin").Op(":=").Qual("flag", "String").Call(jen.Lit("admin"), jen.Lit(""), jen.Lit("serve the replica's status and metrics on host:port (:port = 127.0.0.1; maestro status ADDR reads it)")),
 		)
 		run = c.ruRun(iface)
 	} else {
@@ -117,14 +120,23 @@ func (c *Config) simpleRun(iface string) []jen.Code {
 func (c *Config) ruRun(iface string) []jen.Code {
 	var out []jen.Code
 	out = append(out,
+		jen.Var().Id("groupOpts").Qual(groupPath, "Options"),
+		jen.If(jen.Op("*").Id("config").Op("!=").Lit("")).Block(
+			jen.Var().Err().Error(),
+			jen.If(jen.List(jen.Id("groupOpts"), jen.Err()).Op("=").Qual(groupPath, "LoadOptions").Call(jen.Op("*").Id("config")), jen.Err().Op("!=").Nil()).Block(jen.Id("fail").Call(jen.Err())),
+		),
 		jen.Id("dir").Op(":=").Op("*").Id("stateDir"),
+		jen.If(jen.Id("dir").Op("==").Lit("")).Block(jen.Id("dir").Op("=").Id("groupOpts").Dot("StateDir")),
 		jen.If(jen.Id("dir").Op("==").Lit("")).Block(
 			jen.Var().Err().Error(),
 			jen.If(jen.List(jen.Id("dir"), jen.Err()).Op("=").Qual("os", "MkdirTemp").Call(jen.Lit(""), jen.Lit(strings.ToLower(c.Name)+"-state-")), jen.Err().Op("!=").Nil()).Block(jen.Id("fail").Call(jen.Err())),
 			jen.Defer().Qual("os", "RemoveAll").Call(jen.Id("dir")),
 		),
-		jen.Var().Id("seedList").Index().String(),
-		jen.If(jen.Op("*").Id("seeds").Op("!=").Lit("")).Block(jen.Id("seedList").Op("=").Qual("strings", "Split").Call(jen.Op("*").Id("seeds"), jen.Lit(","))),
+		jen.Id("groupOpts").Dot("StateDir").Op("=").Id("dir"),
+		jen.If(jen.Op("*").Id("seeds").Op("!=").Lit("")).Block(jen.Id("groupOpts").Dot("Seeds").Op("=").Qual("strings", "Split").Call(jen.Op("*").Id("seeds"), jen.Lit(","))),
+		jen.If(jen.Op("*").Id("portBase").Op("!=").Lit(0)).Block(jen.Id("groupOpts").Dot("PortBase").Op("=").Op("*").Id("portBase")),
+		jen.If(jen.Op("*").Id("keyFile").Op("!=").Lit("")).Block(jen.Id("groupOpts").Dot("KeyFile").Op("=").Op("*").Id("keyFile")),
+		jen.If(jen.Op("*").Id("admin").Op("!=").Lit("")).Block(jen.Id("groupOpts").Dot("AdminAddr").Op("=").Op("*").Id("admin")),
 	)
 	out = append(out, checkAssign("d", jen.Qual(orbPath, "NewDispatcher").Call(jen.Qual(iiopPath, "ServerOptions").Values(jen.Dict{jen.Id("Addr"): jen.Op("*").Id("listen")})))...)
 	set := func(field string, v jen.Code, answer string) jen.Code {
@@ -135,11 +147,7 @@ func (c *Config) ruRun(iface string) []jen.Code {
 			jen.Id("Dispatcher"): jen.Id("d"),
 			jen.Id("Name"):       jen.Op("*").Id("group"),
 			jen.Id("Etc"):        jen.Id("etcDir"),
-			jen.Id("Group"): jen.Qual(groupPath, "Options").Values(jen.Dict{
-				jen.Id("PortBase"): jen.Op("*").Id("portBase"),
-				jen.Id("Seeds"):    jen.Id("seedList"),
-				jen.Id("StateDir"): jen.Id("dir"),
-			}),
+			jen.Id("Group"):      jen.Id("groupOpts"),
 		}),
 		jen.Comment("The answers of the wizard, as the ORB options they set (§3.4.1)."),
 		set("ProgressInPrimaryOnly", jen.Lit(c.progressInPrimaryOnly()), "partitions: "+c.Partitions),
