@@ -58,7 +58,9 @@ type Config struct {
 	// datagram per member. Every member must have joined successfully.
 	MulticastData bool
 	// PortBase and PortCount define the local discovery range. Zero: a base
-	// in 20000-59999 derived from the group name, and 16 ports.
+	// in 20000-59999 derived from the group name, and 16 ports. The
+	// PortCount ports after it are its fallback (see bind): discovery
+	// announces to both.
 	PortBase, PortCount int
 	// NoLocalDiscovery disables announcing to the local port range.
 	NoLocalDiscovery bool
@@ -110,7 +112,7 @@ func New(cfg Config) (*Transport, error) {
 	if count == 0 {
 		count = 16
 	}
-	conn, err := bind(cfg.Listen, base, count)
+	conn, err := bind(cfg.Listen, base, count, cfg.Log)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +162,7 @@ func New(cfg Config) (*Transport, error) {
 		}()
 	}
 	if !cfg.NoLocalDiscovery {
-		for p := base; p < base+count; p++ {
+		for p := base; p < min(base+2*count, 65536); p++ {
 			ap := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(p))
 			if ap != t.local {
 				t.rng = append(t.rng, ap)
@@ -187,8 +189,13 @@ func (t *Transport) Serve(recv func([]stack.Packet)) {
 	}
 }
 
-// bind binds listen, or the first free port of the range on loopback.
-func bind(listen string, base, count int) (*net.UDPConn, error) {
+// bind binds listen, or the first free port of the group's range on
+// loopback, or of the fallback range right after it: any local program
+// can take the range's ports first (squatting), by mistake or to keep the
+// members from finding each other, and members then meet in the fallback
+// range, which discovery covers too. Past both it binds an ephemeral port
+// that only seeds can reach, and says so.
+func bind(listen string, base, count int, log *slog.Logger) (*net.UDPConn, error) {
 	if listen != "" {
 		addr, err := net.ResolveUDPAddr("udp4", listen)
 		if err != nil {
@@ -200,9 +207,14 @@ func bind(listen string, base, count int) (*net.UDPConn, error) {
 		}
 		return c, nil
 	}
-	for p := base; p < base+count; p++ {
+	end := min(base+2*count, 65536)
+	for p := base; p < end; p++ {
 		c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p})
 		if err == nil {
+			if p >= base+count {
+				log.Warn("every port of the group's discovery range is taken (by other members, or by another program squatting it); bound the fallback range next to it",
+					"range", fmt.Sprintf("127.0.0.1:%d-%d", base, base+count-1), "port", p)
+			}
 			return c, nil
 		}
 		if !errors.Is(err, syscall.EADDRINUSE) {
@@ -213,6 +225,8 @@ func bind(listen string, base, count int) (*net.UDPConn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("udp: listen on 127.0.0.1: %w", err)
 	}
+	log.Warn("the group's discovery range and its fallback are all taken: local discovery cannot reach this member; give it seeds, or free the ports",
+		"range", fmt.Sprintf("127.0.0.1:%d-%d", base, end-1), "port", c.LocalAddr().(*net.UDPAddr).Port)
 	return c, nil
 }
 
