@@ -154,9 +154,6 @@ func run(args []string, in io.Reader, out, errOut io.Writer) error {
 	if err := cli.Multicast("multicast", *mcast); err != nil {
 		return err
 	}
-	if *mcastData && *mcast == "" {
-		return cli.Usagef("-multicast-data needs -multicast GROUP:PORT")
-	}
 	if err := cli.NotNegative("suspect", *suspect); err != nil {
 		return err
 	}
@@ -197,7 +194,7 @@ func run(args []string, in io.Reader, out, errOut io.Writer) error {
 		opts.Stack.SuspectTimeout, opts.Stack.Heartbeat = *suspect, *suspect/8
 	}
 	if opts.MulticastData && opts.Multicast == "" {
-		return cli.Usagef("multicast_data needs a multicast group (-multicast or multicast: in -config)")
+		return cli.Usagef("-multicast-data needs -multicast GROUP:PORT (or multicast: in -config)")
 	}
 	// Warnings (a group without Auth on a non-loopback address, datagrams
 	// refused for want of the group key) are always shown.
