@@ -1,6 +1,6 @@
 package stack
 
-import "time"
+import "context"
 
 // Driver is what a group member needs from a running stack. Stack
 // implements it over a real transport; the simulator implements it over
@@ -26,8 +26,9 @@ type Driver interface {
 	// UpToDate reports that the application installed the up-to-date
 	// state of the view (Core.UpToDate).
 	UpToDate() error
-	// Leave leaves the group, waiting at most timeout for confirmation.
-	Leave(timeout time.Duration) error
+	// Leave leaves the group and waits for the group's confirmation until
+	// ctx is done.
+	Leave(ctx context.Context) error
 	// Close stops the member at once (a crash, to the others).
 	Close() error
 	// Exited is closed once the member has left or was closed.

@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -342,16 +343,16 @@ func (s *Stack) Suspect(ids ...Endpoint) error {
 }
 
 // Leave leaves the group and waits until the group has confirmed (the
-// UpExit upcall has been delivered) or timeout passes.
-func (s *Stack) Leave(timeout time.Duration) error {
+// UpExit upcall has been delivered) or ctx is done.
+func (s *Stack) Leave(ctx context.Context) error {
 	if err := s.call(func() { s.core.Leave() }); err != nil {
 		return err
 	}
 	select {
 	case <-s.exited:
 		return nil
-	case <-time.After(timeout):
-		return fmt.Errorf("stack: leave not confirmed within %v", timeout)
+	case <-ctx.Done():
+		return fmt.Errorf("stack: leave not confirmed: %w", ctx.Err())
 	}
 }
 

@@ -346,7 +346,7 @@ func serve(dir string, cfg config) (err error) {
 	if err := o.Bind(key, "IDL:PerformanceTest:1.0", &performanceTest{}); err != nil {
 		return err
 	}
-	if err := o.Activate(); err != nil {
+	if err := o.Activate(context.Background()); err != nil {
 		return err
 	}
 	<-stop

@@ -13,6 +13,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -208,7 +209,7 @@ func run(args []string, in io.Reader, out, errOut io.Writer) error {
 		return err
 	}
 	c.m = m
-	if err := m.Join(); err != nil {
+	if err := m.Join(context.Background()); err != nil {
 		return err
 	}
 	if c.name == "" {
@@ -248,7 +249,7 @@ func run(args []string, in io.Reader, out, errOut io.Writer) error {
 }
 
 func leave(m *groupmember.Member, errOut io.Writer) error {
-	if err := m.Leave(); err != nil {
+	if err := m.Leave(context.Background()); err != nil {
 		fmt.Fprintln(errOut, "leave:", err)
 	}
 	return nil

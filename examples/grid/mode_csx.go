@@ -238,7 +238,7 @@ func runCSX(ctx context.Context, cfg config) error {
 		return err
 	}
 	r.m = m
-	if err := m.Join(); err != nil {
+	if err := m.Join(ctx); err != nil {
 		return err
 	}
 	r.println("member %s", m.ID())
@@ -315,7 +315,7 @@ func (r *replica) command(line string) error {
 }
 
 func leaveGroup(m *csx.Member) error {
-	if err := m.Leave(); err != nil && !errors.Is(err, groupmember.ErrNotJoined) {
+	if err := m.Leave(context.Background()); err != nil && !errors.Is(err, groupmember.ErrNotJoined) {
 		return err
 	}
 	return nil

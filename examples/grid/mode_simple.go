@@ -27,7 +27,7 @@ func runSimple(ctx context.Context, cfg config) error {
 		d.Close()
 		return err
 	}
-	if err := o.Activate(); err != nil {
+	if err := o.Activate(ctx); err != nil {
 		d.Close()
 		return err
 	}

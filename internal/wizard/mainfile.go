@@ -107,7 +107,7 @@ func (c *Config) simpleRun(iface string) []jen.Code {
 	out = append(out,
 		check(jen.Id("o").Dot("Bind").Call(jen.Qual(orbPath, "KeyFromString").Call(jen.Op("*").Id("key")), jen.Id(c.Name+"TypeID"), jen.Id("New"+c.Name+"Adaptor").Call(jen.Op("&").Id(c.Name).Values()))),
 		jen.Comment("Activate writes the IOR: clients may call from now on."),
-		check(jen.Id("o").Dot("Activate").Call()),
+		check(jen.Id("o").Dot("Activate").Call(jen.Id("ctx"))),
 		jen.Qual("fmt", "Fprintf").Call(jen.Qual("os", "Stderr"), jen.Lit(strings.ToLower(c.Name)+": serving at %s; IOR in %s\n"), jen.Id("d").Dot("Addr").Call(), jen.Id("etcDir").Dot("Path").Call(jen.Lit(iface))),
 		jen.Op("<-").Id("ctx").Dot("Done").Call(),
 		jen.List(jen.Id("shutdown"), jen.Id("cancel")).Op(":=").Qual("context", "WithTimeout").Call(jen.Qual("context", "Background").Call(), jen.Lit(10).Op("*").Qual("time", "Second")),

@@ -1,6 +1,7 @@
 package admin_test
 
 import (
+	"context"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -30,7 +31,7 @@ func TestBadAdminAddr(t *testing.T) {
 	o.AdminAddr = taken.Addr().String()
 	m, err := groupmember.New(o, nil)
 	require.NoError(t, err)
-	err = m.Join()
+	err = m.Join(context.Background())
 	require.ErrorContains(t, err, o.AdminAddr)
 	require.ErrorContains(t, err, "join")
 	require.Empty(t, m.AdminAddr())
@@ -38,7 +39,7 @@ func TestBadAdminAddr(t *testing.T) {
 	require.ErrorIs(t, m.Cast(message.New()), groupmember.ErrNotJoined)
 
 	require.NoError(t, taken.Close())
-	require.NoError(t, m.Join())
+	require.NoError(t, m.Join(context.Background()))
 	t.Cleanup(func() { m.Close() })
 	require.Equal(t, o.AdminAddr, m.AdminAddr())
 }
@@ -52,8 +53,9 @@ func TestAdminStopsWithMember(t *testing.T) {
 	m, err := groupmember.New(o, nil)
 	require.NoError(t, err)
 	require.Empty(t, m.AdminAddr(), "before Join")
-	for _, stop := range []func() error{m.Close, m.Leave} {
-		require.NoError(t, m.Join())
+	leave := func() error { return m.Leave(context.Background()) }
+	for _, stop := range []func() error{m.Close, leave} {
+		require.NoError(t, m.Join(context.Background()))
 		addr := m.AdminAddr()
 		require.Regexp(t, `^127\.0\.0\.1:\d+$`, addr)
 		resp, err := http.Get("http://" + addr + admin.StatusPath)
@@ -75,7 +77,7 @@ func TestClSvRole(t *testing.T) {
 	o := testOptions(t)
 	m, err := clsv.New(clsv.Options{Options: o, Mode: clsv.Server}, nil)
 	require.NoError(t, err)
-	require.NoError(t, m.Join())
+	require.NoError(t, m.Join(context.Background()))
 	t.Cleanup(func() { m.Close() })
 	require.Equal(t, "client", m.Status().Role, "a member starts as a client")
 	require.Eventually(t, func() bool {

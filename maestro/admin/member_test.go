@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -82,7 +83,7 @@ func TestThreeMembersWatched(t *testing.T) {
 		}
 		m, err := groupmember.New(o, nil)
 		require.NoError(t, err)
-		require.NoError(t, m.Join())
+		require.NoError(t, m.Join(context.Background()))
 		t.Cleanup(func() { m.Close() })
 		require.Regexp(t, `^127\.0\.0\.1:\d+$`, m.AdminAddr())
 		ms[i] = m

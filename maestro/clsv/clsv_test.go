@@ -1,6 +1,7 @@
 package clsv
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"testing"
@@ -76,7 +77,7 @@ func (w *world) member(addr string, mode Mode, xfer XferType, autoXfer bool) *re
 	}, r)
 	require.NoError(w.t, err)
 	r.m = m
-	require.NoError(w.t, m.Join())
+	require.NoError(w.t, m.Join(context.Background()))
 	return r
 }
 
@@ -276,7 +277,7 @@ func TestServerSurvivesCoordinatorLeave(t *testing.T) {
 	if b.view().Coordinator == b.m.ID() {
 		coord, other = b, a
 	}
-	require.NoError(t, coord.m.Leave())
+	require.NoError(t, coord.m.Leave(context.Background()))
 	w.run(3 * time.Second)
 	v := other.view()
 	require.Equal(t, []EndpID{other.m.ID()}, v.Members)

@@ -1,6 +1,7 @@
 package clsv
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -74,11 +75,11 @@ func New(opts Options, h Handler) (*Member, error) {
 
 // Join joins the group as a client; a Server-mode member then becomes an
 // xfer server and, after XferDone, a server (Figure 2.6).
-func (m *Member) Join() error {
+func (m *Member) Join(ctx context.Context) error {
 	m.mu.Lock()
 	m.view, m.held, m.late, m.done, m.batching = nil, nil, nil, nil, false
 	m.mu.Unlock()
-	if err := m.gm.Join(); err != nil {
+	if err := m.gm.Join(ctx); err != nil {
 		return err
 	}
 	if err := m.gm.SetInfo(m.info("")); err != nil {
@@ -137,7 +138,7 @@ func (m *Member) View() *ViewData {
 func (m *Member) Metrics() stack.MetricsSnapshot { return m.gm.Metrics() }
 
 // Leave leaves the group (see groupmember.Member.Leave).
-func (m *Member) Leave() error { return m.gm.Leave() }
+func (m *Member) Leave(ctx context.Context) error { return m.gm.Leave(ctx) }
 
 // Close stops at once, like a crash.
 func (m *Member) Close() error { return m.gm.Close() }

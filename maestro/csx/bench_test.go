@@ -78,7 +78,7 @@ func benchTransfer(b *testing.B, size int) {
 		b.Fatal(err)
 	}
 	server.m = m
-	if err := m.Join(); err != nil {
+	if err := m.Join(context.Background()); err != nil {
 		b.Fatal(err)
 	}
 	defer m.Close()
@@ -115,7 +115,7 @@ func benchTransfer(b *testing.B, size int) {
 				}
 			}
 		}()
-		if err := jm.Join(); err != nil {
+		if err := jm.Join(context.Background()); err != nil {
 			b.Fatal(err)
 		}
 		select {
@@ -129,7 +129,7 @@ func benchTransfer(b *testing.B, size int) {
 		if g := maxHeap.Load() - min(maxHeap.Load(), base.HeapInuse); g > peak {
 			peak = g
 		}
-		_ = jm.Leave()
+		_ = jm.Leave(context.Background())
 		waitRole(b, m, clsv.StateServer, 1)
 	}
 	b.ReportMetric(float64(total.Microseconds())/float64(b.N)/1000, "ms/transfer")

@@ -105,7 +105,7 @@ func startGrid(t *testing.T, o Options) *grid {
 	m, err := New(o, g)
 	require.NoError(t, err)
 	g.m = m
-	require.NoError(t, m.Join())
+	require.NoError(t, m.Join(context.Background()))
 	t.Cleanup(func() { m.Close() })
 	return g
 }

@@ -71,10 +71,10 @@ func New(opts Options, h Handler) (*Member, error) {
 }
 
 // Join joins the group (see clsv.Member.Join).
-func (m *Member) Join() error { return m.cs.Join() }
+func (m *Member) Join(ctx context.Context) error { return m.cs.Join(ctx) }
 
 // Leave leaves the group.
-func (m *Member) Leave() error { return m.cs.Leave() }
+func (m *Member) Leave(ctx context.Context) error { return m.cs.Leave(ctx) }
 
 // Close stops at once, like a crash.
 func (m *Member) Close() error {

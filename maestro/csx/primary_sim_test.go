@@ -1,6 +1,7 @@
 package csx
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -62,7 +63,7 @@ func (r *primaryGrid) start(addr string) *simGrid {
 		return g
 	}
 	g.m = m
-	if err := m.Join(); err != nil {
+	if err := m.Join(context.Background()); err != nil {
 		r.fail("join %s: %v", addr, err)
 		return g
 	}

@@ -263,7 +263,7 @@ func (r *csxRun) start(addr string) *simGrid {
 		return g
 	}
 	g.m = m
-	if err := m.Join(); err != nil {
+	if err := m.Join(context.Background()); err != nil {
 		r.fail("join %s: %v", addr, err)
 		return g
 	}

@@ -1,6 +1,7 @@
 package groupmember
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -119,7 +120,7 @@ func TestKeyRollWhileCasting(t *testing.T) {
 	stale.Key = old
 	sm, err := New(stale, nil)
 	require.NoError(t, err)
-	require.NoError(t, sm.Join())
+	require.NoError(t, sm.Join(context.Background()))
 	t.Cleanup(func() { sm.Close() })
 	time.Sleep(time.Second) // several gossip rounds and suspect timeouts
 	require.Len(t, sm.View().Members, 1, "a member with the dropped key joined")

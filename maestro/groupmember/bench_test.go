@@ -1,6 +1,7 @@
 package groupmember
 
 import (
+	"context"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -30,7 +31,7 @@ func benchCast(b *testing.B, size int) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := m.Join(); err != nil {
+		if err := m.Join(context.Background()); err != nil {
 			b.Fatal(err)
 		}
 		defer m.Close()

@@ -12,7 +12,7 @@
 //	func (c *Chat) ReceiveCast(from groupmember.EndpID, msg *message.Message) { ... }
 //
 //	m, err := groupmember.New(groupmember.Options{Group: "chat"}, &Chat{})
-//	err = m.Join()
+//	err = m.Join(ctx)
 //	err = m.Cast(message.New().PutString("hello"))
 //
 // The delivery guarantees are those of the properties string (see package

@@ -1,6 +1,7 @@
 package groupmember
 
 import (
+	"context"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -31,12 +32,12 @@ func TestSlowReceiverBoundsTheSender(t *testing.T) {
 	fast := &counter{}
 	sender, err := New(opts, fast)
 	require.NoError(t, err)
-	require.NoError(t, sender.Join())
+	require.NoError(t, sender.Join(context.Background()))
 	t.Cleanup(func() { sender.Close() })
 	recv := &slow{pause: 300 * time.Microsecond}
 	receiver, err := New(opts, recv)
 	require.NoError(t, err)
-	require.NoError(t, receiver.Join())
+	require.NoError(t, receiver.Join(context.Background()))
 	t.Cleanup(func() { receiver.Close() })
 	waitView(t, []*Member{sender, receiver}, 2)
 

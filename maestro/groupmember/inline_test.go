@@ -1,6 +1,7 @@
 package groupmember
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -82,7 +83,7 @@ func TestInlineUpcallsKeepOrderAndExclusion(t *testing.T) {
 				m, err := New(opts, x)
 				require.NoError(t, err)
 				x.m = m
-				require.NoError(t, m.Join())
+				require.NoError(t, m.Join(context.Background()))
 				t.Cleanup(func() { m.Close() })
 				ms, xs = append(ms, m), append(xs, x)
 			}

@@ -74,9 +74,13 @@ func New(opts Options, h Handler) (*Member, error) {
 // Join binds the member's socket and joins the group: the member first
 // installs a singleton view (reported by AcceptedView), then merges with
 // the other members as it discovers them. Join returns once the singleton
-// view is installed; after Leave, Join may be called again (as a new
-// incarnation).
-func (m *Member) Join() error {
+// view is installed, without waiting for other members; ctx bounds what it
+// does wait for (resolving seed names). After Leave, Join may be called
+// again (as a new incarnation).
+func (m *Member) Join(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("groupmember: join %q: %w", m.opts.Group, err)
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.st != nil {
@@ -100,7 +104,7 @@ func (m *Member) Join() error {
 	if m.opts.Start != nil {
 		st, err = m.opts.Start(so)
 	} else {
-		st, err = m.startStack(so)
+		st, err = m.startStack(ctx, so)
 	}
 	if err != nil {
 		m.release()
@@ -144,8 +148,8 @@ func (m *Member) release() {
 	}
 }
 
-func (m *Member) startStack(so stack.Options) (stack.Driver, error) {
-	tr, err := m.transport()
+func (m *Member) startStack(ctx context.Context, so stack.Options) (stack.Driver, error) {
+	tr, err := m.transport(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -159,11 +163,11 @@ func (m *Member) startStack(so stack.Options) (stack.Driver, error) {
 	return st, nil
 }
 
-func (m *Member) transport() (stack.Transport, error) {
+func (m *Member) transport(ctx context.Context) (stack.Transport, error) {
 	if m.opts.Transport != nil {
 		return m.opts.Transport(m.opts)
 	}
-	tr, err := udp.New(udp.Config{
+	tr, err := udp.NewContext(ctx, udp.Config{
 		Group: m.opts.Group, Listen: m.opts.Listen, Seeds: m.opts.Seeds,
 		SeedRefresh: m.opts.SeedRefresh, Resolver: m.opts.Resolver, Advertise: m.opts.Advertise,
 		Multicast: m.opts.Multicast, MulticastInterface: m.opts.MulticastInterface,
@@ -361,14 +365,22 @@ func (m *Member) Reconfigure() error {
 	return m.wrap(st.Reconfigure())
 }
 
-// Leave leaves the group and waits for the Exit callback (at most the
-// stack's LeaveTimeout), then releases the socket.
-func (m *Member) Leave() error {
+// Leave leaves the group and waits for the Exit callback until ctx is done
+// (a ctx without a deadline waits at most the stack's LeaveTimeout plus
+// FlushTimeout), then releases the socket, whether or not the group
+// confirmed.
+func (m *Member) Leave(ctx context.Context) error {
 	st, err := m.stack()
 	if err != nil {
 		return err
 	}
-	err = st.Leave(st.Config().LeaveTimeout + st.Config().FlushTimeout)
+	if _, ok := ctx.Deadline(); !ok {
+		// A group that never confirms must not hold the caller forever.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, st.Config().LeaveTimeout+st.Config().FlushTimeout)
+		defer cancel()
+	}
+	err = st.Leave(ctx)
 	st.Close()
 	m.mu.Lock()
 	m.release()

@@ -1,6 +1,7 @@
 package groupmember
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -90,7 +91,7 @@ func join(t *testing.T, opts Options, n int) ([]*Member, []*recorder) {
 		r := newRecorder()
 		m, err := New(opts, r)
 		require.NoError(t, err)
-		require.NoError(t, m.Join())
+		require.NoError(t, m.Join(context.Background()))
 		t.Cleanup(func() { m.Close() })
 		ms, rs = append(ms, m), append(rs, r)
 	}
@@ -166,7 +167,7 @@ func TestLeaveAndCrash(t *testing.T) {
 	ms, rs := join(t, testOptions(t), 3)
 	waitView(t, ms, 3)
 	leaver := ms[2].ID()
-	require.NoError(t, ms[2].Leave())
+	require.NoError(t, ms[2].Leave(context.Background()))
 	select {
 	case <-rs[2].exited:
 	default:
@@ -182,7 +183,7 @@ func TestLeaveAndCrash(t *testing.T) {
 	require.Contains(t, ms[0].View().Departed, crashed)
 
 	// The member that left can join again, as a new incarnation.
-	require.NoError(t, ms[2].Join())
+	require.NoError(t, ms[2].Join(context.Background()))
 	require.NotEqual(t, leaver, ms[2].ID())
 	waitView(t, []*Member{ms[0], ms[2]}, 2)
 }
@@ -223,7 +224,7 @@ func TestViewMessageReachesMembers(t *testing.T) {
 		h := &viewMsgHandler{got: make(chan string, 16)}
 		m, err := New(opts, h)
 		require.NoError(t, err)
-		require.NoError(t, m.Join())
+		require.NoError(t, m.Join(context.Background()))
 		t.Cleanup(func() { m.Close() })
 		ms, hs = append(ms, m), append(hs, h)
 	}

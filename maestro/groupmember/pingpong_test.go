@@ -1,6 +1,7 @@
 package groupmember
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -38,7 +39,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 			b.Fatal(err)
 		}
 		a.m = m
-		if err := m.Join(); err != nil {
+		if err := m.Join(context.Background()); err != nil {
 			b.Fatal(err)
 		}
 		defer m.Close()

@@ -94,7 +94,7 @@ func startReplica(t *testing.T, o Options, dir string) *replica {
 	m, err := New(o, r)
 	require.NoError(t, err)
 	r.m = m
-	require.NoError(t, m.Join())
+	require.NoError(t, m.Join(context.Background()))
 	t.Cleanup(func() { m.Close() })
 	return r
 }
@@ -222,7 +222,7 @@ func TestPrimaryOptionsAreChecked(t *testing.T) {
 	o.StateDir = dir
 	m, err := New(o, nil)
 	require.NoError(t, err)
-	require.ErrorIs(t, m.Join(), primary.ErrStateDirInUse)
+	require.ErrorIs(t, m.Join(context.Background()), primary.ErrStateDirInUse)
 }
 
 // A group configured with one replica is primary as soon as that replica

@@ -1,6 +1,7 @@
 package orb
 
 import (
+	"context"
 	"encoding/binary"
 	"io"
 	"net"
@@ -68,7 +69,7 @@ func benchSetValue(b *testing.B, opts iiop.ServerOptions, size int) {
 	if err := o.Bind(key, "IDL:PerformanceTest:1.0", &valueObject{}); err != nil {
 		b.Fatal(err)
 	}
-	o.Activate()
+	o.Activate(context.Background())
 	syn := iiop.Syntax{Order: iiop.LittleEndian, Version: iiop.GIOP12, CodeSets: iiop.CodeSets{Char: iiop.CodeSetUTF8, WChar: iiop.CodeSetUTF16}}
 	arg := strings.Repeat("v", size)
 	// Like omniORB: the first request on the connection carries the

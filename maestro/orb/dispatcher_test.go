@@ -89,7 +89,7 @@ func TestSimpleORBLifecycle(t *testing.T) {
 	if st, _, _ := c.Locate(ctx, ref); st != iiop.UnknownObject {
 		t.Fatalf("locate while inactive: %v", st)
 	}
-	if err := o.Activate(); err != nil {
+	if err := o.Activate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	published, err := (&Etc{Dir: etcDir}).Lookup("Counter")
@@ -138,7 +138,7 @@ func TestSimpleORBLifecycle(t *testing.T) {
 		t.Fatalf("locate unknown key: %v", st)
 	}
 
-	o.Deactivate()
+	o.Deactivate(context.Background())
 	_, err = inc(1)
 	wantException(t, err, iiop.ExcInvObjref)
 	if err := o.Unbind(key); err != nil {

@@ -82,7 +82,7 @@ func TestOmniORBFailoverAcrossAlternateAddresses(t *testing.T) {
 		if err := o.Bind(key, "IDL:Grid:1.0", replica{int16(i)}); err != nil {
 			t.Fatal(err)
 		}
-		if err := o.Activate(); err != nil {
+		if err := o.Activate(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		ds = append(ds, d)

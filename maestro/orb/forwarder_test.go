@@ -23,7 +23,7 @@ func TestOmniORBFollowsForwards(t *testing.T) {
 	if err := o.Bind(realKey, "IDL:Grid:1.0", replica{7}); err != nil {
 		t.Fatal(err)
 	}
-	o.Activate()
+	o.Activate(context.Background())
 	target, _ := o.IOR(realKey)
 
 	fwd := newDispatcher(t)

@@ -160,7 +160,7 @@ func (o *ReplicatedUpdates) Activate(ctx context.Context) error {
 	o.mu.Lock()
 	o.m, o.active = m, true
 	o.mu.Unlock()
-	if err := m.Join(); err != nil {
+	if err := m.Join(ctx); err != nil {
 		o.mu.Lock()
 		o.m, o.active = nil, false
 		o.mu.Unlock()
@@ -186,7 +186,7 @@ func (o *ReplicatedUpdates) Deactivate(ctx context.Context) error {
 	o.done = true
 	o.mu.Unlock()
 	serr := o.opts.Dispatcher.Shutdown(ctx)
-	lerr := m.Leave()
+	lerr := m.Leave(ctx)
 	o.mu.Lock()
 	o.active = false
 	o.mu.Unlock()

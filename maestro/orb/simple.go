@@ -1,6 +1,7 @@
 package orb
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -93,8 +94,13 @@ func (o *SimpleORB) Unbind(key ObjectKey) error {
 }
 
 // Activate starts serving the bound objects and, if Etc is set, publishes
-// each object's IOR as <Interface>.ior.
-func (o *SimpleORB) Activate() error {
+// each object's IOR as <Interface>.ior. It waits for nothing but the
+// files; ctx (which may end before it starts) is there so that both ORBs
+// are activated alike.
+func (o *SimpleORB) Activate(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("orb: activate: %w", err)
+	}
 	o.mu.Lock()
 	o.active = true
 	pubs := refsOf(o.objects)
@@ -110,11 +116,15 @@ func (o *SimpleORB) Activate() error {
 	return nil
 }
 
-// Deactivate stops serving: requests get INV_OBJREF until Activate.
-func (o *SimpleORB) Deactivate() {
+// Deactivate stops serving: requests get INV_OBJREF until Activate. It
+// does not wait (the Dispatcher's Shutdown answers what is in flight and
+// closes the connections); it takes ctx so that both ORBs are deactivated
+// alike, and always returns nil.
+func (o *SimpleORB) Deactivate(context.Context) error {
 	o.mu.Lock()
 	o.active = false
 	o.mu.Unlock()
+	return nil
 }
 
 // IOR returns the reference clients use to reach the object bound as key.

@@ -143,7 +143,7 @@ func memberMain(args []string) error {
 		return err
 	}
 	b.m = m
-	if err := m.Join(); err != nil {
+	if err := m.Join(context.Background()); err != nil {
 		return err
 	}
 	sc := bufio.NewScanner(os.Stdin)
@@ -174,7 +174,7 @@ func memberMain(args []string) error {
 			if os.Getenv("MAESTROBENCH_METRICS") != "" {
 				fmt.Fprintf(os.Stderr, "member rank %d %s metrics: %+v\n", m.View().Rank, *props, m.Metrics())
 			}
-			return m.Leave()
+			return m.Leave(context.Background())
 		}
 	}
 	m.Close()

@@ -43,7 +43,7 @@ func (g *gen) testFile() (*fileBuilder, error) {
 		jen.Id("key").Op(":=").Qual(orbPath, "KeyFromString").Call(jen.Lit("test:" + n)),
 		jen.If(jen.Err().Op(":=").Id("o").Dot("Bind").Call(jen.Id("key"), jen.Id(n+"TypeID"), jen.Id("New"+n+"Adaptor").Call(jen.Op("&").Id(n).Values())), jen.Err().Op("!=").Nil()).Block(
 			jen.Id("t").Dot("Fatal").Call(jen.Err())),
-		jen.If(jen.Err().Op(":=").Id("o").Dot("Activate").Call(), jen.Err().Op("!=").Nil()).Block(jen.Id("t").Dot("Fatal").Call(jen.Err())),
+		jen.If(jen.Err().Op(":=").Id("o").Dot("Activate").Call(jen.Id("t").Dot("Context").Call()), jen.Err().Op("!=").Nil()).Block(jen.Id("t").Dot("Fatal").Call(jen.Err())),
 		jen.List(jen.Id("ref"), jen.Err()).Op(":=").Id("o").Dot("IOR").Call(jen.Id("key")),
 		fatalIf(),
 		jen.Id("cl").Op(":=").Qual(iiopPath, "NewClient").Call(iiopQ("ClientOptions").Values()),

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -169,7 +170,7 @@ func (d *Driver) UpToDate() error {
 // Leave starts leaving; in the simulator it does not wait (the simulation
 // goroutine must go on running the network): Exited closes when the leave
 // completes.
-func (d *Driver) Leave(time.Duration) error {
+func (d *Driver) Leave(context.Context) error {
 	return d.do(func(c *stack.Core) error { d.leaving = true; c.Leave(); return nil })
 }
 

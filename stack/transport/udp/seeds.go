@@ -36,7 +36,7 @@ type seedName struct {
 // resolveTimeout bounds one resolution of every name.
 const resolveTimeout = 5 * time.Second
 
-func newSeedSet(seeds []string, resolver *net.Resolver, log *slog.Logger) (*seedSet, error) {
+func newSeedSet(ctx context.Context, seeds []string, resolver *net.Resolver, log *slog.Logger) (*seedSet, error) {
 	if resolver == nil {
 		resolver = net.DefaultResolver
 	}
@@ -57,7 +57,7 @@ func newSeedSet(seeds []string, resolver *net.Resolver, log *slog.Logger) (*seed
 		s.names = append(s.names, seedName{host: host, port: uint16(p)})
 	}
 	if len(s.names) > 0 {
-		s.refresh()
+		s.refresh(ctx)
 	}
 	return s, nil
 }
@@ -80,10 +80,10 @@ func (s *seedSet) addrs() []netip.AddrPort {
 	return out
 }
 
-// refresh resolves every name once; a name that fails keeps what it
-// resolved to before.
-func (s *seedSet) refresh() {
-	ctx, cancel := context.WithTimeout(context.Background(), resolveTimeout)
+// refresh resolves every name once, within ctx and resolveTimeout; a
+// name that fails keeps what it resolved to before.
+func (s *seedSet) refresh(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, resolveTimeout)
 	defer cancel()
 	for _, n := range s.names {
 		ips, err := s.resolver.LookupNetIP(ctx, "ip4", n.host)
@@ -118,7 +118,7 @@ func (s *seedSet) refreshEvery(d time.Duration, done <-chan struct{}) {
 		case <-done:
 			return
 		case <-t.C:
-			s.refresh()
+			s.refresh(context.Background())
 		}
 	}
 }

@@ -17,7 +17,7 @@ func TestSeedsResolveNamesAgainAndKeepLiterals(t *testing.T) {
 	defer dns.Close()
 	a, b, c := netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.0.0.2"), netip.MustParseAddr("10.0.0.3")
 	dns.Set("peers.grid.test", a, b)
-	s, err := newSeedSet([]string{"peers.grid.test:7400", "192.0.2.9:7401", "later.grid.test:7402"}, dns.Resolver(), slog.New(slog.DiscardHandler))
+	s, err := newSeedSet(t.Context(), []string{"peers.grid.test:7400", "192.0.2.9:7401", "later.grid.test:7402"}, dns.Resolver(), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,13 +55,13 @@ func TestSeedsResolveNamesAgainAndKeepLiterals(t *testing.T) {
 
 	// A name that stops resolving keeps its last addresses.
 	dns.Set("peers.grid.test")
-	s.refresh()
+	s.refresh(t.Context())
 	want("192.0.2.9:7401", "10.0.0.2:7400", "10.0.0.3:7400", "10.0.0.1:7402")
 }
 
 func TestSeedsRejectMalformedEntries(t *testing.T) {
 	for _, seed := range []string{"nohost", "host:", "host:0", "host:99999", ":7400"} {
-		if _, err := newSeedSet([]string{seed}, nil, slog.New(slog.DiscardHandler)); err == nil {
+		if _, err := newSeedSet(t.Context(), []string{seed}, nil, slog.New(slog.DiscardHandler)); err == nil {
 			t.Errorf("seed %q accepted", seed)
 		}
 	}

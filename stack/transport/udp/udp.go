@@ -12,6 +12,7 @@
 package udp
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -100,8 +101,14 @@ func DefaultRange(group string) (base, count int) {
 	return 20000 + int(h.Sum32()%40000)/16*16, 16
 }
 
-// New binds the socket and starts receiving.
-func New(cfg Config) (*Transport, error) {
+// New binds the socket and starts receiving (NewContext without a
+// deadline).
+func New(cfg Config) (*Transport, error) { return NewContext(context.Background(), cfg) }
+
+// NewContext binds the socket and starts receiving; ctx bounds the first
+// resolution of seed names (names that do not resolve in time are tried
+// again later, as those that do not resolve at all).
+func NewContext(ctx context.Context, cfg Config) (*Transport, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
@@ -144,7 +151,7 @@ func New(cfg Config) (*Transport, error) {
 			t.maxPacket = 60000
 		}
 	}
-	seeds, err := newSeedSet(cfg.Seeds, cfg.Resolver, t.log)
+	seeds, err := newSeedSet(ctx, cfg.Seeds, cfg.Resolver, t.log)
 	if err != nil {
 		conn.Close()
 		return nil, err
