@@ -15,9 +15,11 @@ type Driver interface {
 	Metrics() *Metrics
 	// View returns the installed view.
 	View() *View
-	// Cast, Send and Suspect are the stack's downcalls.
-	Cast(payload []byte) error
-	Send(dest Endpoint, payload []byte) error
+	// Cast, Send and Suspect are the stack's downcalls. Cast and Send
+	// hand a message to the stack; they block while its backlog is full
+	// (flow control, a flush), until ctx is done.
+	Cast(ctx context.Context, payload []byte) error
+	Send(ctx context.Context, dest Endpoint, payload []byte) error
 	Suspect(ids ...Endpoint) error
 	// SetInfo sets the info carried to coordinators (Core.SetInfo).
 	SetInfo(info []byte) error

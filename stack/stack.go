@@ -281,12 +281,14 @@ func (s *Stack) call(f func()) error {
 // waitSpace blocks while MaxBacklog application messages wait to be sent.
 // The count it reads can only lag behind the Core, which makes it wait
 // sooner, never later.
-func (s *Stack) waitSpace() error {
+func (s *Stack) waitSpace(ctx context.Context) error {
 	for s.posted.Load()-s.injected.Load() >= int64(s.maxQueue) {
 		select {
 		case <-s.space:
 		case <-s.stopped:
 			return ErrClosed
+		case <-ctx.Done():
+			return fmt.Errorf("stack: backlog full: %w", ctx.Err())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -295,39 +297,40 @@ func (s *Stack) waitSpace() error {
 
 // Cast sends a reliable multicast to the group. It returns once the stack
 // has the message (not once it is delivered); it blocks while the stack's
-// backlog is full (a flush in progress or a closed flow-control window) and
-// returns ErrClosed once the member has left or the stack is closed.
-func (s *Stack) Cast(payload []byte) error {
+// backlog is full (a flush in progress or a closed flow-control window),
+// until ctx is done, and returns ErrClosed once the member has left or the
+// stack is closed.
+func (s *Stack) Cast(ctx context.Context, payload []byte) error {
 	if err := s.core.checkSend(payload); err != nil {
 		return err
 	}
-	return s.post(func() { s.core.enqueue(appReq{payload: payload}) })
+	return s.post(ctx, func() { s.core.enqueue(appReq{payload: payload}) })
 }
 
 // Send sends a reliable point-to-point message to dest, which must be a
 // member of the current view (a message to a member that leaves before it
 // is sent is dropped and counted). Blocking as Cast.
-func (s *Stack) Send(dest Endpoint, payload []byte) error {
+func (s *Stack) Send(ctx context.Context, dest Endpoint, payload []byte) error {
 	if err := s.core.checkSend(payload); err != nil {
 		return err
 	}
 	if v := s.view.Load(); v == nil || !v.Contains(dest) {
 		return fmt.Errorf("send to %s: %w", dest, ErrNotMember)
 	}
-	return s.post(func() { s.core.enqueue(appReq{send: true, dest: dest, payload: payload}) })
+	return s.post(ctx, func() { s.core.enqueue(appReq{send: true, dest: dest, payload: payload}) })
 }
 
 // post queues f, which hands one application message to the Core, without
 // waiting for it to run. At most MaxBacklog messages wait to be sent, in
 // the work queue or the Core's queue together; beyond that the caller
 // blocks. (Concurrent callers may overshoot by one each.)
-func (s *Stack) post(f func()) error {
+func (s *Stack) post(ctx context.Context, f func()) error {
 	select {
 	case <-s.exited:
 		return ErrClosed
 	default:
 	}
-	if err := s.waitSpace(); err != nil {
+	if err := s.waitSpace(ctx); err != nil {
 		return err
 	}
 	s.posted.Add(1)

@@ -67,3 +67,38 @@ func TestSlowReceiverBoundsTheSender(t *testing.T) {
 	require.Equal(t, int64(total), fast.n.Load())
 	t.Logf("sender ran at most %d casts ahead (bound %d)", maxAhead, bound)
 }
+
+// blocked is a Handler whose ReceiveCast waits until release is closed.
+type blocked struct {
+	Callbacks
+	release chan struct{}
+}
+
+func (b *blocked) ReceiveCast(EndpID, *message.Message) { <-b.release }
+
+// TestCastWaitGivesUpWhenTheBacklogStaysFull: with a receiver that stops
+// consuming, the flow window and then the stack's backlog fill; Cast would
+// block from then on, and CastWait returns once its context ends, with
+// the context's error.
+func TestCastWaitGivesUpWhenTheBacklogStaysFull(t *testing.T) {
+	opts := testOptions(t)
+	opts.Stack.FlowWindow = 8
+	sender, err := New(opts, &counter{})
+	require.NoError(t, err)
+	require.NoError(t, sender.Join(t.Context()))
+	t.Cleanup(func() { sender.Close() })
+	stuck := &blocked{release: make(chan struct{})}
+	receiver, err := New(opts, stuck)
+	require.NoError(t, err)
+	require.NoError(t, receiver.Join(t.Context()))
+	t.Cleanup(func() { close(stuck.release); receiver.Close() })
+	waitView(t, []*Member{sender, receiver}, 2)
+
+	var gaveUp error
+	for i := 0; i < 8+1024+64 && gaveUp == nil; i++ {
+		ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+		gaveUp = sender.CastWait(ctx, message.New().PutInt(i))
+		cancel()
+	}
+	require.ErrorIs(t, gaveUp, context.DeadlineExceeded, "CastWait never gave up on a full backlog")
+}

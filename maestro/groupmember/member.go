@@ -263,12 +263,14 @@ func (m *Member) primaryInfo(ann stack.Annotations) *primary.ViewInfo {
 }
 
 // Cast sends msg to every member of the view (ReceiveCast at each,
-// including this one). It blocks only while the stack's backlog is full.
-// With the Primary property it returns an error wrapping ErrNotPrimary
-// when the current view is not primary (see CastWait); a cast accepted in
-// a primary view that ends before it goes out waits for the next primary
-// view.
-func (m *Member) Cast(msg *message.Message) error {
+// including this one). It blocks only while the stack's backlog is full
+// (flow control, a flush); CastWait bounds that wait with a context. With
+// the Primary property it returns an error wrapping ErrNotPrimary when the
+// current view is not primary (see CastWait); a cast accepted in a primary
+// view that ends before it goes out waits for the next primary view.
+func (m *Member) Cast(msg *message.Message) error { return m.cast(context.Background(), msg) }
+
+func (m *Member) cast(ctx context.Context, msg *message.Message) error {
 	st, err := m.stack()
 	if err != nil {
 		return err
@@ -276,17 +278,18 @@ func (m *Member) Cast(msg *message.Message) error {
 	if v := m.view.Load(); v != nil && !v.Primary {
 		return fmt.Errorf("groupmember: cast in view %s: %w (%s)", v.ID, ErrNotPrimary, v.NotPrimary)
 	}
-	return m.wrap(st.Cast(msg.Bytes()))
+	return m.wrap(st.Cast(ctx, msg.Bytes()))
 }
 
-// CastWait is Cast that, outside a primary view, waits for one until ctx
-// is done (then the error wraps both ErrNotPrimary and ctx's error).
+// CastWait is Cast that waits, until ctx is done, for what Cast would
+// refuse or block on: a primary view (then the error wraps both
+// ErrNotPrimary and ctx's error) and room in the stack's backlog.
 func (m *Member) CastWait(ctx context.Context, msg *message.Message) error {
 	for {
 		m.viewMu.Lock()
 		next := m.views
 		m.viewMu.Unlock()
-		err := m.Cast(msg)
+		err := m.cast(ctx, msg)
 		if !errors.Is(err, ErrNotPrimary) {
 			return err
 		}
@@ -321,7 +324,7 @@ func (m *Member) Send(dest EndpID, msg *message.Message) error {
 	if err != nil {
 		return fmt.Errorf("groupmember: send: %w", err)
 	}
-	return m.wrap(st.Send(e, msg.Bytes()))
+	return m.wrap(st.Send(context.Background(), e, msg.Bytes()))
 }
 
 // Suspect reports members this member believes have failed; the group

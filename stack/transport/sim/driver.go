@@ -137,13 +137,13 @@ func (d *Driver) do(f func(c *stack.Core) error) error {
 	return err
 }
 
-// Cast casts payload.
-func (d *Driver) Cast(payload []byte) error {
+// Cast casts payload (in the simulator it never blocks: ctx is unused).
+func (d *Driver) Cast(_ context.Context, payload []byte) error {
 	return d.do(func(c *stack.Core) error { return c.Cast(payload) })
 }
 
-// Send sends payload to dest.
-func (d *Driver) Send(dest stack.Endpoint, payload []byte) error {
+// Send sends payload to dest (never blocking: ctx is unused).
+func (d *Driver) Send(_ context.Context, dest stack.Endpoint, payload []byte) error {
 	return d.do(func(c *stack.Core) error { return c.Send(dest, payload) })
 }
 
