@@ -10,30 +10,23 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/maestro-go/maestro/internal/cli"
 	"github.com/maestro-go/maestro/maestro/idl"
 	"github.com/maestro-go/maestro/maestro/idl/gogen"
 )
 
-func main() {
-	if err := run(os.Args[1:], os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "maestro-idl:", err)
-		}
-		os.Exit(2)
-	}
-}
+func main() { os.Exit(cli.Status("maestro-idl", run(os.Args[1:], os.Stdout), os.Stderr)) }
 
-func run(args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("maestro-idl", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func run(args []string, stdout io.Writer) error {
+	c := cli.New("maestro-idl", "compile an IDL interface to Go: its types and marshalling, the servant interface, the ORB adaptor, a typed client and a test",
+		"[-interface NAME] [-name GoName] [-orb simple|replicated-updates] [-readonly op,...] [-state] [-out DIR] [-I DIR]... FILE.idl")
+	fs := c.Flags
 	iface := fs.String("interface", "", "IDL scoped name of the interface (default: the only one)")
 	name := fs.String("name", "", "Go type name of the servant (default: the interface's name)")
 	pkg := fs.String("pkg", "", "Go package name (default: $GOPACKAGE, else main)")
@@ -43,11 +36,11 @@ func run(args []string, stderr io.Writer) error {
 	out := fs.String("out", ".", "directory to write into")
 	var includes multiFlag
 	fs.Var(&includes, "I", "directory searched for #include files (repeatable)")
-	if err := fs.Parse(args); err != nil {
+	if err := c.Parse(args, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("give one IDL file")
+		return cli.Usagef("give one IDL file (see maestro-idl -h)")
 	}
 	spec, err := idl.ParseFile(fs.Arg(0), idl.Options{IncludeDirs: includes})
 	if err != nil {

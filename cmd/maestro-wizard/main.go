@@ -15,23 +15,18 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/maestro-go/maestro/internal/cli"
 	"github.com/maestro-go/maestro/internal/wizard"
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "maestro-wizard:", err)
-		}
-		os.Exit(2)
-	}
+	os.Exit(cli.Status("maestro-wizard", run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr), os.Stderr))
 }
 
 type options struct {
@@ -39,10 +34,15 @@ type options struct {
 	print, force                                  bool
 }
 
-func parseFlags(args []string, stderr io.Writer) (options, error) {
+// parseFlags reads the command line; -h writes the help to stdout and
+// returns flag.ErrHelp, and a mistake is a cli.UsageError naming it.
+func parseFlags(args []string, stdout io.Writer) (options, error) {
 	var o options
-	fs := flag.NewFlagSet("maestro-wizard", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	c := cli.New("maestro-wizard", "ask the design questions of a replicated CORBA object (§3.7) and generate a Go project that serves it",
+		"                                  interactive: choose a wizard, answer its questions",
+		"-answers answers.yaml -out DIR   scripted: identical answers give identical files",
+		"-print-answers [-wizard simple]  an answers file with every default, commented")
+	fs := c.Flags
 	fs.StringVar(&o.answers, "answers", "", "answers file (YAML); without it the wizard asks in the terminal")
 	fs.StringVar(&o.out, "out", "", "directory of the generated project (asked when interactive)")
 	fs.StringVar(&o.templates, "templates", "", "wizard repository (default $MAESTRO_TEMPLATES, else templates/)")
@@ -51,17 +51,14 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.wizard, "wizard", "replicated-updates", "wizard whose answers -print-answers writes")
 	fs.BoolVar(&o.print, "print-answers", false, "write an answers file with the defaults to standard output")
 	fs.BoolVar(&o.force, "force", false, "overwrite existing generated files (never the file you edit)")
-	if err := fs.Parse(args); err != nil {
+	if err := c.Parse(args, stdout); err != nil {
 		return o, err
 	}
-	if fs.NArg() > 0 {
-		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
-	return o, nil
+	return o, c.NoArgs()
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	o, err := parseFlags(args, stderr)
+	o, err := parseFlags(args, stdout)
 	if err != nil {
 		return err
 	}
@@ -88,7 +85,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var cfg *wizard.Config
 	if o.answers != "" {
 		if o.out == "" {
-			return errors.New("-answers needs -out DIR, the directory of the generated project")
+			return cli.Usagef("-answers needs -out DIR, the directory of the generated project")
 		}
 		name, raw, err := wizard.ReadAnswersFile(o.answers)
 		if err != nil {

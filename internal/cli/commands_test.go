@@ -14,11 +14,13 @@ import (
 
 // commands are the programs a user runs, by package.
 var commands = map[string]string{
-	"chat":    "./examples/chat",
-	"grid":    "./examples/grid",
-	"ior":     "./cmd/ior",
-	"newkey":  "./cmd/newkey",
-	"maestro": "./cmd/maestro",
+	"chat":           "./examples/chat",
+	"grid":           "./examples/grid",
+	"ior":            "./cmd/ior",
+	"newkey":         "./cmd/newkey",
+	"maestro":        "./cmd/maestro",
+	"maestro-wizard": "./cmd/maestro-wizard",
+	"maestro-idl":    "./cmd/maestro-idl",
 }
 
 // invocation is one command line and what it must do: its exit status
@@ -44,6 +46,8 @@ var invocations = []invocation{
 	{"maestro", []string{"config", "-h"}, 0, "maestro config: write a commented YAML file"},
 	{"maestro", []string{"ior", "-h"}, 0, "maestro ior: describe an interoperable object reference"},
 	{"maestro", []string{"newkey", "-h"}, 0, "maestro newkey: print fresh"},
+	{"maestro-wizard", []string{"-h"}, 0, "maestro-wizard: ask the design questions"},
+	{"maestro-idl", []string{"-h"}, 0, "maestro-idl: compile an IDL interface to Go"},
 	// A flag the command does not have.
 	{"chat", []string{"-bogus"}, 2, "chat: flag provided but not defined: -bogus"},
 	{"grid", []string{"-bogus"}, 2, "grid: flag provided but not defined: -bogus"},
@@ -53,6 +57,11 @@ var invocations = []invocation{
 	{"maestro", []string{"status", "-bogus"}, 2, "maestro status: flag provided but not defined: -bogus"},
 	{"maestro", []string{"keygen", "-bogus"}, 2, "maestro keygen: flag provided but not defined: -bogus"},
 	{"maestro", []string{"bogus"}, 2, `maestro: unknown command "bogus"`},
+	{"maestro-wizard", []string{"-bogus"}, 2, "maestro-wizard: flag provided but not defined: -bogus"},
+	{"maestro-idl", []string{"-bogus"}, 2, "maestro-idl: flag provided but not defined: -bogus"},
+	{"maestro-wizard", []string{"-answers", "a.yaml"}, 2, "maestro-wizard: -answers needs -out DIR"},
+	{"maestro-wizard", []string{"extra"}, 2, `maestro-wizard: unexpected argument "extra"`},
+	{"maestro-idl", nil, 2, "maestro-idl: give one IDL file"},
 	// A value of the wrong type.
 	{"chat", []string{"-suspect", "soon"}, 2, `chat: invalid value "soon" for flag -suspect`},
 	{"grid", []string{"-replicas", "three"}, 2, `grid: invalid value "three" for flag -replicas`},
@@ -88,6 +97,7 @@ var invocations = []invocation{
 	{"ior", []string{"/no/such/file"}, 1, "ior: open /no/such/file"},
 	{"newkey", []string{"bad:name"}, 1, "newkey: "},
 	{"maestro", []string{"status", "-timeout", "1s", "127.0.0.1:1"}, 1, "maestro status: "},
+	{"maestro-idl", []string{"/no/such.idl"}, 1, "maestro-idl: "},
 }
 
 // TestCommandLines runs every command with -h, with each kind of bad
