@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/maestro-go/maestro/maestro/clsv"
 	"github.com/maestro-go/maestro/maestro/message"
@@ -36,6 +38,8 @@ type Member struct {
 	cs    *clsv.Member
 	h     Handler
 	sched Scheduler
+	after func(time.Duration, func()) // clsv's AfterFunc: virtual time in simulations
+	log   *slog.Logger
 
 	mu        sync.Mutex
 	cur       *xfer
@@ -58,9 +62,15 @@ func New(opts Options, h Handler) (*Member, error) {
 	if h == nil {
 		h = Callbacks{}
 	}
-	m := &Member{h: h, sched: opts.Scheduler}
+	m := &Member{h: h, sched: opts.Scheduler, after: opts.AfterFunc, log: opts.Logger}
 	if m.sched == nil {
 		m.sched = goroutines{}
+	}
+	if m.after == nil {
+		m.after = func(d time.Duration, f func()) { time.AfterFunc(d, f) }
+	}
+	if m.log == nil {
+		m.log = slog.New(slog.DiscardHandler)
 	}
 	cs, err := clsv.New(opts.Options, (*csHandler)(m))
 	if err != nil {
@@ -166,7 +176,13 @@ func (m *Member) GetState(ctx context.Context, id XferID, req *message.Message) 
 		}
 		return nil, fmt.Errorf("get state %s from %s: %w", id, source, err)
 	}
-	if err := m.sched.Wait(ctx, wake); err != nil {
+	m.log.Info("csx: state transfer: asked for the state", "from", source, "transfer", id)
+	stop := m.progress(func(waited time.Duration) {
+		m.log.Info("csx: state transfer: waiting for the state", "from", source, "waited", waited)
+	})
+	err := m.sched.Wait(ctx, wake)
+	stop()
+	if err != nil {
 		return nil, fmt.Errorf("get state %s: %w", id, err)
 	}
 	m.mu.Lock()
@@ -174,6 +190,7 @@ func (m *Member) GetState(ctx context.Context, id XferID, req *message.Message) 
 	if x.terminated || x.reply == nil {
 		return nil, fmt.Errorf("get state %s: %w", id, ErrXferTerminated)
 	}
+	m.log.Info("csx: state transfer: state received", "from", source, "bytes", x.reply.Len())
 	return x.reply, nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/maestro-go/maestro/maestro/clsv"
 	"github.com/maestro-go/maestro/maestro/csx"
@@ -119,12 +118,7 @@ func (h *ruHandler) AskState(origin csx.EndpID, id csx.XferID, _ *message.Messag
 // and reports the transfer done.
 func (h *ruHandler) StateTransfer(id csx.XferID) {
 	o := h.orb()
-	o.log.Info("orb: state transfer: asking an up-to-date replica for the state")
-	stop := o.progress(func(elapsed time.Duration) {
-		o.log.Info("orb: state transfer: waiting for the state", "waited", elapsed)
-	})
 	st, err := o.m.GetState(context.Background(), id, message.New())
-	stop()
 	if err != nil {
 		o.log.Info("orb: state transfer ended", "err", err)
 		return

@@ -1,4 +1,4 @@
-package orb
+package csx
 
 import (
 	"testing"
@@ -13,12 +13,12 @@ import (
 func TestProgressReportsEverySecondUntilStopped(t *testing.T) {
 	var pending []func()
 	var delays []time.Duration
-	o := &ReplicatedUpdates{opts: ReplicatedUpdatesOptions{AfterFunc: func(d time.Duration, f func()) {
+	m := &Member{after: func(d time.Duration, f func()) {
 		delays = append(delays, d)
 		pending = append(pending, f)
-	}}}
+	}}
 	var reports []time.Duration
-	stop := o.progress(func(e time.Duration) { reports = append(reports, e) })
+	stop := m.progress(func(w time.Duration) { reports = append(reports, w) })
 	for range 3 {
 		f := pending[0]
 		pending = pending[1:]
