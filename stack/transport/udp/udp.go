@@ -33,8 +33,9 @@ type Config struct {
 	// Group is the group name; it selects the local discovery port range.
 	Group string
 	// Listen is the address to bind, e.g. "0.0.0.0:7400". Empty: a free
-	// port of the group's range on 127.0.0.1 (or an ephemeral port if the
-	// whole range is taken). A host with port 0 binds an ephemeral port.
+	// port of the group's range on 127.0.0.1, else of the fallback range
+	// after it, else an ephemeral port (see bind). A host with port 0
+	// binds an ephemeral port.
 	Listen string
 	// Seeds are addresses of members to announce ourselves to: "ip:port"
 	// or "name:port", where a DNS name may resolve to many addresses (a
