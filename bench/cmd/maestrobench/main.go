@@ -4,7 +4,7 @@
 // reference lives in its own module under bench/raft, so the main module
 // never depends on raft).
 //
-//	go run ./bench/cmd/maestrobench -json /tmp/bench.json  # the comparison with the machine's limits, ~6 minutes
+//	go run ./bench/cmd/maestrobench -json /tmp/bench.json  # the comparison with the machine's limits, ~7 minutes (-duration 1s: ~4.5)
 //	go run ./bench/cmd/maestrobench -duration 1s -stacks default,safe
 //	go run ./bench/cmd/maestrobench -tables    # the earlier one-shot tables and the group-size scan, ~2 minutes
 //	go run ./bench/cmd/maestrobench -tables -raft=false -scale=false
