@@ -17,7 +17,10 @@ import (
 )
 
 type driverOptions struct {
-	safe         bool          // the Safe comparison (safe.go) instead of the default tables
+	tables       bool          // the earlier one-shot tables (drive) instead of the default comparison
+	stacks       string        // the default comparison's configurations
+	jsonFile     string        // the default comparison's cells are written here
+	safe         bool          // the Safe comparison (safe.go) instead of the default comparison
 	rounds       int           // -safe: interleaved repetitions of every cell
 	safeSizes    string        // -safe: message sizes
 	primaryPairs int           // -safe: (default, default+Primary) pairs per round
@@ -68,6 +71,12 @@ var usedBases = map[int]bool{}
 // waits until they share one view (a primary view, with Primary). With
 // Primary every member gets Replicas n and a fresh state directory.
 func startGroup(o driverOptions, n int, properties string) (*cluster, error) {
+	return startGroupIn(o, n, properties, nil, nil)
+}
+
+// startGroupIn is startGroup with every member's command line prefixed
+// by prefix (such as "ip netns exec NAME") and extended by extra.
+func startGroupIn(o driverOptions, n int, properties string, prefix, extra []string) (*cluster, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -104,7 +113,12 @@ func startGroup(o driverOptions, n int, properties string) (*cluster, error) {
 			}
 			args = append(args, "-replicas", strconv.Itoa(n), "-statedir", dir)
 		}
-		p, err := startProc(self, args...)
+		args = append(args, extra...)
+		bin := self
+		if len(prefix) > 0 {
+			bin, args = prefix[0], append(append(append([]string(nil), prefix[1:]...), self), args...)
+		}
+		p, err := startProc(bin, args...)
 		if err != nil {
 			c.stop()
 			return nil, err

@@ -4,10 +4,27 @@
 // reference lives in its own module under bench/raft, so the main module
 // never depends on raft).
 //
-//	go run ./bench/cmd/maestrobench            # everything, ~2 minutes
-//	go run ./bench/cmd/maestrobench -raft=false -scale=false
+//	go run ./bench/cmd/maestrobench -json /tmp/bench.json  # the comparison with the machine's limits, ~7 minutes (-duration 1s: ~4.5)
+//	go run ./bench/cmd/maestrobench -duration 1s -stacks default,safe
+//	go run ./bench/cmd/maestrobench -tables    # the earlier one-shot tables and the group-size scan, ~2 minutes
+//	go run ./bench/cmd/maestrobench -tables -raft=false -scale=false
 //	go run ./bench/cmd/maestrobench -safe      # Safe delivery vs raft, ~4 minutes (make bench-safe)
 //	go run ./bench/cmd/maestrobench -security  # the cost of Auth and Privacy, ~2 minutes
+//
+// By default (believe.go) five configurations run side by side, each as 3
+// member processes: the default stack, Safe (Primary+Safe over Total),
+// Token, Safe+Token, and the default stack with casts sent by IP
+// multicast (on the host's loopback if it carries multicast, otherwise in
+// a network namespace whose loopback does, when run as root, otherwise
+// left out with the reason printed). With them run hashicorp/raft and the
+// machine's own limits: UDP round trip between two processes, and UDP
+// goodput between two processes (sendmmsg/recvmmsg) for 1 KiB payloads
+// packed in large datagrams and for 64 KiB datagrams. Every process starts
+// once; every cell runs -rounds times (at least 3) with the systems
+// interleaved; each figure is the median [min–max] of the rounds and each
+// ratio, to raft and to the limits, is taken round by round. The load
+// average is printed before and after, and -json FILE writes one object
+// per cell (benchCell) for scripts to compare runs.
 //
 // Throughput: one member (the view's sequencer, as in §3.6) or every member
 // casts as fast as flow control lets it for -duration; the figure is
@@ -33,6 +50,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -40,6 +58,24 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "-member" {
 		if err := memberMain(os.Args[2:]); err != nil {
 			fmt.Fprintln(os.Stderr, "member:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if len(os.Args) > 1 && (os.Args[1] == "-udp-sink" || os.Args[1] == "-udp-source" || os.Args[1] == "-mcast-probe") {
+		var err error
+		switch {
+		case os.Args[1] == "-udp-sink":
+			err = udpSinkMain()
+		case os.Args[1] == "-udp-source" && len(os.Args) > 2:
+			err = udpSourceMain(os.Args[2])
+		case os.Args[1] == "-mcast-probe" && len(os.Args) > 3:
+			err = mcastProbeMain(os.Args[2], os.Args[3])
+		default:
+			err = fmt.Errorf("missing arguments")
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, os.Args[1]+":", err)
 			os.Exit(1)
 		}
 		return
@@ -64,26 +100,42 @@ func main() {
 	fs.DurationVar(&o.duration, "duration", 2e9, "measured time per throughput cell")
 	fs.StringVar(&o.sizes, "sizes", "16,1024,65536", "message sizes in bytes")
 	fs.IntVar(&o.latencyOps, "latency-ops", 2000, "round trips per latency cell")
-	fs.BoolVar(&o.scale, "scale", true, "also measure throughput for 1-8 members (1 KiB casts)")
-	fs.IntVar(&o.maxMembers, "max-members", 8, "largest group in the scaling table")
+	fs.BoolVar(&o.tables, "tables", false, "instead of the comparison with the machine's limits: the earlier one-shot tables (one measurement per cell) and the group-size scan")
+	fs.StringVar(&o.stacks, "stacks", strings.Join(allStacks, ","), "configurations compared by default (some of "+strings.Join(allStacks, ",")+")")
+	fs.StringVar(&o.jsonFile, "json", "", "also write every cell of the default comparison to this file, as a JSON array")
+	fs.BoolVar(&o.scale, "scale", true, "-tables: also measure throughput for 1-8 members (1 KiB casts)")
+	fs.IntVar(&o.maxMembers, "max-members", 8, "-tables: largest group in the scaling table")
 	fs.BoolVar(&o.raft, "raft", true, "run the hashicorp/raft reference (needs bench/raft and the Go toolchain)")
 	fs.StringVar(&o.props, "properties", "", "stack properties (default: the dissertation's default stack)")
 	fs.BoolVar(&o.verbose, "v", false, "progress on stderr")
 	fs.BoolVar(&o.safe, "safe", false, "instead of the default tables: Safe delivery (Primary+Safe over Total and over Token) against raft, the cost of Primary, and the UDP round trip, as medians of -rounds interleaved repetitions (-properties is the base stack)")
-	fs.IntVar(&o.rounds, "rounds", 5, "-safe, -security: interleaved repetitions of every cell")
+	fs.IntVar(&o.rounds, "rounds", 0, "interleaved repetitions of every cell (default: 3; 5 with -safe and -security)")
 	fs.StringVar(&o.safeSizes, "safe-sizes", "16,1024", "-safe, -security: message sizes in bytes")
 	fs.BoolVar(&o.security, "security", false, "instead of the default tables: the cost of Auth and Privacy (the base stack, -properties, with and without them), as medians of -rounds interleaved repetitions")
 	fs.IntVar(&o.primaryPairs, "primary-pairs", 3, "-safe: pairs of cells (default stack, default+Primary) per round")
-	fs.DurationVar(&o.warmup, "warmup", -1, "unmeasured casts at the start of each throughput cell (default: 500ms with -safe, as raftbench's warm-up; none otherwise)")
+	fs.DurationVar(&o.warmup, "warmup", -1, "unmeasured casts at the start of each throughput cell (default: 500ms, as raftbench's warm-up; none with -tables and -security)")
 	_ = fs.Parse(os.Args[1:])
 	if o.warmup < 0 {
-		o.warmup = 0
-		if o.safe {
-			o.warmup = 500 * time.Millisecond
+		o.warmup = 500 * time.Millisecond
+		if o.tables || o.security {
+			o.warmup = 0
 		}
 	}
+	if o.rounds == 0 {
+		o.rounds = 3
+		if o.safe || o.security {
+			o.rounds = 5
+		}
+	}
+	if o.jsonFile != "" && (o.tables || o.safe || o.security) {
+		fmt.Fprintln(os.Stderr, "maestrobench: -json writes the default comparison's cells; it does not go with -tables, -safe or -security")
+		os.Exit(2)
+	}
 	o.args = os.Args[1:]
-	run := drive
+	run := driveBelieve
+	if o.tables {
+		run = drive
+	}
 	if o.safe {
 		run = driveSafe
 	}

@@ -123,6 +123,9 @@ func memberMain(args []string) error {
 	replicas := fs.Int("replicas", 0, "configured number of replicas (Primary)")
 	stateDir := fs.String("statedir", "", "state directory (Primary)")
 	keyFile := fs.String("key-file", "", "group key file (Auth, Privacy)")
+	mcast := fs.String("multicast", "", "IP multicast group:port (discovery; data too with -multicast-data)")
+	mcastIf := fs.String("multicast-interface", "", "interface to join the multicast group on")
+	mcastData := fs.Bool("multicast-data", false, "send casts by IP multicast")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -138,7 +141,8 @@ func memberMain(args []string) error {
 	}
 	b := &bench{out: json.NewEncoder(os.Stdout), acks: make(chan uint64, 1024), self: make(chan uint64, 1024)}
 	m, err := groupmember.New(groupmember.Options{Group: *group, PortBase: *portBase, PortCount: 16, Properties: *props,
-		Replicas: *replicas, StateDir: *stateDir, KeyFile: *keyFile}, b)
+		Replicas: *replicas, StateDir: *stateDir, KeyFile: *keyFile,
+		Multicast: *mcast, MulticastInterface: *mcastIf, MulticastData: *mcastData}, b)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,462 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+// The default comparison: every configuration of the stack as 3 member
+// processes, hashicorp/raft, and the machine's own limits (UDP round trip
+// and UDP goodput between two processes), all started once and measured
+// in -rounds interleaved rounds, so that every figure is the median
+// [min–max] of rounds taken side by side under the same conditions, and
+// every ratio is taken round by round between cells that ran back to
+// back.
+
+// Configurations, as named in the -json output.
+const (
+	stDefault   = "default"    // the base stack (sequencer total order)
+	stSafe      = "safe"       // base + Primary:Safe
+	stToken     = "token"      // the base with Token instead of Total
+	stSafeToken = "safe+token" // Token + Primary:Safe
+	stMulticast = "multicast"  // the base stack, casts sent by IP multicast
+)
+
+// allStacks is every configuration in the order printed.
+var allStacks = []string{stDefault, stSafe, stToken, stSafeToken, stMulticast}
+
+// Systems of the reference measurements, in samples keys.
+const (
+	refRaft    = "raft"       // raftbench -serve
+	refRTT     = "udp-rtt"    // UDP ping-pong between two processes
+	refPacked  = "udp-packed" // goodput, 58 × 1 KiB per datagram, bytes/s
+	refDgram64 = "udp-64k"    // goodput, 65,507-byte datagrams, bytes/s
+	limitSplit = packed1KiB   // sizes from here up are compared with refDgram64
+	stableBand = 0.15         // a cell whose min or max is further than this from its median is unstable
+	membersN   = 3            // members of every group
+	thrRaft    = "conc"       // raft's throughput cell: 64-way pipelined Apply
+	latRaft    = "seq"        // raft's latency cell: sequential Apply
+	gpKey      = 0            // the size key of the goodput samples
+	safeSuffix = ":Primary:Safe"
+)
+
+// believeStacks returns the properties of each configuration from the
+// base (which must name Total, and neither Primary nor Safe).
+func believeStacks(base string) (map[string]string, error) {
+	s, err := safeStacks(base)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{
+		stDefault:   s[sysDefault],
+		stSafe:      s[sysTotal],
+		stToken:     strings.TrimSuffix(s[sysToken], safeSuffix),
+		stSafeToken: s[sysToken],
+		stMulticast: s[sysDefault],
+	}, nil
+}
+
+// selfDelivered tells whether a configuration's latency is timed until
+// the sender's own (safe) delivery rather than until the first
+// acknowledgement from another member.
+func selfDelivered(st string) bool { return st == stSafe || st == stSafeToken }
+
+// benchCell is one object of the -json array: one configuration, size
+// and number of senders, summarised over the rounds.
+type benchCell struct {
+	// Kind is "throughput" (casts as fast as flow control allows for the
+	// cell's duration) or "latency" (closed loop, one cast at a time).
+	Kind string `json:"kind"`
+	// Stack is the configuration: default, safe, token, safe+token or
+	// multicast.
+	Stack      string `json:"stack"`
+	Properties string `json:"properties"`
+	// Size is the cast's payload in bytes.
+	Size    int `json:"size"`
+	Senders int `json:"senders"`
+	Members int `json:"members"`
+	// MsgsPerS is the median over the rounds of the casts delivered per
+	// second at the slowest member (Safe: delivered once a majority holds
+	// them); MBPerS is the same in payload megabytes (10^6 bytes) per
+	// second. Both are 0 in a latency cell.
+	MsgsPerS float64 `json:"msgs_per_s"`
+	MBPerS   float64 `json:"mb_per_s"`
+	// P50us and P99us are the medians over the rounds of each round's
+	// latency percentiles, in µs; 0 in a throughput cell.
+	P50us float64 `json:"p50_us"`
+	P99us float64 `json:"p99_us"`
+	// Figure names the cell's main figure (msgs_per_s or p50_us); Min and
+	// Max are its smallest and largest value over the rounds.
+	Figure string  `json:"figure"`
+	Min    float64 `json:"min"`
+	Max    float64 `json:"max"`
+	Rounds int     `json:"rounds"`
+	// Unstable is set when Min or Max lies more than 15% from the median.
+	Unstable bool `json:"unstable"`
+	// RatioRaft is the median of the round-by-round ratios to raft in the
+	// same round: msgs_per_s ÷ raft's 64-way pipelined Apply (throughput),
+	// raft's sequential Apply p50 ÷ p50_us (latency); above 1 is better
+	// than raft. 0 when raft was not run. RaftMin and RaftMax are its
+	// range over the rounds.
+	RatioRaft float64 `json:"ratio_raft"`
+	RaftMin   float64 `json:"ratio_raft_min"`
+	RaftMax   float64 `json:"ratio_raft_max"`
+	// RaftValue is raft's median figure (msgs/s or p50 µs).
+	RaftValue float64 `json:"raft_value"`
+	// RatioLimit is the median of the round-by-round ratios to the
+	// machine's limit in the same round: mb_per_s ÷ the measured UDP
+	// goodput (the 1 KiB-packed limit below 58 KiB casts, the 64 KiB
+	// datagram limit from there up; a fraction, 1 is the limit) for
+	// throughput, p50_us ÷ the UDP round-trip p50 of a datagram of the same
+	// size for latency (a multiple, 1 is the limit).
+	RatioLimit float64 `json:"ratio_limit"`
+	LimitMin   float64 `json:"ratio_limit_min"`
+	LimitMax   float64 `json:"ratio_limit_max"`
+	// Limit names the limit and LimitValue is its median (MB/s or µs).
+	Limit      string  `json:"limit"`
+	LimitValue float64 `json:"limit_value"`
+	// Measure says what a latency sample times.
+	Measure string `json:"measure,omitempty"`
+	// CPUusPerMsg is the median CPU time of the three members together
+	// per delivered cast, µs (throughput cells).
+	CPUusPerMsg float64 `json:"cpu_us_per_msg,omitempty"`
+	// Where says where the members ran (the multicast configuration may
+	// run in a network namespace).
+	Where string `json:"where,omitempty"`
+}
+
+// believeRun is everything one default run measured.
+type believeRun struct {
+	o          driverOptions
+	sizes      []int
+	stacks     []string // configurations measured
+	props      map[string]string
+	res        samples
+	loads      []float64 // at the start, after every round
+	views      map[string]int
+	elapsed    time.Duration
+	mcast      *multicastHost
+	mcastNote  string // why the multicast configuration is missing
+	cpus       int
+	busy, ours time.Duration
+	busyKnown  bool
+}
+
+// believeSystems are the processes of a default run.
+type believeSystems struct {
+	clusters map[string]*cluster
+	raft     *raftServer
+	udp      *udpPair
+	gp       *goodputPair
+}
+
+func (s *believeSystems) stop() {
+	for _, c := range s.clusters {
+		c.stop()
+	}
+	s.clusters = nil
+	if s.raft != nil {
+		s.raft.stop()
+		s.raft = nil
+	}
+	if s.udp != nil {
+		s.udp.stop()
+		s.udp = nil
+	}
+	if s.gp != nil {
+		s.gp.stop()
+		s.gp = nil
+	}
+}
+
+// parseStacks reads -stacks.
+func parseStacks(s string) ([]string, error) {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if !slices.Contains(allStacks, f) {
+			return nil, fmt.Errorf("-stacks: unknown configuration %q (want some of %s)", f, strings.Join(allStacks, ","))
+		}
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	// Keep the printed order whatever the order asked.
+	slices.SortFunc(out, func(a, b string) int { return slices.Index(allStacks, a) - slices.Index(allStacks, b) })
+	return out, nil
+}
+
+func driveBelieve(o driverOptions) error {
+	sizes, err := parseSizes(o.sizes)
+	if err != nil {
+		return err
+	}
+	stacks, err := parseStacks(o.stacks)
+	if err != nil {
+		return err
+	}
+	if o.rounds < 3 {
+		return fmt.Errorf("-rounds %d: a median and its spread need at least 3", o.rounds)
+	}
+	props, err := believeStacks(o.props)
+	if err != nil {
+		return err
+	}
+	run := &believeRun{o: o, sizes: sizes, stacks: stacks, props: props, res: samples{}, views: map[string]int{}}
+	start := time.Now()
+	run.loads = append(run.loads, loadAvg())
+	fmt.Printf("load average (1 min) before: %.2f\n", run.loads[0])
+	busy0, busyOK := machineBusy()
+	ours0 := ourCPU()
+
+	if slices.Contains(stacks, stMulticast) {
+		run.mcast, run.mcastNote = findMulticast(o)
+		if run.mcast == nil {
+			run.stacks = slices.DeleteFunc(run.stacks, func(s string) bool { return s == stMulticast })
+			fmt.Printf("multicast: not measured: %s\n", run.mcastNote)
+		}
+		defer run.mcast.cleanup()
+	}
+	var s believeSystems
+	defer s.stop()
+	s.clusters = map[string]*cluster{}
+	for _, st := range run.stacks {
+		o.logf("starting %d members: %s (%s)", membersN, st, props[st])
+		var c *cluster
+		if st == stMulticast {
+			c, err = startGroupIn(o, membersN, props[st], run.mcast.prefix,
+				[]string{"-multicast", run.mcast.group, "-multicast-interface", "lo", "-multicast-data"})
+		} else {
+			c, err = startGroup(o, membersN, props[st])
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", st, err)
+		}
+		s.clusters[st] = c
+	}
+	if o.raft {
+		o.logf("starting the hashicorp/raft reference")
+		if s.raft, err = startRaftServer(o); err != nil {
+			return fmt.Errorf("raft reference: %w", err)
+		}
+	}
+	if s.udp, err = startUDPPair(); err != nil {
+		return err
+	}
+	if s.gp, err = startGoodputPair(); err != nil {
+		return err
+	}
+	for r := 0; r < o.rounds; r++ {
+		o.logf("round %d of %d (load average %.2f)", r+1, o.rounds, loadAvg())
+		if err := s.round(run, r); err != nil {
+			return err
+		}
+		run.loads = append(run.loads, loadAvg())
+	}
+	for st, c := range s.clusters {
+		run.views[st] = c.viewChanges()
+	}
+	s.stop()
+	run.elapsed = time.Since(start)
+	busy1, busyOK1 := machineBusy()
+	run.busy, run.busyKnown = busy1-busy0, busyOK && busyOK1
+	run.ours = ourCPU() - ours0
+	run.cpus = runtime.NumCPU()
+	cells := run.cells()
+	printBelieve(os.Stdout, run, cells)
+	if o.jsonFile != "" {
+		b, err := json.MarshalIndent(cells, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(o.jsonFile, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// round runs every cell once, the systems in round r's order.
+func (s *believeSystems) round(run *believeRun, r int) error {
+	o := run.o
+	order := func(extra ...string) []string {
+		return interleave(r, append(slices.Clone(run.stacks), extra...)...)
+	}
+	raftCell := func(size int, mode string) (*raftResult, error) {
+		if s.raft == nil {
+			return nil, nil
+		}
+		return s.raft.cell(size, mode)
+	}
+	for _, size := range run.sizes {
+		for _, sys := range order(refRaft) {
+			if sys == refRaft {
+				x, err := raftCell(size, thrRaft)
+				if err != nil {
+					return err
+				}
+				if x != nil {
+					run.res.add(refRaft, thr1, size, x.MsgsPerSec)
+					o.logf("  %-10s %5d B 64-way Apply: %8.0f msgs/s", sys, size, x.MsgsPerSec)
+				}
+				continue
+			}
+			t, err := s.clusters[sys].throughput(size, 1)
+			if err != nil {
+				return fmt.Errorf("%s: %w", sys, err)
+			}
+			run.res.add(sys, thr1, size, t.msgsPerSec)
+			run.res.add(sys, cpu1, size, t.cpuPerMsg)
+		}
+		for _, sys := range order() {
+			t, err := s.clusters[sys].throughput(size, membersN)
+			if err != nil {
+				return fmt.Errorf("%s: %w", sys, err)
+			}
+			run.res.add(sys, thr3, size, t.msgsPerSec)
+			run.res.add(sys, cpu3, size, t.cpuPerMsg)
+		}
+		for _, sys := range order(refRaft, refRTT) {
+			var l latencyResult
+			switch {
+			case sys == refRaft:
+				x, err := raftCell(size, latRaft)
+				if err != nil {
+					return err
+				}
+				if x == nil {
+					continue
+				}
+				l = latencyResult{p50: x.P50us, p99: x.P99us}
+				o.logf("  %-10s %5d B sequential Apply: p50 %.0f us p99 %.0f us", sys, size, x.P50us, x.P99us)
+			case sys == refRTT:
+				// A datagram carries at most 65,507 bytes: larger casts
+				// are compared with the round trip of the largest.
+				u, err := s.udp.rtt(min(size, dgram64KiB), o.latencyOps)
+				if err != nil {
+					return err
+				}
+				l = u
+				o.logf("  %-10s %5d B round trip: p50 %.0f us p99 %.0f us", sys, size, u.p50, u.p99)
+			case selfDelivered(sys):
+				x, err := s.clusters[sys].selfLatency(size)
+				if err != nil {
+					return fmt.Errorf("%s: %w", sys, err)
+				}
+				l = x
+			default:
+				x, err := s.clusters[sys].latency(size)
+				if err != nil {
+					return fmt.Errorf("%s: %w", sys, err)
+				}
+				l = latencyResult{p50: x.q50, p99: x.q99}
+			}
+			run.res.add(sys, lat, size, l.p50)
+			run.res.add(sys, lat9, size, l.p99)
+		}
+	}
+	for _, ref := range interleave(r, refPacked, refDgram64) {
+		dgram := packed1KiB
+		if ref == refDgram64 {
+			dgram = dgram64KiB
+		}
+		g, err := s.gp.goodput(dgram, o.duration)
+		if err != nil {
+			return err
+		}
+		run.res.add(ref, thr1, gpKey, g)
+		o.logf("  %-10s %5d B datagrams: %.0f MB/s", ref, dgram, g/1e6)
+	}
+	return nil
+}
+
+// limitRef returns the goodput limit a throughput cell of size is
+// compared with.
+func limitRef(size int) string {
+	if size >= limitSplit {
+		return refDgram64
+	}
+	return refPacked
+}
+
+// cells summarises the rounds into the -json objects.
+func (run *believeRun) cells() []benchCell {
+	var out []benchCell
+	scale := func(vs []float64, f float64) []float64 {
+		out := make([]float64, len(vs))
+		for i, v := range vs {
+			out[i] = v * f
+		}
+		return out
+	}
+	for _, st := range run.stacks {
+		where := "the host's loopback"
+		if st == stMulticast && run.mcast != nil {
+			where = run.mcast.where
+		}
+		for _, size := range run.sizes {
+			for _, senders := range []int{1, membersN} {
+				what, cpu := thr1, cpu1
+				if senders > 1 {
+					what, cpu = thr3, cpu3
+				}
+				vs := run.res.get(st, what, size)
+				sp := summarize(vs)
+				c := benchCell{Kind: "throughput", Stack: st, Properties: run.props[st], Size: size, Senders: senders, Members: membersN,
+					MsgsPerS: sp.median, MBPerS: sp.median * float64(size) / 1e6, Figure: "msgs_per_s", Min: sp.min, Max: sp.max, Rounds: sp.n,
+					CPUusPerMsg: summarize(run.res.get(st, cpu, size)).median, Where: where}
+				rr := summarize(ratios(vs, run.res.get(refRaft, thr1, size)))
+				c.RatioRaft, c.RaftMin, c.RaftMax = rr.median, rr.min, rr.max
+				c.RaftValue = summarize(run.res.get(refRaft, thr1, size)).median
+				ref := limitRef(size)
+				// Bytes per second delivered against bytes per second the
+				// sink received.
+				rl := summarize(ratios(scale(vs, float64(size)), run.res.get(ref, thr1, gpKey)))
+				c.RatioLimit, c.LimitMin, c.LimitMax = rl.median, rl.min, rl.max
+				c.Limit = "UDP goodput MB/s, " + limitName(ref)
+				c.LimitValue = summarize(run.res.get(ref, thr1, gpKey)).median / 1e6
+				c.Unstable = unstable(sp)
+				out = append(out, c)
+			}
+			vs := run.res.get(st, lat, size)
+			sp := summarize(vs)
+			c := benchCell{Kind: "latency", Stack: st, Properties: run.props[st], Size: size, Senders: 1, Members: membersN,
+				P50us: sp.median, P99us: summarize(run.res.get(st, lat9, size)).median, Figure: "p50_us", Min: sp.min, Max: sp.max, Rounds: sp.n,
+				Measure: latencyMeasure(st), Where: where, Unstable: unstable(sp)}
+			rr := summarize(ratios(run.res.get(refRaft, lat, size), vs))
+			c.RatioRaft, c.RaftMin, c.RaftMax = rr.median, rr.min, rr.max
+			c.RaftValue = summarize(run.res.get(refRaft, lat, size)).median
+			rl := summarize(ratios(vs, run.res.get(refRTT, lat, size)))
+			c.RatioLimit, c.LimitMin, c.LimitMax = rl.median, rl.min, rl.max
+			c.Limit = fmt.Sprintf("UDP round-trip p50 µs, %d-byte datagrams", min(size, dgram64KiB))
+			c.LimitValue = summarize(run.res.get(refRTT, lat, size)).median
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// unstable tells whether a spread's min or max lies more than stableBand
+// from its median.
+func unstable(s spread) bool {
+	return s.n > 0 && (s.min < s.median*(1-stableBand) || s.max > s.median*(1+stableBand))
+}
+
+func limitName(ref string) string {
+	if ref == refDgram64 {
+		return fmt.Sprintf("%d-byte datagrams", dgram64KiB)
+	}
+	return fmt.Sprintf("1 KiB payloads packed 58 to a %d-byte datagram", packed1KiB)
+}
+
+func latencyMeasure(st string) string {
+	if selfDelivered(st) {
+		return "a cast by rank 0 until rank 0 delivers it as safe (a majority holds it)"
+	}
+	return "a cast by rank 0 until the first point-to-point acknowledgement from another member (a majority of 3 has it)"
+}

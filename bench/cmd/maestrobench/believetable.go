@@ -1,0 +1,160 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// printBelieve prints the default comparison as Markdown tables: the
+// run's conditions, the machine's limits and raft, then every cell with
+// its spread and its ratios to raft and to the limits.
+func printBelieve(w io.Writer, run *believeRun, cells []benchCell) {
+	sizeName := func(n int) string {
+		if n >= 1024 && n%1024 == 0 {
+			return fmt.Sprintf("%d KiB", n/1024)
+		}
+		return fmt.Sprintf("%d B", n)
+	}
+	get := func(sys, what string, size int) spread { return summarize(run.res.get(sys, what, size)) }
+	o := run.o
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "Group communication, %d members as %d processes over UDP loopback, against hashicorp/raft (3 processes, TCP\n", membersN, membersN)
+	fmt.Fprintln(w, "loopback, in-memory stores) and the machine's own limits, all measured in the same run.")
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "- command: `go run ./bench/cmd/maestrobench %s`\n", strings.Join(o.args, " "))
+	for _, st := range run.stacks {
+		fmt.Fprintf(w, "- %s: `%s`", st, run.props[st])
+		if st == stMulticast {
+			fmt.Fprintf(w, ", casts by IP multicast to %s, in %s", run.mcast.group, run.mcast.where)
+		}
+		fmt.Fprintln(w)
+	}
+	if run.mcastNote != "" {
+		fmt.Fprintf(w, "- multicast: not measured: %s.\n", run.mcastNote)
+	}
+	fmt.Fprintf(w, "- %d rounds, every cell once per round, the systems interleaved (their order reversed every other round), every\n", o.rounds)
+	fmt.Fprintf(w, "  process started once for the whole run; throughput cells of %v after a %v warm-up (raft's too); latency cells\n", o.duration, o.warmup)
+	fmt.Fprintf(w, "  of %d closed-loop casts (raft: sequential Apply for the cell's duration). A figure is the median [min–max] of\n", o.latencyOps)
+	fmt.Fprintln(w, "  the rounds; a ratio is taken round by round (the two cells ran in the same round), median [min–max]. A cell")
+	fmt.Fprintf(w, "  marked unstable has its min or max more than %.0f%% from its median.\n", stableBand*100)
+	var loads []string
+	for _, l := range run.loads[1 : len(run.loads)-1] {
+		loads = append(loads, fmt.Sprintf("%.2f", l))
+	}
+	fmt.Fprintf(w, "- load average (1 min): %.2f before, %.2f after", run.loads[0], run.loads[len(run.loads)-1])
+	if len(loads) > 0 {
+		fmt.Fprintf(w, " (after each earlier round: %s)", strings.Join(loads, ", "))
+	}
+	fmt.Fprintf(w, "; it counts this run's own processes. Run took %v.\n", run.elapsed.Round(time.Second))
+	if run.busyKnown && run.elapsed > 0 {
+		other := max(run.busy-run.ours, 0)
+		fmt.Fprintf(w, "- other processes' load: the machine's %d CPUs were busy %.0f%% of the run, %.0f%% of it (%.2f CPUs) for others than\n",
+			run.cpus, 100*run.busy.Seconds()/(run.elapsed.Seconds()*float64(run.cpus)), 100*other.Seconds()/max(run.busy.Seconds(), 1e-9), other.Seconds()/run.elapsed.Seconds())
+		fmt.Fprintln(w, "  this run (busy time in /proc/stat minus this run's processes' CPU time).")
+	}
+	var vc []string
+	for _, st := range run.stacks {
+		vc = append(vc, fmt.Sprintf("%s %d", st, run.views[st]))
+	}
+	fmt.Fprintf(w, "- view changes after the groups formed (member installations, 0 = none): %s.\n", strings.Join(vc, ", "))
+	if !o.raft {
+		fmt.Fprintln(w, "- raft reference not run (-raft=false): every ratio to raft is 0.")
+	}
+
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "The references. UDP goodput: payload bytes per second one process receives from another (recvmmsg), sent by")
+	fmt.Fprintf(w, "sendmmsg %d datagrams a call, 4 MiB socket buffers, as the transport does; what the receiver had no room for is\n", batchDgrams)
+	fmt.Fprintln(w, "lost and not counted. UDP round trip: one datagram of the cell's size (at most 65,507 bytes, the largest there is)")
+	fmt.Fprintln(w, "to an echo process and back.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| limit | median [min–max] |")
+	fmt.Fprintln(w, "| --- | ---: |")
+	for _, ref := range []string{refPacked, refDgram64} {
+		g := get(ref, thr1, gpKey)
+		mb := spread{n: g.n, median: g.median / 1e6, min: g.min / 1e6, max: g.max / 1e6}
+		extra := ""
+		if ref == refPacked {
+			extra = fmt.Sprintf(" = %s 1 KiB payloads/s", thousands(g.median/1024))
+		}
+		fmt.Fprintf(w, "| UDP goodput, %s | %s MB/s%s |\n", limitName(ref), mb.count(), extra)
+	}
+	for _, size := range run.sizes {
+		fmt.Fprintf(w, "| UDP round trip p50 / p99, %s | %s / %s µs |\n", sizeName(size), get(refRTT, lat, size).count(), get(refRTT, lat9, size).count())
+	}
+	if o.raft {
+		for _, size := range run.sizes {
+			fmt.Fprintf(w, "| raft 64-way Apply, %s | %s msgs/s |\n", sizeName(size), get(refRaft, thr1, size).count())
+			fmt.Fprintf(w, "| raft sequential Apply p50 / p99, %s | %s / %s µs |\n", sizeName(size), get(refRaft, lat, size).count(), get(refRaft, lat9, size).count())
+		}
+	}
+
+	mark := func(c benchCell) string {
+		if c.Unstable {
+			return " unstable"
+		}
+		return ""
+	}
+	rng := func(m, lo, hi float64, unit string) string {
+		if m == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.2f%s [%.2f–%.2f]", m, unit, lo, hi)
+	}
+	pct := func(m, lo, hi float64) string {
+		if m == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.2f%% [%.2f–%.2f]", m*100, lo*100, hi*100)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Throughput: casts delivered per second at the slowest member (safe: once a majority holds them), 1 sender (rank 0,")
+	fmt.Fprintln(w, "the sequencer) or all 3. ÷ raft: against raft's 64-way pipelined Apply in the same round. ÷ UDP goodput: the")
+	fmt.Fprintln(w, "cell's payload bytes per second as a fraction of the UDP goodput in the same round (1 KiB-packed limit below")
+	fmt.Fprintln(w, "58 KiB casts, 65,507-byte datagrams from there up; at small sizes the cost per cast binds long before bytes do).")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| stack | size | senders | msgs/s | MB/s | ÷ raft | % of UDP goodput | CPU µs/msg |")
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	for _, c := range cells {
+		if c.Kind != "throughput" {
+			continue
+		}
+		sp := spread{n: c.Rounds, median: c.MsgsPerS, min: c.Min, max: c.Max}
+		fmt.Fprintf(w, "| %s | %s | %d | %s%s | %.1f | %s | %s | %.2f |\n", c.Stack, sizeName(c.Size), c.Senders, sp.count(), mark(c), c.MBPerS,
+			rng(c.RatioRaft, c.RaftMin, c.RaftMax, "×"), pct(c.RatioLimit, c.LimitMin, c.LimitMax), c.CPUusPerMsg)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Closed-loop latency, µs, one cast at a time. default, token, multicast: a cast by rank 0 until the first")
+	fmt.Fprintln(w, "point-to-point acknowledgement from another member (a majority of 3 has it); safe, safe+token: until rank 0")
+	fmt.Fprintln(w, "delivers it as safe. raft ÷: raft's sequential Apply p50 over this p50 (above 1: faster than raft). ÷ UDP round")
+	fmt.Fprintln(w, "trip: this p50 over the UDP round-trip p50 at the same size (1 would be the machine's limit).")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| stack | size | p50 | p99 | raft ÷ | ÷ UDP round trip |")
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: |")
+	for _, c := range cells {
+		if c.Kind != "latency" {
+			continue
+		}
+		sp := spread{n: c.Rounds, median: c.P50us, min: c.Min, max: c.Max}
+		fmt.Fprintf(w, "| %s | %s | %s%s | %s | %s | %s |\n", c.Stack, sizeName(c.Size), sp.count(), mark(c), thousands(c.P99us),
+			rng(c.RatioRaft, c.RaftMin, c.RaftMax, "×"), rng(c.RatioLimit, c.LimitMin, c.LimitMax, "×"))
+	}
+	var shaky []string
+	for _, c := range cells {
+		if c.Unstable {
+			shaky = append(shaky, fmt.Sprintf("%s %s %s/%d", c.Kind, c.Stack, sizeName(c.Size), c.Senders))
+		}
+	}
+	fmt.Fprintln(w)
+	if len(shaky) == 0 {
+		fmt.Fprintf(w, "Every cell's min–max lies within ±%.0f%% of its median.\n", stableBand*100)
+	} else {
+		fmt.Fprintf(w, "Unstable (min or max beyond ±%.0f%% of the median): %d of %d cells: %s. The other processes' load above and the\n",
+			stableBand*100, len(shaky), len(cells), strings.Join(shaky, ", "))
+		fmt.Fprintln(w, "view changes are the first suspects; the cell's range, not its median, is what such a run supports.")
+	}
+	if o.jsonFile != "" {
+		fmt.Fprintf(w, "\n%d cells written to %s.\n", len(cells), o.jsonFile)
+	}
+}

@@ -1,0 +1,316 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/net/ipv4"
+)
+
+// The machine's throughput limit: UDP goodput between two processes over
+// loopback, with no protocol at all, moved the way the transport moves it
+// (sendmmsg and recvmmsg through golang.org/x/net/ipv4's WriteBatch and
+// ReadBatch, 32 datagrams per call, 4 MiB socket buffers).
+//
+//	maestrobench -udp-sink            counts what it receives; prints its address
+//	maestrobench -udp-source ADDR     runs the driver's "goodput" commands against ADDR
+//
+// The goodput is what the sink received per second of the source's
+// sending: datagrams the sink's socket had no room for are lost and do not
+// count, so a source faster than its sink does not inflate it.
+
+// Datagram sizes of the two limits.
+const (
+	// packed1KiB is 58 payloads of 1 KiB in one datagram: as many as fit
+	// the transport's largest loopback datagram (60,000 bytes).
+	packed1KiB = 58 * 1024
+	// dgram64KiB is the largest UDP payload over IPv4, the nearest a
+	// datagram comes to 64 KiB.
+	dgram64KiB = 65507
+	// batchDgrams is how many datagrams one system call moves, as in the
+	// transport.
+	batchDgrams = 32
+	// sockBuf is the transport's socket buffer size.
+	sockBuf = 4 << 20
+)
+
+// udpSinkMain binds 127.0.0.1:0, reports its address, and counts the
+// datagrams it receives (recvmmsg); each "mark" command is answered with
+// the bytes received so far and the time of the last receipt.
+func udpSinkMain() error {
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_ = conn.SetReadBuffer(sockBuf)
+	out := json.NewEncoder(os.Stdout)
+	if err := out.Encode(report{Event: "addr", Note: conn.LocalAddr().String()}); err != nil {
+		return err
+	}
+	var bytes, lastNs atomic.Int64
+	go func() {
+		pc := ipv4.NewPacketConn(conn)
+		ms := make([]ipv4.Message, batchDgrams)
+		for i := range ms {
+			ms[i].Buffers = [][]byte{make([]byte, 65536)}
+		}
+		for {
+			n, err := pc.ReadBatch(ms, 0)
+			if err != nil {
+				return
+			}
+			var got int
+			for _, m := range ms[:n] {
+				got += m.N
+			}
+			bytes.Add(int64(got))
+			lastNs.Store(time.Now().UnixNano())
+		}
+	}()
+	sc := bufio.NewScanner(os.Stdin)
+	for sc.Scan() {
+		var c command
+		if json.Unmarshal(sc.Bytes(), &c) != nil || c.Cmd != "mark" {
+			continue
+		}
+		if err := out.Encode(report{Event: "done", Run: c.Run, Count: uint64(bytes.Load()), LastNs: lastNs.Load()}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// udpSourceMain answers "goodput" commands: Size-byte datagrams to the
+// sink at addr, Batch of them per sendmmsg, for Millis milliseconds; it
+// reports when it started.
+func udpSourceMain(addr string) error {
+	raddr, err := net.ResolveUDPAddr("udp4", addr)
+	if err != nil {
+		return err
+	}
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_ = conn.SetWriteBuffer(sockBuf)
+	pc := ipv4.NewPacketConn(conn)
+	out := json.NewEncoder(os.Stdout)
+	sc := bufio.NewScanner(os.Stdin)
+	for sc.Scan() {
+		var c command
+		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
+			return fmt.Errorf("bad command %q: %w", sc.Text(), err)
+		}
+		if c.Cmd == "quit" {
+			return nil
+		}
+		if c.Cmd != "goodput" {
+			continue
+		}
+		buf := make([]byte, c.Size)
+		ms := make([]ipv4.Message, batchDgrams)
+		for i := range ms {
+			ms[i] = ipv4.Message{Buffers: [][]byte{buf}, Addr: raddr}
+		}
+		start := time.Now()
+		end := start.Add(time.Duration(c.Millis) * time.Millisecond)
+		var sent uint64
+		for time.Now().Before(end) {
+			n, err := pc.WriteBatch(ms, 0)
+			if err != nil {
+				// ENOBUFS and the like: the datagrams are lost, as they
+				// would be to the transport; go on.
+				continue
+			}
+			sent += uint64(n)
+		}
+		if err := out.Encode(report{Event: "done", Run: c.Run, Count: sent, StartNs: start.UnixNano()}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// goodputPair is the sink and source processes under the driver's control.
+type goodputPair struct {
+	sink, source *proc
+	run          uint32
+}
+
+func startGoodputPair() (*goodputPair, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	sink, err := startProc(self, "-udp-sink")
+	if err != nil {
+		return nil, err
+	}
+	r, err := sink.next(30 * time.Second)
+	if err != nil || r.Event != "addr" {
+		sink.kill()
+		return nil, fmt.Errorf("udp sink process: %v %+v", err, r)
+	}
+	source, err := startProc(self, "-udp-source", r.Note)
+	if err != nil {
+		sink.kill()
+		return nil, err
+	}
+	return &goodputPair{sink: sink, source: source}, nil
+}
+
+// mark asks the sink for its byte count and time of last receipt.
+func (g *goodputPair) mark() (bytes uint64, lastNs int64, err error) {
+	g.run++
+	if err := g.sink.send(command{Cmd: "mark", Run: g.run}); err != nil {
+		return 0, 0, err
+	}
+	r, err := g.sink.waitDone(g.run, 30*time.Second)
+	return r.Count, r.LastNs, err
+}
+
+// goodput sends dgram-byte datagrams for d and returns the payload bytes
+// per second the sink received, from the source's start to the sink's
+// last receipt.
+func (g *goodputPair) goodput(dgram int, d time.Duration) (float64, error) {
+	b0, _, err := g.mark()
+	if err != nil {
+		return 0, err
+	}
+	g.run++
+	if err := g.source.send(command{Cmd: "goodput", Run: g.run, Size: dgram, Millis: int(d / time.Millisecond)}); err != nil {
+		return 0, err
+	}
+	r, err := g.source.waitDone(g.run, d+30*time.Second)
+	if err != nil {
+		return 0, fmt.Errorf("udp goodput %d B: %w", dgram, err)
+	}
+	time.Sleep(50 * time.Millisecond) // the sink drains its socket
+	b1, last, err := g.mark()
+	if err != nil {
+		return 0, err
+	}
+	secs := float64(last-r.StartNs) / 1e9
+	if b1 <= b0 || secs <= 0 {
+		return 0, fmt.Errorf("udp goodput %d B: nothing received", dgram)
+	}
+	return float64(b1-b0) / secs, nil
+}
+
+func (g *goodputPair) stop() {
+	g.source.quit()
+	g.sink.quit()
+}
+
+// mcastProbeMain joins the IP multicast group on interface ifname, sends
+// one datagram to it and exits 0 if the datagram comes back (loopback
+// multicast works here), 1 otherwise.
+func mcastProbeMain(group, ifname string) error {
+	gaddr, err := net.ResolveUDPAddr("udp4", group)
+	if err != nil {
+		return err
+	}
+	ifi, err := net.InterfaceByName(ifname)
+	if err != nil {
+		return err
+	}
+	c, err := net.ListenPacket("udp4", fmt.Sprintf("0.0.0.0:%d", gaddr.Port))
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	p := ipv4.NewPacketConn(c)
+	if err := p.JoinGroup(ifi, gaddr); err != nil {
+		return fmt.Errorf("join %s on %s: %w", group, ifname, err)
+	}
+	_ = p.SetMulticastInterface(ifi)
+	_ = p.SetMulticastLoopback(true)
+	_ = p.SetMulticastTTL(1)
+	if _, err := p.WriteTo([]byte("maestrobench multicast probe"), nil, gaddr); err != nil {
+		return fmt.Errorf("send to %s: %w", group, err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(time.Second))
+	buf := make([]byte, 64)
+	if _, _, err := c.ReadFrom(buf); err != nil {
+		return fmt.Errorf("nothing came back from %s on %s: %w", group, ifname, err)
+	}
+	return nil
+}
+
+// multicastHost is where the IP-multicast data path can run.
+type multicastHost struct {
+	group  string   // "239.192.x.y:port"
+	prefix []string // command prefix for the members ("ip netns exec NAME"), none on the host
+	netns  string   // the namespace created for it, removed by cleanup
+	where  string   // said in the output
+}
+
+// findMulticast probes loopback multicast on the host; if it does not
+// work there and this process may create network namespaces, it makes a
+// namespace whose loopback carries multicast (as examples/chat's test
+// does) and probes there. It returns nil and the reason when neither
+// works.
+func findMulticast(o driverOptions) (*multicastHost, string) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err.Error()
+	}
+	group := fmt.Sprintf("239.192.%d.%d:%d", rand.IntN(250)+1, rand.IntN(250)+1, 20000+rand.IntN(5000))
+	probe := func(prefix ...string) error {
+		args := append(append(prefix, self), "-mcast-probe", group, "lo")
+		out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("%v: %s", err, strings.TrimSpace(string(out)))
+		}
+		return nil
+	}
+	hostErr := probe()
+	if hostErr == nil {
+		return &multicastHost{group: group, where: "the host's loopback"}, ""
+	}
+	o.logf("loopback multicast does not work on the host (%v); trying a network namespace", hostErr)
+	if os.Geteuid() != 0 {
+		return nil, fmt.Sprintf("the host's loopback does not carry IP multicast (%v), and a network namespace needs root", hostErr)
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		return nil, fmt.Sprintf("the host's loopback does not carry IP multicast (%v), and the ip command is missing", hostErr)
+	}
+	name := fmt.Sprintf("maestrobench-mc-%d", rand.IntN(1_000_000))
+	h := &multicastHost{group: group, netns: name, prefix: []string{"ip", "netns", "exec", name},
+		where: "a network namespace (" + name + ") whose loopback carries multicast; the host's does not"}
+	for _, args := range [][]string{
+		{"netns", "add", name},
+		{"-n", name, "link", "set", "lo", "up"},
+		{"-n", name, "link", "set", "lo", "multicast", "on"},
+		{"-n", name, "route", "add", "224.0.0.0/4", "dev", "lo"},
+	} {
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+			h.cleanup()
+			return nil, fmt.Sprintf("the host's loopback does not carry IP multicast, and ip %s failed: %v %s", strings.Join(args, " "), err, out)
+		}
+	}
+	if err := probe(h.prefix...); err != nil {
+		h.cleanup()
+		return nil, fmt.Sprintf("IP multicast works neither on the host's loopback nor in a network namespace: %v", err)
+	}
+	return h, ""
+}
+
+// cleanup removes the namespace, if one was made.
+func (h *multicastHost) cleanup() {
+	if h == nil || h.netns == "" {
+		return
+	}
+	_ = exec.Command("ip", "netns", "del", h.netns).Run()
+	h.netns = ""
+}
