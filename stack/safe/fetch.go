@@ -25,10 +25,16 @@ func (l *layer) fetch() {
 	if holder < 0 {
 		return
 	}
-	l.fetching, l.fetchStart, l.fetched = true, p.end(), nil
+	from := p.end()
+	if p.logStart > p.base {
+		// A gap from an earlier view's state transfer that never came:
+		// fetch it too.
+		from = p.base
+	}
+	l.fetching, l.fetchStart, l.fetched = true, from, nil
 	var w wire.Writer
 	w.Byte(kindFetch)
-	w.Uvarint(p.end())
+	w.Uvarint(from)
 	l.sendTo(holder, w.B)
 }
 
@@ -119,7 +125,11 @@ func (l *layer) fetchEnd(from int, r *wire.Reader) {
 		return
 	}
 	p := l.p
-	if l.fetchStart >= end && p.end() >= end {
+	if p.logStart > p.base && l.fetchStart <= p.logStart {
+		// The fetch covers this member's gap and its log (the same
+		// lineage): the fetched log replaces its own.
+		p.log, p.logStart = l.fetched, l.fetchStart
+	} else if l.fetchStart >= end && p.end() >= end {
 		// Nothing was missing (an observer may even hold more).
 	} else if l.fetchStart == p.end() {
 		p.log = append(p.log, l.fetched...)

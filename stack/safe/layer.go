@@ -475,7 +475,7 @@ func (l *layer) someoneBehind() bool {
 // view ends, and tells the layer above how many more casts it delivers.
 func (l *layer) annotate(ev *stack.Event) {
 	p := l.p
-	r := report{view: l.env.View.Hash, voter: !p.observer, inPrimary: l.info.Primary, last: p.last, est: p.est, base: p.base, end: p.end(), hist: p.heldHistory(),
+	r := report{view: l.env.View.Hash, voter: !p.observer, inPrimary: l.info.Primary, last: p.last, est: p.est, base: p.base, end: p.end(), start: p.logStart, hist: p.heldHistory(),
 		synced: l.info.Primary || l.synced}
 	if l.info.Primary {
 		// Deliver at the end only what a majority is known to hold in
@@ -486,6 +486,7 @@ func (l *layer) annotate(ev *stack.Event) {
 		// next primary view delivers it.
 		r.end += ev.EndCasts
 		r.base = min(l.watermark(), r.end)
+		r.start = min(r.start, r.base) // a primary member holds its whole log
 		ev.EndCasts = r.base - p.base
 	} else {
 		ev.EndCasts = 0
@@ -547,6 +548,7 @@ func (l *layer) choose(ev *stack.Event) {
 	var members []report
 	var veto string
 	found := false
+	var holderStart uint64
 	for _, m := range ev.View.Members {
 		id := m.ID()
 		r, ok := reports[id]
@@ -561,8 +563,11 @@ func (l *layer) choose(ev *stack.Event) {
 		}
 		c.base = max(c.base, r.base)
 		c.est = max(c.est, r.est)
-		if !found || r.last > c.last || (r.last == c.last && r.end > c.end) {
+		// Among equal logs the one with no gap — that holds every
+		// position it reports — is the one to fetch from.
+		if !found || r.last > c.last || (r.last == c.last && (r.end > c.end || (r.end == c.end && r.start < holderStart))) {
 			c.holder, c.last, c.end, c.hist, found = id, r.last, r.end, r.hist, true
+			holderStart = r.start
 		}
 	}
 	if !found {
@@ -577,7 +582,10 @@ func (l *layer) choose(ev *stack.Event) {
 		// decide the fate of what others still hold) and holds the chosen
 		// log: replicas exactly, with the chosen state; an observer at
 		// least as far.
-		ok := r.last == c.last && r.end == c.end && r.base == c.base
+		// A replica with a gap between the chosen state and the start of
+		// its log does not hold the positions in it, whatever end it
+		// reports: it fetches them first.
+		ok := r.last == c.last && r.end == c.end && r.base == c.base && r.start <= c.base
 		if !r.voter {
 			ok = r.last == c.last && r.end >= c.end
 		}

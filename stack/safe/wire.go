@@ -38,8 +38,12 @@ type report struct {
 	est       uint64 // newest primary view it knows established in that lineage
 	base      uint64 // position delivered once the view has ended (predicted)
 	end       uint64 // end of its log once the view has ended (predicted)
-	synced    bool   // it holds the log chosen for its view, with exact epochs
-	hist      history
+	// start is where the log it holds begins. Past base it has a gap: it
+	// adopted a log whose start was beyond its state, waiting for a state
+	// transfer that never came, and holds nothing from base to start.
+	start  uint64
+	synced bool // it holds the log chosen for its view, with exact epochs
+	hist   history
 }
 
 func (r report) encode() []byte {
@@ -51,6 +55,7 @@ func (r report) encode() []byte {
 	w.Uvarint(r.est)
 	w.Uvarint(r.base)
 	w.Uvarint(r.end)
+	w.Uvarint(r.start)
 	w.Bool(r.synced)
 	putHistory(&w, r.hist.recent(reportEpochs))
 	return w.B
@@ -58,9 +63,9 @@ func (r report) encode() []byte {
 
 func decodeReport(b []byte) (report, bool) {
 	rd := wire.NewReader(b)
-	r := report{view: rd.Uint64(), voter: rd.Bool(), inPrimary: rd.Bool(), last: rd.Uvarint(), est: rd.Uvarint(), base: rd.Uvarint(), end: rd.Uvarint(), synced: rd.Bool()}
+	r := report{view: rd.Uint64(), voter: rd.Bool(), inPrimary: rd.Bool(), last: rd.Uvarint(), est: rd.Uvarint(), base: rd.Uvarint(), end: rd.Uvarint(), start: rd.Uvarint(), synced: rd.Bool()}
 	r.hist = getHistory(rd)
-	return r, rd.Err() == nil && rd.Remaining() == 0 && r.base <= r.end
+	return r, rd.Err() == nil && rd.Remaining() == 0 && r.base <= r.end && r.start <= r.end
 }
 
 // choice is the layer's view annotation: the log every member of the view
