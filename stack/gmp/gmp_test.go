@@ -107,28 +107,3 @@ func wireReader(b []byte) *wire.Reader { return wire.NewReader(b) }
 type wireWriter struct{ wire.Writer }
 
 func msgOf(b []byte) *wire.Msg { return wire.WrapMsg(b) }
-
-// TestMergeRefusesARequestForAnEarlierView: a merge request must name the
-// coordinator's current view. One naming an earlier view — an old or
-// replayed datagram of a component that may be long gone — is denied, and
-// the same request naming the current view is served.
-func TestMergeRefusesARequestForAnEarlierView(t *testing.T) {
-	coord := stack.Endpoint{Addr: "n0", Inc: 1}
-	h := layertest.New(&Protocol{Sync: true}, layertest.Options{Members: []stack.Endpoint{coord}, Ltime: 14})
-	other := stack.Endpoint{Addr: "n1", Inc: 1}
-	from := stack.ViewID{Ltime: 8, Coord: other}
-	req := &mergeReq{
-		from: from, into: stack.ViewID{Ltime: 12, Coord: coord},
-		members: []stack.Endpoint{other}, survivors: []stack.Endpoint{other},
-		prev: prev{id: from, tag: stack.FlushTag{Coord: 0, Num: 1}}, ltime: 8,
-	}
-	h.Up(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{From: other, Target: target, Bytes: req.encode(), Addr: other.Addr}})
-	require.Empty(t, layertest.Of(h.Ups, stack.EBlock), "the coordinator started a flush for a request aimed at an earlier view")
-	downs := layertest.Of(h.TakeDowns(), stack.EGlobal)
-	require.Len(t, downs, 1)
-	require.Equal(t, byte(globalMergeDeny), downs[0].Bytes[0], "the stale request was not denied")
-
-	req.into = h.Env.View.ID
-	h.Up(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{From: other, Target: target, Bytes: req.encode(), Addr: other.Addr}})
-	require.NotEmpty(t, layertest.Of(h.Ups, stack.EBlock), "the merge into the current view did not start")
-}

@@ -33,17 +33,12 @@ func (l *layer) askMerge(mt *mergeTarget) {
 }
 
 // mergeReqUp handles a request from a flushed component to join this one.
-// The request must name this very view: one aimed at an earlier view of
-// this coordinator is stale — the requester heard an old announcement, or
-// the request itself is an old datagram delivered late or replayed (a
-// component long gone) — and is denied; a live requester asks again with
-// the view it hears of next.
 func (l *layer) mergeReqUp(from stack.Endpoint, req *mergeReq) {
 	if cur := l.mergeFrom; cur != nil && cur.from == req.from && cur.prev.tag == req.prev.tag {
 		return // a retransmission of the request being served
 	}
 	ok := l.coordRank() == l.me && !l.needsFlush() && l.coord == nil && !l.selfLeave &&
-		req.into == l.v.ID && req.from.Less(l.v.ID) && len(req.survivors) > 0 &&
+		req.from.Less(l.v.ID) && len(req.survivors) > 0 &&
 		!overlap(req.members, l.v.Members)
 	if !ok {
 		l.env.PassDown(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{Addr: from.Addr, Target: target, Bytes: encodeMergeDeny(req.from)}})

@@ -227,16 +227,3 @@ func TestForgedRankFromWrongAddressWithoutAuth(t *testing.T) {
 	require.Equal(t, v.ID, victim.Core().View().ID, "a forged announcement changed the view")
 	g.works(t)
 }
-
-// TestAttackRegressions replays seeds that once failed under attack.
-// 98, 846, 3172, 3228, 3728: a merge request of a member that had since
-// crashed, lost on its way and replayed seconds later, was accepted by a
-// coordinator whose view had moved on, which installed a view with the
-// dead member (gmp now requires a request to name the current view).
-func TestAttackRegressions(t *testing.T) {
-	for _, seed := range []uint64{98, 846, 3172, 3228, 3728} {
-		if res := attackScenario(seed).Run(); len(res.Violations) > 0 {
-			t.Errorf("seed %d: %s", seed, strings.Join(res.Violations, "\n  "))
-		}
-	}
-}

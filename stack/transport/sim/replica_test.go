@@ -116,7 +116,7 @@ var replicaRegressions = []uint64{
 	12781, // safe: a member whose log was a prefix of the chosen lineage made it undecided, reported a run split at its state, and five casts were neither delivered nor aborted
 	18863, // checker: a member of a primary view's flush that crashed before a paused coordinator installed the view was not counted
 	39183, // safe: a cut of a lineage's history, chosen in a non-primary view, declared dead the casts beyond the cut (found on 44864bf; the schedule has changed since)
-	9775,  // safe: a replica left with a gap (it adopted a log starting past its state, whose transfer never came) reported the log's end as held, was chosen as holder on a tie, and a primary view numbered new casts into the gap
+	9775,  // safe: a replica left with a gap (it adopted a log starting past its state, whose transfer never came) reported the log's end as held, was chosen as holder on a tie, and a primary view numbered new casts into the gap, found with a gmp rule since withdrawn: the schedule has changed since
 }
 
 // TestReplicaRegressions replays the seeds that once failed, whatever
