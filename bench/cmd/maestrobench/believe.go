@@ -4,10 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"runtime"
 	"slices"
 	"strings"
-	"time"
 )
 
 // The default comparison: every configuration of the stack as 3 member
@@ -132,19 +130,15 @@ type benchCell struct {
 
 // believeRun is everything one default run measured.
 type believeRun struct {
-	o          driverOptions
-	sizes      []int
-	stacks     []string // configurations measured
-	props      map[string]string
-	res        samples
-	loads      []float64 // at the start, after every round
-	views      map[string]int
-	elapsed    time.Duration
-	mcast      *multicastHost
-	mcastNote  string // why the multicast configuration is missing
-	cpus       int
-	busy, ours time.Duration
-	busyKnown  bool
+	o         driverOptions
+	sizes     []int
+	stacks    []string // configurations measured
+	props     map[string]string
+	res       samples
+	views     map[string]int
+	mcast     *multicastHost
+	mcastNote string // why the multicast configuration is missing
+	runConditions
 }
 
 // believeSystems are the processes of a default run.
@@ -208,11 +202,8 @@ func driveBelieve(o driverOptions) error {
 		return err
 	}
 	run := &believeRun{o: o, sizes: sizes, stacks: stacks, props: props, res: samples{}, views: map[string]int{}}
-	start := time.Now()
-	run.loads = append(run.loads, loadAvg())
+	run.begin()
 	fmt.Printf("load average (1 min) before: %.2f\n", run.loads[0])
-	busy0, busyOK := machineBusy()
-	ours0 := ourCPU()
 
 	if slices.Contains(stacks, stMulticast) {
 		run.mcast, run.mcastNote = findMulticast(o)
@@ -256,17 +247,13 @@ func driveBelieve(o driverOptions) error {
 		if err := s.round(run, r); err != nil {
 			return err
 		}
-		run.loads = append(run.loads, loadAvg())
+		run.roundDone()
 	}
 	for st, c := range s.clusters {
 		run.views[st] = c.viewChanges()
 	}
 	s.stop()
-	run.elapsed = time.Since(start)
-	busy1, busyOK1 := machineBusy()
-	run.busy, run.busyKnown = busy1-busy0, busyOK && busyOK1
-	run.ours = ourCPU() - ours0
-	run.cpus = runtime.NumCPU()
+	run.end()
 	cells := run.cells()
 	printBelieve(os.Stdout, run, cells)
 	if o.jsonFile != "" {

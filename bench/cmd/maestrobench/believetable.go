@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 )
 
 // printBelieve prints the default comparison as Markdown tables: the
@@ -39,21 +38,7 @@ func printBelieve(w io.Writer, run *believeRun, cells []benchCell) {
 	fmt.Fprintf(w, "  of %d closed-loop casts (raft: sequential Apply for the cell's duration). A figure is the median [min–max] of\n", o.latencyOps)
 	fmt.Fprintln(w, "  the rounds; a ratio is taken round by round (the two cells ran in the same round), median [min–max]. A cell")
 	fmt.Fprintf(w, "  marked unstable has its min or max more than %.0f%% from its median.\n", stableBand*100)
-	var loads []string
-	for _, l := range run.loads[1 : len(run.loads)-1] {
-		loads = append(loads, fmt.Sprintf("%.2f", l))
-	}
-	fmt.Fprintf(w, "- load average (1 min): %.2f before, %.2f after", run.loads[0], run.loads[len(run.loads)-1])
-	if len(loads) > 0 {
-		fmt.Fprintf(w, " (after each earlier round: %s)", strings.Join(loads, ", "))
-	}
-	fmt.Fprintf(w, "; it counts this run's own processes. Run took %v.\n", run.elapsed.Round(time.Second))
-	if run.busyKnown && run.elapsed > 0 {
-		other := max(run.busy-run.ours, 0)
-		fmt.Fprintf(w, "- other processes' load: the machine's %d CPUs were busy %.0f%% of the run, %.0f%% of it (%.2f CPUs) for others than\n",
-			run.cpus, 100*run.busy.Seconds()/(run.elapsed.Seconds()*float64(run.cpus)), 100*other.Seconds()/max(run.busy.Seconds(), 1e-9), other.Seconds()/run.elapsed.Seconds())
-		fmt.Fprintln(w, "  this run (busy time in /proc/stat minus this run's processes' CPU time).")
-	}
+	run.print(w, "before", "after")
 	var vc []string
 	for _, st := range run.stacks {
 		vc = append(vc, fmt.Sprintf("%s %d", st, run.views[st]))

@@ -148,22 +148,8 @@ type goodputPair struct {
 }
 
 func startGoodputPair() (*goodputPair, error) {
-	self, err := os.Executable()
+	sink, source, err := startProcPair("-udp-sink", "-udp-source")
 	if err != nil {
-		return nil, err
-	}
-	sink, err := startProc(self, "-udp-sink")
-	if err != nil {
-		return nil, err
-	}
-	r, err := sink.next(30 * time.Second)
-	if err != nil || r.Event != "addr" {
-		sink.kill()
-		return nil, fmt.Errorf("udp sink process: %v %+v", err, r)
-	}
-	source, err := startProc(self, "-udp-source", r.Note)
-	if err != nil {
-		sink.kill()
 		return nil, err
 	}
 	return &goodputPair{sink: sink, source: source}, nil

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -111,15 +110,10 @@ type safeRun struct {
 	stacks       map[string]string
 	withRaft     bool
 	res          samples
-	loads        []float64 // at the start, after every round
 	views        map[string]int
-	elapsed      time.Duration
 	args         []string
-	// The machine's other load: busy CPU time of the whole machine during
-	// the run, and the part this run's processes used.
-	cpus              int
-	busy, ours        time.Duration
-	busyKnown, single bool
+	single       bool
+	runConditions
 }
 
 func driveSafe(o driverOptions) error {
@@ -136,10 +130,7 @@ func driveSafe(o driverOptions) error {
 	}
 	run := &safeRun{sizes: sizes, rounds: o.rounds, primaryPairs: o.primaryPairs, duration: o.duration, warmup: o.warmup, latencyOps: o.latencyOps,
 		stacks: stacks, withRaft: o.raft, res: samples{}, views: map[string]int{}, args: o.args}
-	start := time.Now()
-	run.loads = append(run.loads, loadAvg())
-	busy0, busyOK := machineBusy()
-	ours0 := ourCPU()
+	run.begin()
 
 	var s safeSystems
 	defer s.stop()
@@ -151,17 +142,13 @@ func driveSafe(o driverOptions) error {
 		if err := s.round(o, run, r); err != nil {
 			return err
 		}
-		run.loads = append(run.loads, loadAvg())
+		run.roundDone()
 	}
 	for sys, c := range s.clusters {
 		run.views[sys] = c.viewChanges()
 	}
 	s.stop() // every process reaped: its CPU time is in ourCPU
-	run.elapsed = time.Since(start)
-	busy1, busyOK1 := machineBusy()
-	run.busy, run.busyKnown = busy1-busy0, busyOK && busyOK1
-	run.ours = ourCPU() - ours0
-	run.cpus = runtime.NumCPU()
+	run.end()
 	printSafeTables(os.Stdout, run)
 	return nil
 }

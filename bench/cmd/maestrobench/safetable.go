@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 )
 
 // printSafeTables prints the -safe comparison as Markdown tables (they
@@ -31,21 +30,7 @@ func printSafeTables(w io.Writer, run *safeRun) {
 	fmt.Fprintf(w, "  cluster kept for the whole run; throughput cells of %v after a %v warm-up (raft's too), latency cells of %d round\n", run.duration, run.warmup, run.latencyOps)
 	fmt.Fprintln(w, "  trips (raft: sequential Apply for the cell's duration). A figure is the median")
 	fmt.Fprintln(w, "  [min–max] of the rounds; a ratio is taken round by round (the two cells ran back to back), median [min–max].")
-	var loads []string
-	for _, l := range run.loads[1 : len(run.loads)-1] {
-		loads = append(loads, fmt.Sprintf("%.2f", l))
-	}
-	fmt.Fprintf(w, "- load average (1 min): %.2f at the start, %.2f at the end", run.loads[0], run.loads[len(run.loads)-1])
-	if len(loads) > 0 {
-		fmt.Fprintf(w, " (after each earlier round: %s)", strings.Join(loads, ", "))
-	}
-	fmt.Fprintf(w, "; it counts this run's own processes. Run took %v.\n", run.elapsed.Round(time.Second))
-	if run.busyKnown && run.elapsed > 0 {
-		other := max(run.busy-run.ours, 0)
-		fmt.Fprintf(w, "- other processes' load: the machine's %d CPUs were busy %.0f%% of the run, %.0f%% of it (%.2f CPUs) for others than\n",
-			run.cpus, 100*run.busy.Seconds()/(run.elapsed.Seconds()*float64(run.cpus)), 100*other.Seconds()/max(run.busy.Seconds(), 1e-9), other.Seconds()/run.elapsed.Seconds())
-		fmt.Fprintln(w, "  this run (busy time in /proc/stat minus this run's processes' CPU time).")
-	}
+	run.print(w, "at the start", "at the end")
 	var vc []string
 	for _, sys := range []string{sysTotal, sysToken, sysDefault, sysPrimary} {
 		vc = append(vc, fmt.Sprintf("%s %d", sys, run.views[sys]))

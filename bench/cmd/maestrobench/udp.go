@@ -112,25 +112,35 @@ type udpPair struct {
 }
 
 func startUDPPair() (*udpPair, error) {
-	self, err := os.Executable()
+	echo, ping, err := startProcPair("-udp-echo", "-udp-ping")
 	if err != nil {
-		return nil, err
-	}
-	echo, err := startProc(self, "-udp-echo")
-	if err != nil {
-		return nil, err
-	}
-	r, err := echo.next(30 * time.Second)
-	if err != nil || r.Event != "addr" {
-		echo.kill()
-		return nil, fmt.Errorf("udp echo process: %v %+v", err, r)
-	}
-	ping, err := startProc(self, "-udp-ping", r.Note)
-	if err != nil {
-		echo.kill()
 		return nil, err
 	}
 	return &udpPair{echo: echo, ping: ping}, nil
+}
+
+// startProcPair starts this program as a server (serverFlag), which
+// reports its address, then as its client (clientFlag ADDR).
+func startProcPair(serverFlag, clientFlag string) (server, client *proc, err error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, nil, err
+	}
+	server, err = startProc(self, serverFlag)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := server.next(30 * time.Second)
+	if err != nil || r.Event != "addr" {
+		server.kill()
+		return nil, nil, fmt.Errorf("%s process: %v %+v", serverFlag, err, r)
+	}
+	client, err = startProc(self, clientFlag, r.Note)
+	if err != nil {
+		server.kill()
+		return nil, nil, err
+	}
+	return server, client, nil
 }
 
 // rtt measures count round trips of size bytes: p50 and p99 in µs.
