@@ -3,15 +3,13 @@ package sim
 import (
 	"flag"
 	"fmt"
-	"runtime"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/maestro-go/maestro/internal/seedrun"
 	"github.com/maestro-go/maestro/stack"
 	"github.com/maestro-go/maestro/stack/auth"
 	"github.com/maestro-go/maestro/stack/props"
@@ -37,41 +35,21 @@ func attackScenario(seed uint64) Scenario {
 // Replay a seed with -sim.attackseed.
 func TestSimulationUnderAttack(t *testing.T) {
 	var (
-		next, failed atomic.Int64
-		wg           sync.WaitGroup
-		mu           sync.Mutex
-		attacks      int
-		drops        int
+		mu      sync.Mutex
+		attacks int
+		drops   int
 	)
-	n := int64(*attackSeedsFlag)
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := next.Add(1)
-				if i > n || failed.Load() >= 5 {
-					return
-				}
-				res := attackScenario(uint64(i)).Run()
-				mu.Lock()
-				attacks += res.Attacks
-				drops += res.AuthDrops
-				mu.Unlock()
-				if len(res.Violations) > 0 {
-					failed.Add(1)
-					v := res.Violations
-					if len(v) > 5 {
-						v = v[:5]
-					}
-					t.Errorf("seed %d: %d violations:\n  %s\nreplay: go test ./stack/transport/sim -run 'TestAttackSeed$' -sim.attackseed=%d -v",
-						i, len(res.Violations), strings.Join(v, "\n  "), i)
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	t.Logf("%d seeds: %d attacking datagrams, %d dropped by the guards (in the final views' members)", n, attacks, drops)
+	seedrun.Run(t, seedrun.Range(1, *attackSeedsFlag), func(seed uint64) []string {
+		res := attackScenario(seed).Run()
+		mu.Lock()
+		attacks += res.Attacks
+		drops += res.AuthDrops
+		mu.Unlock()
+		return res.Violations
+	}, func(seed uint64) string {
+		return fmt.Sprintf("go test ./stack/transport/sim -run 'TestAttackSeed$' -sim.attackseed=%d -v", seed)
+	})
+	t.Logf("%d seeds: %d attacking datagrams, %d dropped by the guards (in the final views' members)", *attackSeedsFlag, attacks, drops)
 	require.Positive(t, attacks)
 	require.Positive(t, drops)
 }
