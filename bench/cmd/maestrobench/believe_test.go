@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -56,28 +55,9 @@ func TestBelieveJSON(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts 16 processes")
 	}
-	bin := filepath.Join(t.TempDir(), "maestrobench")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
 	file := filepath.Join(t.TempDir(), "bench.json")
-	cmd := exec.Command(bin, "-stacks", "default,safe,multicast", "-sizes", "16", "-rounds", "3",
+	out := runMaestrobench(t, 2*time.Minute, "-stacks", "default,safe,multicast", "-sizes", "16", "-rounds", "3",
 		"-duration", "100ms", "-warmup", "0", "-latency-ops", "20", "-json", file)
-	cmd.Stderr = os.Stderr
-	done := make(chan struct{})
-	var out []byte
-	var err error
-	go func() { out, err = cmd.Output(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(2 * time.Minute):
-		_ = cmd.Process.Kill()
-		<-done
-		t.Fatal("maestrobench did not finish")
-	}
-	if err != nil {
-		t.Fatalf("maestrobench: %v\n%s", err, out)
-	}
 	for _, want := range []string{"load average (1 min) before:", "load average (1 min):", " after", "UDP goodput, 1 KiB payloads packed", "UDP goodput, 65507-byte datagrams", "UDP round trip p50", "raft 64-way Apply", "| safe | 16 B | 3 |"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("output lacks %q:\n%s", want, out)

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -64,26 +61,7 @@ func TestSafeEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts 14 processes")
 	}
-	bin := filepath.Join(t.TempDir(), "maestrobench")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, "-safe", "-raft=false", "-rounds", "2", "-safe-sizes", "16", "-duration", "200ms", "-latency-ops", "50", "-primary-pairs", "1")
-	cmd.Stderr = os.Stderr
-	done := make(chan struct{})
-	var out []byte
-	var err error
-	go func() { out, err = cmd.Output(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(4 * time.Minute):
-		_ = cmd.Process.Kill()
-		<-done
-		t.Fatal("maestrobench -safe did not finish")
-	}
-	if err != nil {
-		t.Fatalf("maestrobench -safe: %v\n%s", err, out)
-	}
+	out := runMaestrobench(t, 4*time.Minute, "-safe", "-raft=false", "-rounds", "2", "-safe-sizes", "16", "-duration", "200ms", "-latency-ops", "50", "-primary-pairs", "1")
 	for _, want := range []string{
 		"| 16 B |", "Safe/Token 3 senders", "UDP round trip p50", "default+Primary ÷ default",
 		"load average (1 min)", "Safe p50 ≤ 1.2× one UDP round trip", "Primary alone costs", "CPU time per delivered message", "| CPU µs/msg |", "stack round trip p50", "other processes' load",
