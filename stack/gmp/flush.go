@@ -333,6 +333,7 @@ func (l *layer) viewUp(m *viewMsg) {
 	if m.id.Ltime > l.p.maxLtime {
 		l.p.maxLtime = m.id.Ltime
 	}
+	l.noteInstalled(m)
 	l.env.PassUp(&stack.Event{Type: stack.EViewEnd, Control: &stack.Control{Ann: mine.ann}})
 	if !containsEndpoint(m.members, l.env.Me) {
 		l.exit()

@@ -17,6 +17,7 @@ type Protocol struct {
 
 	maxLtime uint64
 	resend   *resend
+	seen     map[string]installed // per address, the newest view it is known to have installed
 }
 
 // resend is a proposed view the coordinator keeps sending to the members

@@ -107,3 +107,41 @@ func wireReader(b []byte) *wire.Reader { return wire.NewReader(b) }
 type wireWriter struct{ wire.Writer }
 
 func msgOf(b []byte) *wire.Msg { return wire.WrapMsg(b) }
+
+// Regression (attack seeds 98, 846, 3172, 3228, 3728): a merge request of
+// a component whose members have since installed a later view — a copy
+// that was delayed or replayed after its sender merged and crashed — must
+// be refused; merging it would put the crashed member back in the view.
+// A request from a later view of the same members is welcome.
+func TestMergeRefusesARequestItsMembersMovedOnFrom(t *testing.T) {
+	coord := stack.Endpoint{Addr: "n0", Inc: 1}
+	gone := stack.Endpoint{Addr: "n1", Inc: 1}
+	p := &Protocol{Sync: true}
+	before := stack.ViewID{Ltime: 2, Coord: gone}
+
+	// n1's component (view 2@n1) merged into this member's: view 4@n0.
+	alone := layertest.New(p, layertest.Options{Members: []stack.Endpoint{coord}, Ltime: 3})
+	alone.Layer.(*layer).noteInstalled(&viewMsg{
+		id: stack.ViewID{Ltime: 4, Coord: coord}, members: []stack.Endpoint{coord, gone},
+		prevs: []prev{{id: alone.Env.View.ID}, {id: before}},
+	})
+	// n1 crashed; the coordinator is alone again, in view 5@n0.
+	h := layertest.New(p, layertest.Options{Members: []stack.Endpoint{coord}, Ltime: 5})
+	ask := func(from stack.ViewID) []*stack.Event {
+		req := &mergeReq{
+			from: from, into: h.Env.View.ID,
+			members: []stack.Endpoint{gone}, survivors: []stack.Endpoint{gone},
+			prev: prev{id: from, tag: stack.FlushTag{Coord: 0, Num: 1}}, ltime: from.Ltime,
+		}
+		h.Up(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{From: gone, Target: target, Bytes: req.encode(), Addr: gone.Addr}})
+		return layertest.Of(h.TakeDowns(), stack.EGlobal)
+	}
+	downs := ask(before)
+	require.Empty(t, layertest.Of(h.Ups, stack.EBlock), "the coordinator started a flush to merge a component that no longer exists")
+	require.Len(t, downs, 1)
+	require.Equal(t, byte(globalMergeDeny), downs[0].Bytes[0], "the request was not refused")
+
+	// n1 was only cut off, and comes back from a view after 2@n1.
+	ask(stack.ViewID{Ltime: 3, Coord: gone})
+	require.NotEmpty(t, layertest.Of(h.Ups, stack.EBlock), "the merge did not start")
+}

@@ -39,7 +39,7 @@ func (l *layer) mergeReqUp(from stack.Endpoint, req *mergeReq) {
 	}
 	ok := l.coordRank() == l.me && !l.needsFlush() && l.coord == nil && !l.selfLeave &&
 		req.from.Less(l.v.ID) && len(req.survivors) > 0 &&
-		!overlap(req.members, l.v.Members)
+		!overlap(req.members, l.v.Members) && !l.p.superseded(req.from, req.survivors)
 	if !ok {
 		l.env.PassDown(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{Addr: from.Addr, Target: target, Bytes: encodeMergeDeny(req.from)}})
 		return
