@@ -104,7 +104,11 @@ func (ch *chain) queue(dest int, m []byte) {
 		p = nil
 	}
 	if p == nil {
-		p = &pack{w: wire.Writer{B: make([]byte, 0, min(limit, len(ch.header)+need+256))}}
+		buf := reusePackBuf(len(ch.header) + need)
+		if buf == nil {
+			buf = make([]byte, 0, min(limit, len(ch.header)+need+256))
+		}
+		p = &pack{w: wire.Writer{B: buf}}
 		p.w.Raw(ch.header)
 		ch.packs[dest] = p
 		ch.order = append(ch.order, dest)

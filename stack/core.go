@@ -250,6 +250,7 @@ func (c *Core) installView(v *View, viewMsg []byte, viewAnn Annotations) {
 		return
 	}
 	if c.chain != nil {
+		c.chain.flushPacks() // the last datagrams of the view ending
 		c.past = append(c.past, c.chain.view.Hash)
 		if len(c.past) > pastViews {
 			c.past = c.past[1:]
@@ -451,7 +452,16 @@ func (c *Core) reportConsumed(ch *chain) {
 
 // Idle tells the layers that no more input is queued: batched work goes
 // out, and packed datagrams are flushed to the network.
-func (c *Core) Idle() {
+func (c *Core) Idle() { c.idle(true) }
+
+// IdleOpen is Idle for a driver whose transport is still busy sending
+// earlier datagrams: batched work goes out, but datagrams that are still
+// being filled stay open to take the messages that come meanwhile (sent
+// now, they would only wait behind the others). The driver must call Idle
+// once the transport is free; datagrams that fill up go out at once.
+func (c *Core) IdleOpen() { c.idle(false) }
+
+func (c *Core) idle(flush bool) {
 	c.do(func() {
 		ch := c.chain
 		if ch == nil {
@@ -463,7 +473,9 @@ func (c *Core) Idle() {
 				i.Idle()
 			}
 		}
-		ch.flushPacks()
+		if flush && c.chain == ch {
+			ch.flushPacks()
+		}
 	})
 }
 
@@ -710,6 +722,7 @@ func (c *Core) topUp(ch *chain, ev *Event) {
 		c.install = ev
 	case EExit:
 		c.exited = true
+		ch.flushPacks()
 		c.chain = nil
 		c.queue = nil
 		c.opt.Out.Upcall(Upcall{Kind: UpExit})

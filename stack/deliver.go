@@ -79,7 +79,7 @@ func (s *Stack) deliverOne(u Upcall, more bool) {
 	switch u.Kind {
 	case UpViewMsgReq:
 		id := u.View.ID
-		s.submit(func() { s.core.ViewMsgReply(id, reply) }, false)
+		s.submit(func() { s.core.ViewMsgReply(id, reply) }, byStack)
 	case UpExit:
 		s.exitOnce.Do(func() { close(s.exited) })
 	}
@@ -100,7 +100,7 @@ func (s *Stack) flushCredit() {
 		for k, n := range batch {
 			s.core.Consumed(k.view, k.rank, n)
 		}
-	}, false)
+	}, byStack)
 }
 
 // deliverLoop is the delivery goroutine: it delivers whenever a driver

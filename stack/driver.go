@@ -42,7 +42,7 @@ var _ Driver = (*Stack)(nil)
 // SetInfo sets this member's application info (see Core.SetInfo).
 func (s *Stack) SetInfo(info []byte) error {
 	info = append([]byte(nil), info...)
-	if !s.submit(func() { s.core.SetInfo(info) }, false) {
+	if !s.submit(func() { s.core.SetInfo(info) }, byStack) {
 		return ErrClosed
 	}
 	return nil
@@ -51,7 +51,7 @@ func (s *Stack) SetInfo(info []byte) error {
 // Reconfigure asks for a new view with the same members (see
 // Core.Reconfigure).
 func (s *Stack) Reconfigure() error {
-	if !s.submit(func() { s.core.Reconfigure() }, false) {
+	if !s.submit(func() { s.core.Reconfigure() }, byStack) {
 		return ErrClosed
 	}
 	return nil
@@ -60,7 +60,7 @@ func (s *Stack) Reconfigure() error {
 // UpToDate reports that the application installed the state of the
 // view's up-to-date members (see Core.UpToDate).
 func (s *Stack) UpToDate() error {
-	if !s.submit(func() { s.core.UpToDate() }, false) {
+	if !s.submit(func() { s.core.UpToDate() }, byStack) {
 		return ErrClosed
 	}
 	return nil

@@ -55,8 +55,11 @@ type Options struct {
 // ticker, or an application goroutine casting. Work that arrives while
 // another goroutine drives the Core is queued and done by that goroutine
 // before it lets go (flat combining), so under load messages are batched
-// and packed, and when idle a cast goes out, or a packet is handled, with
-// no hand-off between goroutines. Upcalls go to a separate delivery
+// and packed, and a packet is handled with no hand-off between goroutines.
+// Datagrams are sent after the drive, by one goroutine at a time; those of
+// an application's casts by a sender goroutine, so that the application
+// fills the next datagram while the last one is sent (see output.go).
+// Upcalls go to a separate delivery
 // goroutine so that a slow application never stalls the protocol
 // (heartbeats, retransmissions), unless Options.InlineUpcalls lets the
 // goroutine that brought the work deliver them; flow control bounds what
@@ -79,6 +82,9 @@ type Stack struct {
 	injected atomic.Int64         // of those, taken by the Core (published after each step)
 	space    chan struct{}        // signalled when injected advances
 	maxQueue int
+
+	out        output
+	senderDone chan struct{}
 
 	ups        upQueue
 	delivering sync.Mutex        // held by the goroutine delivering upcalls
@@ -132,6 +138,7 @@ func Start(opts Options) (*Stack, error) {
 	}
 	s.credit = map[creditKey]int{}
 	s.kick, s.upsClosed = make(chan struct{}, 1), make(chan struct{})
+	s.out.wake, s.senderDone = make(chan struct{}, 1), make(chan struct{})
 	core, err := NewCore(CoreOptions{
 		Group: opts.Group, Me: me, Guard: guard,
 		Config: opts.Config, Protocols: opts.Protocols, Out: (*stackOutputs)(s),
@@ -146,6 +153,10 @@ func Start(opts Options) (*Stack, error) {
 	core.Idle()
 	s.publish()
 	s.drive.Unlock()
+	go s.senderLoop()
+	if s.send(false) {
+		s.driveAgain()
+	}
 	go s.deliverLoop()
 	s.afterDrive(false)
 	go s.tickLoop()
@@ -168,11 +179,23 @@ func (s *Stack) Exited() <-chan struct{} { return s.exited }
 // View returns the installed view, as of the Core's last step.
 func (s *Stack) View() *View { return s.view.Load() }
 
+// origin is who brings work to the Core, which decides what that
+// goroutine does after its drive.
+type origin uint8
+
+const (
+	// byStack: the ticker, the delivery goroutine, a downcall that waits.
+	byStack origin = iota
+	// byNet: the transport's receiver, which may deliver upcalls inline.
+	byNet
+	// byApp: an application's Cast or Send, which may deliver upcalls
+	// inline and hands its datagrams to the sender goroutine (output.go).
+	byApp
+)
+
 // submit queues f to run on the Core and drives the Core if nobody else
-// is; inline says whether this goroutine may deliver the upcalls its
-// drive produces (Options.InlineUpcalls and a goroutine that may). It
-// returns false once the stack is closing.
-func (s *Stack) submit(f func(), inline bool) bool {
+// is. It returns false once the stack is closing.
+func (s *Stack) submit(f func(), by origin) bool {
 	s.qmu.Lock()
 	if s.closing {
 		s.qmu.Unlock()
@@ -180,7 +203,7 @@ func (s *Stack) submit(f func(), inline bool) bool {
 	}
 	s.work = append(s.work, f)
 	s.qmu.Unlock()
-	s.driveCore(inline && s.opts.InlineUpcalls)
+	s.driveCore(by)
 	return true
 }
 
@@ -189,11 +212,13 @@ func (s *Stack) submit(f func(), inline bool) bool {
 // back what is already packed.
 const maxRounds = 8
 
-// driveCore does the queued work if no other goroutine is doing it, then
-// sees to the upcalls it produced (afterDrive). A goroutine that finds the
-// Core taken returns at once: the holder checks the queue again after
-// letting go, so no work is left behind.
-func (s *Stack) driveCore(inline bool) {
+// driveCore does the queued work if no other goroutine is doing it, sends
+// the datagrams it produced (output.go), then sees to the upcalls
+// (afterDrive): inline if Options.InlineUpcalls and the goroutine may. A
+// goroutine that finds the Core taken returns at once: the holder checks
+// the queue again after letting go, so no work is left behind.
+func (s *Stack) driveCore(by origin) {
+	inline := by != byStack && s.opts.InlineUpcalls
 	for {
 		if !s.drive.TryLock() {
 			return
@@ -212,17 +237,38 @@ func (s *Stack) driveCore(inline bool) {
 			}
 			s.spare = work
 		}
-		s.core.Idle()
+		if s.out.holding() {
+			s.core.IdleOpen()
+		} else {
+			s.core.Idle()
+		}
 		s.publish()
 		s.drive.Unlock()
+		flush := s.send(by == byApp)
 		s.afterDrive(inline)
 		s.qmu.Lock()
+		if flush {
+			s.work = append(s.work, func() {})
+		}
 		more := len(s.work) > 0
 		s.qmu.Unlock()
 		if !more {
 			return
 		}
 	}
+}
+
+// driveAgain has the Core flush the datagrams left open while the output
+// was busy: the no-op work makes whoever drives next go through Idle.
+func (s *Stack) driveAgain() {
+	s.qmu.Lock()
+	if s.closing {
+		s.qmu.Unlock()
+		return
+	}
+	s.work = append(s.work, func() {})
+	s.qmu.Unlock()
+	s.driveCore(byStack)
 }
 
 // publish makes the view and the queue's progress visible to other
@@ -247,7 +293,7 @@ func (s *Stack) received(batch []Packet) {
 		for _, p := range batch {
 			s.core.Receive(now, p.From, p.Data)
 		}
-	}, true)
+	}, byNet)
 }
 
 func (s *Stack) tickLoop() {
@@ -259,7 +305,7 @@ func (s *Stack) tickLoop() {
 		case <-s.stopped:
 			return
 		case now := <-t.C():
-			s.submit(func() { s.core.Tick(now) }, false)
+			s.submit(func() { s.core.Tick(now) }, byStack)
 		}
 	}
 }
@@ -267,7 +313,7 @@ func (s *Stack) tickLoop() {
 // call runs f on the Core and waits for it.
 func (s *Stack) call(f func()) error {
 	ran := make(chan struct{})
-	if !s.submit(func() { f(); close(ran) }, false) {
+	if !s.submit(func() { f(); close(ran) }, byStack) {
 		return ErrClosed
 	}
 	select {
@@ -334,7 +380,7 @@ func (s *Stack) post(ctx context.Context, f func()) error {
 		return err
 	}
 	s.posted.Add(1)
-	if !s.submit(f, true) {
+	if !s.submit(f, byApp) {
 		return ErrClosed
 	}
 	return nil
@@ -372,6 +418,7 @@ func (s *Stack) Close() error {
 		close(s.stopped)
 		<-s.tickDone
 		err = s.tr.Close()
+		<-s.senderDone
 		// Wait for any goroutine still driving the Core, and keep the Core
 		// from ever being driven again.
 		s.drive.Lock()
@@ -386,16 +433,13 @@ func (s *Stack) Close() error {
 // goroutine drives the Core).
 type stackOutputs Stack
 
+// SendTo and Multicast queue the datagram for the output (output.go).
 func (o *stackOutputs) SendTo(addr string, pkt []byte) {
-	if err := o.tr.SendTo(addr, pkt); err != nil {
-		o.core.Metrics().Drop("send-error")
-	}
+	o.out.push(Datagram{To: []string{addr}, Data: pkt})
 }
 
 func (o *stackOutputs) Multicast(addrs []string, pkt []byte) {
-	if err := o.tr.Multicast(addrs, pkt); err != nil {
-		o.core.Metrics().Drop("send-error")
-	}
+	o.out.push(Datagram{To: addrs, Data: pkt})
 }
 
 func (o *stackOutputs) Broadcast(pkt []byte) {

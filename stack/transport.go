@@ -10,7 +10,8 @@ type Packet struct {
 type Transport interface {
 	// LocalAddr is the address other members use to reach this one.
 	LocalAddr() string
-	// SendTo sends one datagram.
+	// SendTo sends one datagram. Like Multicast and Broadcast, it must not
+	// keep pkt after it returns: the Stack reuses the buffer.
 	SendTo(addr string, pkt []byte) error
 	// Multicast sends one datagram to every address (IP multicast where
 	// configured and possible, otherwise one datagram each).
@@ -25,4 +26,20 @@ type Transport interface {
 	MaxPacket() int
 	// Close releases the transport; recv is not called after it returns.
 	Close() error
+}
+
+// Datagram is one datagram and the addresses it goes to (several for a
+// multicast, which a transport may send once by IP multicast).
+type Datagram struct {
+	To   []string
+	Data []byte
+}
+
+// BatchSender is a Transport that sends many datagrams in few system calls
+// (sendmmsg on Linux). The Stack sends through it when the transport has
+// it, one goroutine at a time; otherwise through SendTo and Multicast.
+type BatchSender interface {
+	// SendBatch sends every datagram, going on past one that fails, and
+	// returns the first error.
+	SendBatch(ds []Datagram) error
 }

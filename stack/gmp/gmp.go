@@ -73,6 +73,7 @@ type layer struct {
 	follow    *follow     // the flush this member takes part in
 	mergeTo   *mergeTarget
 	mergeFrom *mergeReq
+	granted   *pendingGrant // a merge request waiting for its requester's confirmation
 
 	needAck  bool
 	resend   *resend
@@ -224,7 +225,7 @@ func (l *layer) ctrl(kind byte, from int, r *wire.Reader) {
 
 func (l *layer) global(from stack.Endpoint, body []byte) {
 	r := wire.NewReader(body)
-	switch r.Byte() {
+	switch kind := r.Byte(); kind {
 	case globalView:
 		m, err := decodeView(r)
 		if err != nil {
@@ -239,6 +240,17 @@ func (l *layer) global(from stack.Endpoint, body []byte) {
 			return
 		}
 		l.mergeReqUp(from, m)
+	case globalMergeGrant, globalMergeConfirm:
+		g, err := decodeMergeGrant(r)
+		if err != nil {
+			l.env.Metrics.Drop("gmp-malformed")
+			return
+		}
+		if kind == globalMergeGrant {
+			l.grantUp(from, g)
+		} else {
+			l.confirmUp(from, g)
+		}
 	case globalMergeDeny:
 		id := stack.GetViewID(r)
 		if r.Err() != nil {
@@ -401,6 +413,7 @@ func (l *layer) Tick(now time.Time) {
 			return
 		}
 	}
+	l.expireGrant(now)
 	if cf := l.coord; cf != nil {
 		l.coordTick(now, cf)
 		return

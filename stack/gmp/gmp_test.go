@@ -39,7 +39,31 @@ func TestMergeRefusesAnotherIncarnationOfAMember(t *testing.T) {
 	from = stack.ViewID{Ltime: 8, Coord: other}
 	req.from, req.members, req.survivors, req.prev.id = from, []stack.Endpoint{other}, []stack.Endpoint{other}, from
 	h.Up(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{From: other, Target: target, Bytes: req.encode(), Addr: other.Addr}})
+	confirm(t, h, other)
 	require.NotEmpty(t, layertest.Of(h.Ups, stack.EBlock), "the merge did not start")
+}
+
+// confirm answers the grant h just sent to requester, as the requester
+// would if it still waits for the merge.
+func confirm(t *testing.T, h *layertest.Harness, requester stack.Endpoint) {
+	t.Helper()
+	g := grantSent(t, h, requester)
+	h.Up(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{From: requester, Target: target, Bytes: g.encode(globalMergeConfirm), Addr: requester.Addr}})
+}
+
+// grantSent returns the grant h sent to requester (the only datagram
+// expected from it).
+func grantSent(t *testing.T, h *layertest.Harness, requester stack.Endpoint) mergeGrant {
+	t.Helper()
+	require.Empty(t, layertest.Of(h.Ups, stack.EBlock), "the coordinator flushed before the requester confirmed")
+	downs := layertest.Of(h.TakeDowns(), stack.EGlobal)
+	require.Len(t, downs, 1)
+	require.Equal(t, requester.Addr, downs[0].Addr)
+	r := wire.NewReader(downs[0].Bytes)
+	require.Equal(t, byte(globalMergeGrant), r.Byte(), "the request was not granted")
+	g, err := decodeMergeGrant(r)
+	require.NoError(t, err)
+	return g
 }
 
 // A coordinator's flush carries what its layers add (EFlushAnn) to every
@@ -142,6 +166,83 @@ func TestMergeRefusesARequestItsMembersMovedOnFrom(t *testing.T) {
 	require.Equal(t, byte(globalMergeDeny), downs[0].Bytes[0], "the request was not refused")
 
 	// n1 was only cut off, and comes back from a view after 2@n1.
-	ask(stack.ViewID{Ltime: 3, Coord: gone})
+	from := stack.ViewID{Ltime: 3, Coord: gone}
+	req := &mergeReq{
+		from: from, into: h.Env.View.ID,
+		members: []stack.Endpoint{gone}, survivors: []stack.Endpoint{gone},
+		prev: prev{id: from, tag: stack.FlushTag{Coord: 0, Num: 1}}, ltime: from.Ltime,
+	}
+	h.Up(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{From: gone, Target: target, Bytes: req.encode(), Addr: gone.Addr}})
+	confirm(t, h, gone)
 	require.NotEmpty(t, layertest.Of(h.Ups, stack.EBlock), "the merge did not start")
+}
+
+// A merge request is served only once its sender confirms the grant, with
+// the grant's nonce: a request recorded and replayed after its sender
+// crashed (nothing confirms it) changes nothing, and the grant expires.
+// (Attack seeds 4307, 6096, 8490.)
+func TestMergeWaitsForTheRequesterToConfirm(t *testing.T) {
+	coord := stack.Endpoint{Addr: "n0", Inc: 1}
+	asker := stack.Endpoint{Addr: "n1", Inc: 1}
+	h := layertest.New(&Protocol{Sync: true}, layertest.Options{Members: []stack.Endpoint{coord}, Ltime: 5})
+	from := stack.ViewID{Ltime: 4, Coord: asker}
+	req := &mergeReq{
+		from: from, into: h.Env.View.ID,
+		members: []stack.Endpoint{asker}, survivors: []stack.Endpoint{asker},
+		prev: prev{id: from, tag: stack.FlushTag{Coord: 0, Num: 1}}, ltime: from.Ltime,
+	}
+	ask := func() {
+		h.Up(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{From: asker, Target: target, Bytes: req.encode(), Addr: asker.Addr}})
+	}
+	ask()
+	g := grantSent(t, h, asker)
+	ask() // the requester asks again: the same grant goes out again
+	require.Equal(t, g, grantSent(t, h, asker))
+
+	// A confirmation with another nonce (an old one, replayed) is ignored.
+	wrong := g
+	wrong.nonce++
+	h.Up(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{From: asker, Target: target, Bytes: wrong.encode(globalMergeConfirm), Addr: asker.Addr}})
+	require.Empty(t, layertest.Of(h.Ups, stack.EBlock), "a confirmation with the wrong nonce started the merge")
+	require.Equal(t, uint64(1), h.Env.Metrics.Snapshot().Drops["gmp-stale-confirm"])
+
+	// Nobody confirms: the grant expires, and a late confirmation too is
+	// ignored.
+	h.Advance(h.Env.Config.FlushTimeout)
+	h.Up(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{From: asker, Target: target, Bytes: g.encode(globalMergeConfirm), Addr: asker.Addr}})
+	require.Empty(t, layertest.Of(h.Ups, stack.EBlock), "an expired grant was served")
+	require.Equal(t, uint64(2), h.Env.Metrics.Snapshot().Drops["gmp-stale-confirm"])
+}
+
+// The requester confirms a grant only for the merge it waits for, and
+// only to the coordinator it asked.
+func TestRequesterConfirmsOnlyItsOwnMerge(t *testing.T) {
+	ms := layertest.Members(1)
+	into := stack.Endpoint{Addr: "c", Inc: 1}
+	h := layertest.New(&Protocol{}, layertest.Options{Members: ms, Ltime: 2})
+	h.Down(&stack.Event{Type: stack.EMerge, Control: &stack.Control{From: into, Addr: into.Addr, TargetID: stack.ViewID{Ltime: 9, Coord: into}}})
+	var req *mergeReq
+	for _, ev := range layertest.Of(h.TakeDowns(), stack.EGlobal) {
+		r := wire.NewReader(ev.Bytes)
+		if r.Byte() == globalMergeReq {
+			m, err := decodeMergeReq(r)
+			require.NoError(t, err)
+			req = m
+		}
+	}
+	require.NotNil(t, req, "no merge request went out")
+	g := mergeGrant{from: req.from, tag: req.prev.tag, nonce: 42}
+
+	stranger := stack.Endpoint{Addr: "x", Inc: 1}
+	h.Up(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{From: stranger, Target: target, Bytes: g.encode(globalMergeGrant), Addr: stranger.Addr}})
+	other := g
+	other.tag.Num++
+	h.Up(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{From: into, Target: target, Bytes: other.encode(globalMergeGrant), Addr: into.Addr}})
+	require.Empty(t, layertest.Of(h.TakeDowns(), stack.EGlobal), "a grant from a stranger, or for another request, was confirmed")
+
+	h.Up(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{From: into, Target: target, Bytes: g.encode(globalMergeGrant), Addr: into.Addr}})
+	downs := layertest.Of(h.TakeDowns(), stack.EGlobal)
+	require.Len(t, downs, 1)
+	require.Equal(t, into.Addr, downs[0].Addr)
+	require.Equal(t, g.encode(globalMergeConfirm), downs[0].Bytes, "the confirmation does not echo the grant")
 }

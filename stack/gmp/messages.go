@@ -18,9 +18,11 @@ const (
 
 // Messages exchanged outside views (EGlobal with Target "gmp").
 const (
-	globalMergeReq  = 1
-	globalMergeDeny = 2
-	globalView      = 3
+	globalMergeReq     = 1
+	globalMergeDeny    = 2
+	globalView         = 3
+	globalMergeGrant   = 4 // the coordinator will merge the request named, if confirmed
+	globalMergeConfirm = 5 // the requester still waits for that merge
 )
 
 // target is the EGlobal target name of this layer.
@@ -132,6 +134,38 @@ func decodeMergeReq(r *wire.Reader) (*mergeReq, error) {
 	m.ltime = r.Uvarint()
 	m.viewMsg = r.Bytes(r.Remaining())
 	return m, r.Err()
+}
+
+// mergeGrant names a merge request (its view and flush) and a nonce: the
+// coordinator's grant, and the requester's confirmation echoing it.
+type mergeGrant struct {
+	from  stack.ViewID
+	tag   stack.FlushTag
+	nonce uint64
+}
+
+func (g mergeGrant) encode(kind byte) []byte {
+	var w wire.Writer
+	w.Byte(kind)
+	stack.PutViewID(&w, g.from)
+	w.Uvarint(uint64(g.tag.Coord))
+	w.Uvarint(g.tag.Num)
+	w.Uint64(g.nonce)
+	return w.B
+}
+
+func decodeMergeGrant(r *wire.Reader) (mergeGrant, error) {
+	var g mergeGrant
+	g.from = stack.GetViewID(r)
+	g.tag.Coord = r.Int(stack.MaxMembers)
+	g.tag.Num = r.Uvarint()
+	g.nonce = r.Uint64()
+	return g, r.Err()
+}
+
+// names reports whether the grant is for request req.
+func (g mergeGrant) names(req *mergeReq) bool {
+	return req != nil && g.from == req.from && g.tag == req.prev.tag
 }
 
 func encodeMergeDeny(from stack.ViewID) []byte {

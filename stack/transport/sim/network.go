@@ -62,6 +62,7 @@ type slowLink struct {
 // Network is a simulated datagram network with a virtual clock. It is not
 // safe for concurrent use: tests drive it from one goroutine.
 type Network struct {
+	seed   uint64
 	rng    *rand.Rand
 	now    time.Time
 	queue  events
@@ -88,11 +89,20 @@ type Network struct {
 	// incarnation than the last, as stack.Start's (the start time) are;
 	// Auth relies on it. Off, incarnations are random.
 	GrowingIncarnations bool
+
+	// HoldPacks is the probability that a member, after handling a
+	// datagram, leaves the datagrams it is filling open (Core.IdleOpen,
+	// as a Stack does while its transport is busy sending) until its next
+	// datagram or tick. Its draws come from a stream of their own, so
+	// that it changes nothing else about a seed's run.
+	HoldPacks float64
+	holdRng   *rand.Rand
 }
 
 // NewNetwork returns an empty network whose choices all come from seed.
 func NewNetwork(seed uint64, f Faults) *Network {
 	return &Network{
+		seed:   seed,
 		rng:    rand.New(rand.NewPCG(seed, seed^0xdeadbeefcafef00d)),
 		now:    time.Unix(1_000_000, 0),
 		nodes:  make(map[string]*Node),
@@ -102,6 +112,17 @@ func NewNetwork(seed uint64, f Faults) *Network {
 		slow:   make(map[link]slowLink),
 		bad:    make(map[link]bool),
 	}
+}
+
+// holdPacks draws whether a member keeps its datagrams open (HoldPacks).
+func (n *Network) holdPacks() bool {
+	if n.HoldPacks <= 0 {
+		return false
+	}
+	if n.holdRng == nil {
+		n.holdRng = rand.New(rand.NewPCG(n.seed, 0x401d9ac5))
+	}
+	return n.holdRng.Float64() < n.HoldPacks
 }
 
 // Now returns the virtual time.
@@ -290,7 +311,11 @@ func (n *Network) arrive(from, to string, b []byte) {
 	n.Delivered++
 	dst.core.Receive(n.now, from, b)
 	if dst.core != nil { // the datagram may have ended the member (a leave)
-		dst.core.Idle()
+		if n.holdPacks() {
+			dst.core.IdleOpen()
+		} else {
+			dst.core.Idle()
+		}
 	}
 }
 

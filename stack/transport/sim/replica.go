@@ -149,6 +149,7 @@ func (sc ReplicaScenario) newRun() (*replicaRun, error) {
 		net:   NewNetwork(sc.Seed, Faults{MinDelay: time.Millisecond, MaxDelay: 3 * time.Millisecond}),
 		byEnd: map[stack.Endpoint]*replica{}, startedZombie: map[stack.Endpoint]bool{},
 	}
+	rn.net.HoldPacks = holdPacks(sc.Seed)
 	rn.chk = newReplicaChecker(sc.Replicas, rn.safe)
 	rn.net.AfterEvent = func() {
 		for len(rn.later) > 0 {

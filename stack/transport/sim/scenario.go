@@ -192,6 +192,15 @@ func RandomScenario(seed uint64) Scenario {
 	return s
 }
 
+// holdPacks gives every other seed members whose datagrams stay open
+// while a (simulated) transport is busy, as a Stack's do under load.
+func holdPacks(seed uint64) float64 {
+	if seed%2 == 1 {
+		return 0.5
+	}
+	return 0
+}
+
 type run struct {
 	sc      Scenario
 	leaving map[stack.Endpoint]bool
@@ -224,6 +233,7 @@ func (sc Scenario) newRun() (*run, error) {
 		sent:    map[[2]stack.Endpoint]int{},
 		leaving: map[stack.Endpoint]bool{},
 	}
+	rn.net.HoldPacks = holdPacks(sc.Seed)
 	rn.net.Rand().IntN(10) // keep the stream aligned with RandomScenario's draws
 	return rn, nil
 }

@@ -48,5 +48,6 @@ func (t *Transport) joinMulticast(cfg Config) error {
 	_ = out.SetMulticastTTL(1)
 	t.mcast = p
 	t.mcastAddr = netip.AddrPortFrom(ap.Addr(), ap.Port())
+	t.mcastUDP = net.UDPAddrFromAddrPort(t.mcastAddr)
 	return nil
 }

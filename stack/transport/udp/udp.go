@@ -88,8 +88,13 @@ type Transport struct {
 	log       *slog.Logger
 	readers   sync.WaitGroup
 
-	mu    sync.Mutex
-	cache map[string]netip.AddrPort
+	mu     sync.Mutex
+	cache  map[string]netip.AddrPort
+	ucache map[string]*net.UDPAddr
+
+	wconn    *ipv4.PacketConn // for SendBatch
+	wbatch   []ipv4.Message   // SendBatch's messages, reused
+	mcastUDP *net.UDPAddr
 
 	closeOnce sync.Once
 	done      chan struct{}
@@ -124,7 +129,8 @@ func NewContext(ctx context.Context, cfg Config) (*Transport, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Transport{conn: conn, log: cfg.Log, cache: map[string]netip.AddrPort{}, done: make(chan struct{})}
+	t := &Transport{conn: conn, log: cfg.Log, cache: map[string]netip.AddrPort{}, ucache: map[string]*net.UDPAddr{}, done: make(chan struct{})}
+	t.wconn = ipv4.NewPacketConn(conn)
 	rb := cfg.ReadBuffer
 	if rb == 0 {
 		rb = 4 << 20
