@@ -1,0 +1,167 @@
+package stack_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/maestro-go/maestro/stack"
+	"github.com/maestro-go/maestro/stack/props"
+	"github.com/maestro-go/maestro/stack/transport/udp"
+)
+
+// gate holds a transport's next send until released (a transport busy
+// sending) and counts the datagrams sent after the release.
+type gate struct {
+	mu       sync.Mutex
+	held     chan struct{}
+	counting bool
+	sent     int
+}
+
+func (g *gate) arm() {
+	g.mu.Lock()
+	g.held = make(chan struct{})
+	g.mu.Unlock()
+}
+
+func (g *gate) release() {
+	g.mu.Lock()
+	close(g.held)
+	g.held, g.counting = nil, true
+	g.mu.Unlock()
+}
+
+func (g *gate) pass(datagrams int) {
+	g.mu.Lock()
+	held := g.held
+	g.mu.Unlock()
+	if held != nil {
+		<-held
+	}
+	g.mu.Lock()
+	if g.counting {
+		g.sent += datagrams
+	}
+	g.mu.Unlock()
+}
+
+func (g *gate) count() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.sent
+}
+
+// batching is a UDP transport behind a gate, sending by SendBatch.
+type batching struct {
+	*udp.Transport
+	g *gate
+}
+
+func (b batching) SendBatch(ds []stack.Datagram) error {
+	n := 0
+	for _, d := range ds {
+		n += len(d.To)
+	}
+	b.g.pass(n)
+	return b.Transport.SendBatch(ds)
+}
+
+// oneByOne is a UDP transport behind a gate without SendBatch: the Stack
+// sends through SendTo and Multicast.
+type oneByOne struct {
+	stack.Transport
+	g *gate
+}
+
+func (o oneByOne) SendTo(addr string, pkt []byte) error {
+	o.g.pass(1)
+	return o.Transport.SendTo(addr, pkt)
+}
+
+func (o oneByOne) Multicast(addrs []string, pkt []byte) error {
+	o.g.pass(len(addrs))
+	return o.Transport.Multicast(addrs, pkt)
+}
+
+// While the transport is busy sending, the casts of a single goroutine
+// are packed into the datagrams being filled instead of going out one
+// datagram each; they are all delivered, in order, once it is free. With
+// and without a transport that sends batches.
+func TestCastsArePackedWhileTheTransportIsBusy(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		wrap func(*udp.Transport, *gate) stack.Transport
+	}{
+		{"SendBatch", func(tr *udp.Transport, g *gate) stack.Transport { return batching{tr, g} }},
+		{"SendTo", func(tr *udp.Transport, g *gate) stack.Transport { return oneByOne{tr, g} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const casts, size = 500, 100
+			base := 30000 + rand.IntN(1500)*16
+			group := fmt.Sprintf("%s-%d", t.Name(), base)
+			pr, err := props.Parse(props.Default)
+			require.NoError(t, err)
+			start := func(wrap func(*udp.Transport) stack.Transport, onCast func([]byte)) *stack.Stack {
+				tr, err := udp.New(udp.Config{Group: group, PortBase: base, PortCount: 4})
+				require.NoError(t, err)
+				s, err := stack.Start(stack.Options{
+					Group: group, Protocols: pr.Protocols(), Transport: wrap(tr),
+					Config: stack.Config{Heartbeat: 50 * time.Millisecond, SuspectTimeout: 2 * time.Second, Gossip: 100 * time.Millisecond},
+					OnUpcall: func(u stack.Upcall) []byte {
+						if u.Kind == stack.UpCast {
+							onCast(u.Payload)
+						}
+						return nil
+					},
+				})
+				require.NoError(t, err)
+				t.Cleanup(func() { s.Close() })
+				return s
+			}
+			g := &gate{}
+			var mu sync.Mutex
+			var got []string
+			sender := start(func(tr *udp.Transport) stack.Transport { return tc.wrap(tr, g) }, func([]byte) {})
+			start(func(tr *udp.Transport) stack.Transport { return tr }, func(p []byte) {
+				mu.Lock()
+				got = append(got, string(p))
+				mu.Unlock()
+			})
+			deadline := time.Now().Add(20 * time.Second)
+			for v := sender.View(); v == nil || v.N() != 2; v = sender.View() {
+				require.True(t, time.Now().Before(deadline), "the two members never formed a view")
+				time.Sleep(10 * time.Millisecond)
+			}
+
+			g.arm()
+			payload := func(i int) []byte { return fmt.Appendf(make([]byte, 0, size), "%0*d", size, i) }
+			for i := 0; i < casts; i++ {
+				require.NoError(t, sender.Cast(context.Background(), payload(i)))
+			}
+			g.release()
+			for {
+				mu.Lock()
+				n := len(got)
+				mu.Unlock()
+				if n == casts {
+					break
+				}
+				require.True(t, time.Now().Before(deadline), "delivered %d of %d casts", n, casts)
+				time.Sleep(5 * time.Millisecond)
+			}
+			for i, p := range got {
+				require.Equal(t, string(payload(i)), p, "cast %d out of order", i)
+			}
+			// 500 casts of 100 bytes fill one datagram (MaxPacket is 60000
+			// on loopback) and part of a second; the rest is the protocol's
+			// own traffic meanwhile (acknowledgements, heartbeats).
+			require.Less(t, g.count(), casts/10, "the casts were not packed")
+		})
+	}
+}
