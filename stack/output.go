@@ -1,6 +1,10 @@
 package stack
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
 
 // output is the Stack's send path. Drives of the Core queue their
 // datagrams here instead of sending them, and one goroutine at a time —
@@ -12,12 +16,13 @@ import "sync"
 // several casts per datagram and several datagrams per system call; when
 // idle, a datagram goes out as soon as its drive ends.
 //
-// Datagrams from an application's Cast or Send are handed to the sender
-// goroutine, so that the application can go on casting (and filling the
-// next datagram) while they are sent: a single goroutine casting in a loop
-// would otherwise send every cast alone. Datagrams from the receiver and
-// the ticker are sent by that goroutine itself when nobody else is
-// sending.
+// Datagrams from an application streaming casts or sends (within
+// streamGap of its previous one) are handed to the sender goroutine, so
+// that the application goes on casting — filling the next datagram — while
+// they are sent: a single goroutine casting in a loop would otherwise send
+// every cast alone. An occasional cast, and the datagrams of the receiver
+// and the ticker, are sent at once by the goroutine that made them when
+// nobody else is sending: no hand-off on the way of a lone message.
 type output struct {
 	mu    sync.Mutex
 	queue []Datagram
@@ -25,6 +30,8 @@ type output struct {
 	busy  bool // a holder is sending
 	open  bool // a drive left datagrams open while busy
 	wake  chan struct{}
+
+	lastApp atomic.Int64 // when an application last drove the Core, in ns
 }
 
 // push queues a datagram (called while driving the Core).
@@ -80,12 +87,22 @@ func (o *output) recycle(batch []Datagram) {
 	o.mu.Unlock()
 }
 
+// streamGap is how soon after its previous message an application's next
+// one makes it a stream: well below a system call with the receiver's
+// wake-up on loopback (what a cast costs when it is sent at once), well
+// above what packing a cast costs.
+const streamGap = 20 * time.Microsecond
+
 // send runs after a drive of the Core: it sends what the drive queued,
-// unless another goroutine is already sending (which sends it too). From
-// an application goroutine (app) the sending is handed to the sender
+// unless another goroutine is already sending (which sends it too). For an
+// application streaming messages (app) the sending is handed to the sender
 // goroutine. It reports whether the Core must be driven again to flush
 // datagrams left open while the sending went on.
 func (s *Stack) send(app bool) (flush bool) {
+	if app {
+		now := s.clock.Now().UnixNano()
+		app = now-s.out.lastApp.Swap(now) < int64(streamGap)
+	}
 	if !s.out.acquire() {
 		return false
 	}

@@ -20,6 +20,7 @@ import (
 type gate struct {
 	mu       sync.Mutex
 	held     chan struct{}
+	waiting  bool // a send is held
 	counting bool
 	sent     int
 }
@@ -40,6 +41,7 @@ func (g *gate) release() {
 func (g *gate) pass(datagrams int) {
 	g.mu.Lock()
 	held := g.held
+	g.waiting = held != nil
 	g.mu.Unlock()
 	if held != nil {
 		<-held
@@ -49,6 +51,12 @@ func (g *gate) pass(datagrams int) {
 		g.sent += datagrams
 	}
 	g.mu.Unlock()
+}
+
+func (g *gate) holding() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.waiting
 }
 
 func (g *gate) count() int {
@@ -89,8 +97,8 @@ func (o oneByOne) Multicast(addrs []string, pkt []byte) error {
 	return o.Transport.Multicast(addrs, pkt)
 }
 
-// While the transport is busy sending, the casts of a single goroutine
-// are packed into the datagrams being filled instead of going out one
+// While the transport is busy sending, the casts of a goroutine are
+// packed into the datagrams being filled instead of going out one
 // datagram each; they are all delivered, in order, once it is free. With
 // and without a transport that sends batches.
 func TestCastsArePackedWhileTheTransportIsBusy(t *testing.T) {
@@ -139,12 +147,21 @@ func TestCastsArePackedWhileTheTransportIsBusy(t *testing.T) {
 				time.Sleep(10 * time.Millisecond)
 			}
 
+			// The first cast goes out at once, from the goroutine casting,
+			// which the gate then holds: the transport is busy.
 			g.arm()
 			payload := func(i int) []byte { return fmt.Appendf(make([]byte, 0, size), "%0*d", size, i) }
-			for i := 0; i < casts; i++ {
+			first := make(chan error, 1)
+			go func() { first <- sender.Cast(context.Background(), payload(0)) }()
+			for !g.holding() {
+				require.True(t, time.Now().Before(deadline), "the first cast was never sent")
+				time.Sleep(time.Millisecond)
+			}
+			for i := 1; i < casts; i++ {
 				require.NoError(t, sender.Cast(context.Background(), payload(i)))
 			}
 			g.release()
+			require.NoError(t, <-first)
 			for {
 				mu.Lock()
 				n := len(got)
