@@ -57,8 +57,9 @@ type Options struct {
 // before it lets go (flat combining), so under load messages are batched
 // and packed, and a packet is handled with no hand-off between goroutines.
 // Datagrams are sent after the drive, by one goroutine at a time; those of
-// an application's casts by a sender goroutine, so that the application
-// fills the next datagram while the last one is sent (see output.go).
+// an application streaming casts by a sender goroutine, so that the
+// application fills the next datagram while the last one is sent (see
+// output.go).
 // Upcalls go to a separate delivery
 // goroutine so that a slow application never stalls the protocol
 // (heartbeats, retransmissions), unless Options.InlineUpcalls lets the
@@ -189,7 +190,8 @@ const (
 	// byNet: the transport's receiver, which may deliver upcalls inline.
 	byNet
 	// byApp: an application's Cast or Send, which may deliver upcalls
-	// inline and hands its datagrams to the sender goroutine (output.go).
+	// inline and, streaming, hands its datagrams to the sender goroutine
+	// (output.go).
 	byApp
 )
 

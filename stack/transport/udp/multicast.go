@@ -32,6 +32,11 @@ func (t *Transport) joinMulticast(cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("bind multicast port %d: %w", ap.Port(), err)
 	}
+	if uc, ok := pc.(*net.UDPConn); ok {
+		// Casts arrive here with the multicast data path: the same room
+		// as the unicast socket's.
+		_ = uc.SetReadBuffer(readBuffer(cfg))
+	}
 	p := ipv4.NewPacketConn(pc)
 	group := &net.UDPAddr{IP: ap.Addr().AsSlice()}
 	if err := p.JoinGroup(ifi, group); err != nil {

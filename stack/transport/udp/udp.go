@@ -100,6 +100,14 @@ type Transport struct {
 	done      chan struct{}
 }
 
+// readBuffer is the socket receive buffer size to ask for.
+func readBuffer(cfg Config) int {
+	if cfg.ReadBuffer > 0 {
+		return cfg.ReadBuffer
+	}
+	return 4 << 20
+}
+
 // DefaultRange returns the local discovery range of a group.
 func DefaultRange(group string) (base, count int) {
 	h := fnv.New32a()
@@ -131,10 +139,7 @@ func NewContext(ctx context.Context, cfg Config) (*Transport, error) {
 	}
 	t := &Transport{conn: conn, log: cfg.Log, cache: map[string]netip.AddrPort{}, ucache: map[string]*net.UDPAddr{}, done: make(chan struct{})}
 	t.wconn = ipv4.NewPacketConn(conn)
-	rb := cfg.ReadBuffer
-	if rb == 0 {
-		rb = 4 << 20
-	}
+	rb := readBuffer(cfg)
 	_ = conn.SetReadBuffer(rb)
 	_ = conn.SetWriteBuffer(rb)
 	t.local = conn.LocalAddr().(*net.UDPAddr).AddrPort()
