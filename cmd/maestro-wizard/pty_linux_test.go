@@ -97,9 +97,25 @@ func (tm *terminal) expect(text string) {
 	tm.t.Fatalf("never saw %q; the terminal shows:\n%q", text, tm.out[tm.pos:])
 }
 
+// send types keys once the prompt has settled: the terminal has printed
+// nothing new for 100 ms (5 s at most). A prompt asks the terminal where
+// the cursor is (ESC [6n) after drawing itself, and keys typed before it
+// has read the answer are taken for part of the answer and lost.
 func (tm *terminal) send(keys string) {
 	tm.t.Helper()
-	time.Sleep(50 * time.Millisecond) // let the prompt settle into raw mode
+	deadline := time.Now().Add(5 * time.Second)
+	last, since := -1, time.Now()
+	for time.Now().Before(deadline) {
+		tm.mu.Lock()
+		n := len(tm.out)
+		tm.mu.Unlock()
+		if n != last {
+			last, since = n, time.Now()
+		} else if time.Since(since) >= 100*time.Millisecond {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	_, err := tm.master.Write([]byte(keys))
 	require.NoError(tm.t, err)
 }
