@@ -3,6 +3,7 @@ package groupmember
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -242,3 +243,47 @@ func TestReplayOverUDPChangesNothing(t *testing.T) {
 	require.Positive(t, drops)
 	t.Logf("replayed %d datagrams; drops %v", len(captured), ms[0].Metrics().Drops)
 }
+
+// A member without Auth says once, in one warning, that it can be reached
+// beyond loopback (or by IP multicast) unauthenticated; on loopback, or
+// with a key, it says nothing.
+func TestWarnsWhenReachableWithoutAuth(t *testing.T) {
+	warnings := func(opts Options, local string) []string {
+		t.Helper()
+		var mu sync.Mutex
+		var got []string
+		opts.Logger = slog.New(&recordHandler{record: func(r slog.Record) {
+			mu.Lock()
+			got = append(got, r.Level.String()+" "+r.Message)
+			mu.Unlock()
+		}})
+		m, err := New(opts, nil)
+		require.NoError(t, err)
+		m.warnUnauthenticated(local)
+		return got
+	}
+	opts := testOptions(t)
+	t.Setenv(auth.EnvVar, "")
+	require.Empty(t, warnings(opts, "127.0.0.1:7400"))
+	w := warnings(opts, "10.1.2.3:7400")
+	require.Len(t, w, 1)
+	require.Contains(t, w[0], "WARN group runs WITHOUT authentication on a non-loopback address")
+	mc := opts
+	mc.Multicast = "239.192.0.1:7446"
+	w = warnings(mc, "127.0.0.1:7400")
+	require.Len(t, w, 1)
+	require.Contains(t, w[0], "WITHOUT authentication with IP multicast")
+	keyed, _ := keyedOptions(t)
+	require.Empty(t, warnings(keyed, "10.1.2.3:7400"))
+}
+
+// recordHandler is a slog.Handler that hands every record to a function.
+type recordHandler struct{ record func(slog.Record) }
+
+func (h *recordHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *recordHandler) Handle(_ context.Context, r slog.Record) error {
+	h.record(r)
+	return nil
+}
+func (h *recordHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *recordHandler) WithGroup(string) slog.Handler      { return h }

@@ -110,6 +110,10 @@ func (m *Member) warnUnauthenticated(local string) {
 	if log == nil {
 		log = slog.Default()
 	}
-	log.Warn("group runs WITHOUT authentication on a non-loopback address: anyone who can reach it can join, read and forge messages; give every member the group key (key_file / -key-file; `maestro keygen FILE` makes one)",
+	where := "on a non-loopback address"
+	if m.opts.Multicast != "" {
+		where = "with IP multicast"
+	}
+	log.Warn("group runs WITHOUT authentication "+where+": anyone who can reach it can join, read and forge messages; give every member the group key (key_file / -key-file; `maestro keygen FILE` makes one)",
 		"group", m.opts.Group, "addr", local)
 }

@@ -11,7 +11,12 @@
 //
 // Partitions are healed by merging: the coordinator of the smaller view (by
 // ViewID) flushes its own component, then asks the other coordinator, who
-// flushes its component and proposes one view holding both. A merge is
+// flushes its component and proposes one view holding both — once the
+// requester has confirmed the grant it was sent, with the grant's nonce,
+// so that a request that arrives late (or is replayed) after its sender
+// has merged elsewhere, left or crashed changes nothing; a request from a
+// view one of its survivors is known to have moved on from is refused at
+// once (superseded.go). A merge is
 // refused when the two components' previous views overlap, which keeps
 // Agreement on Successors — and, since overlapping means sharing an
 // address, a view never holds two incarnations of one address, even when
