@@ -20,13 +20,14 @@
 //
 // # What a sealed datagram proves
 //
-// Auth: an HMAC-SHA-256 tag (under a key derived from the group key) over
+// Auth: a GMAC tag (AES-256-GCM authenticating without encrypting) over
 // the whole datagram, including a header with the sender's address,
-// incarnation and datagram sequence number, and an identifier of the key.
-// Privacy: the datagram is encrypted with AES-256-GCM under a key derived
-// from the group key, the sender's address and its incarnation, with the
-// sequence number as nonce; the header is authenticated as additional
-// data. Privacy implies Auth.
+// incarnation and datagram sequence number, and an identifier of the key;
+// the key is derived from the group key, the sender's address and
+// incarnation (and the recipient's address, for a datagram sent to one
+// member), and the sequence number is the nonce. Privacy: the datagram is
+// encrypted with AES-256-GCM under such a key; the header is authenticated
+// as additional data. Privacy implies Auth.
 //
 // # Replays and incarnations
 //
