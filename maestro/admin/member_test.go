@@ -239,18 +239,7 @@ func checkScrape(t *testing.T, m *groupmember.Member, group string, garbage bool
 	me := map[string]string{"group": group, "member": string(m.ID())}
 	get := func(name string, extra ...string) float64 {
 		t.Helper()
-		f := fams[name]
-		require.NotNil(t, f, "no family %s", name)
-		l := map[string]string{}
-		for k, v := range me {
-			l[k] = v
-		}
-		for i := 0; i+1 < len(extra); i += 2 {
-			l[extra[i]] = extra[i+1]
-		}
-		v, ok := f.value(l)
-		require.True(t, ok, "%s%v: want one sample", name, l)
-		return v
+		return sampleValue(t, fams, name, me, extra...)
 	}
 	require.Positive(t, get("maestro_views_installed_total"))
 	require.GreaterOrEqual(t, get("maestro_casts_delivered_total"), 300.0)

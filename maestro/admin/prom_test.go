@@ -30,19 +30,8 @@ func TestWriteMetricsParses(t *testing.T) {
 	me := map[string]string{"group": s.Group, "member": s.Member}
 	check := func(name, typ string, want float64, labels ...string) {
 		t.Helper()
-		f := fams[name]
-		require.NotNil(t, f, name)
-		require.Equal(t, typ, f.typ, name)
-		l := map[string]string{}
-		for k, v := range me {
-			l[k] = v
-		}
-		for i := 0; i+1 < len(labels); i += 2 {
-			l[labels[i]] = labels[i+1]
-		}
-		v, ok := f.value(l)
-		require.True(t, ok, "%s%v: want exactly one sample", name, l)
-		require.Equal(t, want, v, name)
+		require.Equal(t, want, sampleValue(t, fams, name, me, labels...), name)
+		require.Equal(t, typ, fams[name].typ, name)
 	}
 	check("maestro_casts_sent_total", "counter", 7)
 	check("maestro_retransmissions_total", "counter", 2)

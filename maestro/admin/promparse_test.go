@@ -8,6 +8,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // family is one metric family of a Prometheus text exposition.
@@ -218,4 +221,22 @@ func (f *family) value(want map[string]string) (float64, bool) {
 		}
 	}
 	return v, n == 1
+}
+
+// sampleValue returns the value of the one sample of family name whose labels are base plus
+// the extra name-value pairs, failing the test if there is not exactly one.
+func sampleValue(t *testing.T, fams map[string]*family, name string, base map[string]string, extra ...string) float64 {
+	t.Helper()
+	f := fams[name]
+	require.NotNil(t, f, "no family %s", name)
+	l := map[string]string{}
+	for k, v := range base {
+		l[k] = v
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		l[extra[i]] = extra[i+1]
+	}
+	v, ok := f.value(l)
+	require.True(t, ok, "%s%v: want exactly one sample", name, l)
+	return v
 }

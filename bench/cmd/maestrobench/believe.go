@@ -142,31 +142,7 @@ type believeRun struct {
 }
 
 // believeSystems are the processes of a default run.
-type believeSystems struct {
-	clusters map[string]*cluster
-	raft     *raftServer
-	udp      *udpPair
-	gp       *goodputPair
-}
-
-func (s *believeSystems) stop() {
-	for _, c := range s.clusters {
-		c.stop()
-	}
-	s.clusters = nil
-	if s.raft != nil {
-		s.raft.stop()
-		s.raft = nil
-	}
-	if s.udp != nil {
-		s.udp.stop()
-		s.udp = nil
-	}
-	if s.gp != nil {
-		s.gp.stop()
-		s.gp = nil
-	}
-}
+type believeSystems struct{ systems }
 
 // parseStacks reads -stacks.
 func parseStacks(s string) ([]string, error) {

@@ -39,11 +39,7 @@ func printBelieve(w io.Writer, run *believeRun, cells []benchCell) {
 	fmt.Fprintln(w, "  the rounds; a ratio is taken round by round (the two cells ran in the same round), median [min–max]. A cell")
 	fmt.Fprintf(w, "  marked unstable has its min or max more than %.0f%% from its median.\n", stableBand*100)
 	run.print(w, "before", "after")
-	var vc []string
-	for _, st := range run.stacks {
-		vc = append(vc, fmt.Sprintf("%s %d", st, run.views[st]))
-	}
-	fmt.Fprintf(w, "- view changes after the groups formed (member installations, 0 = none): %s.\n", strings.Join(vc, ", "))
+	printViewChanges(w, run.stacks, run.views)
 	if !o.raft {
 		fmt.Fprintln(w, "- raft reference not run (-raft=false): every ratio to raft is 0.")
 	}

@@ -64,3 +64,13 @@ func (c *runConditions) print(w io.Writer, before, after string) {
 		fmt.Fprintln(w, "  this run (busy time in /proc/stat minus this run's processes' CPU time).")
 	}
 }
+
+// printViewChanges prints how many views each system's members installed
+// after their group formed (0 = none: nothing disturbed the run).
+func printViewChanges(w io.Writer, systems []string, views map[string]int) {
+	var vc []string
+	for _, sys := range systems {
+		vc = append(vc, fmt.Sprintf("%s %d", sys, views[sys]))
+	}
+	fmt.Fprintf(w, "- view changes after the groups formed (member installations, 0 = none): %s.\n", strings.Join(vc, ", "))
+}

@@ -141,27 +141,24 @@ func udpSourceMain(addr string) error {
 	return nil
 }
 
-// goodputPair is the sink and source processes under the driver's control.
-type goodputPair struct {
-	sink, source *proc
-	run          uint32
-}
+// goodputPair is the sink (server) and source (client) processes.
+type goodputPair struct{ *procPair }
 
 func startGoodputPair() (*goodputPair, error) {
-	sink, source, err := startProcPair("-udp-sink", "-udp-source")
+	p, err := startProcPair("-udp-sink", "-udp-source")
 	if err != nil {
 		return nil, err
 	}
-	return &goodputPair{sink: sink, source: source}, nil
+	return &goodputPair{p}, nil
 }
 
 // mark asks the sink for its byte count and time of last receipt.
 func (g *goodputPair) mark() (bytes uint64, lastNs int64, err error) {
 	g.run++
-	if err := g.sink.send(command{Cmd: "mark", Run: g.run}); err != nil {
+	if err := g.server.send(command{Cmd: "mark", Run: g.run}); err != nil {
 		return 0, 0, err
 	}
-	r, err := g.sink.waitDone(g.run, 30*time.Second)
+	r, err := g.server.waitDone(g.run, 30*time.Second)
 	return r.Count, r.LastNs, err
 }
 
@@ -174,10 +171,10 @@ func (g *goodputPair) goodput(dgram int, d time.Duration) (float64, error) {
 		return 0, err
 	}
 	g.run++
-	if err := g.source.send(command{Cmd: "goodput", Run: g.run, Size: dgram, Millis: int(d / time.Millisecond)}); err != nil {
+	if err := g.client.send(command{Cmd: "goodput", Run: g.run, Size: dgram, Millis: int(d / time.Millisecond)}); err != nil {
 		return 0, err
 	}
-	r, err := g.source.waitDone(g.run, d+30*time.Second)
+	r, err := g.client.waitDone(g.run, d+30*time.Second)
 	if err != nil {
 		return 0, fmt.Errorf("udp goodput %d B: %w", dgram, err)
 	}
@@ -191,11 +188,6 @@ func (g *goodputPair) goodput(dgram int, d time.Duration) (float64, error) {
 		return 0, fmt.Errorf("udp goodput %d B: nothing received", dgram)
 	}
 	return float64(b1-b0) / secs, nil
-}
-
-func (g *goodputPair) stop() {
-	g.source.quit()
-	g.sink.quit()
 }
 
 // mcastProbeMain joins the IP multicast group on interface ifname, sends

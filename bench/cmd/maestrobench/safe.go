@@ -153,12 +153,8 @@ func driveSafe(o driverOptions) error {
 	return nil
 }
 
-// safeSystems are the processes of a -safe run.
-type safeSystems struct {
-	clusters map[string]*cluster
-	raft     *raftServer
-	udp      *udpPair
-}
+// safeSystems are the processes of a -safe run (no goodput pair).
+type safeSystems struct{ systems }
 
 func (s *safeSystems) start(o driverOptions, stacks map[string]string) error {
 	s.clusters = map[string]*cluster{}
@@ -179,22 +175,6 @@ func (s *safeSystems) start(o driverOptions, stacks map[string]string) error {
 	}
 	s.udp, err = startUDPPair()
 	return err
-}
-
-// stop ends every process (once).
-func (s *safeSystems) stop() {
-	for _, c := range s.clusters {
-		c.stop()
-	}
-	s.clusters = nil
-	if s.raft != nil {
-		s.raft.stop()
-		s.raft = nil
-	}
-	if s.udp != nil {
-		s.udp.stop()
-		s.udp = nil
-	}
 }
 
 // round runs every cell once, in round r's order.

@@ -31,11 +31,7 @@ func printSafeTables(w io.Writer, run *safeRun) {
 	fmt.Fprintln(w, "  trips (raft: sequential Apply for the cell's duration). A figure is the median")
 	fmt.Fprintln(w, "  [min–max] of the rounds; a ratio is taken round by round (the two cells ran back to back), median [min–max].")
 	run.print(w, "at the start", "at the end")
-	var vc []string
-	for _, sys := range []string{sysTotal, sysToken, sysDefault, sysPrimary} {
-		vc = append(vc, fmt.Sprintf("%s %d", sys, run.views[sys]))
-	}
-	fmt.Fprintf(w, "- view changes after the groups formed (member installations, 0 = none): %s.\n", strings.Join(vc, ", "))
+	printViewChanges(w, []string{sysTotal, sysToken, sysDefault, sysPrimary}, run.views)
 	if !run.withRaft {
 		fmt.Fprintln(w, "- raft reference not run (-raft=false).")
 	}

@@ -105,60 +105,64 @@ func udpPingMain(addr string) error {
 	return nil
 }
 
-// udpPair is the echo and ping processes under the driver's control.
-type udpPair struct {
-	echo, ping *proc
-	run        uint32
-}
-
-func startUDPPair() (*udpPair, error) {
-	echo, ping, err := startProcPair("-udp-echo", "-udp-ping")
-	if err != nil {
-		return nil, err
-	}
-	return &udpPair{echo: echo, ping: ping}, nil
+// procPair is a server process of this program and its client, under
+// the driver's control; run numbers their commands.
+type procPair struct {
+	server, client *proc
+	run            uint32
 }
 
 // startProcPair starts this program as a server (serverFlag), which
 // reports its address, then as its client (clientFlag ADDR).
-func startProcPair(serverFlag, clientFlag string) (server, client *proc, err error) {
+func startProcPair(serverFlag, clientFlag string) (*procPair, error) {
 	self, err := os.Executable()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	server, err = startProc(self, serverFlag)
+	server, err := startProc(self, serverFlag)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	r, err := server.next(30 * time.Second)
 	if err != nil || r.Event != "addr" {
 		server.kill()
-		return nil, nil, fmt.Errorf("%s process: %v %+v", serverFlag, err, r)
+		return nil, fmt.Errorf("%s process: %v %+v", serverFlag, err, r)
 	}
-	client, err = startProc(self, clientFlag, r.Note)
+	client, err := startProc(self, clientFlag, r.Note)
 	if err != nil {
 		server.kill()
-		return nil, nil, err
+		return nil, err
 	}
-	return server, client, nil
+	return &procPair{server: server, client: client}, nil
+}
+
+func (p *procPair) stop() {
+	p.client.quit()
+	p.server.quit()
+}
+
+// udpPair is the echo (server) and ping (client) processes.
+type udpPair struct{ *procPair }
+
+func startUDPPair() (*udpPair, error) {
+	p, err := startProcPair("-udp-echo", "-udp-ping")
+	if err != nil {
+		return nil, err
+	}
+	return &udpPair{p}, nil
 }
 
 // rtt measures count round trips of size bytes: p50 and p99 in µs.
 func (u *udpPair) rtt(size, count int) (latencyResult, error) {
 	u.run++
-	if err := u.ping.send(command{Cmd: "rtt", Run: u.run, Size: size, Count: count}); err != nil {
+	if err := u.client.send(command{Cmd: "rtt", Run: u.run, Size: size, Count: count}); err != nil {
 		return latencyResult{}, err
 	}
-	r, err := u.ping.waitDone(u.run, 60*time.Second)
+	r, err := u.client.waitDone(u.run, 60*time.Second)
 	if err != nil {
 		return latencyResult{}, fmt.Errorf("udp ping-pong %d B: %w", size, err)
 	}
 	return latencyResult{p50: r.P50us, p99: r.P99us}, nil
-}
-
-func (u *udpPair) stop() {
-	u.ping.quit()
-	u.echo.quit()
 }
 
 // startProc starts this binary with args, reading its JSON reports.

@@ -12,7 +12,6 @@ import (
 	"github.com/maestro-go/maestro/internal/seedrun"
 	"github.com/maestro-go/maestro/stack"
 	"github.com/maestro-go/maestro/stack/auth"
-	"github.com/maestro-go/maestro/stack/props"
 	"github.com/maestro-go/maestro/stack/wire"
 )
 
@@ -71,65 +70,25 @@ func TestAttackSeed(t *testing.T) {
 // keyedGroup is a quiet group of n members with Auth, an attacker on every
 // path, and the deliveries of each member.
 type keyedGroup struct {
-	net   *Network
-	nodes []*Node
-	atk   *Attacker
-	got   map[string][]string
-	views map[string]int // views installed, per address
-	bad   []string       // forged datagrams accepted
+	*group
+	atk *Attacker
+	bad []string // forged datagrams accepted
 }
 
 func newKeyedGroup(t *testing.T, seed uint64, n int, privacy bool) *keyedGroup {
-	pr, err := props.Parse(props.Default)
-	require.NoError(t, err)
-	g := &keyedGroup{net: NewNetwork(seed, Faults{MinDelay: time.Millisecond, MaxDelay: 3 * time.Millisecond}), got: map[string][]string{}, views: map[string]int{}}
-	g.net.GrowingIncarnations = true
-	for i := 0; i < n; i++ {
-		nd, err := g.net.AddNode(fmt.Sprintf("n%d", i), NodeConfig{
-			Tick: 10 * time.Millisecond,
-			NewCore: func(me stack.Endpoint, out stack.Outputs) (*stack.Core, error) {
-				ag, err := auth.New(auth.Options{Me: me, Keys: auth.Keys{Seal: ScenarioKey}, Privacy: privacy})
-				if err != nil {
-					return nil, err
-				}
-				guard := watchGuard{Guard: ag, accepted: func(pkt []byte) {
-					if g.atk != nil && g.atk.Forged(pkt) {
-						g.bad = append(g.bad, me.String())
-					}
-				}}
-				return stack.NewCore(stack.CoreOptions{Group: "sim", Me: me, Config: SimConfig(), Protocols: pr.Protocols(), Out: out, Seed: seed, Guard: guard})
-			},
-			Upcall: func(nd *Node, u stack.Upcall) {
-				switch u.Kind {
-				case stack.UpCast:
-					id, err := PayloadID(u.Payload)
-					if err != nil {
-						id = "CORRUPT"
-					}
-					g.got[nd.Addr] = append(g.got[nd.Addr], id)
-				case stack.UpView:
-					g.views[nd.Addr]++
-				}
-			},
-		})
-		require.NoError(t, err)
-		g.nodes = append(g.nodes, nd)
-	}
-	g.net.RunFor(3 * time.Second)
-	for _, nd := range g.nodes {
-		require.Equal(t, n, nd.Core().View().N(), "group did not form")
-	}
-	return g
-}
-
-func (g *keyedGroup) viewIDs() []stack.ViewID {
-	var ids []stack.ViewID
-	for _, nd := range g.nodes {
-		if nd.Alive() {
-			ids = append(ids, nd.Core().View().ID)
+	kg := &keyedGroup{}
+	kg.group = newGroupWith(t, seed, n, groupOptions{name: "sim", growing: true, guard: func(me stack.Endpoint) (stack.Guard, error) {
+		ag, err := auth.New(auth.Options{Me: me, Keys: auth.Keys{Seal: ScenarioKey}, Privacy: privacy})
+		if err != nil {
+			return nil, err
 		}
-	}
-	return ids
+		return watchGuard{Guard: ag, accepted: func(pkt []byte) {
+			if kg.atk != nil && kg.atk.Forged(pkt) {
+				kg.bad = append(kg.bad, me.String())
+			}
+		}}, nil
+	}})
+	return kg
 }
 
 // An attacker who has recorded a keyed group at work cannot move it: no

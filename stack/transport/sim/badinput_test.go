@@ -16,26 +16,56 @@ type group struct {
 	net   *Network
 	nodes []*Node
 	got   map[string][]string // payload ids delivered, per address
+	views map[string]int      // views installed, per address
 	k     int
 }
 
+// groupOptions vary a test group: its name ("g" if empty), the Guard of
+// each member (none if nil), and growing incarnations (as Auth needs).
+type groupOptions struct {
+	name    string
+	guard   func(me stack.Endpoint) (stack.Guard, error)
+	growing bool
+}
+
 func newGroup(t testing.TB, seed uint64, n int) *group {
+	return newGroupWith(t, seed, n, groupOptions{})
+}
+
+// newGroupWith starts n members on a quiet network and waits for their
+// view.
+func newGroupWith(t testing.TB, seed uint64, n int, o groupOptions) *group {
 	pr, err := props.Parse(props.Default)
 	require.NoError(t, err)
-	g := &group{net: NewNetwork(seed, Faults{MinDelay: time.Millisecond, MaxDelay: 3 * time.Millisecond}), got: map[string][]string{}}
+	if o.name == "" {
+		o.name = "g"
+	}
+	g := &group{net: NewNetwork(seed, Faults{MinDelay: time.Millisecond, MaxDelay: 3 * time.Millisecond}), got: map[string][]string{}, views: map[string]int{}}
+	g.net.GrowingIncarnations = o.growing
 	for i := 0; i < n; i++ {
 		nd, err := g.net.AddNode(fmt.Sprintf("n%d", i), NodeConfig{
 			Tick: 10 * time.Millisecond,
 			NewCore: func(me stack.Endpoint, out stack.Outputs) (*stack.Core, error) {
-				return stack.NewCore(stack.CoreOptions{Group: "g", Me: me, Config: SimConfig(), Protocols: pr.Protocols(), Out: out, Seed: seed})
+				var guard stack.Guard
+				if o.guard != nil {
+					gd, err := o.guard(me)
+					if err != nil {
+						return nil, err
+					}
+					guard = gd
+				}
+				return stack.NewCore(stack.CoreOptions{Group: o.name, Me: me, Config: SimConfig(), Protocols: pr.Protocols(), Out: out, Seed: seed, Guard: guard})
 			},
 			Upcall: func(nd *Node, u stack.Upcall) {
-				if u.Kind == stack.UpCast {
+				switch u.Kind {
+				case stack.UpCast:
 					id, err := PayloadID(u.Payload)
 					if err != nil {
 						id = "CORRUPT:" + err.Error()
 					}
 					g.got[nd.Addr] = append(g.got[nd.Addr], id)
+				case stack.UpView:
+					g.views[nd.Addr]++
 				}
 			},
 		})
@@ -47,6 +77,17 @@ func newGroup(t testing.TB, seed uint64, n int) *group {
 		require.Equal(t, n, nd.Core().View().N(), "group did not form")
 	}
 	return g
+}
+
+// viewIDs are the live members' views.
+func (g *group) viewIDs() []stack.ViewID {
+	var ids []stack.ViewID
+	for _, nd := range g.nodes {
+		if nd.Alive() {
+			ids = append(ids, nd.Core().View().ID)
+		}
+	}
+	return ids
 }
 
 // works checks that every member still delivers a fresh cast from each.

@@ -1,0 +1,31 @@
+package main
+
+// systems are the processes a run measures: the member clusters by
+// configuration, the raft reference, and the machine's references (the
+// UDP echo pair; the goodput pair in a default run). Any may be missing.
+type systems struct {
+	clusters map[string]*cluster
+	raft     *raftServer
+	udp      *udpPair
+	gp       *goodputPair
+}
+
+// stop ends every process (once).
+func (s *systems) stop() {
+	for _, c := range s.clusters {
+		c.stop()
+	}
+	s.clusters = nil
+	if s.raft != nil {
+		s.raft.stop()
+		s.raft = nil
+	}
+	if s.udp != nil {
+		s.udp.stop()
+		s.udp = nil
+	}
+	if s.gp != nil {
+		s.gp.stop()
+		s.gp = nil
+	}
+}
