@@ -284,3 +284,30 @@ func TestServerSurvivesCoordinatorLeave(t *testing.T) {
 	require.Equal(t, StateServer, v.MyState, "the survivor holds the state: it must stay a server")
 	require.Equal(t, []EndpID{other.m.ID()}, v.Servers)
 }
+
+// TestPropertiesNeedAnOrderUnlessCastsCommute: without a total order the
+// servers stay alike only if the casts commute and states are taken
+// between views (Atomic transfer).
+func TestPropertiesNeedAnOrderUnlessCastsCommute(t *testing.T) {
+	const unordered = "Gmp:Sync:Heal:Frag:Suspect:Flow"
+	for _, tc := range []struct {
+		props   string
+		commute bool
+		xfer    XferType
+		err     string
+	}{
+		{props: "Gmp:Heal:Frag:Suspect:Flow:Total", xfer: Atomic, err: "lack Sync"},
+		{props: unordered, xfer: Atomic, err: "lack a total order"},
+		{props: unordered, commute: true, xfer: Protected, err: "lack a total order"},
+		{props: unordered, commute: true, xfer: Atomic},
+		{props: unordered + ":Token", xfer: Free},
+	} {
+		o := Options{Options: groupmember.Options{Properties: tc.props}, Mode: Server, Xfer: tc.xfer, Commute: tc.commute}
+		err := o.defaults()
+		if tc.err == "" {
+			require.NoError(t, err, "%+v", tc)
+		} else {
+			require.ErrorContains(t, err, tc.err, "%+v", tc)
+		}
+	}
+}

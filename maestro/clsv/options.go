@@ -82,6 +82,13 @@ type Options struct {
 	// with the Primary property: there, the first primary view founds the
 	// state.
 	JoinGrace time.Duration `yaml:"join_grace"`
+	// Commute lets the properties lack a total order: the application's
+	// casts commute, so that servers delivering the same casts in
+	// different orders hold the same state. Only with Atomic transfer,
+	// whose states are taken between views — no Generic or Safe message
+	// is delivered while a view has xfer servers — where view synchrony
+	// has given every server the same casts.
+	Commute bool `yaml:"commute"`
 	// XferBatch is how long the coordinator waits, after the first xfer
 	// server of a view is done, for the others before it installs the view
 	// that makes the finished ones normal servers. Default 200ms.
@@ -98,8 +105,11 @@ func (o *Options) defaults() error {
 	if err != nil {
 		return fmt.Errorf("clsv: %w", err)
 	}
-	if !pr.Has("Sync") || (!pr.Has("Total") && !pr.Has("Token")) {
-		return fmt.Errorf("clsv: properties %q lack Sync and a total order (Total or Token): roles and state transfer need view-synchronous, totally ordered casts", o.Properties)
+	if !pr.Has("Sync") {
+		return fmt.Errorf("clsv: properties %q lack Sync: roles and state transfer need view-synchronous casts", o.Properties)
+	}
+	if !pr.Has("Total") && !pr.Has("Token") && (!o.Commute || o.Xfer != Atomic) {
+		return fmt.Errorf("clsv: properties %q lack a total order (Total or Token): servers stay alike only if they deliver casts in one order, or if the casts commute (Commute) and transfers are Atomic", o.Properties)
 	}
 	o.primary = pr.Has("Primary")
 	if o.primary {

@@ -15,10 +15,10 @@ import (
 // ReplicatedUpdates is the Replicated Updates ORB of §3.4: every process
 // holds a replica of each bound object, the processes form one group, and
 // a request that reaches any replica is relayed to all of them by a
-// totally ordered cast (Safe with ProgressInPrimaryOnly), applied by each
-// in the same order, and answered by the replica that received it once
-// its own delivery produced the reply. Its downcalls are safe from any
-// goroutine.
+// totally ordered cast (Safe with ProgressInPrimaryOnly; a FIFO,
+// view-synchronous one with RequestsCommute), applied by each in the same
+// order, and answered by the replica that received it once its own
+// delivery produced the reply. Its downcalls are safe from any goroutine.
 type ReplicatedUpdates struct {
 	opts ReplicatedUpdatesOptions
 	log  *slog.Logger
@@ -128,10 +128,12 @@ func (o *ReplicatedUpdates) UnbindAll() error {
 }
 
 // Activate joins the ORB group and starts serving the bound objects. A
-// request that arrives before this replica is up to date waits in the
-// order until it is (or, outside the primary partition with
-// ProgressInPrimaryOnly, is forwarded or refused). An ORB is activated
-// once: Deactivate shuts its dispatcher down.
+// request that arrives while this replica takes the state waits in the
+// order until it has it; one that arrives before the replica is a server
+// at all (its first view, before it meets the group) or, with
+// ProgressInPrimaryOnly, outside the primary partition is forwarded or
+// refused with TRANSIENT/COMPLETED_NO. An ORB is activated once:
+// Deactivate shuts its dispatcher down.
 func (o *ReplicatedUpdates) Activate(ctx context.Context) error {
 	o.mu.Lock()
 	switch {
@@ -150,7 +152,7 @@ func (o *ReplicatedUpdates) Activate(ctx context.Context) error {
 		return err
 	}
 	m, err := csx.New(csx.Options{
-		Options:   clsv.Options{Options: o.opts.Group, Mode: clsv.Server, Xfer: clsv.Atomic, AfterFunc: o.opts.AfterFunc},
+		Options:   clsv.Options{Options: o.opts.Group, Mode: clsv.Server, Xfer: clsv.Atomic, Commute: !o.opts.totallyOrdered(), AfterFunc: o.opts.AfterFunc},
 		Scheduler: o.opts.Scheduler,
 	}, (*ruHandler)(o))
 	if err != nil {

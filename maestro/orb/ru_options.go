@@ -11,15 +11,21 @@ import (
 	"github.com/maestro-go/maestro/maestro/csx"
 	"github.com/maestro-go/maestro/maestro/groupmember"
 	"github.com/maestro-go/maestro/maestro/iiop"
+	"github.com/maestro-go/maestro/stack/props"
 )
 
-// The properties of the ORB group. Both give the total order the replicas
-// need to apply requests alike; primaryProperties adds primary partitions
-// and globally safe delivery (a request is applied once a majority of the
-// replicas holds it, so no applied request is ever rolled back).
+// The properties of the ORB group. The first two give the total order the
+// replicas need to apply requests alike; primaryProperties adds primary
+// partitions and globally safe delivery (a request is applied once a
+// majority of the replicas holds it, so no applied request is ever rolled
+// back). commuteRUProperties, for requests that commute, keeps view
+// synchrony and each replica's FIFO order but drops the total order: a
+// replica applies its own clients' requests at once, with no round
+// through a sequencer.
 const (
 	defaultRUProperties = "Gmp:Sync:Heal:Switch:Frag:Suspect:Flow:Total"
 	primaryRUProperties = "Gmp:Sync:Heal:Switch:Frag:Suspect:Flow:Total:Primary:Safe"
+	commuteRUProperties = "Gmp:Sync:Heal:Switch:Frag:Suspect:Flow"
 )
 
 // ReplicatedUpdatesOptions configure a ReplicatedUpdates ORB; the first
@@ -41,11 +47,23 @@ type ReplicatedUpdatesOptions struct {
 	// date with PushState/GetState. Without it those hooks are never
 	// called and a new replica starts from its objects' initial state.
 	StateTransfer bool `yaml:"state_transfer"`
-	// RequestsCommute says the objects' updates commute, so that replicas
-	// need not apply them in one order. It is accepted and, for now,
-	// changes nothing: requests are still totally ordered, which is
-	// correct for commuting requests too; the ORB group's state transfer
-	// needs view-synchronous, totally ordered casts anyway.
+	// RequestsCommute says the objects' updates commute: applied in any
+	// order, the same requests leave every replica in the same state. The
+	// ORB group then drops the total order and keeps view synchrony
+	// (every replica of a view applies the same requests before the next
+	// view) with each replica's requests in the order it received them
+	// (FIFO): the replica that received a request applies and answers it
+	// at once, and the others apply it when the relayed cast arrives.
+	// State transfer stays correct because the ORB's Atomic transfer holds
+	// requests back while a view has replicas taking the state, so a
+	// state is always taken between two views, where every replica has
+	// applied the same set. A reply may reflect an order other replicas
+	// did not see (only its receiving replica answers).
+	//
+	// It has no effect with ProgressInPrimaryOnly, whose safe delivery
+	// counts positions in the total order, nor with LinearizableReads,
+	// which need an order that puts a read after every acknowledged
+	// update.
 	RequestsCommute bool `yaml:"requests_commute"`
 	// ReinstallIOR rewrites every bound object's compound IOR in Etc
 	// (atomically) after every view change whose replicas differ from the
@@ -147,13 +165,48 @@ func (o ReplicatedUpdatesOptions) withDefaults() (ReplicatedUpdatesOptions, erro
 		o.Group.Replicas = o.Replicas
 	}
 	if o.Group.Properties == "" {
-		o.Group.Properties = defaultRUProperties
-		if o.ProgressInPrimaryOnly {
-			o.Group.Properties = primaryRUProperties
-		}
+		o.Group.Properties = o.properties()
+	} else if err := o.checkOrder(); err != nil {
+		return o, err
 	}
 	if o.Group.Logger == nil {
 		o.Group.Logger = o.Logger
 	}
 	return o, nil
+}
+
+// totallyOrdered reports whether the replicas need one order of requests:
+// unless they commute, and always for primary partitions and
+// linearizable reads.
+func (o ReplicatedUpdatesOptions) totallyOrdered() bool {
+	return !o.RequestsCommute || o.ProgressInPrimaryOnly || o.LinearizableReads
+}
+
+// properties are the ORB group's default properties for the options.
+func (o ReplicatedUpdatesOptions) properties() string {
+	switch {
+	case o.ProgressInPrimaryOnly:
+		return primaryRUProperties
+	case o.totallyOrdered():
+		return defaultRUProperties
+	default:
+		return commuteRUProperties
+	}
+}
+
+// checkOrder refuses group properties without a total order when the
+// requests need one: the replicas would apply them in different orders
+// and diverge.
+func (o ReplicatedUpdatesOptions) checkOrder() error {
+	if !o.totallyOrdered() {
+		return nil
+	}
+	pr, err := props.Parse(o.Group.Properties)
+	if err != nil {
+		return fmt.Errorf("orb: %w", err)
+	}
+	if !pr.Has("Total") && !pr.Has("Token") {
+		return fmt.Errorf("orb: properties %q have no total order (Total or Token): replicas would apply requests in different orders; add one, or set RequestsCommute if the requests commute", o.Group.Properties)
+	}
+	return nil
 }

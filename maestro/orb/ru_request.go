@@ -20,6 +20,14 @@ func (o *ReplicatedUpdates) Request(req *Request) {
 		o.replyException(req.ID, req.ResponseExpected, iiop.ExcTransient, iiop.CompletedNo)
 		return
 	}
+	if v == nil || v.MyState == clsv.StateClient {
+		// Not a server yet (a replica's first view, before it meets the
+		// group or founds its state): its objects hold no state to answer
+		// from, and in a view without servers nobody up to date would
+		// apply what it relayed.
+		o.refuse(req, b)
+		return
+	}
 	if !o.opts.LinearizableReads && isReadOnly(b.obj, req.Operation) && o.readsLocally(v) {
 		o.answerLocally(req, b)
 		return

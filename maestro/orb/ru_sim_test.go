@@ -25,6 +25,9 @@ var (
 	ruSeed  = flag.Uint64("ru.seed", 0, "run only this seed of TestSimulatedReplicatedUpdates, with a trace")
 	ruSeeds = flag.Int("ru.seeds", 16, "how many seeds TestSimulatedReplicatedUpdates runs")
 	ruFirst = flag.Uint64("ru.first", 1, "first seed of the run")
+
+	commuteSeed  = flag.Uint64("commute.seed", 0, "run only this seed of TestSimulatedCommutingRequests, with a trace")
+	commuteSeeds = flag.Int("commute.seeds", 16, "how many seeds TestSimulatedCommutingRequests runs")
 )
 
 // The simulation runs a fixed set of RU replicas (ProgressInPrimaryOnly,
@@ -47,7 +50,16 @@ var (
 //     aborted) and never retried is in no log;
 //   - nothing is dropped: every request a live replica received is
 //     answered, and every replica answers a new request at the end.
-
+//
+// The same scenarios run with RequestsCommute (and progress in every
+// partition, so without partitions, whose merge would rightly drop the
+// smaller side's updates): the replicas apply the appends in different
+// orders, so their logs are compared as sets, and an acknowledged
+// request must be in them unless the replica that answered it crashed or
+// a merge replaced the state of a component that held it by another's:
+// the merge rule of progress in every partition, met here when loss
+// makes members suspect each other, or when a restarted replica that
+// could not reach the group founds a new state. Such losses are counted.
 // simLog is the replicated object of the simulation.
 type simLog struct {
 	n       *ruNode
@@ -63,7 +75,7 @@ func (l *simLog) Update(op string, req *iiop.Decoder, reply *iiop.Encoder) iiop.
 	if req.Err() != nil {
 		return iiop.NoException
 	}
-	if view := l.n.orb.View(); view == nil || !view.Primary {
+	if view := l.n.orb.View(); !l.n.s.commute && (view == nil || !view.Primary) {
 		l.n.s.fail("%s applied %s outside a primary view", l.n.addr, v)
 	}
 	l.entries = append(l.entries, v)
@@ -86,7 +98,13 @@ func (l *simLog) GetState(r io.Reader) error {
 	if len(b) > 0 {
 		got = strings.Split(string(b), "\n")
 	}
-	if len(got) < len(l.entries) || !slices.Equal(got[:len(l.entries)], l.entries) {
+	if l.n.s.commute {
+		for _, v := range missingFrom(got, l.entries) {
+			l.n.s.logf("%s: the state from the merge discards %s", l.n.addr, v)
+			l.n.s.discarded[v] = true
+			l.n.s.stats.discarded++
+		}
+	} else if len(got) < len(l.entries) || !slices.Equal(got[:len(l.entries)], l.entries) {
 		l.n.s.fail("%s: rollback: a state of %d entries does not extend the %d applied here", l.n.addr, len(got), len(l.entries))
 	}
 	l.entries = got
@@ -119,6 +137,7 @@ func (n *ruNode) RequestReply(id RequestID, status iiop.ReplyStatus, body []byte
 			n.s.fail("%s: unreadable reply to %s", n.addr, c.value)
 		}
 		n.s.acked[c.value] = int(pos)
+		n.s.ackedBy[c.value] = n
 		n.s.stats.acked++
 		c.client.done(c)
 	case iiop.LocationForward:
@@ -204,7 +223,7 @@ func (c *simClient) retry(call *simCall) {
 
 // ruStats counts what runs exercised.
 type ruStats struct {
-	acked, refused, retries, lost, crashes, partitions, blocked int
+	acked, refused, retries, lost, crashes, partitions, blocked, discarded int
 }
 
 func (a *ruStats) add(b ruStats) {
@@ -215,26 +234,30 @@ func (a *ruStats) add(b ruStats) {
 	a.crashes += b.crashes
 	a.partitions += b.partitions
 	a.blocked += b.blocked
+	a.discarded += b.discarded
 }
 
 // ruSim is one seeded run.
 type ruSim struct {
-	seed     uint64
-	net      *sim.Network
-	rng      *rand.Rand
-	bat      *lockstep.Baton
-	replicas int
-	key      ObjectKey
-	disks    map[string]bool
-	nodes    []*ruNode
-	clients  []*simClient
-	acked    map[string]int  // value -> position its reply gave
-	never    map[string]bool // values refused and given up on
-	nextID   uint32
-	stats    ruStats
-	errs     []string
-	trace    func(string)
-	noCrash  bool
+	seed      uint64
+	net       *sim.Network
+	rng       *rand.Rand
+	bat       *lockstep.Baton
+	replicas  int
+	key       ObjectKey
+	disks     map[string]bool
+	nodes     []*ruNode
+	clients   []*simClient
+	acked     map[string]int // value -> position its reply gave
+	ackedBy   map[string]*ruNode
+	commute   bool            // RequestsCommute, progress in every partition
+	discarded map[string]bool // values a replica lost when a merge replaced its state
+	never     map[string]bool // values refused and given up on
+	nextID    uint32
+	stats     ruStats
+	errs      []string
+	trace     func(string)
+	noCrash   bool
 }
 
 func (s *ruSim) fail(format string, args ...any) {
@@ -282,7 +305,8 @@ func (s *ruSim) start(addr string) {
 	cfg := sim.SimConfig()
 	d := &Dispatcher{log: slog.New(slog.DiscardHandler), bindings: map[string]binding{}, inflight: map[RequestID]ORB{}}
 	o, err := NewReplicatedUpdates(ReplicatedUpdatesOptions{
-		Dispatcher: d, Name: "ru", ProgressInPrimaryOnly: true, Replicas: s.replicas, StateTransfer: true,
+		Dispatcher: d, Name: "ru", ProgressInPrimaryOnly: !s.commute, RequestsCommute: s.commute,
+		Replicas: s.replicas, StateTransfer: true,
 		Group: groupmember.Options{
 			Stack: cfg,
 			Start: func(o stack.Options) (stack.Driver, error) { return s.net.Attach(addr, o, cfg.Tick) },
@@ -337,7 +361,18 @@ func (s *ruSim) crash(n *ruNode) {
 // mayCrash keeps a majority of replicas that count (not zombies) alive,
 // as the csx primary simulation does: a group that loses it blocks for
 // good, rightly, and leaves the run little to check.
+//
+// With commuting requests it keeps one other up-to-date replica alive: the
+// state lives only in the replicas.
 func (s *ruSim) mayCrash(n *ruNode) bool {
+	if s.commute {
+		for _, o := range s.live() {
+			if v := o.orb.View(); o != n && o.orb.serving(v) {
+				return true
+			}
+		}
+		return false
+	}
 	counted := 0
 	for _, o := range s.live() {
 		if v := o.orb.View(); o != n && v != nil && v.Primary && !slices.Contains(v.Zombies, v.Me) {
@@ -388,11 +423,12 @@ func (s *ruSim) issue(c *simClient) {
 	s.send(call)
 }
 
-func runRU(seed uint64, trace func(string)) ([]string, ruStats) {
+func runRU(seed uint64, commute bool, trace func(string)) ([]string, ruStats) {
 	net := sim.NewNetwork(seed, sim.Faults{MinDelay: time.Millisecond, MaxDelay: 3 * time.Millisecond})
 	rng := net.Rand()
 	s := &ruSim{seed: seed, net: net, rng: rng, bat: &lockstep.Baton{}, replicas: 3 + rng.IntN(3), key: KeyFromString("log"),
-		disks: map[string]bool{}, acked: map[string]int{}, never: map[string]bool{}, trace: trace}
+		disks: map[string]bool{}, acked: map[string]int{}, ackedBy: map[string]*ruNode{}, never: map[string]bool{}, discarded: map[string]bool{},
+		commute: commute, trace: trace}
 	net.AfterEvent = s.bat.Run
 	for i := range s.replicas {
 		s.start(fmt.Sprintf("r%d", i))
@@ -422,7 +458,7 @@ func runRU(seed uint64, trace func(string)) ([]string, ruStats) {
 			}
 		case x <= 3:
 			s.restartOne()
-		case x == 4 || x == 5:
+		case (x == 4 || x == 5) && !s.commute:
 			k := 2 + rng.IntN(2)
 			groups := make([][]string, k)
 			for _, n := range s.live() {
@@ -448,7 +484,7 @@ func runRU(seed uint64, trace func(string)) ([]string, ruStats) {
 	s.noCrash = true
 	s.logf("quiet")
 	net.RunFor(25 * time.Second)
-	if !s.primaryNow() {
+	if !s.commute && !s.primaryNow() {
 		s.logf("blocked: no primary view after the quiet period")
 		s.stats.blocked++
 		return s.errs, s.stats
@@ -470,13 +506,22 @@ func (s *ruSim) primaryNow() bool {
 // request.
 func (s *ruSim) checkFinal() {
 	live := s.live()
+	if len(live) == 0 {
+		s.fail("no replica is alive at the end")
+		return
+	}
 	ref := live[0].obj.entries
+	same := slices.Equal[[]string]
+	if s.commute {
+		ref = slices.Sorted(slices.Values(ref))
+		same = func(a, b []string) bool { return slices.Equal(slices.Sorted(slices.Values(a)), b) }
+	}
 	for _, n := range live {
-		if v := n.orb.View(); v == nil || !v.Primary || len(v.Members) != len(live) {
-			s.fail("%s did not end in the primary view of all %d replicas: %+v", n.addr, len(live), v)
+		if v := n.orb.View(); v == nil || !n.orb.serving(v) || len(v.Members) != len(live) {
+			s.fail("%s did not end serving in the view of all %d replicas: %+v", n.addr, len(live), v)
 			return
 		}
-		if !slices.Equal(n.obj.entries, ref) {
+		if !same(n.obj.entries, ref) {
 			s.fail("%s holds %d entries, %s %d: the logs differ", n.addr, len(n.obj.entries), live[0].addr, len(ref))
 		}
 		if len(n.calls) > 0 {
@@ -494,6 +539,12 @@ func (s *ruSim) checkFinal() {
 		}
 	}
 	for v, pos := range s.acked {
+		if s.commute {
+			if !seen[v] && !s.ackedBy[v].dead && !s.discarded[v] {
+				s.fail("%s was acknowledged by %s, which is alive, and is in no log", v, s.ackedBy[v].addr)
+			}
+			continue
+		}
 		if pos > len(ref) || ref[pos-1] != v {
 			s.fail("%s was acknowledged at position %d, which the final log does not hold", v, pos)
 		}
@@ -522,7 +573,7 @@ func (s *ruSim) checkFinal() {
 func TestSimulatedReplicatedUpdates(t *testing.T) {
 	if *ruSeed != 0 {
 		seedrun.Replay(t, func(trace func(string)) []string {
-			errs, _ := runRU(*ruSeed, trace)
+			errs, _ := runRU(*ruSeed, false, trace)
 			return errs
 		})
 		return
@@ -532,7 +583,7 @@ func TestSimulatedReplicatedUpdates(t *testing.T) {
 		total ruStats
 	)
 	seedrun.Run(t, seedrun.Range(*ruFirst, *ruSeeds), func(seed uint64) []string {
-		errs, st := runRU(seed, nil)
+		errs, st := runRU(seed, false, nil)
 		mu.Lock()
 		total.add(st)
 		mu.Unlock()
@@ -545,4 +596,49 @@ func TestSimulatedReplicatedUpdates(t *testing.T) {
 	if total.refused == 0 || total.lost == 0 || total.retries == 0 {
 		t.Error("the scenarios did not exercise refusals, lost requests and retries")
 	}
+}
+
+// TestSimulatedCommutingRequests runs the scenarios with RequestsCommute:
+// crashes, restarts, loss and duplication, no partitions.
+func TestSimulatedCommutingRequests(t *testing.T) {
+	if *commuteSeed != 0 {
+		seedrun.Replay(t, func(trace func(string)) []string {
+			errs, _ := runRU(*commuteSeed, true, trace)
+			return errs
+		})
+		return
+	}
+	var (
+		mu    sync.Mutex
+		total ruStats
+	)
+	seedrun.Run(t, seedrun.Range(*ruFirst, *commuteSeeds), func(seed uint64) []string {
+		errs, st := runRU(seed, true, nil)
+		mu.Lock()
+		total.add(st)
+		mu.Unlock()
+		return errs
+	}, func(seed uint64) string {
+		return fmt.Sprintf("go test ./maestro/orb -run TestSimulatedCommutingRequests -commute.seed=%d -v", seed)
+	})
+	t.Logf("%d seeds: %d requests acknowledged, %d refused, %d lost with their replica, %d retries by FT clients, %d crashes, %d applied updates discarded by merges",
+		*commuteSeeds, total.acked, total.refused, total.lost, total.retries, total.crashes, total.discarded)
+	if total.lost == 0 || total.retries == 0 || total.crashes == 0 {
+		t.Error("the scenarios did not exercise crashes, lost requests and retries")
+	}
+}
+
+// missingFrom lists the entries of want that got lacks.
+func missingFrom(got, want []string) []string {
+	has := make(map[string]bool, len(got))
+	for _, v := range got {
+		has[v] = true
+	}
+	var missing []string
+	for _, v := range want {
+		if !has[v] {
+			missing = append(missing, v)
+		}
+	}
+	return missing
 }

@@ -563,3 +563,64 @@ func TestLoadReplicatedUpdatesOptionsRejectsUnknownKeys(t *testing.T) {
 	_, err := LoadReplicatedUpdatesOptions(path)
 	require.ErrorContains(t, err, "line 2: field progress_in_primary_ony not found")
 }
+
+// TestRUCommutingRequests: with RequestsCommute the group has no total
+// order; adds sent to every replica at once, while a replica joins, still
+// leave every replica with the same counter, each add applied once.
+func TestRUCommutingRequests(t *testing.T) {
+	g, rs, ctx, c := servingGroup(t, ReplicatedUpdatesOptions{StateTransfer: true, RequestsCommute: true}, 3, iiop.ClientOptions{})
+	require.Equal(t, commuteRUProperties, rs[0].orb.opts.Group.Properties)
+
+	const perReplica = 200
+	var wg sync.WaitGroup
+	errs := make(chan error, len(rs))
+	for _, r := range rs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range perReplica {
+				if _, err := callLong(ctx, c, g.ref(r), "add", func(e *iiop.Encoder) { e.WriteLong(1) }); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	late := g.start()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	all := append(rs, late)
+	g.waitServing(all...)
+	_, counter := equalEverywhere(t, all...)
+	require.EqualValues(t, len(rs)*perReplica, counter, "every add applied once, at every replica")
+}
+
+// TestRUOrderOfRequests: which properties the ORB group gets, and that
+// properties without a total order are refused unless requests commute.
+func TestRUOrderOfRequests(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts ReplicatedUpdatesOptions
+		want string
+	}{
+		{"default", ReplicatedUpdatesOptions{}, defaultRUProperties},
+		{"primary", ReplicatedUpdatesOptions{ProgressInPrimaryOnly: true, Replicas: 3}, primaryRUProperties},
+		{"commute", ReplicatedUpdatesOptions{RequestsCommute: true}, commuteRUProperties},
+		{"commute, primary", ReplicatedUpdatesOptions{RequestsCommute: true, ProgressInPrimaryOnly: true, Replicas: 3}, primaryRUProperties},
+		{"commute, linearizable reads", ReplicatedUpdatesOptions{RequestsCommute: true, LinearizableReads: true}, defaultRUProperties},
+	} {
+		tc.opts.Dispatcher, tc.opts.Name = &Dispatcher{}, "g"
+		o, err := tc.opts.withDefaults()
+		require.NoError(t, err, tc.name)
+		require.Equal(t, tc.want, o.Group.Properties, tc.name)
+	}
+	o := ReplicatedUpdatesOptions{Dispatcher: &Dispatcher{}, Name: "g", Group: groupmember.Options{Properties: commuteRUProperties}}
+	_, err := o.withDefaults()
+	require.ErrorContains(t, err, "no total order")
+	o.RequestsCommute = true
+	_, err = o.withDefaults()
+	require.NoError(t, err)
+}
