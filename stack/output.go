@@ -22,7 +22,11 @@ import (
 // they are sent: a single goroutine casting in a loop would otherwise send
 // every cast alone. An occasional cast, and the datagrams of the receiver
 // and the ticker, are sent at once by the goroutine that made them when
-// nobody else is sending: no hand-off on the way of a lone message.
+// nobody else is sending: no hand-off on the way of a lone message. With
+// Options.InlineUpcalls that goroutine first delivers what its drive
+// produced, so that a cast delivered locally (a request applied at the
+// sequencer) is answered before the system call that wakes every
+// receiver.
 type output struct {
 	mu    sync.Mutex
 	queue []Datagram

@@ -1,10 +1,12 @@
 package stack_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -181,4 +183,105 @@ func TestCastsArePackedWhileTheTransportIsBusy(t *testing.T) {
 			require.Less(t, g.count(), casts/10, "the casts were not packed")
 		})
 	}
+}
+
+// marks numbers, on one counter, the deliveries of marked casts and the
+// sending of the datagrams holding them.
+type marks struct {
+	mu          sync.Mutex
+	next        int
+	sentAt      map[string]int
+	deliveredAt map[string]int
+}
+
+// recording is a UDP transport that numbers the sending of marked
+// payloads once on.
+type recording struct {
+	*udp.Transport
+	m  *marks
+	on atomic.Bool
+}
+
+func (r *recording) SendBatch(ds []stack.Datagram) error {
+	if r.on.Load() {
+		r.m.mu.Lock()
+		for _, d := range ds {
+			for mark, at := range r.m.sentAt {
+				if at == 0 && bytes.Contains(d.Data, []byte(mark)) {
+					r.m.next++
+					r.m.sentAt[mark] = r.m.next
+				}
+			}
+		}
+		r.m.mu.Unlock()
+	}
+	return r.Transport.SendBatch(ds)
+}
+
+// With InlineUpcalls, a cast the sequencer delivers to itself while
+// casting reaches the application before its datagram is sent: a reply
+// the application sends from the upcall waits for no fan-out.
+func TestInlineDeliveryComesBeforeTheSend(t *testing.T) {
+	base := 30000 + rand.IntN(1500)*16
+	group := fmt.Sprintf("%s-%d", t.Name(), base)
+	pr, err := props.Parse(props.Default)
+	require.NoError(t, err)
+	m := &marks{sentAt: map[string]int{}, deliveredAt: map[string]int{}}
+	start := func() (*stack.Stack, *recording) {
+		tr, err := udp.New(udp.Config{Group: group, PortBase: base, PortCount: 4})
+		require.NoError(t, err)
+		rec := &recording{Transport: tr, m: m}
+		s, err := stack.Start(stack.Options{
+			Group: group, Protocols: pr.Protocols(), Transport: rec, InlineUpcalls: true,
+			Config: stack.Config{Heartbeat: 50 * time.Millisecond, SuspectTimeout: 2 * time.Second, Gossip: 100 * time.Millisecond},
+			OnUpcall: func(u stack.Upcall) []byte {
+				if u.Kind == stack.UpCast && rec.on.Load() {
+					m.mu.Lock()
+					m.next++
+					m.deliveredAt[string(u.Payload)] = m.next
+					m.mu.Unlock()
+				}
+				return nil
+			},
+		})
+		require.NoError(t, err)
+		t.Cleanup(func() { s.Close() })
+		return s, rec
+	}
+	a, recA := start()
+	b, recB := start()
+	deadline := time.Now().Add(20 * time.Second)
+	for v := a.View(); v == nil || v.N() != 2 || b.View() == nil || b.View().N() != 2; v = a.View() {
+		require.True(t, time.Now().Before(deadline), "the two members never formed a view")
+		time.Sleep(10 * time.Millisecond)
+	}
+	seq, rec := a, recA
+	if a.View().Members[0] != a.Me() {
+		seq, rec = b, recB
+	}
+	rec.on.Store(true)
+	inline := 0
+	for i := range 20 {
+		mark := fmt.Sprintf("mark-%02d-%d", i, base)
+		m.mu.Lock()
+		m.sentAt[mark] = 0
+		m.mu.Unlock()
+		require.NoError(t, seq.Cast(context.Background(), []byte(mark)))
+		m.mu.Lock()
+		delivered := m.deliveredAt[mark]
+		m.mu.Unlock()
+		if delivered == 0 {
+			continue // another goroutine was delivering: it delivers this one
+		}
+		inline++
+		for m.mu.Lock(); m.sentAt[mark] == 0; m.mu.Lock() {
+			m.mu.Unlock()
+			require.True(t, time.Now().Before(deadline), "%s was never sent", mark)
+			time.Sleep(time.Millisecond)
+		}
+		sent := m.sentAt[mark]
+		m.mu.Unlock()
+		require.Less(t, delivered, sent, "%s was sent before it was delivered", mark)
+	}
+	require.Positive(t, inline, "no cast was delivered by the goroutine casting")
 }

@@ -246,8 +246,17 @@ func (s *Stack) driveCore(by origin) {
 		}
 		s.publish()
 		s.drive.Unlock()
-		flush := s.send(by == byApp)
-		s.afterDrive(inline)
+		var flush bool
+		if inline {
+			// Deliver first: what the drive delivered here (a request
+			// applied, say) is answered before its fan-out is sent, which
+			// takes a system call that wakes every receiver.
+			s.afterDrive(inline)
+			flush = s.send(by == byApp)
+		} else {
+			flush = s.send(by == byApp)
+			s.afterDrive(inline)
+		}
 		s.qmu.Lock()
 		if flush {
 			s.work = append(s.work, func() {})
