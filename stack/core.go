@@ -90,6 +90,7 @@ type Core struct {
 	queue      []appReq
 	injected   uint64 // application messages taken from queue so far
 	stash      []stashed
+	scratch    [][]byte // receive's list of a datagram's messages, reused
 	stashBytes int
 	past       []uint64 // hashes of views this member has left
 	deferred   []func()
@@ -205,6 +206,15 @@ func (c *Core) do(f func()) {
 	}
 	c.depth++
 	f()
+	c.settle()
+	c.depth--
+}
+
+// settle runs what the work at depth 1 deferred: a view to install, then
+// deferred work, until none is left. The hot entry points (idle, enqueue)
+// call it themselves instead of going through do, so that the closure do
+// takes is only made when the work must be deferred.
+func (c *Core) settle() {
 	for c.install != nil || len(c.deferred) > 0 {
 		if ev := c.install; ev != nil {
 			c.install = nil
@@ -215,7 +225,6 @@ func (c *Core) do(f func()) {
 		c.deferred = c.deferred[1:]
 		next()
 	}
-	c.depth--
 }
 
 // clock is the time layers see: that of the event being handled.
@@ -353,7 +362,16 @@ func (c *Core) receive(src source, pkt []byte) {
 	if c.chain == nil {
 		return
 	}
-	p, err := parsePacket(pkt, c.gh, maxRanks)
+	// The scratch slice is taken, not shared, should a nested receive
+	// (stashed datagrams replayed) ever run while this one's messages are
+	// being handed up.
+	scratch := c.scratch
+	c.scratch = nil
+	p, err := parsePacket(pkt, c.gh, maxRanks, scratch)
+	defer func() {
+		clear(p.msgs)
+		c.scratch = p.msgs[:0]
+	}()
 	if err != nil {
 		c.dropPacket(err)
 		return
@@ -382,11 +400,16 @@ func (c *Core) receive(src source, pkt []byte) {
 		c.metrics.Drop("bad-source")
 		return
 	}
-	for _, m := range p.msgs {
+	// One allocation for the events and messages of the whole datagram.
+	rs := make([]eventMsg, len(p.msgs))
+	for i, m := range p.msgs {
 		if c.chain != ch {
 			return
 		}
-		ch.up(len(ch.layers), &Event{Type: ERecv, Peer: p.rank, Msg: wire.WrapMsg(m)})
+		r := &rs[i]
+		r.msg.Wrap(m)
+		r.ev = Event{Type: ERecv, Peer: p.rank, Msg: &r.msg}
+		ch.up(len(ch.layers), &r.ev)
 	}
 }
 
@@ -462,21 +485,30 @@ func (c *Core) Idle() { c.idle(true) }
 func (c *Core) IdleOpen() { c.idle(false) }
 
 func (c *Core) idle(flush bool) {
-	c.do(func() {
-		ch := c.chain
-		if ch == nil {
-			return
+	if c.depth > 0 {
+		c.deferred = append(c.deferred, func() { c.idleNow(flush) })
+		return
+	}
+	c.depth++
+	c.idleNow(flush)
+	c.settle()
+	c.depth--
+}
+
+func (c *Core) idleNow(flush bool) {
+	ch := c.chain
+	if ch == nil {
+		return
+	}
+	c.reportConsumed(ch)
+	for _, l := range ch.layers {
+		if i, ok := l.(Idler); ok && c.chain == ch {
+			i.Idle()
 		}
-		c.reportConsumed(ch)
-		for _, l := range ch.layers {
-			if i, ok := l.(Idler); ok && c.chain == ch {
-				i.Idle()
-			}
-		}
-		if flush && c.chain == ch {
-			ch.flushPacks()
-		}
-	})
+	}
+	if flush && c.chain == ch {
+		ch.flushPacks()
+	}
 }
 
 // Cast queues a reliable multicast of payload to the view. It is sent at
@@ -523,10 +555,19 @@ func (c *Core) Send(dest Endpoint, payload []byte) error {
 // The runtime uses it so that every message it hands over is accounted
 // for in Injected.
 func (c *Core) enqueue(r appReq) {
-	c.do(func() {
-		c.queue = append(c.queue, r)
-		c.drainQueue()
-	})
+	if c.depth > 0 {
+		c.deferred = append(c.deferred, func() { c.enqueueNow(r) })
+		return
+	}
+	c.depth++
+	c.enqueueNow(r)
+	c.settle()
+	c.depth--
+}
+
+func (c *Core) enqueueNow(r appReq) {
+	c.queue = append(c.queue, r)
+	c.drainQueue()
 }
 
 func (c *Core) checkSend(payload []byte) error {
@@ -581,7 +622,7 @@ func (c *Core) inject(r appReq) {
 	ch := c.chain
 	if !r.send {
 		c.metrics.CastsSent.Add(1)
-		ch.down(-1, &Event{Type: ECast, Peer: AllPeers, Msg: wire.NewMsg(r.payload)})
+		ch.down(-1, CopiedEvent(ECast, AllPeers, r.payload))
 		return
 	}
 	rank := ch.view.RankOf(r.dest)

@@ -93,9 +93,10 @@ type parsedPacket struct {
 }
 
 // parsePacket decodes a datagram, rejecting anything malformed. The result
-// aliases pkt.
-func parsePacket(pkt []byte, gh uint32, maxRank int) (parsedPacket, error) {
-	var p parsedPacket
+// aliases pkt; its messages are appended to msgs (scratch space, which may
+// be nil).
+func parsePacket(pkt []byte, gh uint32, maxRank int, msgs [][]byte) (parsedPacket, error) {
+	p := parsedPacket{msgs: msgs[:0]}
 	if len(pkt) < envFixedLen || pkt[0] != envMagic0 || pkt[1] != envMagic1 {
 		return p, errNotOurs
 	}

@@ -9,22 +9,22 @@ import (
 func TestEnvelopeRoundTrip(t *testing.T) {
 	v := newView(ViewID{Ltime: 3, Coord: Endpoint{Addr: "a:1", Inc: 9}}, []Endpoint{{Addr: "a:1", Inc: 9}, {Addr: "b:2", Inc: 7}}, Endpoint{Addr: "b:2", Inc: 7})
 	pkt := WrapForView("g", v, 1, []byte("hello"))
-	p, err := parsePacket(pkt, groupHash("g"), 16)
+	p, err := parsePacket(pkt, groupHash("g"), 16, nil)
 	require.NoError(t, err)
 	require.Equal(t, v.Hash, p.viewHash)
 	require.Equal(t, 1, p.rank)
 	require.Equal(t, [][]byte{[]byte("hello")}, p.msgs)
 
-	_, err = parsePacket(pkt, groupHash("other"), 16)
+	_, err = parsePacket(pkt, groupHash("other"), 16, nil)
 	require.ErrorIs(t, err, errOtherGroup)
 
 	g := globalPacket(groupHash("g"), Endpoint{Addr: "a:1", Inc: 5}, "gmp", []byte{1, 2})
-	p, err = parsePacket(g, groupHash("g"), 16)
+	p, err = parsePacket(g, groupHash("g"), 16, nil)
 	require.NoError(t, err)
 	require.Equal(t, "gmp", p.target)
 	require.Equal(t, Endpoint{Addr: "a:1", Inc: 5}, p.from)
 	for i := 0; i < len(g); i++ {
-		_, err := parsePacket(g[:i], groupHash("g"), 16)
+		_, err := parsePacket(g[:i], groupHash("g"), 16, nil)
 		require.Error(t, err, "truncated to %d", i)
 	}
 }
@@ -35,7 +35,7 @@ func FuzzParsePacket(f *testing.F) {
 	f.Add(globalPacket(groupHash("g"), Endpoint{Addr: "x", Inc: 1}, "heal", []byte("zz")))
 	f.Add([]byte("MS\x01\x09"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		p, err := parsePacket(b, groupHash("g"), 64)
+		p, err := parsePacket(b, groupHash("g"), 64, nil)
 		if err == nil && p.kind == packetView && (p.rank < 0 || p.rank > 64) {
 			t.Fatalf("rank %d out of range", p.rank)
 		}

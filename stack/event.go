@@ -161,6 +161,32 @@ type Event struct {
 	*Control
 }
 
+// eventMsg is an event and the message it carries, allocated together.
+type eventMsg struct {
+	ev  Event
+	msg wire.Msg
+}
+
+// WrappedEvent returns an event of type t from (or to) peer whose message
+// is b itself (wire.WrapMsg), in one allocation: for received messages,
+// which layers only pop.
+func WrappedEvent(t EventType, peer int, b []byte) *Event {
+	em := &eventMsg{}
+	em.msg.Wrap(b)
+	em.ev = Event{Type: t, Peer: peer, Msg: &em.msg}
+	return &em.ev
+}
+
+// CopiedEvent returns an event of type t from (or to) peer whose message
+// is a copy of payload with room for headers (wire.NewMsg), the event and
+// the message in one allocation.
+func CopiedEvent(t EventType, peer int, payload []byte) *Event {
+	em := &eventMsg{}
+	em.msg.Init(payload)
+	em.ev = Event{Type: t, Peer: peer, Msg: &em.msg}
+	return &em.ev
+}
+
 // Control holds the fields of control events.
 type Control struct {
 	Ranks     []int

@@ -73,8 +73,8 @@ type Stack struct {
 
 	drive   sync.Mutex // held by the goroutine driving the Core
 	qmu     sync.Mutex // guards work and closing
-	work    []func()
-	spare   []func()
+	work    []work
+	spare   []work
 	closing bool
 	stopped chan struct{} // closed when Close begins
 
@@ -195,15 +195,36 @@ const (
 	byApp
 )
 
+// work is a unit of work for the Core: an application message to hand
+// it (the common case, kept free of a closure's allocation), or f.
+type work struct {
+	f   func()
+	req appReq
+}
+
+// do runs the work on the Core (the caller drives it).
+func (w *work) do(c *Core) {
+	if w.f != nil {
+		w.f()
+		return
+	}
+	c.enqueue(w.req)
+}
+
 // submit queues f to run on the Core and drives the Core if nobody else
 // is. It returns false once the stack is closing.
 func (s *Stack) submit(f func(), by origin) bool {
+	return s.submitWork(work{f: f}, by)
+}
+
+// submitWork is submit for any work.
+func (s *Stack) submitWork(w work, by origin) bool {
 	s.qmu.Lock()
 	if s.closing {
 		s.qmu.Unlock()
 		return false
 	}
-	s.work = append(s.work, f)
+	s.work = append(s.work, w)
 	s.qmu.Unlock()
 	s.driveCore(by)
 	return true
@@ -227,17 +248,17 @@ func (s *Stack) driveCore(by origin) {
 		}
 		for round := 0; round < maxRounds; round++ {
 			s.qmu.Lock()
-			work := s.work
+			batch := s.work
 			s.work, s.spare = s.spare[:0], nil
 			s.qmu.Unlock()
-			if len(work) == 0 {
+			if len(batch) == 0 {
 				break
 			}
-			for i, f := range work {
-				f()
-				work[i] = nil
+			for i := range batch {
+				batch[i].do(s.core)
+				batch[i] = work{}
 			}
-			s.spare = work
+			s.spare = batch
 		}
 		if s.out.holding() {
 			s.core.IdleOpen()
@@ -259,7 +280,7 @@ func (s *Stack) driveCore(by origin) {
 		}
 		s.qmu.Lock()
 		if flush {
-			s.work = append(s.work, func() {})
+			s.work = append(s.work, work{f: func() {}})
 		}
 		more := len(s.work) > 0
 		s.qmu.Unlock()
@@ -277,7 +298,7 @@ func (s *Stack) driveAgain() {
 		s.qmu.Unlock()
 		return
 	}
-	s.work = append(s.work, func() {})
+	s.work = append(s.work, work{f: func() {}})
 	s.qmu.Unlock()
 	s.driveCore(byStack)
 }
@@ -361,7 +382,7 @@ func (s *Stack) Cast(ctx context.Context, payload []byte) error {
 	if err := s.core.checkSend(payload); err != nil {
 		return err
 	}
-	return s.post(ctx, func() { s.core.enqueue(appReq{payload: payload}) })
+	return s.post(ctx, appReq{payload: payload})
 }
 
 // Send sends a reliable point-to-point message to dest, which must be a
@@ -374,14 +395,14 @@ func (s *Stack) Send(ctx context.Context, dest Endpoint, payload []byte) error {
 	if v := s.view.Load(); v == nil || !v.Contains(dest) {
 		return fmt.Errorf("send to %s: %w", dest, ErrNotMember)
 	}
-	return s.post(ctx, func() { s.core.enqueue(appReq{send: true, dest: dest, payload: payload}) })
+	return s.post(ctx, appReq{send: true, dest: dest, payload: payload})
 }
 
-// post queues f, which hands one application message to the Core, without
-// waiting for it to run. At most MaxBacklog messages wait to be sent, in
+// post queues r, one application message for the Core, without waiting
+// for it to be handed over. At most MaxBacklog messages wait to be sent, in
 // the work queue or the Core's queue together; beyond that the caller
 // blocks. (Concurrent callers may overshoot by one each.)
-func (s *Stack) post(ctx context.Context, f func()) error {
+func (s *Stack) post(ctx context.Context, r appReq) error {
 	select {
 	case <-s.exited:
 		return ErrClosed
@@ -391,7 +412,7 @@ func (s *Stack) post(ctx context.Context, f func()) error {
 		return err
 	}
 	s.posted.Add(1)
-	if !s.submit(f, byApp) {
+	if !s.submitWork(work{req: r}, byApp) {
 		return ErrClosed
 	}
 	return nil

@@ -90,10 +90,7 @@ func (l *layer) castDown(ev *stack.Event) {
 	own := l.casts[l.me]
 	seq := own.next
 	content := ev.Msg.Bytes()
-	var w wire.Writer
-	w.Byte(kindCast)
-	w.Uvarint(seq)
-	ev.Msg.Push(w.B)
+	ev.Msg.PushKind(kindCast, seq)
 	l.env.PassDown(ev)
 	l.deliverCast(l.me, content)
 }
@@ -102,10 +99,7 @@ func (l *layer) sendDown(ev *stack.Event) {
 	out := l.sendsOut[ev.Peer]
 	seq := out.next
 	out.keep(ev.Msg.Bytes())
-	var w wire.Writer
-	w.Byte(kindSend)
-	w.Uvarint(seq)
-	ev.Msg.Push(w.B)
+	ev.Msg.PushKind(kindSend, seq)
 	l.dirty = true
 	l.env.PassDown(ev)
 }
@@ -192,7 +186,7 @@ func (l *layer) castUp(origin int, seq uint64, ev *stack.Event) {
 func (l *layer) deliverCast(origin int, b []byte) {
 	l.casts[origin].keep(b)
 	l.dirty = true
-	l.env.PassUp(&stack.Event{Type: stack.ECast, Peer: origin, Msg: wire.WrapMsg(b)})
+	l.env.PassUp(stack.WrappedEvent(stack.ECast, origin, b))
 }
 
 // deliverAhead delivers messages that were waiting for a gap to close.

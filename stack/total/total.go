@@ -31,8 +31,8 @@ func (Protocol) NewLayer(env *stack.Env) stack.Layer {
 		nextG:   1,
 		deliver: 1,
 		orders:  make(map[uint64]ident),
-		byG:     make(map[uint64]*wire.Msg),
-		pending: make(map[ident]*wire.Msg),
+		byG:     make(map[uint64]*stack.Event),
+		pending: make(map[ident]*stack.Event),
 	}
 }
 
@@ -60,30 +60,29 @@ type layer struct {
 	batchFrom uint64 // first global number of batch
 	blocked   bool
 
-	deliver  uint64               // next global number to deliver
-	orders   map[uint64]ident     // known assignments not yet delivered
-	byG      map[uint64]*wire.Msg // sequencer casts, by global number
-	pending  map[ident]*wire.Msg  // received casts waiting for their number
-	assigned map[ident]bool       // sequencer: casts already numbered
+	// Casts waiting for delivery are kept as the events that brought them
+	// up, which are handed up again when their turn comes: no layer below
+	// uses an event once it has passed it up.
+	deliver  uint64                  // next global number to deliver
+	orders   map[uint64]ident        // known assignments not yet delivered
+	byG      map[uint64]*stack.Event // sequencer casts, by global number
+	pending  map[ident]*stack.Event  // received casts waiting for their number
+	assigned map[ident]bool          // sequencer: casts already numbered
 }
 
 func (l *layer) Down(ev *stack.Event) {
 	switch ev.Type {
 	case stack.ECast:
-		var w wire.Writer
 		if l.isSeq {
 			g := l.nextG
 			l.nextG++
 			l.flushBatch() // keep announcements in global order
 			l.announced = g
-			w.Byte(kindOrdered)
-			w.Uvarint(g)
+			ev.Msg.PushKind(kindOrdered, g)
 		} else {
 			l.myLseq++
-			w.Byte(kindData)
-			w.Uvarint(l.myLseq)
+			ev.Msg.PushKind(kindData, l.myLseq)
 		}
-		ev.Msg.Push(w.B)
 		l.env.PassDown(ev)
 	case stack.ESend, stack.ECtrl:
 		ev.Msg.PushByte(kindPass)
@@ -138,7 +137,7 @@ func (l *layer) castUp(ev *stack.Event) {
 			return
 		}
 		id := ident{ev.Peer, lseq}
-		l.pending[id] = ev.Msg
+		l.pending[id] = ev
 		if l.isSeq && !l.blocked {
 			l.assign(id)
 		}
@@ -148,7 +147,7 @@ func (l *layer) castUp(ev *stack.Event) {
 			l.env.Metrics.Drop("total-malformed")
 			return
 		}
-		l.byG[g] = ev.Msg
+		l.byG[g] = ev
 	case kindOrder:
 		if ev.Peer != 0 {
 			l.env.Metrics.Drop("total-malformed")
@@ -248,17 +247,17 @@ func (l *layer) learn(r *wire.Reader) bool {
 func (l *layer) deliverReady() {
 	for {
 		g := l.deliver
-		if m, ok := l.byG[g]; ok {
+		if ev, ok := l.byG[g]; ok {
 			delete(l.byG, g)
 			l.deliver++
-			l.env.PassUp(&stack.Event{Type: stack.ECast, Peer: 0, Msg: m})
+			l.env.PassUp(ev) // ECast from rank 0, as it came
 			continue
 		}
 		id, ok := l.orders[g]
 		if !ok {
 			return
 		}
-		m, ok := l.pending[id]
+		ev, ok := l.pending[id]
 		if !ok {
 			return
 		}
@@ -266,7 +265,7 @@ func (l *layer) deliverReady() {
 		delete(l.pending, id)
 		delete(l.assigned, id)
 		l.deliver++
-		l.env.PassUp(&stack.Event{Type: stack.ECast, Peer: id.sender, Msg: m})
+		l.env.PassUp(ev) // ECast from id.sender, as it came
 	}
 }
 
@@ -321,13 +320,17 @@ func (l *layer) endView(final []byte) {
 	}
 	sort.Slice(gs, func(i, j int) bool { return gs[i] < gs[j] })
 	for _, g := range gs {
-		l.env.PassUp(&stack.Event{Type: stack.EAbort, Peer: 0, Msg: l.byG[g]})
+		ev := l.byG[g]
+		ev.Type = stack.EAbort
+		l.env.PassUp(ev)
 	}
 	for _, id := range left {
-		l.env.PassUp(&stack.Event{Type: stack.EAbort, Peer: id.sender, Msg: l.pending[id]})
+		ev := l.pending[id]
+		ev.Type = stack.EAbort
+		l.env.PassUp(ev)
 	}
-	l.pending = map[ident]*wire.Msg{}
-	l.byG = map[uint64]*wire.Msg{}
+	l.pending = map[ident]*stack.Event{}
+	l.byG = map[uint64]*stack.Event{}
 }
 
 func (l *layer) Tick(time.Time) {}

@@ -53,3 +53,22 @@ func TestMsgPushPop(t *testing.T) {
 	require.Equal(t, byte(9), shared[0], "pushing onto a wrapped message never writes outside it")
 	require.Equal(t, []byte{7, 'a', 'b'}, w.Bytes())
 }
+
+// PushKind writes what a Writer's Byte and Uvarint would.
+func TestPushKindIsByteThenUvarint(t *testing.T) {
+	for _, v := range []uint64{0, 1, 127, 128, 1 << 40, ^uint64(0)} {
+		var w Writer
+		w.Byte(7)
+		w.Uvarint(v)
+		m := NewMsg([]byte("payload"))
+		m.PushKind(7, v)
+		if got, want := string(m.Bytes()), string(w.B)+"payload"; got != want {
+			t.Fatalf("PushKind(7, %d) = %q, want %q", v, got, want)
+		}
+		k, err := m.PopByte()
+		r := m.Reader()
+		if err != nil || k != 7 || r.Uvarint() != v || r.Err() != nil {
+			t.Fatalf("PushKind(7, %d) does not read back", v)
+		}
+	}
+}

@@ -1,5 +1,7 @@
 package wire
 
+import "encoding/binary"
+
 // headroom is the space reserved in front of a payload so that a stack of
 // layer headers can be prepended without copying the payload.
 const headroom = 64
@@ -23,10 +25,22 @@ func NewMsg(payload []byte) *Msg {
 	return &Msg{buf: buf, off: headroom}
 }
 
+// Init makes m a message whose content is a copy of payload, as NewMsg
+// does, for a Msg allocated with others.
+func (m *Msg) Init(payload []byte) {
+	buf := make([]byte, headroom+len(payload))
+	copy(buf[headroom:], payload)
+	*m = Msg{buf: buf, off: headroom}
+}
+
 // WrapMsg returns a message whose content is b itself (no copy). Headers
 // pushed later force a reallocation; popping only advances the start. Use it
 // for received packets, which are only ever popped.
 func WrapMsg(b []byte) *Msg { return &Msg{buf: b, shared: true} }
+
+// Wrap makes m a message whose content is b itself, as WrapMsg does,
+// for a Msg allocated with others.
+func (m *Msg) Wrap(b []byte) { *m = Msg{buf: b, shared: true} }
 
 // Bytes returns the content: headers followed by payload. The slice aliases
 // the message and is valid until the next Push.
@@ -48,6 +62,14 @@ func (m *Msg) Push(h []byte) {
 	}
 	m.off -= len(h)
 	copy(m.buf[m.off:], h)
+}
+
+// PushKind prepends a kind byte and a uvarint — the header of most
+// layers — without allocating (a Writer's buffer would escape).
+func (m *Msg) PushKind(kind byte, v uint64) {
+	var h [1 + binary.MaxVarintLen64]byte
+	h[0] = kind
+	m.Push(h[:1+binary.PutUvarint(h[1:], v)])
 }
 
 // PushByte prepends one byte.
