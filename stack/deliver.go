@@ -22,6 +22,12 @@ type creditKey struct {
 	rank int
 }
 
+// creditCount is how many of a sender's casts the application consumed.
+type creditCount struct {
+	key creditKey
+	n   int
+}
+
 // afterDrive is called by a goroutine that has just driven the Core:
 // inline, it delivers the queued upcalls itself; otherwise, or for what
 // is left, it wakes the delivery goroutine.
@@ -73,7 +79,7 @@ func (s *Stack) deliverOne(u Upcall, more bool) {
 	if u.Kind == UpCast {
 		// Counted before the callback runs, so that a callback that casts
 		// can never wait on its own credit.
-		s.credit[creditKey{u.ViewHash, u.Rank}]++
+		s.countCredit(creditKey{u.ViewHash, u.Rank})
 	}
 	reply := s.opts.OnUpcall(u)
 	switch u.Kind {
@@ -88,19 +94,43 @@ func (s *Stack) deliverOne(u Upcall, more bool) {
 	}
 }
 
+// countCredit counts a consumed cast (delivery lock held). The senders
+// are few, so a list beats a map.
+func (s *Stack) countCredit(k creditKey) {
+	for i := range s.credit {
+		if s.credit[i].key == k {
+			s.credit[i].n++
+			return
+		}
+	}
+	s.credit = append(s.credit, creditCount{key: k, n: 1})
+}
+
 // flushCredit reports the casts consumed since the last report (delivery
-// lock held).
+// lock held): they wait in creditOut for reportCredit, which runs as the
+// Core's work — a batch in a reused array rather than a closure over a
+// fresh map per report.
 func (s *Stack) flushCredit() {
 	if len(s.credit) == 0 {
 		return
 	}
-	batch := s.credit
-	s.credit = map[creditKey]int{}
-	s.submit(func() {
-		for k, n := range batch {
-			s.core.Consumed(k.view, k.rank, n)
-		}
-	}, byStack)
+	s.creditMu.Lock()
+	s.creditOut = append(s.creditOut, s.credit...)
+	s.creditMu.Unlock()
+	s.credit = s.credit[:0]
+	s.submit(s.reportFn, byStack)
+}
+
+// reportCredit hands the reported consumption to the Core (driving it).
+func (s *Stack) reportCredit() {
+	s.creditMu.Lock()
+	batch := s.creditOut
+	s.creditOut = s.creditFree
+	s.creditMu.Unlock()
+	for _, c := range batch {
+		s.core.Consumed(c.key.view, c.key.rank, c.n)
+	}
+	s.creditFree = batch[:0]
 }
 
 // deliverLoop is the delivery goroutine: it delivers whenever a driver

@@ -88,10 +88,14 @@ type Stack struct {
 	senderDone chan struct{}
 
 	ups        upQueue
-	delivering sync.Mutex        // held by the goroutine delivering upcalls
-	credit     map[creditKey]int // casts delivered, not yet reported (delivering held)
-	kick       chan struct{}     // wakes the delivery goroutine
-	upsClosed  chan struct{}     // closed by Close: deliver what is left and stop
+	delivering sync.Mutex    // held by the goroutine delivering upcalls
+	credit     []creditCount // casts delivered, not yet reported (delivering held)
+	creditMu   sync.Mutex    // guards creditOut
+	creditOut  []creditCount // reported, not yet handed to the Core
+	creditFree []creditCount // creditOut's spare array (driving the Core)
+	reportFn   func()        // reportCredit, as work for the Core
+	kick       chan struct{} // wakes the delivery goroutine
+	upsClosed  chan struct{} // closed by Close: deliver what is left and stop
 	upsDone    chan struct{}
 	exited     chan struct{}
 	exitOnce   sync.Once
@@ -137,7 +141,7 @@ func Start(opts Options) (*Stack, error) {
 		stopped: make(chan struct{}), space: make(chan struct{}, 1), maxQueue: opts.MaxBacklog,
 		upsDone: make(chan struct{}), exited: make(chan struct{}), tickDone: make(chan struct{}),
 	}
-	s.credit = map[creditKey]int{}
+	s.reportFn = s.reportCredit
 	s.kick, s.upsClosed = make(chan struct{}, 1), make(chan struct{})
 	s.out.wake, s.senderDone = make(chan struct{}, 1), make(chan struct{})
 	core, err := NewCore(CoreOptions{

@@ -3,6 +3,7 @@ package orb
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/maestro-go/maestro/maestro/iiop"
 	"github.com/maestro-go/maestro/maestro/message"
@@ -58,7 +59,33 @@ func (r *relayed) ident(from string) requestIdent {
 	if r.hasFT {
 		return requestIdent{requester: "ft:" + r.ft.client, n: int64(r.ft.retention)}
 	}
-	return requestIdent{requester: "at:" + from, n: int64(r.n), origin: true}
+	return requestIdent{requester: originNames.get(from), n: int64(r.n), origin: true}
+}
+
+// originNames caches the requester names of receiving replicas ("at:" and
+// the endpoint), which every request a replica relays is named after,
+// instead of building one per request. Replicas come and go with new
+// endpoints, so the cache starts over beyond a bound.
+var originNames = &nameCache{prefix: "at:"}
+
+type nameCache struct {
+	prefix string
+	mu     sync.Mutex
+	names  map[string]string
+}
+
+func (c *nameCache) get(s string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if name, ok := c.names[s]; ok {
+		return name
+	}
+	if c.names == nil || len(c.names) >= 1024 {
+		c.names = map[string]string{}
+	}
+	name := c.prefix + s
+	c.names[s] = name
+	return name
 }
 
 // relayed is a request as every replica applies it.

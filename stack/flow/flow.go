@@ -36,7 +36,7 @@ func (Protocol) NewLayer(env *stack.Env) stack.Layer {
 		env: env, n: n, me: env.View.Rank,
 		credit: make([]uint64, n), failed: make([]bool, n),
 		reported: make([]uint64, n), consumed: make([]uint64, n),
-		held: make([][]int, n), heldBytes: make([]int, n), owed: make([]int, n),
+		held: make([]sizes, n), heldBytes: make([]int, n), owed: make([]int, n),
 	}
 }
 
@@ -46,7 +46,7 @@ type layer struct {
 	me  int
 
 	sent      uint64   // application casts sent in this view
-	sizes     []int    // sizes of casts acked..sent (outstanding)
+	sizes     sizes    // sizes of casts acked..sent (outstanding)
 	acked     uint64   // casts consumed by every surviving member
 	bytes     int      // total of sizes
 	credit    []uint64 // casts of ours each member has consumed
@@ -54,7 +54,7 @@ type layer struct {
 	blocked   bool
 	consumed  []uint64 // casts of each sender our application consumed
 	reported  []uint64 // what we last told each sender
-	held      [][]int  // sizes of each sender's casts delivered, not yet consumed
+	held      []sizes  // sizes of each sender's casts delivered, not yet consumed
 	heldBytes []int
 	owed      []int // bytes consumed since the last report, per sender
 	lastSent  time.Time
@@ -65,7 +65,7 @@ func (l *layer) Down(ev *stack.Event) {
 	switch ev.Type {
 	case stack.ECast:
 		l.sent++
-		l.sizes = append(l.sizes, ev.Msg.Len())
+		l.sizes.push(ev.Msg.Len())
 		l.bytes += ev.Msg.Len()
 		ev.Msg.PushByte(kindCast)
 		l.env.PassDown(ev)
@@ -76,9 +76,8 @@ func (l *layer) Down(ev *stack.Event) {
 	case stack.EConsumed:
 		if len(ev.Vector) == l.n {
 			for s, c := range ev.Vector {
-				for l.consumed[s] < c && len(l.held[s]) > 0 {
-					l.owed[s] += l.held[s][0]
-					l.held[s] = l.held[s][1:]
+				for l.consumed[s] < c && l.held[s].len() > 0 {
+					l.owed[s] += l.held[s].pop()
 					l.consumed[s]++
 				}
 				l.consumed[s] = max(l.consumed[s], c)
@@ -151,9 +150,8 @@ func (l *layer) check() {
 			min = l.credit[r]
 		}
 	}
-	for l.acked < min && len(l.sizes) > 0 {
-		l.bytes -= l.sizes[0]
-		l.sizes = l.sizes[1:]
+	for l.acked < min && l.sizes.len() > 0 {
+		l.bytes -= l.sizes.pop()
 		l.acked++
 	}
 	out := l.sent - l.acked
@@ -177,7 +175,7 @@ func (l *layer) Up(ev *stack.Event) {
 		}
 		if ev.Type == stack.ECast && ev.Peer != l.me && ev.Peer >= 0 {
 			// Casts of an earlier view (Peer < 0) owe no credit here.
-			l.held[ev.Peer] = append(l.held[ev.Peer], ev.Msg.Len())
+			l.held[ev.Peer].push(ev.Msg.Len())
 		}
 		l.env.PassUp(ev)
 	case stack.ECtrl:

@@ -148,7 +148,7 @@ func (l *layer) Up(ev *stack.Event) {
 		}
 		if p.got == p.want {
 			streams[from] = nil
-			l.env.PassUp(&stack.Event{Type: ev.Type, Peer: from, Msg: wire.WrapMsg(p.data)})
+			l.env.PassUp(stack.WrappedEvent(ev.Type, from, p.data))
 		}
 	default:
 		l.env.Metrics.Drop("frag-malformed")

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/maestro-go/maestro/stack"
-	"github.com/maestro-go/maestro/stack/wire"
 )
 
 // Protocol is the reliable-delivery protocol. It keeps no state across views.
@@ -230,7 +229,7 @@ func (l *layer) deliverSend(from int, b []byte) {
 	lg.next++ // point-to-point messages are never retransmitted by the receiver
 	lg.base = lg.next
 	l.dirty = true
-	l.env.PassUp(&stack.Event{Type: stack.ESend, Peer: from, Msg: wire.WrapMsg(b)})
+	l.env.PassUp(stack.WrappedEvent(stack.ESend, from, b))
 }
 
 // fail freezes the casts of members that will not survive the flush at

@@ -419,7 +419,7 @@ func (l *layer) deliverTo(pos uint64) {
 		// The entry has left the log: its bytes (the layer's own copy)
 		// go up as they are.
 		if e.id.primary == l.info.Number {
-			l.env.PassUp(&stack.Event{Type: stack.ECast, Peer: e.id.rank, Msg: wire.WrapMsg(e.msg)})
+			l.env.PassUp(stack.WrappedEvent(stack.ECast, e.id.rank, e.msg))
 		} else {
 			l.deliverOld(e)
 		}
