@@ -36,7 +36,9 @@ const (
 	refDgram64 = "udp-64k"    // goodput, 65,507-byte datagrams, bytes/s
 	limitSplit = packed1KiB   // sizes from here up are compared with refDgram64
 	stableBand = 0.15         // a cell whose min or max is further than this from its median is unstable
-	membersN   = 3            // members of every group
+	membersN   = 3            // members of every group but the scale cell's
+	scaleSize  = 1024         // the size of the scale cell's casts
+	rss        = "rss"        // peak RSS of the cell's members, KiB
 	thrRaft    = "conc"       // raft's throughput cell: 64-way pipelined Apply
 	latRaft    = "seq"        // raft's latency cell: sequential Apply
 	gpKey      = 0            // the size key of the goodput samples
@@ -126,6 +128,17 @@ type benchCell struct {
 	// Where says where the members ran (the multicast configuration may
 	// run in a network namespace).
 	Where string `json:"where,omitempty"`
+	// PeakRSSMiB (throughput cells) is the largest peak resident set size
+	// of a member process at the end of the cell, over the rounds: each
+	// member's high-water mark since it started, so it covers the cells
+	// measured before too.
+	PeakRSSMiB float64 `json:"peak_rss_mib,omitempty"`
+	// RatioMembers3 (the scale cell: Members above 3) is the median of the
+	// round-by-round ratios of msgs_per_s to the same configuration's
+	// 3-member cell of the same size and senders.
+	RatioMembers3 float64 `json:"ratio_members3,omitempty"`
+	Members3Min   float64 `json:"ratio_members3_min,omitempty"`
+	Members3Max   float64 `json:"ratio_members3_max,omitempty"`
 }
 
 // believeRun is everything one default run measured.
@@ -138,11 +151,29 @@ type believeRun struct {
 	views     map[string]int
 	mcast     *multicastHost
 	mcastNote string // why the multicast configuration is missing
+	// scaleStack is the configuration of the scale cell ("" if none) and
+	// scaleNote why there is none.
+	scaleStack, scaleNote string
 	runConditions
 }
 
 // believeSystems are the processes of a default run.
-type believeSystems struct{ systems }
+type believeSystems struct {
+	systems
+	scale *cluster // the scale cell's group (nil if none)
+}
+
+// stop ends every process (once).
+func (s *believeSystems) stop() {
+	if s.scale != nil {
+		s.scale.stop()
+		s.scale = nil
+	}
+	s.systems.stop()
+}
+
+// scaleKey names the scale cell's samples.
+func scaleKey(st string) string { return st + "@scale" }
 
 // parseStacks reads -stacks.
 func parseStacks(s string) ([]string, error) {
@@ -206,6 +237,19 @@ func driveBelieve(o driverOptions) error {
 		}
 		s.clusters[st] = c
 	}
+	run.scaleStack, run.scaleNote = chooseScale(o, run.stacks, sizes)
+	if run.scaleStack != "" {
+		o.logf("starting %d members: %s (%s)", o.scaleMembers, run.scaleStack, props[run.scaleStack])
+		if run.scaleStack == stMulticast {
+			s.scale, err = startGroupIn(o, o.scaleMembers, props[stMulticast], run.mcast.prefix,
+				[]string{"-multicast", run.mcast.group, "-multicast-interface", "lo", "-multicast-data"})
+		} else {
+			s.scale, err = startGroup(o, o.scaleMembers, props[run.scaleStack])
+		}
+		if err != nil {
+			return fmt.Errorf("%d members, %s: %w", o.scaleMembers, run.scaleStack, err)
+		}
+	}
 	if o.raft {
 		o.logf("starting the hashicorp/raft reference")
 		if s.raft, err = startRaftServer(o); err != nil {
@@ -227,6 +271,9 @@ func driveBelieve(o driverOptions) error {
 	}
 	for st, c := range s.clusters {
 		run.views[st] = c.viewChanges()
+	}
+	if s.scale != nil {
+		run.views[scaleKey(run.scaleStack)] = s.scale.viewChanges()
 	}
 	s.stop()
 	run.end()
@@ -275,6 +322,17 @@ func (s *believeSystems) round(run *believeRun, r int) error {
 			}
 			run.res.add(sys, thr1, size, t.msgsPerSec)
 			run.res.add(sys, cpu1, size, t.cpuPerMsg)
+			run.res.add(sys, rss+thr1, size, float64(t.rssKiB))
+			if sys == run.scaleStack && size == scaleSize {
+				// Right after the 3-member cell it is compared with.
+				t, err := s.scale.throughput(size, 1)
+				if err != nil {
+					return fmt.Errorf("%d members, %s: %w", o.scaleMembers, sys, err)
+				}
+				run.res.add(scaleKey(sys), thr1, size, t.msgsPerSec)
+				run.res.add(scaleKey(sys), cpu1, size, t.cpuPerMsg)
+				run.res.add(scaleKey(sys), rss+thr1, size, float64(t.rssKiB))
+			}
 		}
 		for _, sys := range order() {
 			t, err := s.clusters[sys].throughput(size, membersN)
@@ -283,6 +341,7 @@ func (s *believeSystems) round(run *believeRun, r int) error {
 			}
 			run.res.add(sys, thr3, size, t.msgsPerSec)
 			run.res.add(sys, cpu3, size, t.cpuPerMsg)
+			run.res.add(sys, rss+thr3, size, float64(t.rssKiB))
 		}
 		for _, sys := range order(refRaft, refRTT) {
 			var l latencyResult
@@ -347,16 +406,44 @@ func limitRef(size int) string {
 	return refPacked
 }
 
+// throughputCell summarises a throughput cell of configuration st whose
+// samples are filed under sys (st, or the scale cell's key).
+func (run *believeRun) throughputCell(st, sys string, size, senders, members int) benchCell {
+	what, cpu := thr1, cpu1
+	if senders > 1 {
+		what, cpu = thr3, cpu3
+	}
+	where := "the host's loopback"
+	if st == stMulticast && run.mcast != nil {
+		where = run.mcast.where
+	}
+	vs := run.res.get(sys, what, size)
+	sp := summarize(vs)
+	c := benchCell{Kind: "throughput", Stack: st, Properties: run.props[st], Size: size, Senders: senders, Members: members,
+		MsgsPerS: sp.median, MBPerS: sp.median * float64(size) / 1e6, Figure: "msgs_per_s", Min: sp.min, Max: sp.max, Rounds: sp.n,
+		CPUusPerMsg: summarize(run.res.get(sys, cpu, size)).median, Where: where,
+		PeakRSSMiB: summarize(run.res.get(sys, rss+what, size)).max / 1024}
+	rr := summarize(ratios(vs, run.res.get(refRaft, thr1, size)))
+	c.RatioRaft, c.RaftMin, c.RaftMax = rr.median, rr.min, rr.max
+	c.RaftValue = summarize(run.res.get(refRaft, thr1, size)).median
+	ref := limitRef(size)
+	// Bytes per second delivered against bytes per second the sink
+	// received.
+	bytes := make([]float64, len(vs))
+	for i, v := range vs {
+		bytes[i] = v * float64(size)
+	}
+	rl := summarize(ratios(bytes, run.res.get(ref, thr1, gpKey)))
+	c.RatioLimit, c.LimitMin, c.LimitMax = rl.median, rl.min, rl.max
+	c.Limit = "UDP goodput MB/s, " + limitName(ref)
+	c.LimitValue = summarize(run.res.get(ref, thr1, gpKey)).median / 1e6
+	c.Unstable = unstable(sp)
+	return c
+}
+
 // cells summarises the rounds into the -json objects.
 func (run *believeRun) cells() []benchCell {
 	var out []benchCell
-	scale := func(vs []float64, f float64) []float64 {
-		out := make([]float64, len(vs))
-		for i, v := range vs {
-			out[i] = v * f
-		}
-		return out
-	}
 	for _, st := range run.stacks {
 		where := "the host's loopback"
 		if st == stMulticast && run.mcast != nil {
@@ -364,26 +451,12 @@ func (run *believeRun) cells() []benchCell {
 		}
 		for _, size := range run.sizes {
 			for _, senders := range []int{1, membersN} {
-				what, cpu := thr1, cpu1
-				if senders > 1 {
-					what, cpu = thr3, cpu3
-				}
-				vs := run.res.get(st, what, size)
-				sp := summarize(vs)
-				c := benchCell{Kind: "throughput", Stack: st, Properties: run.props[st], Size: size, Senders: senders, Members: membersN,
-					MsgsPerS: sp.median, MBPerS: sp.median * float64(size) / 1e6, Figure: "msgs_per_s", Min: sp.min, Max: sp.max, Rounds: sp.n,
-					CPUusPerMsg: summarize(run.res.get(st, cpu, size)).median, Where: where}
-				rr := summarize(ratios(vs, run.res.get(refRaft, thr1, size)))
-				c.RatioRaft, c.RaftMin, c.RaftMax = rr.median, rr.min, rr.max
-				c.RaftValue = summarize(run.res.get(refRaft, thr1, size)).median
-				ref := limitRef(size)
-				// Bytes per second delivered against bytes per second the
-				// sink received.
-				rl := summarize(ratios(scale(vs, float64(size)), run.res.get(ref, thr1, gpKey)))
-				c.RatioLimit, c.LimitMin, c.LimitMax = rl.median, rl.min, rl.max
-				c.Limit = "UDP goodput MB/s, " + limitName(ref)
-				c.LimitValue = summarize(run.res.get(ref, thr1, gpKey)).median / 1e6
-				c.Unstable = unstable(sp)
+				out = append(out, run.throughputCell(st, st, size, senders, membersN))
+			}
+			if st == run.scaleStack && size == scaleSize {
+				c := run.throughputCell(st, scaleKey(st), size, 1, run.o.scaleMembers)
+				r3 := summarize(ratios(run.res.get(scaleKey(st), thr1, size), run.res.get(st, thr1, size)))
+				c.RatioMembers3, c.Members3Min, c.Members3Max = r3.median, r3.min, r3.max
 				out = append(out, c)
 			}
 			vs := run.res.get(st, lat, size)
@@ -422,4 +495,22 @@ func latencyMeasure(st string) string {
 		return "a cast by rank 0 until rank 0 delivers it as safe (a majority holds it)"
 	}
 	return "a cast by rank 0 until the first point-to-point acknowledgement from another member (a majority of 3 has it)"
+}
+
+// chooseScale picks the scale cell's configuration: the multicast one
+// (the bar is set with it), else the default one; "" and why if none.
+func chooseScale(o driverOptions, stacks []string, sizes []int) (string, string) {
+	switch {
+	case o.scaleMembers <= 0:
+		return "", "not asked (-scale-members 0)"
+	case o.scaleMembers <= membersN:
+		return "", fmt.Sprintf("-scale-members %d is not above %d", o.scaleMembers, membersN)
+	case !slices.Contains(sizes, scaleSize):
+		return "", fmt.Sprintf("%d B is not among -sizes", scaleSize)
+	case slices.Contains(stacks, stMulticast):
+		return stMulticast, ""
+	case slices.Contains(stacks, stDefault):
+		return stDefault, "the multicast configuration is not measured: the default one (fan-out) instead"
+	}
+	return "", "neither the multicast nor the default configuration is measured"
 }

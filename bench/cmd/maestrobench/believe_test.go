@@ -47,18 +47,18 @@ func TestUnstable(t *testing.T) {
 
 // TestBelieveJSON runs the default comparison for real with a tiny
 // configuration — the default, safe and multicast stacks as three member
-// processes each, raft, the UDP round trip and goodput pairs, three
-// rounds of 16-byte cells (64 KiB ones would take the test past 20 s) —
-// and checks the -json file: one object per
-// cell, every required field present and sane. No timing assertions.
+// processes each, a 4-member group for the scale cell, raft, the UDP
+// round trip and goodput pairs, three rounds of 1 KiB cells (64 KiB ones
+// would take the test past 20 s) — and checks the -json file: one object
+// per cell, every required field present and sane. No timing assertions.
 func TestBelieveJSON(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts 16 processes")
 	}
 	file := filepath.Join(t.TempDir(), "bench.json")
-	out := runMaestrobench(t, 2*time.Minute, "-stacks", "default,safe,multicast", "-sizes", "16", "-rounds", "3",
-		"-duration", "100ms", "-warmup", "0", "-latency-ops", "20", "-json", file)
-	for _, want := range []string{"load average (1 min) before:", "load average (1 min):", " after", "UDP goodput, 1 KiB payloads packed", "UDP goodput, 65507-byte datagrams", "UDP round trip p50", "raft 64-way Apply", "| safe | 16 B | 3 |"} {
+	out := runMaestrobench(t, 2*time.Minute, "-stacks", "default,safe,multicast", "-sizes", "1024", "-rounds", "3",
+		"-duration", "100ms", "-warmup", "0", "-latency-ops", "20", "-scale-members", "4", "-json", file)
+	for _, want := range []string{"load average (1 min) before:", "load average (1 min):", " after", "UDP goodput, 1 KiB payloads packed", "UDP goodput, 65507-byte datagrams", "UDP round trip p50", "raft 64-way Apply", "| safe | 3 | 1 KiB | 3 |", "Scale: 4 members"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -76,9 +76,10 @@ func TestBelieveJSON(t *testing.T) {
 	if strings.Contains(string(out), "multicast: not measured") {
 		stacks = stacks[:2] // this host cannot carry loopback multicast; the output says why
 	}
-	if len(cells) != 3*len(stacks) {
-		t.Fatalf("%d cells, want 3 per stack and size (throughput 1 and 3 senders, latency) for %v:\n%s", len(cells), stacks, b)
+	if len(cells) != 3*len(stacks)+1 {
+		t.Fatalf("%d cells, want 3 per stack and size (throughput 1 and 3 senders, latency) for %v and the scale cell:\n%s", len(cells), stacks, b)
 	}
+	scaleStack := stacks[len(stacks)-1] // multicast, or default without it
 	seen := map[string]bool{}
 	for _, c := range cells {
 		for _, f := range []string{"kind", "stack", "size", "senders", "members", "msgs_per_s", "mb_per_s", "p50_us", "p99_us", "min", "max", "ratio_raft", "ratio_limit"} {
@@ -89,14 +90,22 @@ func TestBelieveJSON(t *testing.T) {
 		kind, _ := c["kind"].(string)
 		stack, _ := c["stack"].(string)
 		num := func(f string) float64 { v, _ := c[f].(float64); return v }
-		if !slices.Contains(stacks, stack) || num("size") != 16 || num("members") != 3 || num("rounds") != 3 {
-			t.Errorf("cell %v: stack, size, members or rounds wrong", c)
+		if num("members") == 4 {
+			if stack != scaleStack || kind != "throughput" || num("senders") != 1 || num("ratio_members3") <= 0 {
+				t.Errorf("scale cell %v: want %s, throughput, 1 sender, a ratio to 3 members", c, scaleStack)
+			}
+			seen["scale"] = true
+		} else if !slices.Contains(stacks, stack) || num("members") != 3 {
+			t.Errorf("cell %v: stack or members wrong", c)
+		}
+		if num("size") != 1024 || num("rounds") != 3 {
+			t.Errorf("cell %v: size or rounds wrong", c)
 		}
 		main := "msgs_per_s"
 		switch kind {
 		case "throughput":
-			if num("mb_per_s") <= 0 || num("senders") != 1 && num("senders") != 3 {
-				t.Errorf("throughput cell %v: mb_per_s or senders wrong", c)
+			if num("mb_per_s") <= 0 || num("senders") != 1 && num("senders") != 3 || num("peak_rss_mib") <= 0 {
+				t.Errorf("throughput cell %v: mb_per_s, senders or peak_rss_mib wrong", c)
 			}
 		case "latency":
 			main = "p50_us"
@@ -115,12 +124,15 @@ func TestBelieveJSON(t *testing.T) {
 		seen[fmt.Sprintf("%s/%s/%d/%d", kind, stack, int(num("size")), int(num("senders")))] = true
 	}
 	for _, st := range stacks {
-		for _, size := range []int{16} {
+		for _, size := range []int{1024} {
 			for _, k := range []string{"throughput/%s/%d/1", "throughput/%s/%d/3", "latency/%s/%d/1"} {
 				if k := fmt.Sprintf(k, st, size); !seen[k] {
 					t.Errorf("no cell %s", k)
 				}
 			}
 		}
+	}
+	if !seen["scale"] {
+		t.Error("no scale cell")
 	}
 }

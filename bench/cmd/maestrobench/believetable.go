@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -39,7 +40,11 @@ func printBelieve(w io.Writer, run *believeRun, cells []benchCell) {
 	fmt.Fprintln(w, "  the rounds; a ratio is taken round by round (the two cells ran in the same round), median [min–max]. A cell")
 	fmt.Fprintf(w, "  marked unstable has its min or max more than %.0f%% from its median.\n", stableBand*100)
 	run.print(w, "before", "after")
-	printViewChanges(w, run.stacks, run.views)
+	systems := run.stacks
+	if run.scaleStack != "" {
+		systems = append(slices.Clone(systems), scaleKey(run.scaleStack))
+	}
+	printViewChanges(w, systems, run.views)
 	if !o.raft {
 		fmt.Fprintln(w, "- raft reference not run (-raft=false): every ratio to raft is 0.")
 	}
@@ -95,15 +100,27 @@ func printBelieve(w io.Writer, run *believeRun, cells []benchCell) {
 	fmt.Fprintln(w, "cell's payload bytes per second as a fraction of the UDP goodput in the same round (1 KiB-packed limit below")
 	fmt.Fprintln(w, "58 KiB casts, 65,507-byte datagrams from there up; at small sizes the cost per cast binds long before bytes do).")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| stack | size | senders | msgs/s | MB/s | ÷ raft | % of UDP goodput | CPU µs/msg |")
-	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Fprintln(w, "| stack | members | size | senders | msgs/s | MB/s | ÷ raft | % of UDP goodput | CPU µs/msg | peak RSS MiB |")
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, c := range cells {
 		if c.Kind != "throughput" {
 			continue
 		}
 		sp := spread{n: c.Rounds, median: c.MsgsPerS, min: c.Min, max: c.Max}
-		fmt.Fprintf(w, "| %s | %s | %d | %s%s | %.1f | %s | %s | %.2f |\n", c.Stack, sizeName(c.Size), c.Senders, sp.count(), mark(c), c.MBPerS,
-			rng(c.RatioRaft, c.RaftMin, c.RaftMax, "×"), pct(c.RatioLimit, c.LimitMin, c.LimitMax), c.CPUusPerMsg)
+		fmt.Fprintf(w, "| %s | %d | %s | %d | %s%s | %.1f | %s | %s | %.2f | %.0f |\n", c.Stack, c.Members, sizeName(c.Size), c.Senders, sp.count(), mark(c), c.MBPerS,
+			rng(c.RatioRaft, c.RaftMin, c.RaftMax, "×"), pct(c.RatioLimit, c.LimitMin, c.LimitMax), c.CPUusPerMsg, c.PeakRSSMiB)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Peak RSS: the largest member's high-water mark at the end of the cell (since it started, so it covers the")
+	fmt.Fprintln(w, "cells before), over the rounds.")
+	for _, c := range cells {
+		if c.RatioMembers3 > 0 {
+			fmt.Fprintf(w, "Scale: %d members (%s), %s from one sender: %s msgs/s = %s the 3-member cell of the same round.\n",
+				c.Members, c.Stack, sizeName(c.Size), thousands(c.MsgsPerS), rng(c.RatioMembers3, c.Members3Min, c.Members3Max, "×"))
+		}
+	}
+	if run.scaleNote != "" {
+		fmt.Fprintf(w, "Scale cell: %s.\n", run.scaleNote)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Closed-loop latency, µs, one cast at a time. default, token, multicast: a cast by rank 0 until the first")

@@ -32,6 +32,7 @@ type driverOptions struct {
 	latencyOps   int
 	scale        bool
 	maxMembers   int
+	scaleMembers int // the default comparison's larger group (0: none)
 	raft         bool
 	props        string
 	verbose      bool

@@ -105,6 +105,7 @@ func main() {
 	fs.StringVar(&o.jsonFile, "json", "", "also write every cell of the default comparison to this file, as a JSON array")
 	fs.BoolVar(&o.scale, "scale", true, "-tables: also measure throughput for 1-8 members (1 KiB casts)")
 	fs.IntVar(&o.maxMembers, "max-members", 8, "-tables: largest group in the scaling table")
+	fs.IntVar(&o.scaleMembers, "scale-members", 8, "also measure one sender's 1 KiB casts in a group of this many members (the multicast configuration if measured, else the default one), against the 3-member cell of the same round; 0: not")
 	fs.BoolVar(&o.raft, "raft", true, "run the hashicorp/raft reference (needs bench/raft and the Go toolchain)")
 	fs.StringVar(&o.props, "properties", "", "stack properties (default: the dissertation's default stack)")
 	fs.BoolVar(&o.verbose, "v", false, "progress on stderr")
