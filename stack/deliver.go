@@ -76,6 +76,7 @@ func (s *Stack) deliverPending(limit int) (left bool) {
 // deliverOne hands u to the application and reports consumed casts back
 // to the Core for flow control (delivery lock held).
 func (s *Stack) deliverOne(u Upcall, more bool) {
+	s.ticks.work()
 	if u.Kind == UpCast {
 		// Counted before the callback runs, so that a callback that casts
 		// can never wait on its own credit.

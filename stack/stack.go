@@ -100,6 +100,7 @@ type Stack struct {
 	exited     chan struct{}
 	exitOnce   sync.Once
 	tickDone   chan struct{}
+	ticks      ticks
 	closeOnce  sync.Once
 }
 
@@ -143,6 +144,7 @@ func Start(opts Options) (*Stack, error) {
 	}
 	s.reportFn = s.reportCredit
 	s.kick, s.upsClosed = make(chan struct{}, 1), make(chan struct{})
+	s.ticks.wake = make(chan struct{}, 1)
 	s.out.wake, s.senderDone = make(chan struct{}, 1), make(chan struct{})
 	core, err := NewCore(CoreOptions{
 		Group: opts.Group, Me: me, Guard: guard,
@@ -332,20 +334,6 @@ func (s *Stack) received(batch []Packet) {
 	}, byNet)
 }
 
-func (s *Stack) tickLoop() {
-	defer close(s.tickDone)
-	t := s.clock.NewTicker(s.core.Config().Tick)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.stopped:
-			return
-		case now := <-t.C():
-			s.submit(func() { s.core.Tick(now) }, byStack)
-		}
-	}
-}
-
 // call runs f on the Core and waits for it.
 func (s *Stack) call(f func()) error {
 	ran := make(chan struct{})
@@ -416,6 +404,7 @@ func (s *Stack) post(ctx context.Context, r appReq) error {
 		return err
 	}
 	s.posted.Add(1)
+	s.ticks.work()
 	if !s.submitWork(work{req: r}, byApp) {
 		return ErrClosed
 	}
