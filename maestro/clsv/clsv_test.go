@@ -311,3 +311,32 @@ func TestPropertiesNeedAnOrderUnlessCastsCommute(t *testing.T) {
 		}
 	}
 }
+
+// TestWithdrawnMessagesAreNeverSent: messages held during a transfer and
+// withdrawn come back to the application, in order, and are never
+// delivered, even once the transfer ends.
+func TestWithdrawnMessagesAreNeverSent(t *testing.T) {
+	w := newWorld(t, 3)
+	s := w.member("s", Server, Atomic, false)
+	w.run(2 * time.Second)
+	j := w.member("j", Server, Atomic, false) // never completes its transfer by itself
+	w.run(3 * time.Second)
+	require.True(t, s.view().XferView(), "no state-transfer view")
+	for _, v := range []string{"first", "second"} {
+		require.NoError(t, s.m.Cast(message.New().PutString(v), Generic))
+	}
+	require.Equal(t, 2, s.m.Held())
+	var got []string
+	for _, m := range s.m.Withdraw() {
+		got = append(got, m.GetString())
+	}
+	require.Equal(t, []string{"first", "second"}, got)
+	require.Zero(t, s.m.Held())
+	require.Empty(t, s.m.Withdraw(), "nothing is withdrawn twice")
+
+	require.NoError(t, s.m.Cast(message.New().PutString("after"), Generic))
+	require.NoError(t, j.m.XferDone())
+	w.run(2 * time.Second)
+	require.False(t, s.view().XferView())
+	require.Equal(t, []string{"cast:after"}, j.got, "only the message not withdrawn is delivered")
+}

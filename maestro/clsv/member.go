@@ -47,8 +47,10 @@ type Member struct {
 	batching   bool
 }
 
-// heldMsg is a message held back during a state transfer.
+// heldMsg is a message held back during a state transfer: the
+// application's message and how to send it.
 type heldMsg struct {
+	app  *message.Message
 	send func() error
 }
 
@@ -148,25 +150,25 @@ func (m *Member) Suspect(ids ...EndpID) error { return m.gm.Suspect(ids...) }
 
 // Cast sends msg to every member (ReceiveCast), totally ordered.
 func (m *Member) Cast(msg *message.Message, s Safety) error {
-	return m.submit(s, func() error { return m.gm.Cast(envelope(kindCast, s.held(m.opts.Xfer), nil, msg)) })
+	return m.submit(s, msg, func() error { return m.gm.Cast(envelope(kindCast, s.held(m.opts.Xfer), nil, msg)) })
 }
 
 // Scast sends msg to the servers and xfer servers, and to the listed
 // clients (ReceiveScast), totally ordered with the casts.
 func (m *Member) Scast(msg *message.Message, s Safety, clients ...EndpID) error {
-	return m.submit(s, func() error { return m.gm.Cast(envelope(kindScast, s.held(m.opts.Xfer), clients, msg)) })
+	return m.submit(s, msg, func() error { return m.gm.Cast(envelope(kindScast, s.held(m.opts.Xfer), clients, msg)) })
 }
 
 // Lsend sends msg to the listed members (ReceiveLsend), totally ordered
 // with the casts.
 func (m *Member) Lsend(dests []EndpID, msg *message.Message, s Safety) error {
 	dests = slices.Clone(dests)
-	return m.submit(s, func() error { return m.gm.Cast(envelope(kindLsend, s.held(m.opts.Xfer), dests, msg)) })
+	return m.submit(s, msg, func() error { return m.gm.Cast(envelope(kindLsend, s.held(m.opts.Xfer), dests, msg)) })
 }
 
 // Send sends msg to one member (ReceiveSend).
 func (m *Member) Send(dest EndpID, msg *message.Message, s Safety) error {
-	return m.submit(s, func() error { return m.gm.Send(dest, envelope(kindSend, s.held(m.opts.Xfer), nil, msg)) })
+	return m.submit(s, msg, func() error { return m.gm.Send(dest, envelope(kindSend, s.held(m.opts.Xfer), nil, msg)) })
 }
 
 // AskState requests (a portion of) the state from an up-to-date server,
@@ -225,12 +227,12 @@ func (m *Member) BecomeServer() error {
 // submit sends now, or holds the message back while a transfer of the
 // configured type is going on. Once the transfer is over, a message never
 // overtakes the held ones: it joins them until they have all gone out.
-func (m *Member) submit(s Safety, send func() error) error {
+func (m *Member) submit(s Safety, app *message.Message, send func() error) error {
 	m.mu.Lock()
 	v := m.view
 	inXfer := v != nil && v.XferView()
 	if (inXfer && s.held(m.opts.Xfer)) || (!inXfer && (m.releasing || len(m.held) > 0) && s.held(m.opts.Xfer)) {
-		m.held = append(m.held, heldMsg{send: send})
+		m.held = append(m.held, heldMsg{app: app, send: send})
 		m.mu.Unlock()
 		return nil
 	}
@@ -270,6 +272,23 @@ func (m *Member) release() {
 	}
 	m.releasing = false
 	m.mu.Unlock()
+}
+
+// Withdraw takes back every message held for the end of a state transfer:
+// none of them will be sent. It returns their application messages, in
+// the order they were submitted; a message already on its way is not among
+// them. An application uses it when what it held messages for will not
+// come soon — a replica whose view lost its majority, say — so that it can
+// tell their senders that nothing was done.
+func (m *Member) Withdraw() []*message.Message {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]*message.Message, 0, len(m.held))
+	for _, h := range m.held {
+		out = append(out, h.app)
+	}
+	m.held = nil
+	return out
 }
 
 // Held returns how many messages wait for the state transfer to end.

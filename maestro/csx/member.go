@@ -104,6 +104,10 @@ func (m *Member) Metrics() stack.MetricsSnapshot { return m.cs.Metrics() }
 // Cast, Scast, Lsend, Send, Suspect and BecomeServer are those of clsv.
 func (m *Member) Cast(msg *message.Message, s clsv.Safety) error { return m.cs.Cast(msg, s) }
 
+// Withdraw takes back the messages held for the end of a state transfer
+// (see clsv.Member.Withdraw).
+func (m *Member) Withdraw() []*message.Message { return m.cs.Withdraw() }
+
 // Scast sends to servers, xfer servers and the listed clients.
 func (m *Member) Scast(msg *message.Message, s clsv.Safety, clients ...EndpID) error {
 	return m.cs.Scast(msg, s, clients...)

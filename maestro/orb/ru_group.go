@@ -34,6 +34,9 @@ func (h *ruHandler) AcceptedView(v *csx.ViewData, _ *message.Message) {
 	}
 	o.mu.Unlock()
 	o.log.Info("orb: view", "view", v.ID, "members", len(v.Members), "primary", v.Primary, "state", v.MyState)
+	if o.opts.ProgressInPrimaryOnly && !o.inMajority(v) {
+		o.refuseHeld(m)
+	}
 	msg := message.New().PutInt16(kindAddress).PutString(own.Host).PutInt32(int32(own.Port))
 	for _, id := range v.Members {
 		if id == v.Me {
@@ -46,6 +49,27 @@ func (h *ruHandler) AcceptedView(v *csx.ViewData, _ *message.Message) {
 	o.publish()
 	if o.opts.OnView != nil {
 		o.opts.OnView(v)
+	}
+}
+
+// refuseHeld answers TRANSIENT/COMPLETED_NO to the requests this replica
+// relayed into a view that held a majority but was not primary yet, which
+// clsv holds until the transfer ends: the view lost its majority, so the
+// next primary view may be long in coming, and the requests were sent
+// nowhere — withdrawn, they never will be, and the clients may send them
+// again elsewhere.
+func (o *ReplicatedUpdates) refuseHeld(m *csx.Member) {
+	for _, msg := range m.Withdraw() {
+		msg.Rewind()
+		if msg.GetInt16() != kindRequest {
+			continue
+		}
+		r, err := decodeRelayed(msg)
+		if err != nil {
+			continue
+		}
+		o.log.Debug("orb: held request withdrawn: the view lost its majority", "n", r.n, "op", r.operation)
+		o.abortPending(r.n)
 	}
 }
 

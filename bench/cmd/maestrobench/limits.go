@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -231,6 +232,22 @@ type multicastHost struct {
 	prefix []string // command prefix for the members ("ip netns exec NAME"), none on the host
 	netns  string   // the namespace created for it, removed by cleanup
 	where  string   // said in the output
+}
+
+// groupFor returns the multicast address of the run's group number i: the
+// probed group's for 0, the next ports for the others. Each group of
+// members needs its own, or every datagram of one wakes the members of
+// the other too.
+func (h *multicastHost) groupFor(i int) string {
+	host, port, err := net.SplitHostPort(h.group)
+	if err != nil {
+		return h.group
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		return h.group
+	}
+	return net.JoinHostPort(host, strconv.Itoa(p+i))
 }
 
 // findMulticast probes loopback multicast on the host; if it does not
