@@ -147,13 +147,20 @@ func TestScastAndLsendReachTheirDestinations(t *testing.T) {
 
 // transferHolds runs a transfer that never finishes and reports what each
 // safety level's messages did during it and after it ended.
-func transferHolds(t *testing.T, xfer XferType) (during, after []string) {
-	w := newWorld(t, 3)
-	s := w.member("s", Server, xfer, false)
+// inTransfer starts a server s and then a member j that is an xfer
+// server until it calls XferDone, and runs until the transfer view.
+func inTransfer(t *testing.T, xfer XferType) (w *world, s, j *rec) {
+	w = newWorld(t, 3)
+	s = w.member("s", Server, xfer, false)
 	w.run(2 * time.Second)
-	j := w.member("j", Server, xfer, false) // never completes its transfer by itself
+	j = w.member("j", Server, xfer, false) // never completes its transfer by itself
 	w.run(3 * time.Second)
 	require.True(t, s.view().XferView(), "no state-transfer view")
+	return w, s, j
+}
+
+func transferHolds(t *testing.T, xfer XferType) (during, after []string) {
+	w, s, j := inTransfer(t, xfer)
 	for _, safety := range []Safety{Generic, Safe, Xfer} {
 		require.NoError(t, s.m.Cast(message.New().PutString(safety.String()), safety))
 	}
@@ -316,12 +323,7 @@ func TestPropertiesNeedAnOrderUnlessCastsCommute(t *testing.T) {
 // withdrawn come back to the application, in order, and are never
 // delivered, even once the transfer ends.
 func TestWithdrawnMessagesAreNeverSent(t *testing.T) {
-	w := newWorld(t, 3)
-	s := w.member("s", Server, Atomic, false)
-	w.run(2 * time.Second)
-	j := w.member("j", Server, Atomic, false) // never completes its transfer by itself
-	w.run(3 * time.Second)
-	require.True(t, s.view().XferView(), "no state-transfer view")
+	w, s, j := inTransfer(t, Atomic)
 	for _, v := range []string{"first", "second"} {
 		require.NoError(t, s.m.Cast(message.New().PutString(v), Generic))
 	}

@@ -568,29 +568,41 @@ func (s *ruSim) checkFinal() {
 	}
 }
 
-// TestSimulatedReplicatedUpdates runs the seeded scenarios described at
-// the top of this file.
-func TestSimulatedReplicatedUpdates(t *testing.T) {
-	if *ruSeed != 0 {
+// runRUSeeds runs the simulation's seeds, commute selecting the
+// RequestsCommute scenarios, and returns their totals; with only set it
+// replays that seed with a trace instead, and reports false. flag names
+// the test's -*.seed flag, for the replay command it prints.
+func runRUSeeds(t *testing.T, commute bool, only uint64, seeds int, test, flag string) (ruStats, bool) {
+	if only != 0 {
 		seedrun.Replay(t, func(trace func(string)) []string {
-			errs, _ := runRU(*ruSeed, false, trace)
+			errs, _ := runRU(only, commute, trace)
 			return errs
 		})
-		return
+		return ruStats{}, false
 	}
 	var (
 		mu    sync.Mutex
 		total ruStats
 	)
-	seedrun.Run(t, seedrun.Range(*ruFirst, *ruSeeds), func(seed uint64) []string {
-		errs, st := runRU(seed, false, nil)
+	seedrun.Run(t, seedrun.Range(*ruFirst, seeds), func(seed uint64) []string {
+		errs, st := runRU(seed, commute, nil)
 		mu.Lock()
 		total.add(st)
 		mu.Unlock()
 		return errs
 	}, func(seed uint64) string {
-		return fmt.Sprintf("go test ./maestro/orb -run TestSimulatedReplicatedUpdates -ru.seed=%d -v", seed)
+		return fmt.Sprintf("go test ./maestro/orb -run %s -%s=%d -v", test, flag, seed)
 	})
+	return total, true
+}
+
+// TestSimulatedReplicatedUpdates runs the seeded scenarios described at
+// the top of this file.
+func TestSimulatedReplicatedUpdates(t *testing.T) {
+	total, ran := runRUSeeds(t, false, *ruSeed, *ruSeeds, "TestSimulatedReplicatedUpdates", "ru.seed")
+	if !ran {
+		return
+	}
 	t.Logf("%d seeds (%d ended blocked: too many zombies): %d requests acknowledged, %d refused or aborted (TRANSIENT/COMPLETED_NO or forward), %d lost with their replica, %d retries by FT clients, %d crashes, %d partitions",
 		*ruSeeds, total.blocked, total.acked, total.refused, total.lost, total.retries, total.crashes, total.partitions)
 	if total.refused == 0 || total.lost == 0 || total.retries == 0 {
@@ -601,26 +613,10 @@ func TestSimulatedReplicatedUpdates(t *testing.T) {
 // TestSimulatedCommutingRequests runs the scenarios with RequestsCommute:
 // crashes, restarts, loss and duplication, no partitions.
 func TestSimulatedCommutingRequests(t *testing.T) {
-	if *commuteSeed != 0 {
-		seedrun.Replay(t, func(trace func(string)) []string {
-			errs, _ := runRU(*commuteSeed, true, trace)
-			return errs
-		})
+	total, ran := runRUSeeds(t, true, *commuteSeed, *commuteSeeds, "TestSimulatedCommutingRequests", "commute.seed")
+	if !ran {
 		return
 	}
-	var (
-		mu    sync.Mutex
-		total ruStats
-	)
-	seedrun.Run(t, seedrun.Range(*ruFirst, *commuteSeeds), func(seed uint64) []string {
-		errs, st := runRU(seed, true, nil)
-		mu.Lock()
-		total.add(st)
-		mu.Unlock()
-		return errs
-	}, func(seed uint64) string {
-		return fmt.Sprintf("go test ./maestro/orb -run TestSimulatedCommutingRequests -commute.seed=%d -v", seed)
-	})
 	t.Logf("%d seeds: %d requests acknowledged, %d refused, %d lost with their replica, %d retries by FT clients, %d crashes, %d applied updates discarded by merges",
 		*commuteSeeds, total.acked, total.refused, total.lost, total.retries, total.crashes, total.discarded)
 	if total.lost == 0 || total.retries == 0 || total.crashes == 0 {
