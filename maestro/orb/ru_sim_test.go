@@ -425,6 +425,10 @@ func (s *ruSim) issue(c *simClient) {
 
 func runRU(seed uint64, commute bool, trace func(string)) ([]string, ruStats) {
 	net := sim.NewNetwork(seed, sim.Faults{MinDelay: time.Millisecond, MaxDelay: 3 * time.Millisecond})
+	// A restarted replica is a larger incarnation, as stack.Start's (its
+	// start time) are: membership takes a smaller one for an older one
+	// that is gone.
+	net.GrowingIncarnations = true
 	rng := net.Rand()
 	s := &ruSim{seed: seed, net: net, rng: rng, bat: &lockstep.Baton{}, replicas: 3 + rng.IntN(3), key: KeyFromString("log"),
 		disks: map[string]bool{}, acked: map[string]int{}, ackedBy: map[string]*ruNode{}, never: map[string]bool{}, discarded: map[string]bool{},
