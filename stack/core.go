@@ -406,10 +406,7 @@ func (c *Core) receive(src source, pkt []byte) {
 		if c.chain != ch {
 			return
 		}
-		r := &rs[i]
-		r.msg.Wrap(m)
-		r.ev = Event{Type: ERecv, Peer: p.rank, Msg: &r.msg}
-		ch.up(len(ch.layers), &r.ev)
+		ch.up(len(ch.layers), rs[i].wrap(ERecv, p.rank, m))
 	}
 }
 

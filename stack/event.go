@@ -171,7 +171,12 @@ type eventMsg struct {
 // is b itself (wire.WrapMsg), in one allocation: for received messages,
 // which layers only pop.
 func WrappedEvent(t EventType, peer int, b []byte) *Event {
-	em := &eventMsg{}
+	return new(eventMsg).wrap(t, peer, b)
+}
+
+// wrap makes em the event WrappedEvent returns, in place (a datagram's
+// messages are wrapped in one array of eventMsg).
+func (em *eventMsg) wrap(t EventType, peer int, b []byte) *Event {
 	em.msg.Wrap(b)
 	em.ev = Event{Type: t, Peer: peer, Msg: &em.msg}
 	return &em.ev

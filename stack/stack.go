@@ -273,20 +273,19 @@ func (s *Stack) driveCore(by origin) {
 		}
 		s.publish()
 		s.drive.Unlock()
-		var flush bool
 		if inline {
 			// Deliver first: what the drive delivered here (a request
 			// applied, say) is answered before its fan-out is sent, which
 			// takes a system call that wakes every receiver.
-			s.afterDrive(inline)
-			flush = s.send(by == byApp)
-		} else {
-			flush = s.send(by == byApp)
-			s.afterDrive(inline)
+			s.afterDrive(true)
+		}
+		flush := s.send(by == byApp)
+		if !inline {
+			s.afterDrive(false)
 		}
 		s.qmu.Lock()
 		if flush {
-			s.work = append(s.work, work{f: func() {}})
+			s.work = append(s.work, flushWork)
 		}
 		more := len(s.work) > 0
 		s.qmu.Unlock()
@@ -296,17 +295,14 @@ func (s *Stack) driveCore(by origin) {
 	}
 }
 
+// flushWork does nothing: queued, it makes whoever drives next go through
+// Idle, which flushes the datagrams left open while the output was busy.
+var flushWork = work{f: func() {}}
+
 // driveAgain has the Core flush the datagrams left open while the output
-// was busy: the no-op work makes whoever drives next go through Idle.
+// was busy.
 func (s *Stack) driveAgain() {
-	s.qmu.Lock()
-	if s.closing {
-		s.qmu.Unlock()
-		return
-	}
-	s.work = append(s.work, work{f: func() {}})
-	s.qmu.Unlock()
-	s.driveCore(byStack)
+	s.submitWork(flushWork, byStack)
 }
 
 // publish makes the view and the queue's progress visible to other

@@ -40,7 +40,7 @@ func (t *ticks) work() {
 	}
 }
 
-// periods returns the busy and idle tick periods of a configuration.
+// tickPeriods returns the busy and idle tick periods of a configuration.
 func tickPeriods(cfg Config) (busy, idle time.Duration) {
 	busy = cfg.Tick
 	idle = max(busy, min(idleTick, cfg.Heartbeat/4))

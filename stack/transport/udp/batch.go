@@ -26,9 +26,22 @@ func (t *Transport) SendBatch(ds []stack.Datagram) error {
 		}
 	}
 	ms := t.wbatch[:0]
+	add := func(data []byte, to net.Addr) {
+		if len(ms) < cap(ms) {
+			ms = ms[:len(ms)+1]
+		} else {
+			ms = append(ms, ipv4.Message{})
+		}
+		// A message keeps its one-element Buffers from batch to batch.
+		m := &ms[len(ms)-1]
+		if m.Buffers == nil {
+			m.Buffers = make([][]byte, 1)
+		}
+		m.Buffers[0], m.Addr = data, to
+	}
 	for _, d := range ds {
 		if t.mcastData && len(d.To) > 1 {
-			ms = append(ms, ipv4.Message{Buffers: [][]byte{d.Data}, Addr: t.mcastUDP})
+			add(d.Data, t.mcastUDP)
 			continue
 		}
 		for _, a := range d.To {
@@ -37,7 +50,7 @@ func (t *Transport) SendBatch(ds []stack.Datagram) error {
 				fail(err)
 				continue
 			}
-			ms = append(ms, ipv4.Message{Buffers: [][]byte{d.Data}, Addr: ua})
+			add(d.Data, ua)
 		}
 	}
 	for rest := ms; len(rest) > 0; {
@@ -48,7 +61,11 @@ func (t *Transport) SendBatch(ds []stack.Datagram) error {
 		}
 		rest = rest[n:]
 	}
-	clear(ms)
+	for i := range ms {
+		// Forget the datagrams and addresses; keep the Buffers.
+		ms[i].Buffers[0], ms[i].Addr, ms[i].OOB = nil, nil, nil
+		ms[i].N, ms[i].NN, ms[i].Flags = 0, 0, 0
+	}
 	t.wbatch = ms[:0]
 	return first
 }

@@ -75,3 +75,26 @@ func TestSendBatchSendsEveryDatagramAndSkipsFailures(t *testing.T) {
 		t.Fatalf("b received %v", gotB)
 	}
 }
+
+// A second batch reuses the first one's messages: SendBatch allocates
+// nothing of its own per datagram once warm.
+func TestSendBatchReusesItsMessages(t *testing.T) {
+	src, a, b := listen(t), listen(t), listen(t)
+	var ra, rb receiver
+	a.Serve(ra.recv)
+	b.Serve(rb.recv)
+	ds := []stack.Datagram{{To: []string{a.LocalAddr(), b.LocalAddr()}, Data: []byte("one")}, {To: []string{a.LocalAddr()}, Data: []byte("two")}}
+	if err := src.SendBatch(ds); err != nil {
+		t.Fatal(err)
+	}
+	before := &src.wbatch[:1][0]
+	if err := src.SendBatch(ds[1:]); err != nil {
+		t.Fatal(err)
+	}
+	if after := &src.wbatch[:1][0]; after != before || after.Buffers[0] != nil || after.Addr != nil {
+		t.Fatal("the batch's messages were not kept, or still hold the last datagram")
+	}
+	if got := ra.wait(t, 3); got[0] != "one" || got[2] != "two" {
+		t.Fatalf("a received %v", got)
+	}
+}
