@@ -52,6 +52,7 @@ func openPTY() (master, slave *os.File, err error) {
 type terminal struct {
 	t      *testing.T
 	master *os.File
+	slave  *os.File // kept open to see what the program has not read yet
 	mu     sync.Mutex
 	out    []byte
 	pos    int // what expect has consumed
@@ -97,10 +98,11 @@ func (tm *terminal) expect(text string) {
 	tm.t.Fatalf("never saw %q; the terminal shows:\n%q", text, tm.out[tm.pos:])
 }
 
-// send types keys once the prompt has settled: the terminal has printed
-// nothing new for 100 ms (5 s at most). A prompt asks the terminal where
-// the cursor is (ESC [6n) after drawing itself, and keys typed before it
-// has read the answer are taken for part of the answer and lost.
+// send types keys once the prompt has settled: the program has read
+// everything typed so far and printed nothing new for 100 ms (5 s at
+// most). A prompt asks the terminal where the cursor is (ESC [6n) after
+// drawing itself, and the survey library drops whatever it reads in the
+// same read after the answer: keys must reach it in a read of their own.
 func (tm *terminal) send(keys string) {
 	tm.t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
@@ -109,7 +111,9 @@ func (tm *terminal) send(keys string) {
 		tm.mu.Lock()
 		n := len(tm.out)
 		tm.mu.Unlock()
-		if n != last {
+		unread, err := unix.IoctlGetInt(int(tm.slave.Fd()), unix.TIOCINQ)
+		require.NoError(tm.t, err)
+		if n != last || unread > 0 {
 			last, since = n, time.Now()
 		} else if time.Since(since) >= 100*time.Millisecond {
 			break
@@ -143,7 +147,7 @@ func TestInteractive(t *testing.T) {
 	cmd.Env = append(os.Environ(), "TERM=xterm")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
 	require.NoError(t, cmd.Start())
-	slave.Close()
+	defer slave.Close()
 	var waitErr error
 	done := make(chan struct{})
 	go func() { waitErr = cmd.Wait(); close(done) }()
@@ -155,7 +159,7 @@ func TestInteractive(t *testing.T) {
 			<-done
 		}
 	}()
-	tm := &terminal{t: t, master: master}
+	tm := &terminal{t: t, master: master, slave: slave}
 	go tm.read()
 
 	tm.expect("Which wizard?")
