@@ -7,6 +7,7 @@
 package frag
 
 import (
+	"bytes"
 	"time"
 
 	"github.com/maestro-go/maestro/stack"
@@ -44,10 +45,19 @@ type layer struct {
 	sends []*partial // reassembly per sender, point-to-point stream
 }
 
+// partial is a message being reassembled: its fragments' contents, which
+// alias the received datagrams (the stack owns them and never writes into
+// them), joined into one buffer of the exact size when the last arrives.
 type partial struct {
-	want int
-	got  int
-	data []byte
+	want  int
+	parts [][]byte
+	size  int
+}
+
+// add keeps one more fragment.
+func (p *partial) add(b []byte) {
+	p.parts = append(p.parts, b)
+	p.size += len(b)
 }
 
 func (l *layer) chunk() int { return l.env.Config.MaxPacket - overhead }
@@ -130,8 +140,8 @@ func (l *layer) Up(ev *stack.Event) {
 		if streams[from] != nil {
 			l.env.Metrics.Drop("frag-interrupted")
 		}
-		p := &partial{want: count, got: 1}
-		p.data = append(make([]byte, 0, count*ev.Msg.Len()), ev.Msg.Bytes()...)
+		p := &partial{want: count, parts: make([][]byte, 0, count)}
+		p.add(ev.Msg.Bytes())
 		streams[from] = p
 	case kindNext:
 		p := streams[from]
@@ -139,16 +149,15 @@ func (l *layer) Up(ev *stack.Event) {
 			l.env.Metrics.Drop("frag-orphan")
 			return
 		}
-		p.data = append(p.data, ev.Msg.Bytes()...)
-		p.got++
-		if len(p.data) > l.env.Config.MaxMessage+l.chunk() {
+		p.add(ev.Msg.Bytes())
+		if p.size > l.env.Config.MaxMessage+l.chunk() {
 			l.env.Metrics.Drop("frag-too-large")
 			streams[from] = nil
 			return
 		}
-		if p.got == p.want {
+		if len(p.parts) == p.want {
 			streams[from] = nil
-			l.env.PassUp(stack.WrappedEvent(ev.Type, from, p.data))
+			l.env.PassUp(stack.WrappedEvent(ev.Type, from, bytes.Join(p.parts, nil)))
 		}
 	default:
 		l.env.Metrics.Drop("frag-malformed")

@@ -72,3 +72,20 @@ func TestPushKindIsByteThenUvarint(t *testing.T) {
 		}
 	}
 }
+
+// A message copies its payload into one allocation that also holds the
+// headroom, so that the layers' headers need no second one.
+func TestNewMsgCopiesIntoOneAllocation(t *testing.T) {
+	payload := make([]byte, 65536)
+	payload[0], payload[65535] = 1, 2
+	var m Msg
+	allocs := testing.AllocsPerRun(20, func() {
+		m.Init(payload)
+		m.PushKind(3, 300)
+	})
+	require.Equal(t, 1.0, allocs)
+	payload[0] = 9
+	require.Equal(t, []byte{3, 0xac, 0x02, 1}, m.Bytes()[:4], "the header, then the payload as it was")
+	require.Equal(t, byte(2), m.Bytes()[len(m.Bytes())-1])
+	require.Equal(t, 3+65536, m.Len())
+}

@@ -1,0 +1,124 @@
+package frag
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/maestro-go/maestro/stack"
+	"github.com/maestro-go/maestro/stack/layertest"
+)
+
+// config makes fragments small, so a few kilobytes make several.
+var config = stack.Config{MaxPacket: 600, MaxMessage: 4096}
+
+func message(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i * 7)
+	}
+	return b
+}
+
+// split returns what rank 0's layer sends for a cast of payload, each as
+// it arrives at a peer.
+func split(t *testing.T, payload []byte) []*stack.Event {
+	t.Helper()
+	h := layertest.New(Protocol{}, layertest.Options{Config: config})
+	h.Down(&stack.Event{Type: stack.ECast, Peer: stack.AllPeers, Msg: layertest.Msg(payload)})
+	var out []*stack.Event
+	for _, ev := range h.TakeDowns() {
+		require.LessOrEqual(t, ev.Msg.Len(), config.MaxPacket-overhead, "a fragment fits a datagram")
+		out = append(out, &stack.Event{Type: ev.Type, Peer: 0, Msg: layertest.Wire(ev)})
+	}
+	return out
+}
+
+// A message that fits one datagram goes whole; a larger one goes as
+// fragments and comes up once, whole, with the last of them.
+func TestLargeMessagesAreReassembledWhole(t *testing.T) {
+	for _, n := range []int{0, 1, 400, 503, 504, 505, 1500, 4096} {
+		frags := split(t, message(n))
+		h := layertest.New(Protocol{}, layertest.Options{Rank: 1, Config: config})
+		for i, ev := range frags {
+			h.Up(ev)
+			ups := h.TakeUps()
+			if i < len(frags)-1 {
+				require.Empty(t, ups, "%d bytes: delivered before its last fragment", n)
+				continue
+			}
+			require.Len(t, ups, 1, "%d bytes", n)
+			require.Equal(t, 0, ups[0].Peer)
+			require.True(t, bytes.Equal(message(n), ups[0].Msg.Bytes()), "%d bytes come up as they were cast", n)
+		}
+		require.Equal(t, n > config.MaxPacket-overhead-1, len(frags) > 1, "%d bytes: fragmented only when too large", n)
+	}
+}
+
+// The reassembled message is a copy: the datagrams that brought its
+// fragments may be reused once it is up.
+func TestReassembledMessageOwnsItsBytes(t *testing.T) {
+	frags := split(t, message(1500))
+	h := layertest.New(Protocol{}, layertest.Options{Rank: 1, Config: config})
+	for _, ev := range frags {
+		h.Up(ev)
+	}
+	ups := h.TakeUps()
+	require.Len(t, ups, 1)
+	for _, ev := range frags {
+		clear(ev.Msg.Bytes())
+	}
+	require.True(t, bytes.Equal(message(1500), ups[0].Msg.Bytes()))
+}
+
+// A whole message from the same sender interrupts a message being
+// reassembled (its sender's stream moved on), and fragments that follow
+// no first fragment are dropped: neither ever comes up.
+func TestInterruptedAndOrphanFragmentsAreDropped(t *testing.T) {
+	frags := split(t, message(1500))
+	require.Greater(t, len(frags), 2)
+	h := layertest.New(Protocol{}, layertest.Options{Rank: 1, Config: config})
+	h.Up(frags[0])
+	whole := split(t, []byte("whole"))
+	require.Len(t, whole, 1)
+	h.Up(whole[0])
+	for _, ev := range frags[1:] {
+		h.Up(ev)
+	}
+	ups := h.TakeUps()
+	require.Len(t, ups, 1)
+	require.Equal(t, "whole", string(ups[0].Msg.Bytes()))
+	drops := h.Env.Metrics.Snapshot().Drops
+	require.Equal(t, uint64(1), drops["frag-interrupted"])
+	require.Equal(t, uint64(len(frags)-1), drops["frag-orphan"])
+}
+
+// A first fragment that announces more fragments than the largest message
+// could need, or fewer than two, is malformed.
+func TestImplausibleFragmentCountsAreMalformed(t *testing.T) {
+	for _, count := range []byte{0, 1, 127} {
+		h := layertest.New(Protocol{}, layertest.Options{Rank: 1, Config: config})
+		m := layertest.Msg([]byte("data"))
+		m.Push([]byte{kindFirst, count})
+		h.Up(&stack.Event{Type: stack.ECast, Peer: 0, Msg: m})
+		require.Empty(t, h.TakeUps())
+		require.Equal(t, uint64(1), h.Env.Metrics.Snapshot().Drops["frag-malformed"], "count %d", count)
+	}
+}
+
+// Fragments that add up to more than the largest message (from a sender
+// with larger datagrams, in a plausible count) are dropped before the
+// reassembly grows past it.
+func TestOversizedReassemblyIsDropped(t *testing.T) {
+	big := stack.Config{MaxPacket: 2000, MaxMessage: 8192}
+	h := layertest.New(Protocol{}, layertest.Options{Config: big})
+	h.Down(&stack.Event{Type: stack.ECast, Peer: stack.AllPeers, Msg: layertest.Msg(message(8000))})
+	frags := h.TakeDowns()
+	r := layertest.New(Protocol{}, layertest.Options{Rank: 1, Config: config})
+	for _, ev := range frags {
+		r.Up(&stack.Event{Type: ev.Type, Peer: 0, Msg: layertest.Wire(ev)})
+	}
+	require.Empty(t, r.TakeUps())
+	require.Equal(t, uint64(1), r.Env.Metrics.Snapshot().Drops["frag-too-large"])
+}
