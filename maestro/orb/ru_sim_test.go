@@ -28,6 +28,8 @@ var (
 
 	commuteSeed  = flag.Uint64("commute.seed", 0, "run only this seed of TestSimulatedCommutingRequests, with a trace")
 	commuteSeeds = flag.Int("commute.seeds", 16, "how many seeds TestSimulatedCommutingRequests runs")
+
+	clocks = flag.String("ru.clocks", "mixed", "the incarnations of restarted replicas in the RU simulations: growing (larger, as their start times are), stepped (random, as after clocks stepped back), mixed (stepped on odd seeds)")
 )
 
 // The simulation runs a fixed set of RU replicas (ProgressInPrimaryOnly,
@@ -426,9 +428,8 @@ func (s *ruSim) issue(c *simClient) {
 func runRU(seed uint64, commute bool, trace func(string)) ([]string, ruStats) {
 	net := sim.NewNetwork(seed, sim.Faults{MinDelay: time.Millisecond, MaxDelay: 3 * time.Millisecond})
 	// A restarted replica is a larger incarnation, as stack.Start's (its
-	// start time) are: membership takes a smaller one for an older one
-	// that is gone.
-	net.GrowingIncarnations = true
+	// start time) are, unless its clock stepped back.
+	net.GrowingIncarnations = *clocks == "growing" || *clocks == "mixed" && seed%2 == 0
 	rng := net.Rand()
 	s := &ruSim{seed: seed, net: net, rng: rng, bat: &lockstep.Baton{}, replicas: 3 + rng.IntN(3), key: KeyFromString("log"),
 		disks: map[string]bool{}, acked: map[string]int{}, ackedBy: map[string]*ruNode{}, never: map[string]bool{}, discarded: map[string]bool{},
@@ -577,6 +578,9 @@ func (s *ruSim) checkFinal() {
 // replays that seed with a trace instead, and reports false. flag names
 // the test's -*.seed flag, for the replay command it prints.
 func runRUSeeds(t *testing.T, commute bool, only uint64, seeds int, test, flag string) (ruStats, bool) {
+	if c := *clocks; c != "growing" && c != "stepped" && c != "mixed" {
+		t.Fatalf("-ru.clocks %q: want growing, stepped or mixed", c)
+	}
 	if only != 0 {
 		seedrun.Replay(t, func(trace func(string)) []string {
 			errs, _ := runRU(only, commute, trace)

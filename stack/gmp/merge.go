@@ -106,6 +106,7 @@ func (l *layer) confirmUp(from stack.Endpoint, g mergeGrant) {
 		l.env.PassDown(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{Addr: from.Addr, Target: target, Bytes: encodeMergeDeny(pg.req.from)}})
 		return
 	}
+	l.p.proven(pg.to, pg.req.from)
 	l.env.Metrics.Merges.Add(1)
 	l.mergeFrom = pg.req
 	l.startFlush()
