@@ -99,6 +99,10 @@ type Core struct {
 
 	consumed     []uint64
 	consumedSent bool
+	// consumedEv is the EConsumed event, reused: layers handle it at
+	// once and keep nothing of it (flow copies the counts).
+	consumedEv  Event
+	consumedCtl Control
 
 	info []byte // the application's info, carried into flushes
 
@@ -466,7 +470,9 @@ func (c *Core) Tick(now time.Time) {
 func (c *Core) reportConsumed(ch *chain) {
 	if c.chain == ch && !c.consumedSent {
 		c.consumedSent = true
-		ch.down(-1, &Event{Type: EConsumed, Control: &Control{Vector: append([]uint64(nil), c.consumed...)}})
+		c.consumedCtl = Control{Vector: append(c.consumedCtl.Vector[:0], c.consumed...)}
+		c.consumedEv = Event{Type: EConsumed, Control: &c.consumedCtl}
+		ch.down(-1, &c.consumedEv)
 	}
 }
 

@@ -42,6 +42,7 @@ type Member struct {
 
 	mu     sync.Mutex
 	st     stack.Driver
+	id     EndpID // st.Me().ID(), made once: callbacks compare it on every message
 	unlock func() // releases the state directory
 
 	// views is closed and replaced at every view (CastWait waits on it).
@@ -115,7 +116,7 @@ func (m *Member) Join(ctx context.Context) error {
 		m.release()
 		return fmt.Errorf("groupmember: join %q: %w", m.opts.Group, err)
 	}
-	m.st = st
+	m.st, m.id = st, st.Me().ID()
 	return nil
 }
 
@@ -238,11 +239,9 @@ func (m *Member) upcall(u stack.Upcall) []byte {
 
 // ID returns this member's endpoint identifier (empty before Join).
 func (m *Member) ID() EndpID {
-	st, err := m.stack()
-	if err != nil {
-		return ""
-	}
-	return st.Me().ID()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.id
 }
 
 // View returns the last view reported to AcceptedView (nil before).
