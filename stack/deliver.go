@@ -6,8 +6,9 @@ package stack
 // protocol (heartbeats, retransmissions). With Options.InlineUpcalls the
 // goroutine that brought the work — the transport's receiver, or an
 // application goroutine in Cast or Send — delivers what its step queued
-// itself when no other goroutine is delivering, up to inlineLimit
-// upcalls, and hands the rest to the delivery goroutine: a request that
+// itself when no other goroutine is delivering (and, for an application,
+// when it is not streaming casts), up to inlineLimit upcalls, and hands
+// the rest to the delivery goroutine: a request that
 // arrives, is cast and is delivered locally then costs no hand-off
 // between goroutines (and no wake-up of another thread) on its way.
 

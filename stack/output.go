@@ -97,20 +97,23 @@ func (o *output) recycle(batch []Datagram) {
 // above what packing a cast costs.
 const streamGap = 20 * time.Microsecond
 
+// streaming notes that an application drives the Core now, and reports
+// whether it drove it within streamGap before.
+func (o *output) streaming(now time.Time) bool {
+	ns := now.UnixNano()
+	return ns-o.lastApp.Swap(ns) < int64(streamGap)
+}
+
 // send runs after a drive of the Core: it sends what the drive queued,
 // unless another goroutine is already sending (which sends it too). For an
-// application streaming messages (app) the sending is handed to the sender
+// application streaming messages the sending is handed to the sender
 // goroutine. It reports whether the Core must be driven again to flush
 // datagrams left open while the sending went on.
-func (s *Stack) send(app bool) (flush bool) {
-	if app {
-		now := s.clock.Now().UnixNano()
-		app = now-s.out.lastApp.Swap(now) < int64(streamGap)
-	}
+func (s *Stack) send(streaming bool) (flush bool) {
 	if !s.out.acquire() {
 		return false
 	}
-	if app {
+	if streaming {
 		select {
 		case s.out.wake <- struct{}{}:
 		default:

@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -192,6 +194,23 @@ type marks struct {
 	next        int
 	sentAt      map[string]int
 	deliveredAt map[string]int
+	inline      map[string]bool // delivered by the goroutine casting it
+}
+
+// insideCast reports whether its caller runs inside Stack.Cast: an upcall
+// delivered inline by the goroutine casting.
+func insideCast() bool {
+	pcs := make([]uintptr, 64)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs)])
+	for {
+		f, more := frames.Next()
+		if strings.HasSuffix(f.Function, "stack.(*Stack).Cast") {
+			return true
+		}
+		if !more {
+			return false
+		}
+	}
 }
 
 // recording is a UDP transport that numbers the sending of marked
@@ -226,7 +245,7 @@ func TestInlineDeliveryComesBeforeTheSend(t *testing.T) {
 	group := fmt.Sprintf("%s-%d", t.Name(), base)
 	pr, err := props.Parse(props.Default)
 	require.NoError(t, err)
-	m := &marks{sentAt: map[string]int{}, deliveredAt: map[string]int{}}
+	m := &marks{sentAt: map[string]int{}, deliveredAt: map[string]int{}, inline: map[string]bool{}}
 	start := func() (*stack.Stack, *recording) {
 		tr, err := udp.New(udp.Config{Group: group, PortBase: base, PortCount: 4})
 		require.NoError(t, err)
@@ -239,6 +258,7 @@ func TestInlineDeliveryComesBeforeTheSend(t *testing.T) {
 					m.mu.Lock()
 					m.next++
 					m.deliveredAt[string(u.Payload)] = m.next
+					m.inline[string(u.Payload)] = insideCast()
 					m.mu.Unlock()
 				}
 				return nil
@@ -268,10 +288,10 @@ func TestInlineDeliveryComesBeforeTheSend(t *testing.T) {
 		m.mu.Unlock()
 		require.NoError(t, seq.Cast(context.Background(), []byte(mark)))
 		m.mu.Lock()
-		delivered := m.deliveredAt[mark]
+		delivered, inlined := m.deliveredAt[mark], m.inline[mark]
 		m.mu.Unlock()
-		if delivered == 0 {
-			continue // another goroutine was delivering: it delivers this one
+		if !inlined {
+			continue // another goroutine delivers it (it was delivering, or the casts stream)
 		}
 		inline++
 		for m.mu.Lock(); m.sentAt[mark] == 0; m.mu.Lock() {
@@ -284,4 +304,55 @@ func TestInlineDeliveryComesBeforeTheSend(t *testing.T) {
 		require.Less(t, delivered, sent, "%s was sent before it was delivered", mark)
 	}
 	require.Positive(t, inline, "no cast was delivered by the goroutine casting")
+}
+
+// With InlineUpcalls, a lone cast is delivered by the goroutine casting
+// it, but the casts of an application streaming them (each within
+// streamGap of the last, here on a clock that stands still) go to the
+// delivery goroutine, as their datagrams go to the sender goroutine:
+// delivering inline, a streaming application would cast at half the pace
+// and its datagrams would leave half empty.
+func TestStreamingCastsAreDeliveredByTheDeliveryGoroutine(t *testing.T) {
+	base := 30000 + rand.IntN(1500)*16
+	group := fmt.Sprintf("%s-%d", t.Name(), base)
+	pr, err := props.Parse(props.Default)
+	require.NoError(t, err)
+	tr, err := udp.New(udp.Config{Group: group, PortBase: base, PortCount: 4})
+	require.NoError(t, err)
+	clock := &handClock{now: time.Unix(1_000_000, 0)}
+	var mu sync.Mutex
+	inline := map[string]bool{}
+	s, err := stack.Start(stack.Options{
+		Group: group, Protocols: pr.Protocols(), Transport: tr, Clock: clock, InlineUpcalls: true,
+		OnUpcall: func(u stack.Upcall) []byte {
+			if u.Kind == stack.UpCast {
+				mu.Lock()
+				inline[string(u.Payload)] = insideCast()
+				mu.Unlock()
+			}
+			return nil
+		},
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	deliveredInline := func(payload string) bool {
+		require.NoError(t, s.Cast(context.Background(), []byte(payload)))
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			mu.Lock()
+			in, ok := inline[payload]
+			mu.Unlock()
+			if ok {
+				return in
+			}
+			require.True(t, time.Now().Before(deadline), "%s was never delivered", payload)
+			time.Sleep(time.Millisecond)
+		}
+	}
+	require.True(t, deliveredInline("lone"), "a lone cast was not delivered by the goroutine casting it")
+	require.False(t, deliveredInline("streamed"), "a cast in a stream was delivered by the goroutine casting it")
+	clock.mu.Lock()
+	clock.now = clock.now.Add(time.Millisecond)
+	clock.mu.Unlock()
+	require.True(t, deliveredInline("lone again"), "a cast after a pause was not delivered by the goroutine casting it")
 }

@@ -41,7 +41,9 @@ type Options struct {
 	// InlineUpcalls lets the goroutine that brought the work deliver the
 	// upcalls it produced — the transport's receiver, or the application
 	// goroutine in Cast or Send — when no other upcall is running (see
-	// deliver.go), instead of handing them to the delivery goroutine.
+	// deliver.go), instead of handing them to the delivery goroutine —
+	// except an application streaming casts or sends (output.go), whose
+	// upcalls go to the delivery goroutine so that it goes on casting.
 	// Upcalls stay one at a time and in order. The application promises
 	// that it never holds, while calling Cast or Send, a lock its
 	// callbacks take, and that its callbacks are quick: a callback that
@@ -247,7 +249,12 @@ const maxRounds = 8
 // goroutine that finds the Core taken returns at once: the holder checks
 // the queue again after letting go, so no work is left behind.
 func (s *Stack) driveCore(by origin) {
-	inline := by != byStack && s.opts.InlineUpcalls
+	// A streaming application's upcalls go to the delivery goroutine, as
+	// its datagrams go to the sender goroutine: delivering inline, it
+	// would cast at half the pace, the output would drain between its
+	// casts, and every datagram would go out with a cast or two in it.
+	streaming := by == byApp && s.out.streaming(s.clock.Now())
+	inline := by != byStack && s.opts.InlineUpcalls && !streaming
 	for {
 		if !s.drive.TryLock() {
 			return
@@ -279,7 +286,7 @@ func (s *Stack) driveCore(by origin) {
 			// takes a system call that wakes every receiver.
 			s.afterDrive(true)
 		}
-		flush := s.send(by == byApp)
+		flush := s.send(streaming)
 		if !inline {
 			s.afterDrive(false)
 		}

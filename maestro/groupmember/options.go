@@ -77,8 +77,9 @@ type Options struct {
 	// InlineUpcalls lets callbacks run on the goroutine that brought the
 	// work — the transport's receiver, or the goroutine calling Cast or
 	// Send — when no other callback is running, which saves a hand-off
-	// between goroutines per message (stack.Options.InlineUpcalls).
-	// Callbacks stay one at a time and in order. Set it only if no
+	// between goroutines per message (stack.Options.InlineUpcalls); a
+	// goroutine casting in a stream leaves its callbacks to the delivery
+	// goroutine. Callbacks stay one at a time and in order. Set it only if no
 	// goroutine holds, while calling Cast or Send, a lock the callbacks
 	// take, and if callbacks return quickly.
 	InlineUpcalls bool `yaml:"inline_upcalls"`
