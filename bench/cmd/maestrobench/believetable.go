@@ -34,6 +34,9 @@ func printBelieve(w io.Writer, run *believeRun, cells []benchCell) {
 	if run.mcastNote != "" {
 		fmt.Fprintf(w, "- multicast: not measured: %s.\n", run.mcastNote)
 	}
+	if o.inline {
+		fmt.Fprintln(w, "- members run their callbacks inline (`groupmember.Options.InlineUpcalls`), not on a delivery goroutine.")
+	}
 	fmt.Fprintf(w, "- %d rounds, every cell once per round, the systems interleaved (their order reversed every other round), every\n", o.rounds)
 	fmt.Fprintf(w, "  process started once for the whole run; throughput cells of %v after a %v warm-up (raft's too); latency cells\n", o.duration, o.warmup)
 	fmt.Fprintf(w, "  of %d closed-loop casts (raft: sequential Apply for the cell's duration). A figure is the median [min–max] of\n", o.latencyOps)

@@ -36,6 +36,7 @@ type driverOptions struct {
 	raft         bool
 	props        string
 	verbose      bool
+	inline       bool // members run their callbacks inline (InlineUpcalls)
 }
 
 // proc is a member process under the driver's control.
@@ -99,7 +100,8 @@ func startGroupIn(o driverOptions, n int, properties string, prefix, extra []str
 		}
 	}
 	for i := 0; i < n; i++ {
-		args := []string{"-member", "-group", group, "-portbase", strconv.Itoa(base), "-properties", properties}
+		args := []string{"-member", "-group", group, "-portbase", strconv.Itoa(base), "-properties", properties,
+			"-inline-upcalls=" + strconv.FormatBool(o.inline)}
 		keyed, err := keyArgs(pr)
 		if err != nil {
 			c.stop()

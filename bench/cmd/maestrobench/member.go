@@ -126,6 +126,7 @@ func memberMain(args []string) error {
 	mcast := fs.String("multicast", "", "IP multicast group:port (discovery; data too with -multicast-data)")
 	mcastIf := fs.String("multicast-interface", "", "interface to join the multicast group on")
 	mcastData := fs.Bool("multicast-data", false, "send casts by IP multicast")
+	inline := fs.Bool("inline-upcalls", false, "callbacks on the goroutine that brought the work (InlineUpcalls)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -142,7 +143,7 @@ func memberMain(args []string) error {
 	b := &bench{out: json.NewEncoder(os.Stdout), acks: make(chan uint64, 1024), self: make(chan uint64, 1024)}
 	m, err := groupmember.New(groupmember.Options{Group: *group, PortBase: *portBase, PortCount: 16, Properties: *props,
 		Replicas: *replicas, StateDir: *stateDir, KeyFile: *keyFile,
-		Multicast: *mcast, MulticastInterface: *mcastIf, MulticastData: *mcastData}, b)
+		Multicast: *mcast, MulticastInterface: *mcastIf, MulticastData: *mcastData, InlineUpcalls: *inline}, b)
 	if err != nil {
 		return err
 	}

@@ -484,14 +484,19 @@ func (rn *replicaRun) quiet() {
 		}
 	}
 	rn.trace("quiet")
+	net.RunFor(rn.sc.Quiet)
+	// Counted at the end: a flush a member answered before it crashed can
+	// still make a primary view once the quiet has begun, and that view
+	// (checked by checkMajority) makes its zombies count (seed 9822: the
+	// only non-zombie left and a zombie that had the state went on to a
+	// primary view of their own).
+	live := rn.live()
 	counted := 0
-	for _, rep := range rn.live() {
+	for _, rep := range live {
 		if !rep.observer && !rep.zombie {
 			counted++
 		}
 	}
-	net.RunFor(rn.sc.Quiet)
-	live := rn.live()
 	if counted < rn.sc.Replicas/2+1 {
 		// Zombies cannot count until a primary view: a group that lost
 		// its majority of state-holding replicas blocks (§4.2, §4.4.4).
