@@ -24,7 +24,8 @@
 // interleaved; each figure is the median [min–max] of the rounds and each
 // ratio, to raft and to the limits, is taken round by round. The load
 // average is printed before and after, and -json FILE writes one object
-// per cell (benchCell) for scripts to compare runs.
+// per cell (benchCell) for scripts to compare runs. Members run their
+// callbacks inline (groupmember.Options.InlineUpcalls) unless -inline=false.
 //
 // Throughput: one member (the view's sequencer, as in §3.6) or every member
 // casts as fast as flow control lets it for -duration; the figure is
@@ -109,7 +110,7 @@ func main() {
 	fs.BoolVar(&o.raft, "raft", true, "run the hashicorp/raft reference (needs bench/raft and the Go toolchain)")
 	fs.StringVar(&o.props, "properties", "", "stack properties (default: the dissertation's default stack)")
 	fs.BoolVar(&o.verbose, "v", false, "progress on stderr")
-	fs.BoolVar(&o.inline, "inline", false, "members run their callbacks on the goroutine that brought the work (groupmember.Options.InlineUpcalls; the benchmark's callbacks only count), instead of on each member's delivery goroutine")
+	fs.BoolVar(&o.inline, "inline", true, "members run their callbacks on the goroutine that brought the work (groupmember.Options.InlineUpcalls: the benchmark's callbacks only count), instead of on each member's delivery goroutine")
 	fs.BoolVar(&o.safe, "safe", false, "instead of the default tables: Safe delivery (Primary+Safe over Total and over Token) against raft, the cost of Primary, and the UDP round trip, as medians of -rounds interleaved repetitions (-properties is the base stack)")
 	fs.IntVar(&o.rounds, "rounds", 0, "interleaved repetitions of every cell (default: 3; 5 with -safe and -security)")
 	fs.StringVar(&o.safeSizes, "safe-sizes", "16,1024", "-safe, -security: message sizes in bytes")

@@ -112,6 +112,7 @@ type safeRun struct {
 	res          samples
 	views        map[string]int
 	args         []string
+	inline       bool
 	single       bool
 	runConditions
 }
@@ -129,7 +130,7 @@ func driveSafe(o driverOptions) error {
 		return err
 	}
 	run := &safeRun{sizes: sizes, rounds: o.rounds, primaryPairs: o.primaryPairs, duration: o.duration, warmup: o.warmup, latencyOps: o.latencyOps,
-		stacks: stacks, withRaft: o.raft, res: samples{}, views: map[string]int{}, args: o.args}
+		stacks: stacks, withRaft: o.raft, res: samples{}, views: map[string]int{}, args: o.args, inline: o.inline}
 	run.begin()
 
 	var s safeSystems

@@ -26,6 +26,9 @@ func printSafeTables(w io.Writer, run *safeRun) {
 	for _, sys := range []string{sysTotal, sysToken, sysDefault, sysPrimary} {
 		fmt.Fprintf(w, "- %s: `%s`\n", sys, run.stacks[sys])
 	}
+	if run.inline {
+		fmt.Fprintln(w, "- members run their callbacks inline (`groupmember.Options.InlineUpcalls`), not on a delivery goroutine.")
+	}
 	fmt.Fprintf(w, "- %d rounds, every cell once per round, the systems interleaved (their order reversed every other round), every\n", run.rounds)
 	fmt.Fprintf(w, "  cluster kept for the whole run; throughput cells of %v after a %v warm-up (raft's too), latency cells of %d round\n", run.duration, run.warmup, run.latencyOps)
 	fmt.Fprintln(w, "  trips (raft: sequential Apply for the cell's duration). A figure is the median")
