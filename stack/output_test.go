@@ -317,17 +317,10 @@ func TestInlineDeliveryComesBeforeTheSend(t *testing.T) {
 // delivering inline, a streaming application would cast at half the pace
 // and its datagrams would leave half empty.
 func TestStreamingCastsAreDeliveredByTheDeliveryGoroutine(t *testing.T) {
-	base := 30000 + rand.IntN(1500)*16
-	group := fmt.Sprintf("%s-%d", t.Name(), base)
-	pr, err := props.Parse(props.Default)
-	require.NoError(t, err)
-	tr, err := udp.New(udp.Config{Group: group, PortBase: base, PortCount: 4})
-	require.NoError(t, err)
-	clock := &handClock{now: time.Unix(1_000_000, 0)}
 	var mu sync.Mutex
 	inline := map[string]bool{}
-	s, err := stack.Start(stack.Options{
-		Group: group, Protocols: pr.Protocols(), Transport: tr, Clock: clock, InlineUpcalls: true,
+	s, clock := startOnHandClock(t, stack.Options{
+		InlineUpcalls: true,
 		OnUpcall: func(u stack.Upcall) []byte {
 			if u.Kind == stack.UpCast {
 				mu.Lock()
@@ -337,8 +330,6 @@ func TestStreamingCastsAreDeliveredByTheDeliveryGoroutine(t *testing.T) {
 			return nil
 		},
 	})
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
 	deliveredInline := func(payload string) bool {
 		require.NoError(t, s.Cast(context.Background(), []byte(payload)))
 		deadline := time.Now().Add(10 * time.Second)

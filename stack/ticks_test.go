@@ -71,6 +71,24 @@ func (h *handClock) last() time.Duration {
 	return h.periods[len(h.periods)-1]
 }
 
+// startOnHandClock starts opts' member alone in a group of its own on
+// UDP loopback, with the default properties and a hand clock.
+func startOnHandClock(t *testing.T, opts stack.Options) (*stack.Stack, *handClock) {
+	base := 30000 + rand.IntN(1500)*16
+	opts.Group = fmt.Sprintf("%s-%d", t.Name(), base)
+	pr, err := props.Parse(props.Default)
+	require.NoError(t, err)
+	opts.Protocols = pr.Protocols()
+	opts.Transport, err = udp.New(udp.Config{Group: opts.Group, PortBase: base, PortCount: 4})
+	require.NoError(t, err)
+	clock := &handClock{now: time.Unix(1_000_000, 0)}
+	opts.Clock = clock
+	s, err := stack.Start(opts)
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	return s, clock
+}
+
 type handTicker struct{ c chan time.Time }
 
 func (t handTicker) C() <-chan time.Time { return t.c }
@@ -80,20 +98,10 @@ func (t handTicker) Stop()               {}
 // instead of every Tick; its next cast brings the fast ticks back at
 // once, without waiting for a slow tick.
 func TestIdleMemberTicksLessOften(t *testing.T) {
-	base := 30000 + rand.IntN(1500)*16
-	group := fmt.Sprintf("%s-%d", t.Name(), base)
-	pr, err := props.Parse(props.Default)
-	require.NoError(t, err)
-	tr, err := udp.New(udp.Config{Group: group, PortBase: base, PortCount: 4})
-	require.NoError(t, err)
-	clock := &handClock{now: time.Unix(1_000_000, 0)}
-	s, err := stack.Start(stack.Options{
-		Group: group, Protocols: pr.Protocols(), Transport: tr, Clock: clock,
+	s, clock := startOnHandClock(t, stack.Options{
 		Config:   stack.Config{Tick: 10 * time.Millisecond, Heartbeat: 400 * time.Millisecond},
 		OnUpcall: func(stack.Upcall) []byte { return nil },
 	})
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
 	deadline := time.Now().Add(10 * time.Second)
 	for clock.last() == 0 {
 		require.True(t, time.Now().Before(deadline), "no ticker")

@@ -22,25 +22,44 @@ func TestMergeRefusesAnotherIncarnationOfAMember(t *testing.T) {
 	reborn := stack.Endpoint{Addr: "n1", Inc: 2}
 	old := stack.Endpoint{Addr: "n1", Inc: 1}
 	h := layertest.New(&Protocol{Sync: true}, layertest.Options{Members: []stack.Endpoint{coord, reborn}, Ltime: 14})
-	from := stack.ViewID{Ltime: 8, Coord: old}
-	req := &mergeReq{
-		from: from, into: h.Env.View.ID,
-		members: []stack.Endpoint{old}, survivors: []stack.Endpoint{old},
-		prev: prev{id: from, tag: stack.FlushTag{Coord: 0, Num: 1}}, ltime: 8,
-	}
-	h.Up(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{From: old, Target: target, Bytes: req.encode(), Addr: old.Addr}})
+	askToMerge(h, old, stack.ViewID{Ltime: 8, Coord: old}, []stack.Endpoint{old})
 	require.Empty(t, layertest.Of(h.Ups, stack.EBlock), "the coordinator started a flush to merge")
-	downs := layertest.Of(h.TakeDowns(), stack.EGlobal)
-	require.Len(t, downs, 1)
-	require.Equal(t, byte(globalMergeDeny), downs[0].Bytes[0], "the request was not refused")
+	refused(t, h, "the request was not refused")
 
 	// A component with no address in common is welcome.
 	other := stack.Endpoint{Addr: "n3", Inc: 1}
-	from = stack.ViewID{Ltime: 8, Coord: other}
-	req.from, req.members, req.survivors, req.prev.id = from, []stack.Endpoint{other}, []stack.Endpoint{other}, from
-	h.Up(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{From: other, Target: target, Bytes: req.encode(), Addr: other.Addr}})
+	askToMerge(h, other, stack.ViewID{Ltime: 8, Coord: other}, []stack.Endpoint{other})
 	confirm(t, h, other)
 	require.NotEmpty(t, layertest.Of(h.Ups, stack.EBlock), "the merge did not start")
+}
+
+// askToMerge hands h a merge request from requester's component: view
+// from, with survivors, flushed by its first flush.
+func askToMerge(h *layertest.Harness, requester stack.Endpoint, from stack.ViewID, survivors []stack.Endpoint) {
+	req := &mergeReq{
+		from: from, into: h.Env.View.ID,
+		members: survivors, survivors: survivors,
+		prev: prev{id: from, tag: stack.FlushTag{Coord: 0, Num: 1}}, ltime: from.Ltime,
+	}
+	h.Up(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{From: requester, Target: target, Bytes: req.encode(), Addr: requester.Addr}})
+}
+
+// refused checks that the only datagram h sent is a merge denial.
+func refused(t *testing.T, h *layertest.Harness, msg string) {
+	t.Helper()
+	downs := layertest.Of(h.TakeDowns(), stack.EGlobal)
+	require.Len(t, downs, 1)
+	require.Equal(t, byte(globalMergeDeny), downs[0].Bytes[0], msg)
+}
+
+// mergedIn records in p, as coordinator coord would, that e's component
+// (view ltime-2@e) merged into coord's in view ltime@coord.
+func mergedIn(p *Protocol, coord, e stack.Endpoint, ltime uint64) {
+	h := layertest.New(p, layertest.Options{Members: []stack.Endpoint{coord}, Ltime: ltime - 1})
+	h.Layer.(*layer).noteInstalled(&viewMsg{
+		id: stack.ViewID{Ltime: ltime, Coord: coord}, members: []stack.Endpoint{coord, e},
+		prevs: []prev{{id: h.Env.View.ID}, {id: stack.ViewID{Ltime: ltime - 2, Coord: e}}},
+	})
 }
 
 // confirm answers the grant h just sent to requester, as the requester
@@ -144,35 +163,15 @@ func TestMergeRefusesARequestItsMembersMovedOnFrom(t *testing.T) {
 	before := stack.ViewID{Ltime: 2, Coord: gone}
 
 	// n1's component (view 2@n1) merged into this member's: view 4@n0.
-	alone := layertest.New(p, layertest.Options{Members: []stack.Endpoint{coord}, Ltime: 3})
-	alone.Layer.(*layer).noteInstalled(&viewMsg{
-		id: stack.ViewID{Ltime: 4, Coord: coord}, members: []stack.Endpoint{coord, gone},
-		prevs: []prev{{id: alone.Env.View.ID}, {id: before}},
-	})
+	mergedIn(p, coord, gone, 4)
 	// n1 crashed; the coordinator is alone again, in view 5@n0.
 	h := layertest.New(p, layertest.Options{Members: []stack.Endpoint{coord}, Ltime: 5})
-	ask := func(from stack.ViewID) []*stack.Event {
-		req := &mergeReq{
-			from: from, into: h.Env.View.ID,
-			members: []stack.Endpoint{gone}, survivors: []stack.Endpoint{gone},
-			prev: prev{id: from, tag: stack.FlushTag{Coord: 0, Num: 1}}, ltime: from.Ltime,
-		}
-		h.Up(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{From: gone, Target: target, Bytes: req.encode(), Addr: gone.Addr}})
-		return layertest.Of(h.TakeDowns(), stack.EGlobal)
-	}
-	downs := ask(before)
+	askToMerge(h, gone, before, []stack.Endpoint{gone})
 	require.Empty(t, layertest.Of(h.Ups, stack.EBlock), "the coordinator started a flush to merge a component that no longer exists")
-	require.Len(t, downs, 1)
-	require.Equal(t, byte(globalMergeDeny), downs[0].Bytes[0], "the request was not refused")
+	refused(t, h, "the request was not refused")
 
 	// n1 was only cut off, and comes back from a view after 2@n1.
-	from := stack.ViewID{Ltime: 3, Coord: gone}
-	req := &mergeReq{
-		from: from, into: h.Env.View.ID,
-		members: []stack.Endpoint{gone}, survivors: []stack.Endpoint{gone},
-		prev: prev{id: from, tag: stack.FlushTag{Coord: 0, Num: 1}}, ltime: from.Ltime,
-	}
-	h.Up(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{From: gone, Target: target, Bytes: req.encode(), Addr: gone.Addr}})
+	askToMerge(h, gone, stack.ViewID{Ltime: 3, Coord: gone}, []stack.Endpoint{gone})
 	confirm(t, h, gone)
 	require.NotEmpty(t, layertest.Of(h.Ups, stack.EBlock), "the merge did not start")
 }
@@ -185,15 +184,7 @@ func TestMergeWaitsForTheRequesterToConfirm(t *testing.T) {
 	coord := stack.Endpoint{Addr: "n0", Inc: 1}
 	asker := stack.Endpoint{Addr: "n1", Inc: 1}
 	h := layertest.New(&Protocol{Sync: true}, layertest.Options{Members: []stack.Endpoint{coord}, Ltime: 5})
-	from := stack.ViewID{Ltime: 4, Coord: asker}
-	req := &mergeReq{
-		from: from, into: h.Env.View.ID,
-		members: []stack.Endpoint{asker}, survivors: []stack.Endpoint{asker},
-		prev: prev{id: from, tag: stack.FlushTag{Coord: 0, Num: 1}}, ltime: from.Ltime,
-	}
-	ask := func() {
-		h.Up(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{From: asker, Target: target, Bytes: req.encode(), Addr: asker.Addr}})
-	}
+	ask := func() { askToMerge(h, asker, stack.ViewID{Ltime: 4, Coord: asker}, []stack.Endpoint{asker}) }
 	ask()
 	g := grantSent(t, h, asker)
 	ask() // the requester asks again: the same grant goes out again

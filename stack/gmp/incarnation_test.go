@@ -9,17 +9,6 @@ import (
 	"github.com/maestro-go/maestro/stack/layertest"
 )
 
-// askToMerge hands h a merge request from requester's component (view
-// from, with survivors) and returns what h sent back.
-func askToMerge(h *layertest.Harness, requester stack.Endpoint, from stack.ViewID, survivors []stack.Endpoint) {
-	req := &mergeReq{
-		from: from, into: h.Env.View.ID,
-		members: survivors, survivors: survivors,
-		prev: prev{id: from, tag: stack.FlushTag{Coord: 0, Num: 1}}, ltime: from.Ltime,
-	}
-	h.Up(&stack.Event{Type: stack.EGlobal, Control: &stack.Control{From: requester, Target: target, Bytes: req.encode(), Addr: requester.Addr}})
-}
-
 // An incarnation is its process's start time, which a clock stepped back
 // can make smaller than the last one's. A member restarted so, alone,
 // asking to merge is alive (it confirms the grant): the incarnation
@@ -32,11 +21,7 @@ func TestRestartedMemberWithSmallerIncarnationMerges(t *testing.T) {
 	p := &Protocol{Sync: true}
 
 	// n1 (incarnation 500) merged into n0's view 4@n0, then crashed.
-	alone := layertest.New(p, layertest.Options{Members: []stack.Endpoint{coord}, Ltime: 3})
-	alone.Layer.(*layer).noteInstalled(&viewMsg{
-		id: stack.ViewID{Ltime: 4, Coord: coord}, members: []stack.Endpoint{coord, before},
-		prevs: []prev{{id: alone.Env.View.ID}, {id: stack.ViewID{Ltime: 2, Coord: before}}},
-	})
+	mergedIn(p, coord, before, 4)
 	h := layertest.New(p, layertest.Options{Members: []stack.Endpoint{coord}, Ltime: 5})
 	// n1 restarts as incarnation 300, in a view of its own.
 	askToMerge(h, after, stack.ViewID{Ltime: 1, Coord: after}, []stack.Endpoint{after})
@@ -54,11 +39,7 @@ func TestProvenIncarnationReplacesTheLargerOne(t *testing.T) {
 	old := stack.Endpoint{Addr: "n1", Inc: 500}
 	restarted := stack.Endpoint{Addr: "n1", Inc: 300}
 	p := &Protocol{Sync: true}
-	alone := layertest.New(p, layertest.Options{Members: []stack.Endpoint{coord}, Ltime: 3})
-	alone.Layer.(*layer).noteInstalled(&viewMsg{
-		id: stack.ViewID{Ltime: 4, Coord: coord}, members: []stack.Endpoint{coord, old},
-		prevs: []prev{{id: alone.Env.View.ID}, {id: stack.ViewID{Ltime: 2, Coord: old}}},
-	})
+	mergedIn(p, coord, old, 4)
 	// The restarted n1 asks from a view of its own, and confirms.
 	h := layertest.New(p, layertest.Options{Members: []stack.Endpoint{coord}, Ltime: 7})
 	askToMerge(h, restarted, stack.ViewID{Ltime: 1, Coord: restarted}, []stack.Endpoint{restarted})
@@ -73,9 +54,7 @@ func TestProvenIncarnationReplacesTheLargerOne(t *testing.T) {
 
 	h = layertest.New(p, layertest.Options{Members: []stack.Endpoint{coord}, Ltime: 13})
 	askToMerge(h, asker, stack.ViewID{Ltime: 12, Coord: asker}, []stack.Endpoint{asker, old})
-	downs := layertest.Of(h.TakeDowns(), stack.EGlobal)
-	require.Len(t, downs, 1)
-	require.Equal(t, byte(globalMergeDeny), downs[0].Bytes[0], "a request holding the replaced incarnation was not refused")
+	refused(t, h, "a request holding the replaced incarnation was not refused")
 }
 
 // A member that answered a view's flush and is in the next one is the
@@ -86,22 +65,14 @@ func TestFlushAnswerProvesTheIncarnation(t *testing.T) {
 	old := stack.Endpoint{Addr: "n1", Inc: 500}
 	restarted := stack.Endpoint{Addr: "n1", Inc: 300}
 	p := &Protocol{Sync: true}
-	alone := layertest.New(p, layertest.Options{Members: []stack.Endpoint{coord}, Ltime: 3})
-	alone.Layer.(*layer).noteInstalled(&viewMsg{
-		id: stack.ViewID{Ltime: 4, Coord: coord}, members: []stack.Endpoint{coord, old},
-		prevs: []prev{{id: alone.Env.View.ID}, {id: stack.ViewID{Ltime: 2, Coord: old}}},
-	})
+	mergedIn(p, coord, old, 4)
 	// A view holding the restarted n1, merged by another coordinator, is
 	// not proof: its incarnation is taken for an older one.
-	two := []stack.Endpoint{coord, restarted}
-	h := layertest.New(p, layertest.Options{Members: []stack.Endpoint{coord}, Ltime: 7})
-	h.Layer.(*layer).noteInstalled(&viewMsg{
-		id: stack.ViewID{Ltime: 9, Coord: coord}, members: two,
-		prevs: []prev{{id: h.Env.View.ID}, {id: stack.ViewID{Ltime: 8, Coord: restarted}}},
-	})
+	mergedIn(p, coord, restarted, 9)
 	require.Equal(t, old.Inc, p.seen["n1"].inc)
 	// Its answer to the flush of view 9 is.
-	h = layertest.New(p, layertest.Options{Members: two, Ltime: 9})
+	two := []stack.Endpoint{coord, restarted}
+	h := layertest.New(p, layertest.Options{Members: two, Ltime: 9})
 	h.Layer.(*layer).noteInstalled(&viewMsg{
 		id: stack.ViewID{Ltime: 10, Coord: coord}, members: two, prevs: []prev{{id: h.Env.View.ID}},
 	})
