@@ -43,15 +43,24 @@ type layer struct {
 	env   *stack.Env
 	casts []*partial // reassembly per sender, cast stream
 	sends []*partial // reassembly per sender, point-to-point stream
+	// own holds this member's fragmented casts, in the order they were
+	// split, until their fragments come back up: its own delivery goes
+	// up as the message that was cast instead of a reassembled copy.
+	// The layers below deliver a member's own casts to it complete and
+	// in order within the view, so the head is always the message whose
+	// fragments are coming up.
+	own [][]byte
 }
 
 // partial is a message being reassembled: its fragments' contents, which
 // alias the received datagrams (the stack owns them and never writes into
-// them), joined into one buffer of the exact size when the last arrives.
+// them), joined into one buffer of the exact size when the last arrives —
+// or, for this member's own cast, the message it split (whole).
 type partial struct {
 	want  int
 	parts [][]byte
 	size  int
+	whole []byte
 }
 
 // add keeps one more fragment.
@@ -79,14 +88,20 @@ func (l *layer) Down(ev *stack.Event) {
 	}
 }
 
-// split sends ev's message as consecutive fragments of one stream.
+// split sends ev's message as consecutive fragments of one stream, copied
+// into one buffer.
 func (l *layer) split(ev *stack.Event) {
 	data := ev.Msg.Bytes()
 	size := l.chunk() - 8
 	count := (len(data) + size - 1) / size
-	for i := 0; i < count; i++ {
-		end := min((i+1)*size, len(data))
-		m := wire.NewMsg(data[i*size : end])
+	parts := make([][]byte, count)
+	for i := range parts {
+		parts[i] = data[i*size : min((i+1)*size, len(data))]
+	}
+	if ev.Type == stack.ECast {
+		l.own = append(l.own, data)
+	}
+	for i, m := range wire.NewMsgs(parts) {
 		if i == 0 {
 			var w wire.Writer
 			w.Byte(kindFirst)
@@ -141,6 +156,11 @@ func (l *layer) Up(ev *stack.Event) {
 			l.env.Metrics.Drop("frag-interrupted")
 		}
 		p := &partial{want: count, parts: make([][]byte, 0, count)}
+		if from == l.env.View.Rank && ev.Type == stack.ECast && len(l.own) > 0 {
+			p.whole = l.own[0]
+			l.own[0] = nil
+			l.own = l.own[1:]
+		}
 		p.add(ev.Msg.Bytes())
 		streams[from] = p
 	case kindNext:
@@ -157,7 +177,11 @@ func (l *layer) Up(ev *stack.Event) {
 		}
 		if len(p.parts) == p.want {
 			streams[from] = nil
-			l.env.PassUp(stack.WrappedEvent(ev.Type, from, bytes.Join(p.parts, nil)))
+			whole := p.whole
+			if len(whole) != p.size {
+				whole = bytes.Join(p.parts, nil)
+			}
+			l.env.PassUp(stack.WrappedEvent(ev.Type, from, whole))
 		}
 	default:
 		l.env.Metrics.Drop("frag-malformed")

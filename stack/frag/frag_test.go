@@ -8,6 +8,7 @@ import (
 
 	"github.com/maestro-go/maestro/stack"
 	"github.com/maestro-go/maestro/stack/layertest"
+	"github.com/maestro-go/maestro/stack/wire"
 )
 
 // config makes fragments small, so a few kilobytes make several.
@@ -121,4 +122,42 @@ func TestOversizedReassemblyIsDropped(t *testing.T) {
 	}
 	require.Empty(t, r.TakeUps())
 	require.Equal(t, uint64(1), r.Env.Metrics.Snapshot().Drops["frag-too-large"])
+}
+
+// A member's own fragmented casts come back up as the messages it cast,
+// not as reassembled copies, in order, interleaved with others' fragments
+// and its own whole casts.
+func TestOwnCastsComeUpAsCastWithoutReassembly(t *testing.T) {
+	h := layertest.New(Protocol{}, layertest.Options{Config: config})
+	first, second := layertest.Msg(message(1500)), layertest.Msg(message(2000))
+	firstBytes, secondBytes := first.Bytes(), second.Bytes()
+	var own []*stack.Event
+	for _, m := range []*wire.Msg{first, layertest.Msg([]byte("small")), second} {
+		h.Down(&stack.Event{Type: stack.ECast, Peer: stack.AllPeers, Msg: m})
+		for _, ev := range h.TakeDowns() {
+			own = append(own, &stack.Event{Type: ev.Type, Peer: 0, Msg: layertest.Wire(ev)})
+		}
+	}
+	others := split(t, message(1500))
+	for i, ev := range own {
+		h.Up(ev)
+		if i < len(others) {
+			h.Up(&stack.Event{Type: stack.ECast, Peer: 1, Msg: others[i].Msg})
+		}
+	}
+	var ups, fromOther []*stack.Event
+	for _, ev := range h.TakeUps() {
+		if ev.Peer == 0 {
+			ups = append(ups, ev)
+		} else {
+			fromOther = append(fromOther, ev)
+		}
+	}
+	require.Len(t, fromOther, 1)
+	require.True(t, bytes.Equal(message(1500), fromOther[0].Msg.Bytes()), "the other member's cast, reassembled")
+	require.Len(t, ups, 3)
+	require.Same(t, &firstBytes[0], &ups[0].Msg.Bytes()[0], "the first cast itself")
+	require.Equal(t, "small", string(ups[1].Msg.Bytes()))
+	require.Same(t, &secondBytes[0], &ups[2].Msg.Bytes()[0], "the second cast itself")
+	require.True(t, bytes.Equal(message(2000), ups[2].Msg.Bytes()))
 }

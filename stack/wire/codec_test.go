@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -88,4 +89,30 @@ func TestNewMsgCopiesIntoOneAllocation(t *testing.T) {
 	require.Equal(t, []byte{3, 0xac, 0x02, 1}, m.Bytes()[:4], "the header, then the payload as it was")
 	require.Equal(t, byte(2), m.Bytes()[len(m.Bytes())-1])
 	require.Equal(t, 3+65536, m.Len())
+}
+
+// The messages NewMsgs returns share one buffer, yet each is a copy of its
+// part whose headers never reach into its neighbour's content, however
+// many are pushed.
+func TestNewMsgsAreIndependentCopies(t *testing.T) {
+	parts := [][]byte{[]byte("first part"), []byte("second"), {}, []byte("last")}
+	msgs := NewMsgs(parts)
+	require.Len(t, msgs, len(parts))
+	for i := range parts {
+		msgs[i].Push(bytes.Repeat([]byte{byte(i)}, headroom))
+	}
+	msgs[3].PushByte(9)
+	parts[0][0] = 'X'
+	for i, m := range msgs {
+		content := m.Bytes()
+		if i == 3 {
+			require.Equal(t, byte(9), content[0])
+			content = content[1:]
+		}
+		require.Equal(t, bytes.Repeat([]byte{byte(i)}, headroom), content[:headroom], "message %d's header", i)
+		want := map[int]string{0: "first part", 1: "second", 2: "", 3: "last"}[i]
+		require.Equal(t, want, string(content[headroom:]), "message %d's payload", i)
+	}
+	allocs := testing.AllocsPerRun(20, func() { NewMsgs(parts) })
+	require.LessOrEqual(t, allocs, 4.0, "one buffer for all, whatever their number")
 }

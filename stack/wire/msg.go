@@ -1,10 +1,22 @@
 package wire
 
-import "encoding/binary"
+import (
+	"bytes"
+	"encoding/binary"
+)
 
 // headroom is the space reserved in front of a payload so that a stack of
 // layer headers can be prepended without copying the payload.
 const headroom = 64
+
+// largeCopy is the size from which a message's buffer is allocated without
+// being cleared first: the allocator clears large objects (above 32 KiB)
+// in a separate pass, which costs as much as the copy that overwrites them.
+const largeCopy = 32 << 10
+
+// blankHeadroom is what a buffer allocated without clearing gets in front
+// of each payload (never read, but not left as stale memory either).
+var blankHeadroom [headroom]byte
 
 // Msg is a message travelling through the protocol stack: a payload with the
 // headers of the layers it has passed prepended to it. On the way down each
@@ -20,17 +32,43 @@ type Msg struct {
 // NewMsg returns a message whose content is a copy of payload, with room in
 // front for headers.
 func NewMsg(payload []byte) *Msg {
-	buf := make([]byte, headroom+len(payload))
-	copy(buf[headroom:], payload)
-	return &Msg{buf: buf, off: headroom}
+	m := &Msg{}
+	m.Init(payload)
+	return m
 }
 
 // Init makes m a message whose content is a copy of payload, as NewMsg
 // does, for a Msg allocated with others.
 func (m *Msg) Init(payload []byte) {
+	if len(payload) >= largeCopy {
+		*m = Msg{buf: bytes.Join([][]byte{blankHeadroom[:], payload}, nil), off: headroom}
+		return
+	}
 	buf := make([]byte, headroom+len(payload))
 	copy(buf[headroom:], payload)
 	*m = Msg{buf: buf, off: headroom}
+}
+
+// NewMsgs returns one message per part, each a copy of it with room in
+// front for headers as NewMsg gives, all in one buffer that is not cleared
+// before the copy: the fragments of a large message cost one allocation
+// between them. Each message pushes its headers only into its own room.
+func NewMsgs(parts [][]byte) []*Msg {
+	pieces := make([][]byte, 0, 2*len(parts))
+	for _, p := range parts {
+		pieces = append(pieces, blankHeadroom[:], p)
+	}
+	buf := bytes.Join(pieces, nil)
+	msgs := make([]Msg, len(parts))
+	out := make([]*Msg, len(parts))
+	at := 0
+	for i, p := range parts {
+		end := at + headroom + len(p)
+		msgs[i] = Msg{buf: buf[at:end:end], off: headroom}
+		out[i] = &msgs[i]
+		at = end
+	}
+	return out
 }
 
 // WrapMsg returns a message whose content is b itself (no copy). Headers
