@@ -173,7 +173,7 @@ func (m *Member) transport(ctx context.Context) (stack.Transport, error) {
 		SeedRefresh: m.opts.SeedRefresh, Resolver: m.opts.Resolver, Advertise: m.opts.Advertise,
 		Multicast: m.opts.Multicast, MulticastInterface: m.opts.MulticastInterface,
 		MulticastData: m.opts.MulticastData, PortBase: m.opts.PortBase, PortCount: m.opts.PortCount,
-		MaxPacket: m.opts.MaxPacket, Log: m.opts.Logger,
+		MaxPacket: m.opts.MaxPacket, NoOffload: m.opts.NoOffload, Log: m.opts.Logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("groupmember: %w", err)

@@ -56,6 +56,9 @@ type Options struct {
 	// MaxPacket is the largest UDP datagram sent (default 60000 on
 	// loopback, 1400 elsewhere).
 	MaxPacket int `yaml:"max_packet"`
+	// NoOffload turns off UDP segmentation offload (GSO and GRO), which
+	// is on where the kernel offers it: see udp.Config.NoOffload.
+	NoOffload bool `yaml:"no_offload"`
 	// Replicas is the configured number of replicas of the group. With the
 	// Primary property it is required: a view is primary (may cast) only
 	// if it holds a majority of them (§4.4.2).

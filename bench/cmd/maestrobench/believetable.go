@@ -37,6 +37,7 @@ func printBelieve(w io.Writer, run *believeRun, cells []benchCell) {
 	if o.inline {
 		fmt.Fprintln(w, "- members run their callbacks inline (`groupmember.Options.InlineUpcalls`), not on a delivery goroutine.")
 	}
+	printTransport(w, o.maxPacket, o.offload)
 	fmt.Fprintf(w, "- %d rounds, every cell once per round, the systems interleaved (their order reversed every other round), every\n", o.rounds)
 	fmt.Fprintf(w, "  process started once for the whole run; throughput cells of %v after a %v warm-up (raft's too); latency cells\n", o.duration, o.warmup)
 	fmt.Fprintf(w, "  of %d closed-loop casts (raft: sequential Apply for the cell's duration). A figure is the median [min–max] of\n", o.latencyOps)
@@ -157,5 +158,16 @@ func printBelieve(w io.Writer, run *believeRun, cells []benchCell) {
 	}
 	if o.jsonFile != "" {
 		fmt.Fprintf(w, "\n%d cells written to %s.\n", len(cells), o.jsonFile)
+	}
+}
+
+// printTransport says what the members' datagrams were, when not the
+// defaults.
+func printTransport(w io.Writer, maxPacket int, offload bool) {
+	if maxPacket > 0 {
+		fmt.Fprintf(w, "- members send datagrams of at most %d bytes (`groupmember.Options.MaxPacket`).\n", maxPacket)
+	}
+	if !offload {
+		fmt.Fprintln(w, "- members do not use UDP segmentation offload (`groupmember.Options.NoOffload`).")
 	}
 }

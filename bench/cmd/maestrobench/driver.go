@@ -37,6 +37,8 @@ type driverOptions struct {
 	props        string
 	verbose      bool
 	inline       bool // members run their callbacks inline (InlineUpcalls)
+	maxPacket    int  // members' largest datagram (0: the transport's default)
+	offload      bool // members use UDP segmentation offload where the kernel has it
 }
 
 // proc is a member process under the driver's control.
@@ -101,7 +103,8 @@ func startGroupIn(o driverOptions, n int, properties string, prefix, extra []str
 	}
 	for i := 0; i < n; i++ {
 		args := []string{"-member", "-group", group, "-portbase", strconv.Itoa(base), "-properties", properties,
-			"-inline-upcalls=" + strconv.FormatBool(o.inline)}
+			"-inline-upcalls=" + strconv.FormatBool(o.inline),
+			"-max-packet", strconv.Itoa(o.maxPacket), "-no-offload=" + strconv.FormatBool(!o.offload)}
 		keyed, err := keyArgs(pr)
 		if err != nil {
 			c.stop()

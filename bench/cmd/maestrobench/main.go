@@ -111,6 +111,8 @@ func main() {
 	fs.StringVar(&o.props, "properties", "", "stack properties (default: the dissertation's default stack)")
 	fs.BoolVar(&o.verbose, "v", false, "progress on stderr")
 	fs.BoolVar(&o.inline, "inline", true, "members run their callbacks on the goroutine that brought the work (groupmember.Options.InlineUpcalls: the benchmark's callbacks only count), instead of on each member's delivery goroutine")
+	fs.IntVar(&o.maxPacket, "max-packet", 0, "members' largest datagram in bytes (0: the transport's default, 60000 on loopback; 1400 is what a network with 1500-byte frames takes)")
+	fs.BoolVar(&o.offload, "offload", true, "members use UDP segmentation offload (GSO to send runs of datagrams in one buffer, GRO to receive them so) where the kernel offers it")
 	fs.BoolVar(&o.safe, "safe", false, "instead of the default tables: Safe delivery (Primary+Safe over Total and over Token) against raft, the cost of Primary, and the UDP round trip, as medians of -rounds interleaved repetitions (-properties is the base stack)")
 	fs.IntVar(&o.rounds, "rounds", 0, "interleaved repetitions of every cell (default: 3; 5 with -safe and -security)")
 	fs.StringVar(&o.safeSizes, "safe-sizes", "16,1024", "-safe, -security: message sizes in bytes")

@@ -113,6 +113,8 @@ type safeRun struct {
 	views        map[string]int
 	args         []string
 	inline       bool
+	maxPacket    int
+	offload      bool
 	single       bool
 	runConditions
 }
@@ -130,7 +132,8 @@ func driveSafe(o driverOptions) error {
 		return err
 	}
 	run := &safeRun{sizes: sizes, rounds: o.rounds, primaryPairs: o.primaryPairs, duration: o.duration, warmup: o.warmup, latencyOps: o.latencyOps,
-		stacks: stacks, withRaft: o.raft, res: samples{}, views: map[string]int{}, args: o.args, inline: o.inline}
+		stacks: stacks, withRaft: o.raft, res: samples{}, views: map[string]int{}, args: o.args, inline: o.inline,
+		maxPacket: o.maxPacket, offload: o.offload}
 	run.begin()
 
 	var s safeSystems

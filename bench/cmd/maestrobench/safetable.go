@@ -29,6 +29,7 @@ func printSafeTables(w io.Writer, run *safeRun) {
 	if run.inline {
 		fmt.Fprintln(w, "- members run their callbacks inline (`groupmember.Options.InlineUpcalls`), not on a delivery goroutine.")
 	}
+	printTransport(w, run.maxPacket, run.offload)
 	fmt.Fprintf(w, "- %d rounds, every cell once per round, the systems interleaved (their order reversed every other round), every\n", run.rounds)
 	fmt.Fprintf(w, "  cluster kept for the whole run; throughput cells of %v after a %v warm-up (raft's too), latency cells of %d round\n", run.duration, run.warmup, run.latencyOps)
 	fmt.Fprintln(w, "  trips (raft: sequential Apply for the cell's duration). A figure is the median")

@@ -3,21 +3,21 @@ package udp
 import (
 	"net"
 
-	"golang.org/x/net/ipv4"
-
 	"github.com/maestro-go/maestro/stack"
 )
 
-// maxBatch bounds the datagrams of one sendmmsg call.
+// maxBatch bounds the messages of one sendmmsg call.
 const maxBatch = 64
 
 // SendBatch sends the datagrams with as few system calls as the platform
 // allows (sendmmsg on Linux; golang.org/x/net falls back to one call per
-// datagram elsewhere), a datagram for several addresses once to the
-// multicast group when casts go by IP multicast. A datagram that cannot be
-// sent (an unresolvable address, an error from the kernel) is skipped and
-// the rest still go; the first error is returned. The Stack calls it from
-// one goroutine at a time.
+// datagram elsewhere), each address's runs of datagrams in one buffer
+// where the kernel offloads segmentation (see offload.go), a datagram for
+// several addresses once to the multicast group when casts go by IP
+// multicast. A datagram that cannot be sent (an unresolvable address, an
+// error from the kernel) is skipped and the rest still go; the first error
+// is returned. Each address's datagrams leave in order. The Stack calls it
+// from one goroutine at a time.
 func (t *Transport) SendBatch(ds []stack.Datagram) error {
 	var first error
 	fail := func(err error) {
@@ -25,23 +25,11 @@ func (t *Transport) SendBatch(ds []stack.Datagram) error {
 			first = err
 		}
 	}
-	ms := t.wbatch[:0]
-	add := func(data []byte, to net.Addr) {
-		if len(ms) < cap(ms) {
-			ms = ms[:len(ms)+1]
-		} else {
-			ms = append(ms, ipv4.Message{})
-		}
-		// A message keeps its one-element Buffers from batch to batch.
-		m := &ms[len(ms)-1]
-		if m.Buffers == nil {
-			m.Buffers = make([][]byte, 1)
-		}
-		m.Buffers[0], m.Addr = data, to
-	}
+	p := &t.plan
+	p.gso = t.gso.Load()
 	for _, d := range ds {
 		if t.mcastData && len(d.To) > 1 {
-			add(d.Data, t.mcastUDP)
+			p.add(d.Data, t.mcastUDP)
 			continue
 		}
 		for _, a := range d.To {
@@ -50,23 +38,26 @@ func (t *Transport) SendBatch(ds []stack.Datagram) error {
 				fail(err)
 				continue
 			}
-			add(d.Data, ua)
+			p.add(d.Data, ua)
 		}
 	}
-	for rest := ms; len(rest) > 0; {
-		n, err := t.wconn.WriteBatch(rest[:min(len(rest), maxBatch)], 0)
+	for rest := p.finish(segmentControl); len(rest) > 0; {
+		n, err := t.writeBatch(rest[:min(len(rest), maxBatch)])
+		if err != nil && n < len(rest) && len(rest[n].Buffers) > 1 && offloadRefused(err) {
+			// The kernel or the device does not take offloaded runs:
+			// send them as single datagrams, now and from now on.
+			t.gso.Store(false)
+			t.log.Warn("UDP segmentation offload refused; sending datagrams one by one", "err", err)
+			rest = unrun(rest[n:])
+			continue
+		}
 		if err != nil {
 			fail(err)
-			n = max(n, 1) // skip the datagram that failed
+			n = max(n, 1) // skip the message that failed
 		}
 		rest = rest[n:]
 	}
-	for i := range ms {
-		// Forget the datagrams and addresses; keep the Buffers.
-		ms[i].Buffers[0], ms[i].Addr, ms[i].OOB = nil, nil, nil
-		ms[i].N, ms[i].NN, ms[i].Flags = 0, 0, 0
-	}
-	t.wbatch = ms[:0]
+	p.reset()
 	return first
 }
 

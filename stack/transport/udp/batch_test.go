@@ -87,11 +87,11 @@ func TestSendBatchReusesItsMessages(t *testing.T) {
 	if err := src.SendBatch(ds); err != nil {
 		t.Fatal(err)
 	}
-	before := &src.wbatch[:1][0]
+	before := &src.plan.ms[:1][0]
 	if err := src.SendBatch(ds[1:]); err != nil {
 		t.Fatal(err)
 	}
-	if after := &src.wbatch[:1][0]; after != before || after.Buffers[0] != nil || after.Addr != nil {
+	if after := &src.plan.ms[:1][0]; after != before || after.Buffers[:1][0] != nil || after.Addr != nil {
 		t.Fatal("the batch's messages were not kept, or still hold the last datagram")
 	}
 	if got := ra.wait(t, 3); got[0] != "one" || got[2] != "two" {

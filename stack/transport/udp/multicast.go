@@ -36,6 +36,9 @@ func (t *Transport) joinMulticast(cfg Config) error {
 		// Casts arrive here with the multicast data path: the same room
 		// as the unicast socket's.
 		_ = uc.SetReadBuffer(readBuffer(cfg))
+		if !cfg.NoOffload {
+			offloadSupport(uc)
+		}
 	}
 	p := ipv4.NewPacketConn(pc)
 	group := &net.UDPAddr{IP: ap.Addr().AsSlice()}

@@ -20,6 +20,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -71,7 +72,14 @@ type Config struct {
 	MaxPacket int
 	// ReadBuffer is the socket receive buffer size. Zero: 4 MiB.
 	ReadBuffer int
-	Log        *slog.Logger
+	// NoOffload turns off UDP segmentation offload (GSO for sending runs
+	// of datagrams to one address in one buffer, GRO for receiving them
+	// so), which is on by default where the kernel offers it (Linux 5.0
+	// and later); a device that refuses an offloaded send turns it off by
+	// itself. For comparisons, and for networks whose middleboxes mishandle
+	// it.
+	NoOffload bool
+	Log       *slog.Logger
 }
 
 // Transport is a UDP stack.Transport.
@@ -93,8 +101,15 @@ type Transport struct {
 	ucache map[string]*net.UDPAddr
 
 	wconn    *ipv4.PacketConn // for SendBatch
-	wbatch   []ipv4.Message   // SendBatch's messages, reused
+	plan     planner          // SendBatch's batch, reused
 	mcastUDP *net.UDPAddr
+	// gso is whether SendBatch offloads runs of datagrams; a send the
+	// kernel refuses turns it off for good.
+	gso atomic.Bool
+	// writeBatch sends a batch (sendmmsg); tests replace it.
+	writeBatch func([]ipv4.Message) (int, error)
+	// runsRead counts the coalesced runs read (GRO), for tests.
+	runsRead atomic.Uint64
 
 	closeOnce sync.Once
 	done      chan struct{}
@@ -139,6 +154,11 @@ func NewContext(ctx context.Context, cfg Config) (*Transport, error) {
 	}
 	t := &Transport{conn: conn, log: cfg.Log, cache: map[string]netip.AddrPort{}, ucache: map[string]*net.UDPAddr{}, done: make(chan struct{})}
 	t.wconn = ipv4.NewPacketConn(conn)
+	t.writeBatch = func(ms []ipv4.Message) (int, error) { return t.wconn.WriteBatch(ms, 0) }
+	if !cfg.NoOffload {
+		gso, _ := offloadSupport(conn)
+		t.gso.Store(gso)
+	}
 	rb := readBuffer(cfg)
 	_ = conn.SetReadBuffer(rb)
 	_ = conn.SetWriteBuffer(rb)
@@ -275,12 +295,14 @@ func outboundAddr() netip.Addr {
 const batchSize = 32
 
 // readLoop reads datagrams in batches (recvmmsg) and hands each batch to
-// recv. On the multicast socket it skips our own datagrams looped back.
+// recv, cutting the runs GRO coalesced back into their datagrams. On the
+// multicast socket it skips our own datagrams looped back.
 func (t *Transport) readLoop(pc *ipv4.PacketConn, recv func([]stack.Packet), skipOwn bool) {
 	defer t.readers.Done()
 	ms := make([]ipv4.Message, batchSize)
 	for i := range ms {
 		ms[i].Buffers = [][]byte{make([]byte, 65536)}
+		ms[i].OOB = make([]byte, 64)
 	}
 	for {
 		n, err := pc.ReadBatch(ms, 0)
@@ -305,7 +327,13 @@ func (t *Transport) readLoop(pc *ipv4.PacketConn, recv func([]stack.Packet), ski
 			if skipOwn && netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()) == t.local {
 				continue
 			}
-			batch = append(batch, packet(ap, append([]byte(nil), m.Buffers[0][:m.N]...)))
+			seg := groSegment(m.OOB[:m.NN])
+			if seg > 0 && seg < m.N {
+				t.runsRead.Add(1)
+			}
+			segments(m.Buffers[0][:m.N], seg, func(d []byte) {
+				batch = append(batch, packet(ap, append([]byte(nil), d...)))
+			})
 		}
 		select {
 		case <-t.done:
