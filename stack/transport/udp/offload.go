@@ -25,12 +25,11 @@ const (
 // run is a message of a batch being built: datagrams for one address, all
 // of the first one's size but the last, which may be shorter.
 type run struct {
-	to     net.Addr
-	msg    int // index of its message in the batch
-	seg    int // the segment size: its first datagram's
-	size   int // bytes in it
-	n      int // datagrams in it
-	closed bool
+	to   net.Addr
+	msg  int // index of its message in the batch
+	seg  int // the segment size: its first datagram's
+	size int // bytes in it
+	n    int // datagrams in it
 }
 
 // planner builds a batch of messages from datagrams, joining each
@@ -41,26 +40,30 @@ type planner struct {
 	gso  bool
 	ms   []ipv4.Message
 	runs []run
+	open []int // the runs that may still grow, at most one an address
 }
 
 // add adds data for to, to its address's open run when it can.
 func (p *planner) add(data []byte, to net.Addr) {
 	if p.gso {
-		for i := range p.runs {
-			r := &p.runs[i]
-			if r.closed || r.to != to {
+		for i, k := range p.open {
+			r := &p.runs[k]
+			if r.to != to {
 				continue
 			}
-			if len(data) <= r.seg && r.n < maxSegments && r.size+len(data) <= maxRun {
-				m := &p.ms[r.msg]
-				m.Buffers = append(m.Buffers, data)
-				r.n++
-				r.size += len(data)
-				// Only the last datagram of a run may be short.
-				r.closed = len(data) < r.seg
-				return
+			if len(data) > r.seg || r.n == maxSegments || r.size+len(data) > maxRun {
+				p.open = append(p.open[:i], p.open[i+1:]...)
+				break
 			}
-			r.closed = true
+			m := &p.ms[r.msg]
+			m.Buffers = append(m.Buffers, data)
+			r.n++
+			r.size += len(data)
+			if len(data) < r.seg {
+				// Only the last datagram of a run may be short.
+				p.open = append(p.open[:i], p.open[i+1:]...)
+			}
+			return
 		}
 	}
 	if len(p.ms) < cap(p.ms) {
@@ -73,6 +76,9 @@ func (p *planner) add(data []byte, to net.Addr) {
 	m.Buffers = append(m.Buffers[:0], data)
 	m.Addr = to
 	p.runs = append(p.runs, run{to: to, msg: len(p.ms) - 1, seg: len(data), size: len(data), n: 1})
+	if p.gso {
+		p.open = append(p.open, len(p.runs)-1)
+	}
 }
 
 // finish marks each message of more than one datagram with its segment
@@ -98,6 +104,7 @@ func (p *planner) reset() {
 	}
 	p.ms = p.ms[:0]
 	p.runs = p.runs[:0]
+	p.open = p.open[:0]
 }
 
 // unrun returns ms with every run split back into one message per
