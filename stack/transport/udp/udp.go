@@ -327,12 +327,18 @@ func (t *Transport) readLoop(pc *ipv4.PacketConn, recv func([]stack.Packet), ski
 			if skipOwn && netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()) == t.local {
 				continue
 			}
+			// One copy of the message, which its datagrams then alias
+			// (each capped at its own end): the buffers are read again.
+			data := append([]byte(nil), m.Buffers[0][:m.N]...)
 			seg := groSegment(m.OOB[:m.NN])
-			if seg > 0 && seg < m.N {
-				t.runsRead.Add(1)
+			if seg <= 0 || seg >= m.N {
+				batch = append(batch, packet(ap, data))
+				continue
 			}
-			segments(m.Buffers[0][:m.N], seg, func(d []byte) {
-				batch = append(batch, packet(ap, append([]byte(nil), d...)))
+			t.runsRead.Add(1)
+			src := packet(ap, nil).From
+			segments(data, seg, func(d []byte) {
+				batch = append(batch, stack.Packet{From: src, Data: d[:len(d):len(d)]})
 			})
 		}
 		select {
