@@ -43,6 +43,7 @@ func (t *Transport) SendBatch(ds []stack.Datagram) error {
 	}
 	for rest := p.finish(segmentControl); len(rest) > 0; {
 		n, err := t.writeBatch(rest[:min(len(rest), maxBatch)])
+		n = max(n, 0) // sendmmsg's -1: none of them went
 		if err != nil && n < len(rest) && len(rest[n].Buffers) > 1 && offloadRefused(err) {
 			// The kernel or the device does not take offloaded runs:
 			// send them as single datagrams, now and from now on.

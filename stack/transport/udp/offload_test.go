@@ -231,3 +231,34 @@ func FuzzSegments(f *testing.F) {
 		}
 	})
 }
+
+// A send the kernel fails as a whole (sendmmsg returns -1 with an error
+// other than a refused offload: an unreachable network, say) skips the
+// message that failed and sends the rest, whether it was a run or not.
+func TestFailedSendSkipsOnlyTheMessageThatFailed(t *testing.T) {
+	src, dst := listen(t), listen(t)
+	var r orderedReceiver
+	dst.Serve(r.recv)
+	for _, gso := range []bool{true, false} {
+		src.gso.Store(gso)
+		failed := false
+		src.writeBatch = func(ms []ipv4.Message) (int, error) {
+			if !failed {
+				failed = true
+				return -1, fmt.Errorf("sendmmsg: %w", syscall.ENETUNREACH)
+			}
+			return src.wconn.WriteBatch(ms, 0)
+		}
+		var batch []stack.Datagram
+		batch = append(batch, stack.Datagram{To: []string{dst.LocalAddr()}, Data: []byte("lost")})
+		batch = append(batch, stack.Datagram{To: []string{"127.0.0.1:1"}, Data: []byte("elsewhere, and longer")})
+		batch = append(batch, stack.Datagram{To: []string{dst.LocalAddr()}, Data: []byte("kept, as it is longer")})
+		require.ErrorIs(t, src.SendBatch(batch), syscall.ENETUNREACH)
+		require.True(t, failed)
+	}
+	got := r.wait(t, 2)
+	require.Len(t, got, 2)
+	for _, d := range got {
+		require.Equal(t, "kept, as it is longer", string(d))
+	}
+}
