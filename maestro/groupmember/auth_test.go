@@ -104,14 +104,7 @@ func TestKeyRollWhileCasting(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	close(stop)
 	wg.Wait()
-	require.Eventually(t, func() bool {
-		for _, r := range rs {
-			if r.castCount() < int(sent.Load()) {
-				return false
-			}
-		}
-		return true
-	}, 20*time.Second, 10*time.Millisecond, "casts lost during the roll")
+	waitForCasts(t, rs, int(sent.Load()), 20*time.Second, "casts lost during the roll")
 	for i, m := range ms {
 		require.Equal(t, view, m.View().ID, "member %d changed view during the roll", i)
 		require.Equal(t, int(sent.Load()), rs[i].castCount())
@@ -185,14 +178,7 @@ func TestReplayOverUDPChangesNothing(t *testing.T) {
 		}
 		require.NoError(t, m.Send(ms[(i+1)%3].View().Me, message.New().PutString(fmt.Sprintf("s%d", i))))
 	}
-	require.Eventually(t, func() bool {
-		for _, r := range rs {
-			if r.castCount() < 60 {
-				return false
-			}
-		}
-		return true
-	}, 10*time.Second, 10*time.Millisecond)
+	waitForCasts(t, rs, 60, 10*time.Second)
 	time.Sleep(300 * time.Millisecond)
 	view := ms[0].View().ID
 	counts := func() (out []string) {

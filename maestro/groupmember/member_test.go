@@ -68,6 +68,30 @@ func (r *recorder) castList() []string {
 	return append([]string(nil), r.casts...)
 }
 
+// waitForCasts waits until every recorder has delivered at least n casts.
+func waitForCasts(t *testing.T, rs []*recorder, n int, timeout time.Duration, msgAndArgs ...any) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		for _, r := range rs {
+			if r.castCount() < n {
+				return false
+			}
+		}
+		return true
+	}, timeout, 10*time.Millisecond, msgAndArgs...)
+}
+
+// sameCasts returns the casts every recorder delivered, failing unless
+// they all delivered the same sequence.
+func sameCasts(t *testing.T, rs []*recorder) []string {
+	t.Helper()
+	first := rs[0].castList()
+	for _, r := range rs[1:] {
+		require.Equal(t, first, r.castList(), "members delivered different sequences")
+	}
+	return first
+}
+
 // testOptions returns options for a group of its own on a port range of
 // its own, with timings short enough for tests.
 func testOptions(t *testing.T) Options {
@@ -129,18 +153,8 @@ func TestMembersMergeAndTotallyOrderCasts(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	require.Eventually(t, func() bool {
-		for _, r := range rs {
-			if r.castCount() < 3*per {
-				return false
-			}
-		}
-		return true
-	}, 20*time.Second, 10*time.Millisecond)
-	first := rs[0].castList()
-	for _, r := range rs[1:] {
-		require.Equal(t, first, r.castList(), "members delivered different sequences")
-	}
+	waitForCasts(t, rs, 3*per, 20*time.Second)
+	sameCasts(t, rs)
 	v := ms[0].View()
 	require.Equal(t, v.Members[0], v.Coordinator)
 	require.Len(t, v.Members, 3)

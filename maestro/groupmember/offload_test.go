@@ -36,19 +36,9 @@ func TestStreamsInNetworkSizedDatagramsKeepTheirOrder(t *testing.T) {
 				}()
 			}
 			wg.Wait()
-			require.Eventually(t, func() bool {
-				for _, r := range rs {
-					if r.castCount() < 3*per {
-						return false
-					}
-				}
-				return true
-			}, 60*time.Second, 10*time.Millisecond)
-			first := rs[0].castList()
+			waitForCasts(t, rs, 3*per, 60*time.Second)
+			first := sameCasts(t, rs)
 			require.Len(t, first, 3*per)
-			for _, r := range rs[1:] {
-				require.Equal(t, first, r.castList(), "members delivered different sequences")
-			}
 			next := map[string]int{}
 			for _, c := range first {
 				body := c[strings.Index(c, ":m")+1:]

@@ -22,13 +22,13 @@ func TestMergeRefusesAnotherIncarnationOfAMember(t *testing.T) {
 	reborn := stack.Endpoint{Addr: "n1", Inc: 2}
 	old := stack.Endpoint{Addr: "n1", Inc: 1}
 	h := layertest.New(&Protocol{Sync: true}, layertest.Options{Members: []stack.Endpoint{coord, reborn}, Ltime: 14})
-	askToMerge(h, old, stack.ViewID{Ltime: 8, Coord: old}, []stack.Endpoint{old})
+	askAlone(h, old, 8)
 	require.Empty(t, layertest.Of(h.Ups, stack.EBlock), "the coordinator started a flush to merge")
 	refused(t, h, "the request was not refused")
 
 	// A component with no address in common is welcome.
 	other := stack.Endpoint{Addr: "n3", Inc: 1}
-	askToMerge(h, other, stack.ViewID{Ltime: 8, Coord: other}, []stack.Endpoint{other})
+	askAlone(h, other, 8)
 	confirm(t, h, other)
 	require.NotEmpty(t, layertest.Of(h.Ups, stack.EBlock), "the merge did not start")
 }
@@ -45,6 +45,17 @@ func askToMerge(h *layertest.Harness, requester stack.Endpoint, from stack.ViewI
 }
 
 // refused checks that the only datagram h sent is a merge denial.
+// askAlone has e ask h to merge from a view of its own, numbered ltime.
+func askAlone(h *layertest.Harness, e stack.Endpoint, ltime uint64) {
+	askToMerge(h, e, stack.ViewID{Ltime: ltime, Coord: e}, []stack.Endpoint{e})
+}
+
+// alone returns a harness for coord alone in its view, after ltime views,
+// with p's memory of what other members installed.
+func alone(p *Protocol, coord stack.Endpoint, ltime uint64) *layertest.Harness {
+	return layertest.New(p, layertest.Options{Members: []stack.Endpoint{coord}, Ltime: ltime})
+}
+
 func refused(t *testing.T, h *layertest.Harness, msg string) {
 	t.Helper()
 	downs := layertest.Of(h.TakeDowns(), stack.EGlobal)
@@ -55,7 +66,7 @@ func refused(t *testing.T, h *layertest.Harness, msg string) {
 // mergedIn records in p, as coordinator coord would, that e's component
 // (view ltime-2@e) merged into coord's in view ltime@coord.
 func mergedIn(p *Protocol, coord, e stack.Endpoint, ltime uint64) {
-	h := layertest.New(p, layertest.Options{Members: []stack.Endpoint{coord}, Ltime: ltime - 1})
+	h := alone(p, coord, ltime-1)
 	h.Layer.(*layer).noteInstalled(&viewMsg{
 		id: stack.ViewID{Ltime: ltime, Coord: coord}, members: []stack.Endpoint{coord, e},
 		prevs: []prev{{id: h.Env.View.ID}, {id: stack.ViewID{Ltime: ltime - 2, Coord: e}}},
@@ -165,13 +176,13 @@ func TestMergeRefusesARequestItsMembersMovedOnFrom(t *testing.T) {
 	// n1's component (view 2@n1) merged into this member's: view 4@n0.
 	mergedIn(p, coord, gone, 4)
 	// n1 crashed; the coordinator is alone again, in view 5@n0.
-	h := layertest.New(p, layertest.Options{Members: []stack.Endpoint{coord}, Ltime: 5})
+	h := alone(p, coord, 5)
 	askToMerge(h, gone, before, []stack.Endpoint{gone})
 	require.Empty(t, layertest.Of(h.Ups, stack.EBlock), "the coordinator started a flush to merge a component that no longer exists")
 	refused(t, h, "the request was not refused")
 
 	// n1 was only cut off, and comes back from a view after 2@n1.
-	askToMerge(h, gone, stack.ViewID{Ltime: 3, Coord: gone}, []stack.Endpoint{gone})
+	askAlone(h, gone, 3)
 	confirm(t, h, gone)
 	require.NotEmpty(t, layertest.Of(h.Ups, stack.EBlock), "the merge did not start")
 }
@@ -184,7 +195,7 @@ func TestMergeWaitsForTheRequesterToConfirm(t *testing.T) {
 	coord := stack.Endpoint{Addr: "n0", Inc: 1}
 	asker := stack.Endpoint{Addr: "n1", Inc: 1}
 	h := layertest.New(&Protocol{Sync: true}, layertest.Options{Members: []stack.Endpoint{coord}, Ltime: 5})
-	ask := func() { askToMerge(h, asker, stack.ViewID{Ltime: 4, Coord: asker}, []stack.Endpoint{asker}) }
+	ask := func() { askAlone(h, asker, 4) }
 	ask()
 	g := grantSent(t, h, asker)
 	ask() // the requester asks again: the same grant goes out again

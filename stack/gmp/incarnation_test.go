@@ -22,9 +22,9 @@ func TestRestartedMemberWithSmallerIncarnationMerges(t *testing.T) {
 
 	// n1 (incarnation 500) merged into n0's view 4@n0, then crashed.
 	mergedIn(p, coord, before, 4)
-	h := layertest.New(p, layertest.Options{Members: []stack.Endpoint{coord}, Ltime: 5})
+	h := alone(p, coord, 5)
 	// n1 restarts as incarnation 300, in a view of its own.
-	askToMerge(h, after, stack.ViewID{Ltime: 1, Coord: after}, []stack.Endpoint{after})
+	askAlone(h, after, 1)
 	confirm(t, h, after)
 	require.NotEmpty(t, layertest.Of(h.Ups, stack.EBlock), "the merge did not start")
 }
@@ -41,18 +41,18 @@ func TestProvenIncarnationReplacesTheLargerOne(t *testing.T) {
 	p := &Protocol{Sync: true}
 	mergedIn(p, coord, old, 4)
 	// The restarted n1 asks from a view of its own, and confirms.
-	h := layertest.New(p, layertest.Options{Members: []stack.Endpoint{coord}, Ltime: 7})
-	askToMerge(h, restarted, stack.ViewID{Ltime: 1, Coord: restarted}, []stack.Endpoint{restarted})
+	h := alone(p, coord, 7)
+	askAlone(h, restarted, 1)
 	confirm(t, h, restarted)
 	require.Equal(t, restarted.Inc, p.seen["n1"].inc)
 
 	// It is cut off with n2, and their component (view 12@n2) asks back.
-	h = layertest.New(p, layertest.Options{Members: []stack.Endpoint{coord}, Ltime: 13})
+	h = alone(p, coord, 13)
 	askToMerge(h, asker, stack.ViewID{Ltime: 12, Coord: asker}, []stack.Endpoint{asker, restarted})
 	confirm(t, h, asker)
 	require.NotEmpty(t, layertest.Of(h.Ups, stack.EBlock), "the merge did not start")
 
-	h = layertest.New(p, layertest.Options{Members: []stack.Endpoint{coord}, Ltime: 13})
+	h = alone(p, coord, 13)
 	askToMerge(h, asker, stack.ViewID{Ltime: 12, Coord: asker}, []stack.Endpoint{asker, old})
 	refused(t, h, "a request holding the replaced incarnation was not refused")
 }

@@ -37,7 +37,7 @@ func (t *Transport) joinMulticast(cfg Config) error {
 		// as the unicast socket's.
 		_ = uc.SetReadBuffer(readBuffer(cfg))
 		if !cfg.NoOffload {
-			offloadSupport(uc)
+			enableOffload(uc) // GRO: sends leave from the unicast socket
 		}
 	}
 	p := ipv4.NewPacketConn(pc)

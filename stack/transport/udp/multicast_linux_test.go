@@ -5,12 +5,12 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/ipv4"
 
+	"github.com/maestro-go/maestro/internal/netlab"
 	"github.com/maestro-go/maestro/stack"
 )
 
@@ -25,24 +25,7 @@ func runInNetns(t *testing.T) bool {
 	if os.Getenv(inNetns) != "" {
 		return true
 	}
-	if os.Geteuid() != 0 {
-		t.Fatal("this test creates a network namespace and must run as root (make test runs as root in CI)")
-	}
-	if _, err := exec.LookPath("ip"); err != nil {
-		t.Fatal("the ip command (iproute2) is missing: run ./scripts/install-test-deps.sh or make test")
-	}
-	name := fmt.Sprintf("maestro-udp-%d", rand.IntN(1_000_000))
-	ip := func(args ...string) {
-		t.Helper()
-		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-			t.Fatalf("ip %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-	}
-	ip("netns", "add", name)
-	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", name).Run() })
-	ip("-n", name, "link", "set", "lo", "up")
-	ip("-n", name, "link", "set", "lo", "multicast", "on")
-	ip("-n", name, "route", "add", "224.0.0.0/4", "dev", "lo")
+	name := netlab.MulticastLoopback(t)
 	cmd := exec.Command("ip", "netns", "exec", name, os.Args[0], "-test.run", "^"+t.Name()+"$", "-test.v", "-test.count=1")
 	cmd.Env = append(os.Environ(), inNetns+"=1")
 	out, err := cmd.CombinedOutput()
@@ -67,7 +50,7 @@ func TestOffloadedMulticastRuns(t *testing.T) {
 		return tr
 	}
 	src, dst := join(), join()
-	var fromSelf, got orderedReceiver
+	var fromSelf, got receiver
 	src.Serve(fromSelf.recv)
 	dst.Serve(got.recv)
 	runs := 0

@@ -16,19 +16,19 @@ const (
 	udpGRO     = 104 // UDP_GRO: coalesce received runs; their segment size (int)
 )
 
-// offloadSupport turns on GRO on conn and reports whether the kernel
-// offers GSO and whether GRO is on.
-func offloadSupport(conn *net.UDPConn) (gso, gro bool) {
+// enableOffload turns on GRO on conn where the kernel has it, and reports
+// whether the kernel offers GSO for sending from conn.
+func enableOffload(conn *net.UDPConn) (gso bool) {
 	c, err := conn.SyscallConn()
 	if err != nil {
-		return false, false
+		return false
 	}
 	_ = c.Control(func(fd uintptr) {
 		_, gerr := syscall.GetsockoptInt(int(fd), solUDP, udpSegment)
 		gso = gerr == nil
-		gro = syscall.SetsockoptInt(int(fd), solUDP, udpGRO, 1) == nil
+		_ = syscall.SetsockoptInt(int(fd), solUDP, udpGRO, 1)
 	})
-	return gso, gro
+	return gso
 }
 
 // segmentControl is the control message that makes a send of several

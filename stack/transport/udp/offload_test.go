@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"net"
 	"runtime"
-	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/ipv4"
@@ -92,34 +90,6 @@ func numbered(n, size int) [][]byte {
 	return out
 }
 
-// orderedReceiver collects what a transport receives, in order.
-type orderedReceiver struct {
-	mu  sync.Mutex
-	got [][]byte
-}
-
-func (r *orderedReceiver) recv(batch []stack.Packet) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, p := range batch {
-		r.got = append(r.got, p.Data)
-	}
-}
-
-func (r *orderedReceiver) wait(t *testing.T, n int) [][]byte {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		r.mu.Lock()
-		got := r.got
-		r.mu.Unlock()
-		if len(got) >= n || time.Now().After(deadline) {
-			return got
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // sendAll sends ds to dest in batches of 100, as the Stack's sender does.
 func sendAll(t *testing.T, src *Transport, dest string, ds [][]byte) {
 	t.Helper()
@@ -141,7 +111,7 @@ func TestOffloadedRunsArriveAsTheirDatagrams(t *testing.T) {
 	if runtime.GOOS == "linux" {
 		require.True(t, src.gso.Load(), "the kernel offers UDP GSO")
 	}
-	var r orderedReceiver
+	var r receiver
 	dst.Serve(r.recv)
 	want := numbered(300, 1200)
 	sent := 0
@@ -168,7 +138,7 @@ func TestOffloadedRunsArriveAsTheirDatagrams(t *testing.T) {
 func TestRefusedOffloadFallsBackToSingleDatagrams(t *testing.T) {
 	src, dst := listen(t), listen(t)
 	src.gso.Store(true)
-	var r orderedReceiver
+	var r receiver
 	dst.Serve(r.recv)
 	refused := 0
 	src.writeBatch = func(ms []ipv4.Message) (int, error) {
@@ -198,7 +168,7 @@ func TestNoOffloadSendsDatagramsOneByOne(t *testing.T) {
 	t.Cleanup(func() { src.Close() })
 	dst := listen(t)
 	require.False(t, src.gso.Load())
-	var r orderedReceiver
+	var r receiver
 	dst.Serve(r.recv)
 	src.writeBatch = func(ms []ipv4.Message) (int, error) {
 		for _, m := range ms {
@@ -237,7 +207,7 @@ func FuzzSegments(f *testing.F) {
 // message that failed and sends the rest, whether it was a run or not.
 func TestFailedSendSkipsOnlyTheMessageThatFailed(t *testing.T) {
 	src, dst := listen(t), listen(t)
-	var r orderedReceiver
+	var r receiver
 	dst.Serve(r.recv)
 	for _, gso := range []bool{true, false} {
 		src.gso.Store(gso)

@@ -156,8 +156,7 @@ func NewContext(ctx context.Context, cfg Config) (*Transport, error) {
 	t.wconn = ipv4.NewPacketConn(conn)
 	t.writeBatch = func(ms []ipv4.Message) (int, error) { return t.wconn.WriteBatch(ms, 0) }
 	if !cfg.NoOffload {
-		gso, _ := offloadSupport(conn)
-		t.gso.Store(gso)
+		t.gso.Store(enableOffload(conn))
 	}
 	rb := readBuffer(cfg)
 	_ = conn.SetReadBuffer(rb)
@@ -324,21 +323,20 @@ func (t *Transport) readLoop(pc *ipv4.PacketConn, recv func([]stack.Packet), ski
 				continue
 			}
 			ap := from.AddrPort()
-			if skipOwn && netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()) == t.local {
+			src := netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+			if skipOwn && src == t.local {
 				continue
 			}
 			// One copy of the message, which its datagrams then alias
 			// (each capped at its own end): the buffers are read again.
 			data := append([]byte(nil), m.Buffers[0][:m.N]...)
 			seg := groSegment(m.OOB[:m.NN])
-			if seg <= 0 || seg >= m.N {
-				batch = append(batch, packet(ap, data))
-				continue
+			if seg > 0 && seg < m.N {
+				t.runsRead.Add(1)
 			}
-			t.runsRead.Add(1)
-			src := packet(ap, nil).From
+			addr := src.String()
 			segments(data, seg, func(d []byte) {
-				batch = append(batch, stack.Packet{From: src, Data: d[:len(d):len(d)]})
+				batch = append(batch, stack.Packet{From: addr, Data: d[:len(d):len(d)]})
 			})
 		}
 		select {

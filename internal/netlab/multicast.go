@@ -1,0 +1,38 @@
+package netlab
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// MulticastLoopback creates a network namespace whose loopback carries IP
+// multicast (a host's loopback usually does not), removed when the test
+// ends, and returns its name: `ip netns exec NAME cmd` runs cmd in it. It
+// fails the test unless run as root with iproute2 installed (`make test`
+// installs it and runs as root in CI).
+func MulticastLoopback(t testing.TB) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Fatal("this test creates a network namespace and must run as root (make test runs as root in CI)")
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		t.Fatal("the ip command (iproute2) is missing: run ./scripts/install-test-deps.sh or make test")
+	}
+	name := fmt.Sprintf("maestro-mc-%d", rand.IntN(1_000_000))
+	ip := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	ip("netns", "add", name)
+	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", name).Run() })
+	ip("-n", name, "link", "set", "lo", "up")
+	ip("-n", name, "link", "set", "lo", "multicast", "on")
+	ip("-n", name, "route", "add", "224.0.0.0/4", "dev", "lo")
+	return name
+}
