@@ -130,14 +130,14 @@ func main() { os.Exit(cli.Status("chat", run(os.Args[1:], os.Stdin, os.Stdout, o
 
 func run(args []string, in io.Reader, out, errOut io.Writer) error {
 	command := cli.New("chat", "a Maestro group chat: every line typed is sent to every member of the group, in the same order",
-		"[-group NAME] [-name NAME] [-listen ADDR] [-seeds ADDR,...] [-multicast GROUP:PORT [-multicast-data]] [-suspect D] [-config FILE.yaml] [-v]")
+		"[-group NAME] [-name NAME] [-listen ADDR] [-seeds ADDR,...] [-multicast GROUP:PORT [-no-multicast-data]] [-suspect D] [-config FILE.yaml] [-v]")
 	fs := command.Flags
 	group := fs.String("group", "chat", "name of the chat group")
 	name := fs.String("name", "", "name shown before your lines and in view lines (default: your member id)")
 	listen := fs.String("listen", "", "UDP address to listen on (default: a free port of the group's range on 127.0.0.1)")
 	seeds := fs.String("seeds", "", "comma-separated addresses of other members (for other machines)")
 	mcast := fs.String("multicast", "", "IP multicast group:port for discovery (e.g. 239.192.0.1:7446)")
-	mcastData := fs.Bool("multicast-data", false, "also send casts by IP multicast (needs -multicast)")
+	unicastData := fs.Bool("no-multicast-data", false, "keep casts on unicast (with -multicast they go by multicast wherever every member hears it)")
 	properties := fs.String("properties", "", "stack properties (default "+`"Gmp:Sync:Heal:Switch:Frag:Suspect:Flow:Total"`+")")
 	portBase := fs.Int("portbase", 0, "first port of the local discovery range (default: derived from -group)")
 	suspect := fs.Duration("suspect", 0, "failure-detection timeout (default 2s, minimum 400ms)")
@@ -183,7 +183,7 @@ func run(args []string, in io.Reader, out, errOut io.Writer) error {
 	overlay("listen", opts.Listen == "", func() { opts.Listen = *listen })
 	overlay("advertise", opts.Advertise == "", func() { opts.Advertise = *advertise })
 	overlay("multicast", opts.Multicast == "", func() { opts.Multicast = *mcast })
-	overlay("multicast-data", !opts.MulticastData, func() { opts.MulticastData = *mcastData })
+	overlay("no-multicast-data", !opts.NoMulticastData, func() { opts.NoMulticastData = *unicastData })
 	overlay("properties", opts.Properties == "", func() { opts.Properties = *properties })
 	overlay("portbase", opts.PortBase == 0, func() { opts.PortBase = *portBase })
 	overlay("key-file", opts.KeyFile == "", func() { opts.KeyFile = *keyFile })
@@ -194,8 +194,8 @@ func run(args []string, in io.Reader, out, errOut io.Writer) error {
 	if *suspect > 0 {
 		opts.Stack.SuspectTimeout, opts.Stack.Heartbeat = *suspect, *suspect/8
 	}
-	if opts.MulticastData && opts.Multicast == "" {
-		return cli.Usagef("-multicast-data needs -multicast GROUP:PORT (or multicast: in -config)")
+	if opts.NoMulticastData && opts.Multicast == "" {
+		return cli.Usagef("-no-multicast-data needs -multicast GROUP:PORT (or multicast: in -config)")
 	}
 	// Warnings (a group without Auth on a non-loopback address, datagrams
 	// refused for want of the group key) are always shown.

@@ -14,12 +14,13 @@ import (
 
 // TestChatsFindEachOtherByIPMulticast runs two chats on ephemeral ports
 // outside any shared port range, so the only way they can meet is the
-// multicast group; with -multicast-data their casts travel by multicast too.
+// multicast group. (Two members' casts have one destination: unicast.
+// maestro/groupmember and stack/transport/udp test the multicast data path.)
 func TestChatsFindEachOtherByIPMulticast(t *testing.T) {
 	ns := netlab.MulticastLoopback(t)
 	bin := proctest.Build(t, "./examples/chat")
 	group := fmt.Sprintf("239.192.%d.%d:7446", rand.IntN(250)+1, rand.IntN(250)+1)
-	args := []string{"netns", "exec", ns, bin, "-group", "mc", "-listen", "127.0.0.1:0", "-portbase", "1024", "-multicast", group, "-multicast-data", "-suspect", "1s"}
+	args := []string{"netns", "exec", ns, bin, "-group", "mc", "-listen", "127.0.0.1:0", "-portbase", "1024", "-multicast", group, "-suspect", "1s"}
 	a := proctest.Start(t, "a", "ip", append(args, "-name", "a")...)
 	b := proctest.Start(t, "b", "ip", append(args, "-name", "b")...)
 	waitViews(t, []*proctest.Proc{a, b}, 2)

@@ -68,7 +68,7 @@ var invocations = []invocation{
 	// A value of the right type that makes no sense.
 	{"chat", []string{"-multicast", "nonsense"}, 2, `chat: -multicast "nonsense": want an IP multicast group:port`},
 	{"chat", []string{"-multicast", "1.2.3.4:9"}, 2, "chat: -multicast 1.2.3.4:9: 1.2.3.4 is not an IP multicast address"},
-	{"chat", []string{"-multicast-data"}, 2, "chat: -multicast-data needs -multicast"},
+	{"chat", []string{"-no-multicast-data"}, 2, "chat: -no-multicast-data needs -multicast"},
 	{"chat", []string{"-suspect", "-1s"}, 2, "chat: -suspect -1s: must not be negative"},
 	{"chat", []string{"-suspect", "10ms"}, 2, "chat: -suspect 10ms is too short"},
 	{"chat", []string{"-portbase", "70000"}, 2, "chat: -portbase 70000: want a port number"},

@@ -36,3 +36,34 @@ func MulticastLoopback(t testing.TB) string {
 	ip("-n", name, "route", "add", "224.0.0.0/4", "dev", "lo")
 	return name
 }
+
+// inMulticastLoopback is set in a test binary re-run by
+// InMulticastLoopback inside the namespace.
+const inMulticastLoopback = "MAESTRO_TEST_IN_MULTICAST_NETNS"
+
+// InMulticastLoopback runs the calling test again, alone, in a namespace
+// from MulticastLoopback, and fails if it fails there. It reports whether
+// the caller is that run: a test starts with
+//
+//	if !netlab.InMulticastLoopback(t) {
+//		return
+//	}
+//
+// and its body then runs only inside the namespace.
+func InMulticastLoopback(t *testing.T) bool {
+	t.Helper()
+	if os.Getenv(inMulticastLoopback) != "" {
+		return true
+	}
+	name := MulticastLoopback(t)
+	cmd := exec.Command("ip", "netns", "exec", name, os.Args[0], "-test.run", "^"+t.Name()+"$", "-test.v", "-test.count=1")
+	cmd.Env = append(os.Environ(), inMulticastLoopback+"=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("in the namespace: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "--- PASS: "+t.Name()) {
+		t.Fatalf("in the namespace, %s did not pass:\n%s", t.Name(), out)
+	}
+	return false
+}

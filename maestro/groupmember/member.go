@@ -172,7 +172,7 @@ func (m *Member) transport(ctx context.Context) (stack.Transport, error) {
 		Group: m.opts.Group, Listen: m.opts.Listen, Seeds: m.opts.Seeds,
 		SeedRefresh: m.opts.SeedRefresh, Resolver: m.opts.Resolver, Advertise: m.opts.Advertise,
 		Multicast: m.opts.Multicast, MulticastInterface: m.opts.MulticastInterface,
-		MulticastData: m.opts.MulticastData, PortBase: m.opts.PortBase, PortCount: m.opts.PortCount,
+		NoMulticastData: m.opts.NoMulticastData, PortBase: m.opts.PortBase, PortCount: m.opts.PortCount,
 		MaxPacket: m.opts.MaxPacket, NoOffload: m.opts.NoOffload, Log: m.opts.Logger,
 	})
 	if err != nil {

@@ -47,8 +47,14 @@ type Options struct {
 	Multicast string `yaml:"multicast"`
 	// MulticastInterface is the interface to join the multicast group on.
 	MulticastInterface string `yaml:"multicast_interface"`
-	// MulticastData sends casts by IP multicast (every member must be able
-	// to join the group).
+	// NoMulticastData keeps casts on unicast. Without it, with Multicast,
+	// a datagram for several members goes once to the multicast group
+	// whenever all of them answer the transport's probes of it (see
+	// udp.Config.NoMulticastData), and one datagram per member otherwise.
+	NoMulticastData bool `yaml:"no_multicast_data"`
+	// Deprecated: MulticastData is ignored. Casts take the multicast data
+	// path by themselves wherever every receiver hears it; files that set
+	// multicast_data still load.
 	MulticastData bool `yaml:"multicast_data"`
 	// PortBase and PortCount override the local discovery port range.
 	PortBase  int `yaml:"port_base"`

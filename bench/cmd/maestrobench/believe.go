@@ -228,7 +228,7 @@ func driveBelieve(o driverOptions) error {
 		var c *cluster
 		if st == stMulticast {
 			c, err = startGroupIn(o, membersN, props[st], run.mcast.prefix,
-				[]string{"-multicast", run.mcast.group, "-multicast-interface", "lo", "-multicast-data"})
+				[]string{"-multicast", run.mcast.group, "-multicast-interface", "lo"})
 		} else {
 			c, err = startGroup(o, membersN, props[st])
 		}
@@ -242,7 +242,7 @@ func driveBelieve(o driverOptions) error {
 		o.logf("starting %d members: %s (%s)", o.scaleMembers, run.scaleStack, props[run.scaleStack])
 		if run.scaleStack == stMulticast {
 			s.scale, err = startGroupIn(o, o.scaleMembers, props[stMulticast], run.mcast.prefix,
-				[]string{"-multicast", run.mcast.groupFor(1), "-multicast-interface", "lo", "-multicast-data"})
+				[]string{"-multicast", run.mcast.groupFor(1), "-multicast-interface", "lo"})
 		} else {
 			s.scale, err = startGroup(o, o.scaleMembers, props[run.scaleStack])
 		}

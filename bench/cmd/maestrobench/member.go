@@ -123,9 +123,8 @@ func memberMain(args []string) error {
 	replicas := fs.Int("replicas", 0, "configured number of replicas (Primary)")
 	stateDir := fs.String("statedir", "", "state directory (Primary)")
 	keyFile := fs.String("key-file", "", "group key file (Auth, Privacy)")
-	mcast := fs.String("multicast", "", "IP multicast group:port (discovery; data too with -multicast-data)")
+	mcast := fs.String("multicast", "", "IP multicast group:port (discovery, and data wherever every member hears it)")
 	mcastIf := fs.String("multicast-interface", "", "interface to join the multicast group on")
-	mcastData := fs.Bool("multicast-data", false, "send casts by IP multicast")
 	inline := fs.Bool("inline-upcalls", false, "callbacks on the goroutine that brought the work (InlineUpcalls)")
 	maxPacket := fs.Int("max-packet", 0, "largest datagram (0: the transport's default)")
 	noOffload := fs.Bool("no-offload", false, "no UDP segmentation offload (GSO, GRO)")
@@ -145,7 +144,7 @@ func memberMain(args []string) error {
 	b := &bench{out: json.NewEncoder(os.Stdout), acks: make(chan uint64, 1024), self: make(chan uint64, 1024)}
 	m, err := groupmember.New(groupmember.Options{Group: *group, PortBase: *portBase, PortCount: 16, Properties: *props,
 		Replicas: *replicas, StateDir: *stateDir, KeyFile: *keyFile,
-		Multicast: *mcast, MulticastInterface: *mcastIf, MulticastData: *mcastData, InlineUpcalls: *inline,
+		Multicast: *mcast, MulticastInterface: *mcastIf, InlineUpcalls: *inline,
 		MaxPacket: *maxPacket, NoOffload: *noOffload}, b)
 	if err != nil {
 		return err

@@ -13,11 +13,12 @@ const maxBatch = 64
 // allows (sendmmsg on Linux; golang.org/x/net falls back to one call per
 // datagram elsewhere), each address's runs of datagrams in one buffer
 // where the kernel offloads segmentation (see offload.go), a datagram for
-// several addresses once to the multicast group when casts go by IP
-// multicast. A datagram that cannot be sent (an unresolvable address, an
-// error from the kernel) is skipped and the rest still go; the first error
-// is returned. Each address's datagrams leave in order. The Stack calls it
-// from one goroutine at a time.
+// several addresses once to the multicast group when every one of them
+// hears it (see hearers.go). A datagram that cannot be sent (an
+// unresolvable address, an error from the kernel) is skipped and the rest
+// still go; the first error is returned. Each address's datagrams leave in
+// order (though those by the group and those by unicast arrive on
+// different sockets). The Stack calls it from one goroutine at a time.
 func (t *Transport) SendBatch(ds []stack.Datagram) error {
 	var first error
 	fail := func(err error) {
@@ -28,7 +29,8 @@ func (t *Transport) SendBatch(ds []stack.Datagram) error {
 	p := &t.plan
 	p.gso = t.gso.Load()
 	for _, d := range ds {
-		if t.mcastData && len(d.To) > 1 {
+		if t.byGroup(d.To) {
+			t.groupSends.Add(1)
 			p.add(d.Data, t.mcastUDP)
 			continue
 		}

@@ -49,7 +49,7 @@ func sorted(ds [][]byte) []string {
 	return out
 }
 
-func listen(t *testing.T) *Transport {
+func listen(t testing.TB) *Transport {
 	t.Helper()
 	tr, err := New(Config{Listen: "127.0.0.1:0", NoLocalDiscovery: true})
 	if err != nil {

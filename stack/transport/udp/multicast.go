@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"time"
 
 	"golang.org/x/net/ipv4"
 )
@@ -58,4 +59,56 @@ func (t *Transport) joinMulticast(cfg Config) error {
 	t.mcastAddr = netip.AddrPortFrom(ap.Addr(), ap.Port())
 	t.mcastUDP = net.UDPAddrFromAddrPort(t.mcastAddr)
 	return nil
+}
+
+// byGroup reports whether a datagram for addrs goes once to the multicast
+// group: when there are several and every one hears it. We never count
+// ourselves among the hearers (our own datagrams are skipped on the way
+// back), so a datagram that names us goes by unicast.
+func (t *Transport) byGroup(addrs []string) bool {
+	return t.hear != nil && len(addrs) > 1 && t.hear.all(addrs)
+}
+
+// probeLoop probes the multicast group at once and every probeEvery, and
+// forgets the hearers that stopped answering.
+func (t *Transport) probeLoop() {
+	defer t.readers.Done()
+	tick := time.NewTicker(probeEvery)
+	defer tick.Stop()
+	p := probe()
+	for {
+		if _, err := t.conn.WriteToUDPAddrPort(p, t.mcastAddr); err != nil {
+			t.log.Debug("multicast probe", "err", err)
+		}
+		select {
+		case <-t.done:
+			return
+		case now := <-tick.C:
+			t.hear.expire(now)
+		}
+	}
+}
+
+// control handles one of the transport's own datagrams from src, read on
+// the group socket (fromGroup) or the unicast one. Anything malformed or
+// out of place is dropped.
+func (t *Transport) control(src netip.AddrPort, b []byte, fromGroup bool) {
+	switch b[2] {
+	case ctlProbe:
+		if !fromGroup || len(b) < probeLen {
+			return
+		}
+		if a := answer(t.localStr); a != nil {
+			_, _ = t.conn.WriteToUDPAddrPort(a, src)
+		}
+	case ctlHear:
+		if fromGroup || t.hear == nil {
+			return
+		}
+		addr := string(b[ctlHeaderLen:])
+		if _, err := netip.ParseAddrPort(addr); err != nil {
+			return
+		}
+		t.hear.heard(addr, time.Now())
+	}
 }

@@ -3,9 +3,9 @@ package udp
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"os/exec"
+	"net"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/ipv4"
@@ -14,45 +14,113 @@ import (
 	"github.com/maestro-go/maestro/stack"
 )
 
-// inNetns is set in the test binary re-run inside a network namespace.
-const inNetns = "MAESTRO_UDP_TEST_NETNS"
+// multicastGroup is a random group address for one test.
+func multicastGroup() string {
+	return fmt.Sprintf("239.192.%d.%d:%d", rand.IntN(250)+1, rand.IntN(250)+1, 20000+rand.IntN(20000))
+}
 
-// runInNetns runs the calling test again, alone, in a network namespace
-// whose loopback carries IP multicast (the host's often does not), and
-// fails if it fails there. It reports whether the caller is that run.
-func runInNetns(t *testing.T) bool {
+// joinGroup binds a transport on loopback in group (none if empty).
+func joinGroup(t *testing.T, group string, noMulticastData bool) *Transport {
 	t.Helper()
-	if os.Getenv(inNetns) != "" {
-		return true
+	tr, err := New(Config{Listen: "127.0.0.1:0", NoLocalDiscovery: true, Multicast: group, MulticastInterface: "lo", NoMulticastData: noMulticastData})
+	require.NoError(t, err)
+	t.Cleanup(func() { tr.Close() })
+	require.Equal(t, group != "", tr.mcast != nil, "joined the group")
+	return tr
+}
+
+// waitHearers waits (10 s at most) until every one of others has answered
+// tr's probes.
+func waitHearers(t *testing.T, tr *Transport, others ...*Transport) {
+	t.Helper()
+	var addrs []string
+	for _, o := range others {
+		addrs = append(addrs, o.LocalAddr())
 	}
-	name := netlab.MulticastLoopback(t)
-	cmd := exec.Command("ip", "netns", "exec", name, os.Args[0], "-test.run", "^"+t.Name()+"$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), inNetns+"=1")
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "in the namespace:\n%s", out)
-	require.Contains(t, string(out), "--- PASS: "+t.Name(), "in the namespace:\n%s", out)
-	return false
+	for deadline := time.Now().Add(10 * time.Second); !tr.byGroup(addrs); time.Sleep(5 * time.Millisecond) {
+		require.True(t, time.Now().Before(deadline), "%s hears from none of %v", tr.LocalAddr(), addrs)
+	}
+}
+
+// sentTo records the destinations of a transport's sends (one entry per
+// message handed to sendmmsg) and lets them go.
+func sentTo(tr *Transport) *[]string {
+	var to []string
+	tr.writeBatch = func(ms []ipv4.Message) (int, error) {
+		for _, m := range ms {
+			to = append(to, m.Addr.String())
+		}
+		return tr.wconn.WriteBatch(ms, 0)
+	}
+	return &to
+}
+
+// A datagram for several members goes once to the multicast group when all
+// of them answer the sender's probes, and one by one as soon as one of them
+// does not (a member outside the group); a member told not to use the
+// group never does, though it hears the others' multicast.
+func TestMulticastDataGoesByGroupOnlyToHearers(t *testing.T) {
+	if !netlab.InMulticastLoopback(t) {
+		return
+	}
+	group := multicastGroup()
+	a, b, c := joinGroup(t, group, false), joinGroup(t, group, false), joinGroup(t, group, false)
+	uni := joinGroup(t, group, true)
+	outside := joinGroup(t, "", false)
+	var fromA, atB, atC, atUni, atOutside receiver
+	a.Serve(fromA.recv)
+	b.Serve(atB.recv)
+	c.Serve(atC.recv)
+	uni.Serve(atUni.recv)
+	outside.Serve(atOutside.recv)
+	waitHearers(t, a, b, c, uni)
+	require.False(t, a.byGroup([]string{b.LocalAddr(), outside.LocalAddr()}), "a member outside the group never answers")
+	require.False(t, a.byGroup([]string{b.LocalAddr(), a.LocalAddr()}), "we are not our own hearer")
+	require.False(t, a.byGroup([]string{b.LocalAddr()}), "one member: unicast")
+
+	sent := sentTo(a)
+	require.NoError(t, a.SendBatch([]stack.Datagram{{To: []string{b.LocalAddr(), c.LocalAddr(), uni.LocalAddr()}, Data: []byte("by the group")}}))
+	require.Equal(t, []string{a.mcastUDP.String()}, *sent)
+	for _, r := range []*receiver{&atB, &atC, &atUni} {
+		require.Equal(t, [][]byte{[]byte("by the group")}, r.wait(t, 1))
+	}
+
+	*sent = nil
+	to := []string{b.LocalAddr(), c.LocalAddr(), outside.LocalAddr()}
+	require.NoError(t, a.SendBatch([]stack.Datagram{{To: to, Data: []byte("one by one")}}))
+	require.ElementsMatch(t, to, *sent)
+	require.Equal(t, [][]byte{[]byte("one by one")}, atOutside.wait(t, 1))
+	for _, r := range []*receiver{&atB, &atC} {
+		require.Equal(t, []string{"by the group", "one by one"}, sorted(r.wait(t, 2)))
+	}
+	// Multicast (the datagram-at-a-time path) chooses the same way.
+	require.NoError(t, a.Multicast([]string{b.LocalAddr(), c.LocalAddr()}, []byte("single")))
+	require.Equal(t, []string{"by the group", "one by one", "single"}, sorted(atB.wait(t, 3)))
+
+	// uni hears the group (it answered a's probes) but sends one by one.
+	require.Nil(t, uni.hear)
+	uniSent := sentTo(uni)
+	require.NoError(t, uni.SendBatch([]stack.Datagram{{To: []string{b.LocalAddr(), c.LocalAddr()}, Data: []byte("from uni")}}))
+	require.ElementsMatch(t, []string{b.LocalAddr(), c.LocalAddr()}, *uniSent)
+	require.Equal(t, []string{"by the group", "from uni", "one by one", "single"}, sorted(atC.wait(t, 4)))
+	require.Empty(t, fromA.wait(t, 0), "no probe or answer reaches the stack")
 }
 
 // With the multicast data path, runs of casts go to the group offloaded:
 // another member reads them (as runs, cut here) intact and in order, and
 // the sender skips its own, looped back.
 func TestOffloadedMulticastRuns(t *testing.T) {
-	if !runInNetns(t) {
+	if !netlab.InMulticastLoopback(t) {
 		return
 	}
-	group := fmt.Sprintf("239.192.%d.%d:%d", rand.IntN(250)+1, rand.IntN(250)+1, 20000+rand.IntN(20000))
-	join := func() *Transport {
-		tr, err := New(Config{Listen: "127.0.0.1:0", NoLocalDiscovery: true, Multicast: group, MulticastInterface: "lo", MulticastData: true})
-		require.NoError(t, err)
-		t.Cleanup(func() { tr.Close() })
-		require.NotNil(t, tr.mcast, "joined the group")
-		return tr
-	}
-	src, dst := join(), join()
-	var fromSelf, got receiver
+	group := multicastGroup()
+	src, dst, third := joinGroup(t, group, false), joinGroup(t, group, false), joinGroup(t, group, false)
+	var fromSelf, got, atThird receiver
 	src.Serve(fromSelf.recv)
 	dst.Serve(got.recv)
+	third.Serve(atThird.recv)
+	waitHearers(t, src, dst, third)
+	waitHearers(t, dst, src, third)
 	runs := 0
 	src.writeBatch = func(ms []ipv4.Message) (int, error) {
 		for _, m := range ms {
@@ -67,7 +135,7 @@ func TestOffloadedMulticastRuns(t *testing.T) {
 	for len(want) > 0 {
 		var batch []stack.Datagram
 		for _, d := range want[:min(100, len(want))] {
-			batch = append(batch, stack.Datagram{To: []string{dst.LocalAddr(), src.LocalAddr()}, Data: d})
+			batch = append(batch, stack.Datagram{To: []string{dst.LocalAddr(), third.LocalAddr()}, Data: d})
 		}
 		require.NoError(t, src.SendBatch(batch))
 		want = want[len(batch):]
@@ -78,6 +146,33 @@ func TestOffloadedMulticastRuns(t *testing.T) {
 	// A cast from the other member reaches the sender's group socket
 	// after its own looped-back ones: once the sender has it, it has read
 	// (and skipped) all of those.
-	require.NoError(t, dst.SendBatch([]stack.Datagram{{To: []string{dst.LocalAddr(), src.LocalAddr()}, Data: []byte("marker")}}))
+	require.NoError(t, dst.SendBatch([]stack.Datagram{{To: []string{src.LocalAddr(), third.LocalAddr()}, Data: []byte("marker")}}))
 	require.Equal(t, [][]byte{[]byte("marker")}, fromSelf.wait(t, 1), "the sender skips its own datagrams")
+}
+
+// A member that stops hearing the group (here it leaves it) stops
+// answering probes, and within hearTTL datagrams for it go one by one
+// again: it misses the group's datagrams of that while at most, which the
+// stack's retransmissions recover.
+func TestAMemberThatStopsHearingGetsUnicastAgain(t *testing.T) {
+	if !netlab.InMulticastLoopback(t) {
+		return
+	}
+	group := multicastGroup()
+	a, b, c := joinGroup(t, group, false), joinGroup(t, group, false), joinGroup(t, group, false)
+	var atA, atB, atC receiver
+	a.Serve(atA.recv)
+	b.Serve(atB.recv)
+	c.Serve(atC.recv)
+	waitHearers(t, a, b, c)
+	lo, err := net.InterfaceByName("lo")
+	require.NoError(t, err)
+	require.NoError(t, b.mcast.LeaveGroup(lo, &net.UDPAddr{IP: b.mcastAddr.Addr().AsSlice()}))
+	to := []string{b.LocalAddr(), c.LocalAddr()}
+	for deadline := time.Now().Add(3 * hearTTL); a.byGroup(to); time.Sleep(10 * time.Millisecond) {
+		require.True(t, time.Now().Before(deadline), "b is still counted as a hearer")
+	}
+	require.True(t, a.byGroup([]string{c.LocalAddr(), c.LocalAddr()}), "c still answers")
+	require.NoError(t, a.SendBatch([]stack.Datagram{{To: to, Data: []byte("to b and c")}}))
+	require.Equal(t, [][]byte{[]byte("to b and c")}, atB.wait(t, 1))
 }

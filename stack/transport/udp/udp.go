@@ -52,14 +52,17 @@ type Config struct {
 	// member's address in views. Empty: the bound address.
 	Advertise string
 	// Multicast is an IP multicast group address ("239.192.0.1:7446") used
-	// for discovery (and for data with MulticastData). Empty: none.
+	// for discovery, and for data wherever it works (see hearers.go).
+	// Empty: none.
 	Multicast string
 	// MulticastInterface names the interface to join on (default: the
 	// system's choice).
 	MulticastInterface string
-	// MulticastData sends casts to the multicast group instead of one
-	// datagram per member. Every member must have joined successfully.
-	MulticastData bool
+	// NoMulticastData keeps data on unicast even with a multicast group.
+	// Without it, a datagram for several members goes once to the group
+	// when every one of them has recently answered this transport's
+	// probes of the group, and one datagram per member otherwise.
+	NoMulticastData bool
 	// PortBase and PortCount define the local discovery range. Zero: a base
 	// in 20000-59999 derived from the group name, and 16 ports. The
 	// PortCount ports after it are its fallback (see bind): discovery
@@ -89,7 +92,7 @@ type Transport struct {
 	localStr  string
 	mcast     *ipv4.PacketConn
 	mcastAddr netip.AddrPort
-	mcastData bool
+	hear      *hearers // who hears our multicast; nil: data by unicast only
 	seeds     *seedSet
 	rng       []netip.AddrPort
 	maxPacket int
@@ -110,6 +113,9 @@ type Transport struct {
 	writeBatch func([]ipv4.Message) (int, error)
 	// runsRead counts the coalesced runs read (GRO), for tests.
 	runsRead atomic.Uint64
+	// groupSends counts the datagrams sent once to the multicast group
+	// for several members.
+	groupSends atomic.Uint64
 
 	closeOnce sync.Once
 	done      chan struct{}
@@ -210,8 +216,8 @@ func NewContext(ctx context.Context, cfg Config) (*Transport, error) {
 	if cfg.Multicast != "" {
 		if err := t.joinMulticast(cfg); err != nil {
 			t.log.Warn("IP multicast unavailable; using unicast discovery only", "group", cfg.Multicast, "err", err)
-		} else {
-			t.mcastData = cfg.MulticastData
+		} else if !cfg.NoMulticastData {
+			t.hear = newHearers()
 		}
 	}
 	return t, nil
@@ -224,6 +230,10 @@ func (t *Transport) Serve(recv func([]stack.Packet)) {
 	if t.mcast != nil {
 		t.readers.Add(1)
 		go t.readLoop(t.mcast, recv, true)
+	}
+	if t.hear != nil {
+		t.readers.Add(1)
+		go t.probeLoop()
 	}
 }
 
@@ -294,9 +304,10 @@ func outboundAddr() netip.Addr {
 const batchSize = 32
 
 // readLoop reads datagrams in batches (recvmmsg) and hands each batch to
-// recv, cutting the runs GRO coalesced back into their datagrams. On the
-// multicast socket it skips our own datagrams looped back.
-func (t *Transport) readLoop(pc *ipv4.PacketConn, recv func([]stack.Packet), skipOwn bool) {
+// recv, cutting the runs GRO coalesced back into their datagrams and
+// keeping the transport's own (control). On the multicast socket
+// (fromGroup) it skips our own datagrams looped back.
+func (t *Transport) readLoop(pc *ipv4.PacketConn, recv func([]stack.Packet), fromGroup bool) {
 	defer t.readers.Done()
 	ms := make([]ipv4.Message, batchSize)
 	for i := range ms {
@@ -324,7 +335,7 @@ func (t *Transport) readLoop(pc *ipv4.PacketConn, recv func([]stack.Packet), ski
 			}
 			ap := from.AddrPort()
 			src := netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
-			if skipOwn && src == t.local {
+			if fromGroup && src == t.local {
 				continue
 			}
 			// One copy of the message, which its datagrams then alias
@@ -336,6 +347,10 @@ func (t *Transport) readLoop(pc *ipv4.PacketConn, recv func([]stack.Packet), ski
 			}
 			addr := src.String()
 			segments(data, seg, func(d []byte) {
+				if isControl(d) {
+					t.control(src, d, fromGroup)
+					return
+				}
 				batch = append(batch, stack.Packet{From: addr, Data: d[:len(d):len(d)]})
 			})
 		}
@@ -349,6 +364,10 @@ func (t *Transport) readLoop(pc *ipv4.PacketConn, recv func([]stack.Packet), ski
 		}
 	}
 }
+
+// GroupSends returns how many datagrams have gone once to the multicast
+// group instead of once to each of their members. Safe from any goroutine.
+func (t *Transport) GroupSends() uint64 { return t.groupSends.Load() }
 
 // LocalAddr returns the bound address.
 func (t *Transport) LocalAddr() string { return t.localStr }
@@ -383,9 +402,11 @@ func (t *Transport) SendTo(addr string, pkt []byte) error {
 	return err
 }
 
-// Multicast sends to each address, or once to the multicast group.
+// Multicast sends to each address, or once to the multicast group when
+// every one of them hears it.
 func (t *Transport) Multicast(addrs []string, pkt []byte) error {
-	if t.mcastData && len(addrs) > 1 {
+	if t.byGroup(addrs) {
+		t.groupSends.Add(1)
 		_, err := t.conn.WriteToUDPAddrPort(pkt, t.mcastAddr)
 		return err
 	}

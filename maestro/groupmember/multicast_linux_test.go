@@ -1,0 +1,104 @@
+package groupmember
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/maestro-go/maestro/internal/netlab"
+	"github.com/maestro-go/maestro/maestro/message"
+	"github.com/maestro-go/maestro/stack"
+	"github.com/maestro-go/maestro/stack/transport/udp"
+)
+
+// With a multicast group configured, the casts of members that all hear it
+// go once to the group. A member that joins without the group answers no
+// probe, so from then on datagrams go to each member again, and it
+// delivers every cast of its views in the one order all the same.
+func TestCastsTakeTheMulticastGroupWhileEveryMemberHearsIt(t *testing.T) {
+	if !netlab.InMulticastLoopback(t) {
+		return
+	}
+	opts := testOptions(t)
+	opts.Multicast = fmt.Sprintf("239.192.%d.%d:%d", rand.IntN(250)+1, rand.IntN(250)+1, 20000+rand.IntN(20000))
+	opts.MulticastInterface = "lo"
+	var mu sync.Mutex
+	var transports []*udp.Transport
+	opts.Transport = func(o Options) (stack.Transport, error) {
+		tr, err := udp.New(udp.Config{Group: o.Group, PortBase: o.PortBase, PortCount: o.PortCount,
+			Multicast: o.Multicast, MulticastInterface: o.MulticastInterface})
+		if err == nil {
+			mu.Lock()
+			transports = append(transports, tr)
+			mu.Unlock()
+		}
+		return tr, err
+	}
+	groupSends := func() (n uint64) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, tr := range transports {
+			n += tr.GroupSends()
+		}
+		return n
+	}
+	ms, rs := join(t, opts, 3)
+	waitView(t, ms, 3)
+	castFromEach := func(ms []*Member, tag string, per int) {
+		var wg sync.WaitGroup
+		for i, m := range ms {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for k := 0; k < per; k++ {
+					require.NoError(t, m.Cast(message.New().PutString(fmt.Sprintf("%s-m%d-%03d", tag, i, k))))
+				}
+			}()
+		}
+		wg.Wait()
+	}
+
+	castFromEach(ms, "grouped", 100)
+	waitForCasts(t, rs, 300, 30*time.Second)
+	require.Len(t, sameCasts(t, rs), 300)
+	require.Positive(t, groupSends(), "casts went to the multicast group")
+
+	unicastOnly := opts
+	unicastOnly.Multicast, unicastOnly.Transport = "", nil
+	newcomer, rn := join(t, unicastOnly, 1)
+	all, ras := append(ms, newcomer...), append(rs, rn...)
+	waitView(t, all, 4)
+	castFromEach(all, "mixed", 100)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var counts []int
+		done := true
+		for _, r := range ras {
+			n := len(tagged(r.castList(), "mixed"))
+			counts, done = append(counts, n), done && n >= 400
+		}
+		if done {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "every member, the newcomer included, delivers every cast: they have %v", counts)
+	}
+	want := tagged(rn[0].castList(), "mixed")
+	for _, r := range rs {
+		require.Equal(t, want, tagged(r.castList(), "mixed"), "one order")
+	}
+}
+
+// tagged returns the casts ("sender:text") whose text starts with tag.
+func tagged(casts []string, tag string) []string {
+	var out []string
+	for _, c := range casts {
+		if text := c[strings.LastIndex(c, ":")+1:]; strings.HasPrefix(text, tag+"-") {
+			out = append(out, c)
+		}
+	}
+	return out
+}

@@ -1,0 +1,123 @@
+package udp
+
+import (
+	"maps"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// The multicast data path is on wherever it works: a datagram for several
+// members goes once to the multicast group only when every one of them has
+// said, recently, that it hears this transport's multicast. So a member on
+// a network that drops multicast, or one whose join failed, or one
+// configured without the group, still gets every datagram by unicast, and
+// no configuration has to promise that every member can join.
+//
+// A transport in a multicast group probes it every probeEvery; a transport
+// that reads a probe on its group socket answers the prober by unicast with
+// its own address as views name it (the advertised one). The prober counts
+// that address as a hearer until hearTTL passes without another answer.
+//
+// These datagrams are the transport's own and never reach the stack. Their
+// header is 'M' 'U' kind (the stack's packets start 'M' 'S'):
+const (
+	ctlMagic0 = 'M'
+	ctlMagic1 = 'U'
+	// ctlProbe, by multicast: who hears me? Padded to probeLen, so that
+	// an answer is never larger than the probe that asked for it (a forged
+	// probe cannot make a member reflect more bytes than it was sent).
+	ctlProbe = 1
+	// ctlHear, by unicast to a probe's source: the answerer's address in
+	// views, in the rest of the datagram.
+	ctlHear = 2
+)
+
+const (
+	ctlHeaderLen = 3
+	probeLen     = 96 // ctlHeaderLen + the longest address answered
+	probeEvery   = time.Second
+	// hearTTL outlives two lost answers in a row. A member that stops
+	// hearing (it left the group, a switch stopped forwarding) loses the
+	// datagrams of at most this long, which the stack's retransmissions
+	// then recover.
+	hearTTL = 3*probeEvery + probeEvery/2
+)
+
+// isControl reports whether a datagram is the transport's own.
+func isControl(b []byte) bool {
+	return len(b) >= ctlHeaderLen && b[0] == ctlMagic0 && b[1] == ctlMagic1
+}
+
+// probe is the probe datagram.
+func probe() []byte {
+	b := make([]byte, probeLen)
+	b[0], b[1], b[2] = ctlMagic0, ctlMagic1, ctlProbe
+	return b
+}
+
+// answer is the answer to a probe from a member whose address in views is
+// self; nil if self is too long to answer with.
+func answer(self string) []byte {
+	if len(self) == 0 || ctlHeaderLen+len(self) > probeLen {
+		return nil
+	}
+	return append([]byte{ctlMagic0, ctlMagic1, ctlHear}, self...)
+}
+
+// hearers are the members known to hear this transport's multicast. heard
+// and expire are called by the reading and probing goroutines; all is
+// called by senders and takes no lock.
+type hearers struct {
+	mu   sync.Mutex
+	last map[string]time.Time // answerer → when its last answer came
+	now  atomic.Pointer[map[string]struct{}]
+}
+
+func newHearers() *hearers {
+	h := &hearers{last: map[string]time.Time{}}
+	h.now.Store(&map[string]struct{}{})
+	return h
+}
+
+// heard records an answer from addr at time at.
+func (h *hearers) heard(addr string, at time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, known := h.last[addr]
+	h.last[addr] = at
+	if !known {
+		h.publish()
+	}
+}
+
+// expire forgets the members that have not answered since at-hearTTL.
+func (h *hearers) expire(at time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := len(h.last)
+	maps.DeleteFunc(h.last, func(_ string, t time.Time) bool { return at.Sub(t) > hearTTL })
+	if len(h.last) != n {
+		h.publish()
+	}
+}
+
+// publish makes the current set what all reads; h.mu held.
+func (h *hearers) publish() {
+	set := make(map[string]struct{}, len(h.last))
+	for a := range h.last {
+		set[a] = struct{}{}
+	}
+	h.now.Store(&set)
+}
+
+// all reports whether every address in addrs hears our multicast.
+func (h *hearers) all(addrs []string) bool {
+	set := *h.now.Load()
+	for _, a := range addrs {
+		if _, ok := set[a]; !ok {
+			return false
+		}
+	}
+	return true
+}
