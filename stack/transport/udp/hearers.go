@@ -1,6 +1,7 @@
 package udp
 
 import (
+	"encoding/binary"
 	"maps"
 	"sync"
 	"sync/atomic"
@@ -16,11 +17,23 @@ import (
 //
 // A transport in a multicast group probes it every probeEvery; a transport
 // that reads a probe on its group socket answers the prober by unicast with
-// its own address as views name it (the advertised one). The prober counts
-// that address as a hearer until hearTTL passes without another answer.
+// its own address as views name it. The prober counts that address as a
+// hearer until hearTTL passes without another answer.
+//
+// An answer counts only if it echoes one of the prober's last two probes'
+// nonces (which only those who hear the group have seen: multicast does
+// not leave the network segment, TTL 1) and comes from the address it
+// names (so a member behind NAT, whose view address is not its source
+// address, gets unicast, as multicast would not cross the NAT anyway).
+// Forging one takes seeing the group's probes and sending with another
+// member's source address; the datagrams are not sealed with the group key
+// (Auth), so on a segment where someone can do both, a forger can make
+// senders multicast to a member that does not hear the group, which then
+// depends on the stack's retransmissions. NoMulticastData closes that.
 //
 // These datagrams are the transport's own and never reach the stack. Their
-// header is 'M' 'U' kind (the stack's packets start 'M' 'S'):
+// header is 'M' 'U' kind, then the probe's nonce (the stack's packets
+// start 'M' 'S'):
 const (
 	ctlMagic0 = 'M'
 	ctlMagic1 = 'U'
@@ -34,8 +47,8 @@ const (
 )
 
 const (
-	ctlHeaderLen = 3
-	probeLen     = 96 // ctlHeaderLen + the longest address answered
+	ctlHeaderLen = 3 + 8 // magic, kind, nonce
+	probeLen     = 96    // ctlHeaderLen + the longest address answered
 	probeEvery   = time.Second
 	// hearTTL outlives two lost answers in a row. A member that stops
 	// hearing (it left the group, a switch stopped forwarding) loses the
@@ -49,29 +62,35 @@ func isControl(b []byte) bool {
 	return len(b) >= ctlHeaderLen && b[0] == ctlMagic0 && b[1] == ctlMagic1
 }
 
-// probe is the probe datagram.
-func probe() []byte {
+// probe is the probe datagram with a nonce.
+func probe(nonce uint64) []byte {
 	b := make([]byte, probeLen)
 	b[0], b[1], b[2] = ctlMagic0, ctlMagic1, ctlProbe
+	binary.BigEndian.PutUint64(b[3:], nonce)
 	return b
 }
 
-// answer is the answer to a probe from a member whose address in views is
-// self; nil if self is too long to answer with.
-func answer(self string) []byte {
-	if len(self) == 0 || ctlHeaderLen+len(self) > probeLen {
+// answer is the answer to the probe p from a member whose address in views
+// is self; nil if self is too long to answer with.
+func answer(p []byte, self string) []byte {
+	if len(self) == 0 || ctlHeaderLen+len(self) > probeLen || len(p) < ctlHeaderLen {
 		return nil
 	}
-	return append([]byte{ctlMagic0, ctlMagic1, ctlHear}, self...)
+	b := append([]byte{ctlMagic0, ctlMagic1, ctlHear}, p[3:ctlHeaderLen]...)
+	return append(b, self...)
 }
 
-// hearers are the members known to hear this transport's multicast. heard
-// and expire are called by the reading and probing goroutines; all is
-// called by senders and takes no lock.
+// nonceOf is a control datagram's nonce.
+func nonceOf(b []byte) uint64 { return binary.BigEndian.Uint64(b[3:ctlHeaderLen]) }
+
+// hearers are the members known to hear this transport's multicast. probed,
+// heard and expire are called by the reading and probing goroutines; all
+// is called by senders and takes no lock.
 type hearers struct {
-	mu   sync.Mutex
-	last map[string]time.Time // answerer → when its last answer came
-	now  atomic.Pointer[map[string]struct{}]
+	mu     sync.Mutex
+	nonces [2]uint64            // the last two probes'
+	last   map[string]time.Time // answerer → when its last answer came
+	now    atomic.Pointer[map[string]struct{}]
 }
 
 func newHearers() *hearers {
@@ -80,10 +99,21 @@ func newHearers() *hearers {
 	return h
 }
 
-// heard records an answer from addr at time at.
-func (h *hearers) heard(addr string, at time.Time) {
+// probed records the nonce of the probe just sent.
+func (h *hearers) probed(nonce uint64) {
+	h.mu.Lock()
+	h.nonces[0], h.nonces[1] = h.nonces[1], nonce
+	h.mu.Unlock()
+}
+
+// heard records an answer from addr, echoing nonce, at time at; an answer
+// to none of the last two probes does not count.
+func (h *hearers) heard(addr string, nonce uint64, at time.Time) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if nonce == 0 || (nonce != h.nonces[0] && nonce != h.nonces[1]) {
+		return
+	}
 	_, known := h.last[addr]
 	h.last[addr] = at
 	if !known {

@@ -2,6 +2,8 @@ package udp
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"fmt"
 	"net"
 	"net/netip"
@@ -75,9 +77,12 @@ func (t *Transport) probeLoop() {
 	defer t.readers.Done()
 	tick := time.NewTicker(probeEvery)
 	defer tick.Stop()
-	p := probe()
 	for {
-		if _, err := t.conn.WriteToUDPAddrPort(p, t.mcastAddr); err != nil {
+		var r [8]byte
+		_, _ = rand.Read(r[:])                     // never fails (crypto/rand)
+		nonce := binary.BigEndian.Uint64(r[:]) | 1 // never 0, which heard refuses
+		t.hear.probed(nonce)
+		if _, err := t.conn.WriteToUDPAddrPort(probe(nonce), t.mcastAddr); err != nil {
 			t.log.Debug("multicast probe", "err", err)
 		}
 		select {
@@ -98,7 +103,7 @@ func (t *Transport) control(src netip.AddrPort, b []byte, fromGroup bool) {
 		if !fromGroup || len(b) < probeLen {
 			return
 		}
-		if a := answer(t.localStr); a != nil {
+		if a := answer(b, t.localStr); a != nil {
 			_, _ = t.conn.WriteToUDPAddrPort(a, src)
 		}
 	case ctlHear:
@@ -106,9 +111,9 @@ func (t *Transport) control(src netip.AddrPort, b []byte, fromGroup bool) {
 			return
 		}
 		addr := string(b[ctlHeaderLen:])
-		if _, err := netip.ParseAddrPort(addr); err != nil {
-			return
+		if ap, err := netip.ParseAddrPort(addr); err != nil || ap != src {
+			return // not the sender's own address
 		}
-		t.hear.heard(addr, time.Now())
+		t.hear.heard(addr, nonceOf(b), time.Now())
 	}
 }
