@@ -8,8 +8,8 @@ type msgLog struct {
 	held      [][]byte // delivered, not yet stable: seqs base .. next-1
 	next      uint64   // next seq to deliver (delivered = next-1)
 	ahead     map[uint64][]byte
-	lastNak   int64 // unix nanos of the last NAK sent for this stream
-	lastNakTo uint64
+	lastNak   int64  // unix nanos of the last NAK for everything missing
+	lastNakTo uint64 // the highest seq a NAK has covered since then
 }
 
 func newLog() *msgLog { return &msgLog{base: 1, next: 1} }

@@ -1,7 +1,9 @@
 package nak
 
 import (
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -97,4 +99,88 @@ func TestCutFetchesFromHolder(t *testing.T) {
 	ups := h.TakeUps()
 	require.Len(t, layertest.Of(ups, stack.ECast), 1)
 	require.Len(t, layertest.Of(ups, stack.ECutDone), 1)
+}
+
+// naksSent decodes the NAKs among what the layer sent down: for each, its
+// destination and the runs of seqs it asks for ("first-last").
+func naksSent(t *testing.T, h *layertest.Harness) []string {
+	t.Helper()
+	var out []string
+	for _, ev := range layertest.Of(h.TakeDowns(), stack.ECtrl) {
+		r := layertest.Wire(ev).Reader()
+		if r.Byte() != kindNak {
+			continue
+		}
+		r.Byte() // stream
+		r.Uvarint()
+		n := r.Int(maxNakRuns)
+		s := fmt.Sprintf("to %d:", ev.Peer)
+		for i := 0; i < n; i++ {
+			s += fmt.Sprintf(" %d-%d", r.Uvarint(), r.Uvarint())
+		}
+		require.NoError(t, r.Err())
+		out = append(out, s)
+	}
+	return out
+}
+
+// A receiver asks only for what it lacks: not the casts it holds ahead of
+// a gap, and, within a Retransmit interval, not again for what it asked for
+// already — casts arriving while a gap is open would otherwise each bring
+// the whole range back (the storm that 64 KiB casts with a large flow
+// window fell into). Once the interval has passed it asks for everything
+// still missing.
+func TestNaksAskOnlyForWhatIsMissingAndNotYetAskedFor(t *testing.T) {
+	h := layertest.New(Protocol{}, layertest.Options{Members: layertest.Members(3)})
+	h.Up(recv(1, "c2", kindCast, 2))
+	require.Equal(t, []string{"to 1: 1-1"}, naksSent(t, h), "seq 1 is missing; seq 2 is held")
+	h.Up(recv(1, "c3", kindCast, 3))
+	require.Empty(t, naksSent(t, h), "nothing new is missing")
+	h.Up(recv(1, "c6", kindCast, 6))
+	require.Equal(t, []string{"to 1: 4-5"}, naksSent(t, h), "only the new gap")
+	h.Up(recv(1, "c8", kindCast, 8))
+	require.Equal(t, []string{"to 1: 7-7"}, naksSent(t, h))
+
+	h.Advance(30 * time.Millisecond) // the default Retransmit interval
+	require.Equal(t, []string{"to 1: 1-1 4-5 7-7"}, naksSent(t, h), "everything still missing, asked for again")
+	h.Up(recv(1, "c1", kindCast, 1))
+	require.Equal(t, []string{"c1", "c2", "c3"}, delivered(h))
+}
+
+// A NAK is answered with exactly the casts of its runs that are held, and
+// a malformed one (runs out of order, overlapping, too wide) with nothing.
+func TestNakAnswersItsRunsOnly(t *testing.T) {
+	h := layertest.New(Protocol{}, layertest.Options{Members: layertest.Members(3)})
+	for i := 1; i <= 6; i++ {
+		h.Down(&stack.Event{Type: stack.ECast, Msg: layertest.Msg([]byte(fmt.Sprintf("m%d", i)))})
+	}
+	h.Reset()
+	nak := func(runs ...uint64) *stack.Event {
+		var w wire.Writer
+		w.Byte(kindNak)
+		w.Byte(streamCast)
+		w.Uvarint(0) // origin: rank 0, this member
+		w.Uvarint(uint64(len(runs) / 2))
+		for _, v := range runs {
+			w.Uvarint(v)
+		}
+		return &stack.Event{Type: stack.ERecv, Peer: 2, Msg: wire.WrapMsg(w.B)}
+	}
+	answered := func() []string {
+		var out []string
+		for _, ev := range layertest.Of(h.TakeDowns(), stack.ECtrl) {
+			require.Equal(t, 2, ev.Peer, "to the member that asked")
+			r := layertest.Wire(ev).Reader()
+			require.Equal(t, byte(kindRetransC), r.Byte())
+			r.Uvarint()
+			out = append(out, fmt.Sprintf("%d:%s", r.Uvarint(), r.Rest()))
+		}
+		return out
+	}
+	h.Up(nak(2, 3, 5, 5, 9, 9))
+	require.Equal(t, []string{"2:m2", "3:m3", "5:m5"}, answered(), "9 was never sent")
+	for _, bad := range [][]uint64{{3, 3, 2, 2}, {2, 4, 4, 5}, {0, 1}, {3, 2}, {1, maxNakRange + 1}} {
+		h.Up(nak(bad...))
+		require.Empty(t, answered(), "runs %v", bad)
+	}
 }

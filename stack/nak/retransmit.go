@@ -61,24 +61,66 @@ func (l *layer) requestSends(from int) {
 	l.nak(lg, from, streamSend, from, to)
 }
 
-// nak sends one retransmission request, at most once per Retransmit
-// interval per stream unless the range grew.
+// nak asks dest for the messages of lg's stream missing up to to: the
+// seqs not held ahead, as runs. Once per Retransmit interval it asks for
+// everything missing; in between, only for seqs above what it has asked
+// for already. Messages arriving while a gap is open otherwise each asked
+// for the whole range again — the gap and the messages held ahead of it —
+// and under loss the retransmissions fed the loss (64 KiB casts with a
+// flow window larger than the socket buffers collapsed so).
 func (l *layer) nak(lg *msgLog, dest int, stream byte, origin int, to uint64) {
 	now := l.env.Now().UnixNano()
-	if now-lg.lastNak < int64(l.env.Config.Retransmit) && to <= lg.lastNakTo {
+	from := lg.next
+	if now-lg.lastNak < int64(l.env.Config.Retransmit) {
+		if to <= lg.lastNakTo {
+			return
+		}
+		from = max(from, lg.lastNakTo+1)
+	} else {
+		lg.lastNak = now
+	}
+	runs, covered := missing(lg, from, to)
+	lg.lastNakTo = max(lg.lastNakTo, covered)
+	if len(runs) == 0 {
 		return
 	}
-	lg.lastNak, lg.lastNakTo = now, to
 	var w wire.Writer
 	w.Byte(kindNak)
 	w.Byte(stream)
 	w.Uvarint(uint64(origin))
-	w.Uvarint(lg.next)
-	w.Uvarint(to)
+	w.Uvarint(uint64(len(runs)))
+	for _, r := range runs {
+		w.Uvarint(r.first)
+		w.Uvarint(r.last)
+	}
 	m := wire.NewMsg(nil)
 	m.Push(w.B)
 	l.env.Metrics.NaksSent.Add(1)
 	l.env.PassDown(&stack.Event{Type: stack.ECtrl, Peer: dest, Msg: m})
+}
+
+// run is the seqs first..last of a stream.
+type run struct{ first, last uint64 }
+
+// missing returns the seqs from..to not held ahead, as at most maxNakRuns
+// runs, and the highest seq they account for (to, unless the runs ran
+// out).
+func missing(lg *msgLog, from, to uint64) ([]run, uint64) {
+	var runs []run
+	for seq := from; seq <= to; seq++ {
+		if _, held := lg.ahead[seq]; held {
+			continue
+		}
+		if n := len(runs); n > 0 && runs[n-1].last == seq-1 {
+			runs[n-1].last = seq
+			continue
+		}
+		if len(runs) == maxNakRuns {
+			return runs, seq - 1
+		}
+		runs = append(runs, run{seq, seq})
+	}
+	return runs, to
 }
 
 // holder picks a surviving member known to hold cast seq of origin,
@@ -101,40 +143,57 @@ func (l *layer) holder(origin int, seq uint64) int {
 	return fallback
 }
 
-// nakUp answers a retransmission request from a member.
+// nakUp answers a retransmission request from a member: the messages of
+// its runs that this member holds, up to maxRetransmit messages and
+// maxRetransByte bytes. A request whose runs are out of order, overlap or
+// span more than maxNakRange seqs is dropped.
 func (l *layer) nakUp(from int, r *wire.Reader) {
 	stream := r.Byte()
 	origin := r.Int(l.n - 1)
-	first := r.Uvarint()
-	last := r.Uvarint()
-	if r.Err() != nil || first == 0 || last < first || last-first >= maxNakRange {
+	n := r.Int(maxNakRuns)
+	var runs [maxNakRuns]run
+	var start, prev uint64
+	for i := 0; i < n && r.Err() == nil; i++ {
+		first, last := r.Uvarint(), r.Uvarint()
+		if i == 0 {
+			start = first
+		}
+		if first <= prev || last < first || last-start >= maxNakRange {
+			l.env.Metrics.Drop("nak-malformed")
+			return
+		}
+		runs[i], prev = run{first, last}, last
+	}
+	if r.Err() != nil || n == 0 {
 		l.env.Metrics.Drop("nak-malformed")
 		return
 	}
 	sent, bytes := 0, 0
-	for seq := first; seq <= last && sent < maxRetransmit && bytes < maxRetransByte; seq++ {
-		var (
-			b  []byte
-			ok bool
-			w  wire.Writer
-		)
-		if stream == streamCast {
-			b, ok = l.casts[origin].get(seq)
-			w.Byte(kindRetransC)
-			w.Uvarint(uint64(origin))
-		} else {
-			b, ok = l.sendsOut[from].get(seq)
-			w.Byte(kindRetransS)
+	for _, rn := range runs[:n] {
+		for seq := rn.first; seq <= rn.last && sent < maxRetransmit && bytes < maxRetransByte; seq++ {
+			var (
+				b  []byte
+				ok bool
+				w  wire.Writer
+			)
+			if stream == streamCast {
+				b, ok = l.casts[origin].get(seq)
+				w.Byte(kindRetransC)
+				w.Uvarint(uint64(origin))
+			} else {
+				b, ok = l.sendsOut[from].get(seq)
+				w.Byte(kindRetransS)
+			}
+			if !ok {
+				continue
+			}
+			w.Uvarint(seq)
+			m := wire.NewMsg(b)
+			m.Push(w.B)
+			sent++
+			bytes += len(b)
+			l.env.Metrics.Retransmissions.Add(1)
+			l.env.PassDown(&stack.Event{Type: stack.ECtrl, Peer: from, Msg: m})
 		}
-		if !ok {
-			continue
-		}
-		w.Uvarint(seq)
-		m := wire.NewMsg(b)
-		m.Push(w.B)
-		sent++
-		bytes += len(b)
-		l.env.Metrics.Retransmissions.Add(1)
-		l.env.PassDown(&stack.Event{Type: stack.ECtrl, Peer: from, Msg: m})
 	}
 }
