@@ -42,8 +42,10 @@ type Config struct {
 	// FlowWindow is how many casts a sender may have in flight that some
 	// member has not yet consumed. Default 1024.
 	FlowWindow int `yaml:"flow_window,omitempty"`
-	// FlowBytes is the same bound in bytes. Default 2 MiB, which keeps what
-	// one sender has in flight well below a socket receive buffer.
+	// FlowBytes is the same bound in bytes. Default 2 MiB, or the
+	// transport's receive buffer if that is smaller (ReceiveBuffered), so
+	// that a member that falls behind for a moment finds what one sender
+	// has in flight still in its socket, not dropped.
 	FlowBytes int `yaml:"flow_bytes,omitempty"`
 	// MaxViewMsg is the largest view message a coordinator may attach to a
 	// view (it travels in one datagram). Default MaxPacket-512.
@@ -76,13 +78,17 @@ func (c Config) Defaults() Config {
 		c.FlowWindow = 1024
 	}
 	if c.FlowBytes <= 0 {
-		c.FlowBytes = 2 << 20
+		c.FlowBytes = DefaultFlowBytes
 	}
 	if c.MaxViewMsg <= 0 {
 		c.MaxViewMsg = c.MaxPacket - 512
 	}
 	return c
 }
+
+// DefaultFlowBytes is Config.FlowBytes's default where the transport's
+// receive buffer is at least as large.
+const DefaultFlowBytes = 2 << 20
 
 // Validate reports settings that cannot work together.
 func (c Config) Validate() error {

@@ -127,6 +127,11 @@ func Start(opts Options) (*Stack, error) {
 	if opts.Config.MaxPacket == 0 {
 		opts.Config.MaxPacket = opts.Transport.MaxPacket()
 	}
+	if rb, ok := opts.Transport.(ReceiveBuffered); ok && opts.Config.FlowBytes == 0 {
+		if b := rb.ReceiveBuffer(); b > 0 {
+			opts.Config.FlowBytes = min(b, DefaultFlowBytes)
+		}
+	}
 	inc := opts.Incarnation
 	if inc == 0 {
 		inc = uint64(max(time.Now().UnixNano(), 1))

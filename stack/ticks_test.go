@@ -74,19 +74,27 @@ func (h *handClock) last() time.Duration {
 // startOnHandClock starts opts' member alone in a group of its own on
 // UDP loopback, with the default properties and a hand clock.
 func startOnHandClock(t *testing.T, opts stack.Options) (*stack.Stack, *handClock) {
+	clock := &handClock{now: time.Unix(1_000_000, 0)}
+	opts.Clock = clock
+	return startWith(t, opts, func(tr *udp.Transport) stack.Transport { return tr }), clock
+}
+
+// startWith starts opts' member alone in a group of its own, with the
+// default properties, on the transport wrap makes of a UDP one on
+// loopback.
+func startWith(t *testing.T, opts stack.Options, wrap func(*udp.Transport) stack.Transport) *stack.Stack {
 	base := 30000 + rand.IntN(1500)*16
 	opts.Group = fmt.Sprintf("%s-%d", t.Name(), base)
 	pr, err := props.Parse(props.Default)
 	require.NoError(t, err)
 	opts.Protocols = pr.Protocols()
-	opts.Transport, err = udp.New(udp.Config{Group: opts.Group, PortBase: base, PortCount: 4})
+	tr, err := udp.New(udp.Config{Group: opts.Group, PortBase: base, PortCount: 4})
 	require.NoError(t, err)
-	clock := &handClock{now: time.Unix(1_000_000, 0)}
-	opts.Clock = clock
+	opts.Transport = wrap(tr)
 	s, err := stack.Start(opts)
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
-	return s, clock
+	return s
 }
 
 type handTicker struct{ c chan time.Time }

@@ -35,6 +35,18 @@ type Datagram struct {
 	Data []byte
 }
 
+// ReceiveBuffered is a Transport that knows how many bytes of datagrams it
+// holds while its reader is busy (a socket's receive buffer, as granted by
+// the system). A Stack whose Config leaves FlowBytes unset keeps each
+// sender's bytes in flight within it: past it, a receiver that falls
+// behind loses datagrams, and every loss costs a retransmission round.
+// Members of one group usually run alike, so a sender's own buffer stands
+// for its receivers'.
+type ReceiveBuffered interface {
+	// ReceiveBuffer is the buffer in bytes; 0 if unknown.
+	ReceiveBuffer() int
+}
+
 // BatchSender is a Transport that sends many datagrams in few system calls
 // (sendmmsg on Linux). The Stack sends through it when the transport has
 // it, one goroutine at a time; otherwise through SendTo and Multicast.

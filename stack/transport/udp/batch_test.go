@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/maestro-go/maestro/stack"
 )
 
@@ -105,4 +107,15 @@ func TestSendBatchReusesItsMessages(t *testing.T) {
 	if got := sorted(ra.wait(t, 3)); len(got) != 3 || got[0] != "one" || got[2] != "two" {
 		t.Fatalf("a received %v", got)
 	}
+}
+
+// A transport gets the receive buffer it asks for, past the system's cap
+// (net.core.rmem_max: 212,992 bytes on a stock Debian, 4 MiB on some
+// machines) when it may (CAP_NET_ADMIN, as the tests run), and reports it.
+func TestReceiveBufferIsWhatWasGranted(t *testing.T) {
+	const want = 8 << 20
+	tr, err := New(Config{Listen: "127.0.0.1:0", NoLocalDiscovery: true, ReadBuffer: want})
+	require.NoError(t, err)
+	defer tr.Close()
+	require.Equal(t, want, tr.ReceiveBuffer())
 }

@@ -38,7 +38,9 @@ func (t *Transport) joinMulticast(cfg Config) error {
 	if uc, ok := pc.(*net.UDPConn); ok {
 		// Casts arrive here with the multicast data path: the same room
 		// as the unicast socket's.
-		_ = uc.SetReadBuffer(readBuffer(cfg))
+		if got := growBuffers(uc, readBuffer(cfg)); got > 0 && (t.rcvBuf == 0 || got < t.rcvBuf) {
+			t.rcvBuf = got
+		}
 		if !cfg.NoOffload {
 			enableOffload(uc) // GRO: sends leave from the unicast socket
 		}

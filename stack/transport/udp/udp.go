@@ -73,7 +73,10 @@ type Config struct {
 	// MaxPacket is the largest datagram sent. Zero: 60000 on loopback,
 	// 1400 otherwise.
 	MaxPacket int
-	// ReadBuffer is the socket receive buffer size. Zero: 4 MiB.
+	// ReadBuffer is the socket receive (and send) buffer size to ask for.
+	// Zero: 4 MiB. The system may grant less (Linux caps it at
+	// net.core.rmem_max unless the process has CAP_NET_ADMIN): the
+	// transport then warns, and reports what it got (ReceiveBuffer).
 	ReadBuffer int
 	// NoOffload turns off UDP segmentation offload (GSO for sending runs
 	// of datagrams to one address in one buffer, GRO for receiving them
@@ -113,6 +116,9 @@ type Transport struct {
 	writeBatch func([]ipv4.Message) (int, error)
 	// runsRead counts the coalesced runs read (GRO), for tests.
 	runsRead atomic.Uint64
+	// rcvBuf is the smallest receive buffer granted to the sockets data
+	// arrives on (0: unknown).
+	rcvBuf int
 	// groupSends counts the datagrams sent once to the multicast group
 	// for several members.
 	groupSends atomic.Uint64
@@ -164,9 +170,7 @@ func NewContext(ctx context.Context, cfg Config) (*Transport, error) {
 	if !cfg.NoOffload {
 		t.gso.Store(enableOffload(conn))
 	}
-	rb := readBuffer(cfg)
-	_ = conn.SetReadBuffer(rb)
-	_ = conn.SetWriteBuffer(rb)
+	t.rcvBuf = growBuffers(conn, readBuffer(cfg))
 	t.local = conn.LocalAddr().(*net.UDPAddr).AddrPort()
 	if t.local.Addr().IsUnspecified() {
 		t.local = netip.AddrPortFrom(outboundAddr(), t.local.Port())
@@ -212,6 +216,10 @@ func NewContext(ctx context.Context, cfg Config) (*Transport, error) {
 				t.rng = append(t.rng, ap)
 			}
 		}
+	}
+	if want := readBuffer(cfg); t.rcvBuf > 0 && t.rcvBuf < want {
+		t.log.Warn("UDP receive buffer is smaller than asked for: flow control keeps what each sender has in flight within it, at some cost in throughput; raise the system's cap for full speed",
+			"granted", t.rcvBuf, "asked", want, "fix", fmt.Sprintf("sysctl -w net.core.rmem_max=%d net.core.wmem_max=%d", want, want))
 	}
 	if cfg.Multicast != "" {
 		if err := t.joinMulticast(cfg); err != nil {
@@ -364,6 +372,12 @@ func (t *Transport) readLoop(pc *ipv4.PacketConn, recv func([]stack.Packet), fro
 		}
 	}
 }
+
+// ReceiveBuffer returns how many bytes of datagrams the transport's sockets
+// can hold while its reader is busy: the receive buffer the system granted
+// (0 if unknown). The Stack bounds each sender's bytes in flight by it
+// (stack.ReceiveBuffered).
+func (t *Transport) ReceiveBuffer() int { return t.rcvBuf }
 
 // GroupSends returns how many datagrams have gone once to the multicast
 // group instead of once to each of their members. Safe from any goroutine.
