@@ -1,13 +1,19 @@
 package udp
 
 import (
+	"bytes"
+	"fmt"
+	"log/slog"
+	"os"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/maestro-go/maestro/internal/proctest"
 	"github.com/maestro-go/maestro/stack"
 )
 
@@ -118,4 +124,27 @@ func TestReceiveBufferIsWhatWasGranted(t *testing.T) {
 	require.NoError(t, err)
 	defer tr.Close()
 	require.Equal(t, want, tr.ReceiveBuffer())
+}
+
+// A process that may not pass the system's cap (here nobody, with no
+// capabilities, asking for more than net.core.rmem_max) gets less, says
+// so with the line to run, and reports what it got.
+func TestCappedReceiveBufferWarnsAndIsReported(t *testing.T) {
+	if !proctest.Unprivileged(t) {
+		return
+	}
+	require.Equal(t, 65534, os.Geteuid(), "runs as nobody")
+	const asked = 64 << 20 // beyond any cap a host sets
+	var logs bytes.Buffer
+	tr, err := New(Config{Listen: "127.0.0.1:0", NoLocalDiscovery: true, ReadBuffer: asked,
+		Log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	require.NoError(t, err)
+	defer tr.Close()
+	got := tr.ReceiveBuffer()
+	require.Positive(t, got)
+	require.Less(t, got, asked)
+	require.Equal(t, 1, strings.Count(logs.String(), "level=WARN"), logs.String())
+	require.Contains(t, logs.String(), "UDP receive buffer is smaller than asked for")
+	require.Contains(t, logs.String(), fmt.Sprintf("granted=%d asked=%d", got, asked))
+	require.Contains(t, logs.String(), fmt.Sprintf("sysctl -w net.core.rmem_max=%d", asked))
 }
