@@ -27,6 +27,10 @@ type Metrics struct {
 
 	mu    sync.Mutex
 	drops map[string]uint64
+
+	// transport, set before the stack starts, adds what only it knows to
+	// snapshots (GroupSender, ReceiveBuffered).
+	transport Transport
 }
 
 // Drop counts one packet or message discarded for the given reason.
@@ -49,6 +53,12 @@ type MetricsSnapshot struct {
 	ViewsInstalled, Flushes, Merges uint64
 	Suspicions, Aborted             uint64
 	Drops                           map[string]uint64 // by reason
+	// GroupSends counts the datagrams the transport sent once to a
+	// multicast group for several members (GroupSender; 0 otherwise).
+	GroupSends uint64
+	// ReceiveBuffer is the transport's receive buffer in bytes
+	// (ReceiveBuffered; 0 if unknown).
+	ReceiveBuffer int
 }
 
 // TotalDrops sums the drops over all reasons.
@@ -87,6 +97,12 @@ func (m *Metrics) Snapshot() MetricsSnapshot {
 		s.Drops[k] = v
 	}
 	m.mu.Unlock()
+	if g, ok := m.transport.(GroupSender); ok {
+		s.GroupSends = g.GroupSends()
+	}
+	if r, ok := m.transport.(ReceiveBuffered); ok {
+		s.ReceiveBuffer = r.ReceiveBuffer()
+	}
 	return s
 }
 

@@ -156,7 +156,7 @@ func Start(opts Options) (*Stack, error) {
 	core, err := NewCore(CoreOptions{
 		Group: opts.Group, Me: me, Guard: guard,
 		Config: opts.Config, Protocols: opts.Protocols, Out: (*stackOutputs)(s),
-		Log: opts.Log, Seed: inc, ExternalConsume: true,
+		Log: opts.Log, Seed: inc, ExternalConsume: true, Metrics: &Metrics{transport: opts.Transport},
 	})
 	if err != nil {
 		return nil, err

@@ -41,10 +41,17 @@ type Datagram struct {
 // sender's bytes in flight within it: past it, a receiver that falls
 // behind loses datagrams, and every loss costs a retransmission round.
 // Members of one group usually run alike, so a sender's own buffer stands
-// for its receivers'.
+// for its receivers'. Metrics snapshots report it.
 type ReceiveBuffered interface {
 	// ReceiveBuffer is the buffer in bytes; 0 if unknown.
 	ReceiveBuffer() int
+}
+
+// GroupSender is a Transport that may send a datagram for several members
+// once, by IP multicast; GroupSends counts those datagrams (any
+// goroutine). Metrics snapshots report it.
+type GroupSender interface {
+	GroupSends() uint64
 }
 
 // BatchSender is a Transport that sends many datagrams in few system calls

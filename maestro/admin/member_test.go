@@ -57,6 +57,9 @@ func (l *lossy) Multicast(addrs []string, pkt []byte) error {
 	return l.Transport.Multicast(addrs, pkt)
 }
 
+// ReceiveBuffer is the UDP transport's: the status shows it.
+func (l *lossy) ReceiveBuffer() int { return l.Transport.(stack.ReceiveBuffered).ReceiveBuffer() }
+
 func lossyUDP(on *atomic.Bool) func(groupmember.Options) (stack.Transport, error) {
 	return func(o groupmember.Options) (stack.Transport, error) {
 		tr, err := udp.New(udp.Config{Group: o.Group, PortBase: o.PortBase, PortCount: o.PortCount})
@@ -162,6 +165,7 @@ func checkStatusTable(t *testing.T, m *groupmember.Member, group string, v *grou
 	line(`member\s+` + regexp.QuoteMeta(string(m.ID())))
 	line(`role\s+member`)
 	line(`uptime\s+\S+`)
+	line(`receive buffer\s+[1-9]\d* bytes`)
 	line(`view\s+` + regexp.QuoteMeta(v.ID))
 	line(`coordinator\s+` + regexp.QuoteMeta(string(v.Coordinator)))
 	line(`primary\s+yes`)
@@ -196,7 +200,7 @@ func checkStatusTable(t *testing.T, m *groupmember.Member, group string, v *grou
 	names := regexp.MustCompile(`(?m)^metrics\n((?:  \S+\s+\d+\n)+)`).FindStringSubmatch(table)
 	require.NotNil(t, names, table)
 	keys := regexp.MustCompile(`(?m)^  (\S+)`).FindAllStringSubmatch(names[1], -1)
-	require.Len(t, keys, 15)
+	require.Len(t, keys, 16)
 	for i := 1; i < len(keys); i++ {
 		require.Less(t, keys[i-1][1], keys[i][1], "metrics not sorted")
 	}
@@ -217,6 +221,7 @@ func checkStatusJSON(t *testing.T, m *groupmember.Member, v *groupmember.ViewDat
 	require.True(t, s.View.Primary)
 	require.Positive(t, s.UptimeSeconds)
 	require.NotZero(t, s.Metrics.ViewsInstalled)
+	require.Positive(t, s.Metrics.ReceiveBuffer, "the UDP receive buffer granted")
 }
 
 // scrape GETs and parses m's /metrics.
@@ -245,6 +250,8 @@ func checkScrape(t *testing.T, m *groupmember.Member, group string, garbage bool
 	require.GreaterOrEqual(t, get("maestro_casts_delivered_total"), 300.0)
 	get("maestro_casts_sent_total")
 	get("maestro_retransmissions_total")
+	require.Zero(t, get("maestro_multicast_sends_total"), "no multicast group configured")
+	require.Positive(t, get("maestro_receive_buffer_bytes"))
 	require.Equal(t, 3.0, get("maestro_view_members"))
 	require.Equal(t, 1.0, get("maestro_primary"))
 	require.Equal(t, 1.0, get("maestro_up"))

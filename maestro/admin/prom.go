@@ -45,6 +45,10 @@ func (p *promWriter) gauges(s Status) {
 	p.sample("maestro_up", "", b2f(s.Member != ""))
 	p.family("maestro_uptime_seconds", "gauge", "Seconds since the member joined.")
 	p.sample("maestro_uptime_seconds", "", s.UptimeSeconds)
+	if s.Metrics.ReceiveBuffer > 0 {
+		p.family("maestro_receive_buffer_bytes", "gauge", "The UDP receive buffer the system granted the member.")
+		p.sample("maestro_receive_buffer_bytes", "", float64(s.Metrics.ReceiveBuffer))
+	}
 	if s.Role != "" {
 		p.family("maestro_role", "gauge", "The member's role, as the role label of a sample of value 1.")
 		p.sample("maestro_role", `role="`+escapeLabel(s.Role)+`"`, 1)

@@ -77,7 +77,8 @@ type View struct {
 }
 
 // Metrics are a member's protocol counters (stack.MetricsSnapshot with
-// JSON names). Every counter only grows during one incarnation.
+// JSON names). Every counter only grows during one incarnation;
+// ReceiveBuffer is a setting, not a counter.
 type Metrics struct {
 	PacketsSent     uint64            `json:"packets_sent"`
 	PacketsReceived uint64            `json:"packets_received"`
@@ -94,7 +95,12 @@ type Metrics struct {
 	Merges          uint64            `json:"merges"`
 	Suspicions      uint64            `json:"suspicions"`
 	Aborted         uint64            `json:"aborted_casts"`
-	Drops           map[string]uint64 `json:"drops"` // by reason
+	MulticastSends  uint64            `json:"multicast_sends"` // datagrams sent once to the multicast group
+	Drops           map[string]uint64 `json:"drops"`           // by reason
+	// ReceiveBuffer is the UDP receive buffer the system granted, in
+	// bytes (0 if unknown): below what the member asked for, the member
+	// logged a warning and keeps each sender's bytes in flight within it.
+	ReceiveBuffer int `json:"receive_buffer_bytes,omitempty"`
 }
 
 // MetricsFrom converts a stack's counters.
@@ -111,6 +117,7 @@ func MetricsFrom(s stack.MetricsSnapshot) Metrics {
 		Retransmissions: s.Retransmissions, NaksSent: s.NaksSent,
 		ViewsInstalled: s.ViewsInstalled, Flushes: s.Flushes, Merges: s.Merges,
 		Suspicions: s.Suspicions, Aborted: s.Aborted,
+		MulticastSends: s.GroupSends, ReceiveBuffer: s.ReceiveBuffer,
 		Drops: drops,
 	}
 }
@@ -131,6 +138,7 @@ var counters = []counter{
 	{"casts_sent", "Casts sent by this member.", func(m *Metrics) uint64 { return m.CastsSent }},
 	{"flushes", "View-change flushes taken part in.", func(m *Metrics) uint64 { return m.Flushes }},
 	{"merges", "Partition merges taken part in.", func(m *Metrics) uint64 { return m.Merges }},
+	{"multicast_sends", "Datagrams sent once to the IP multicast group instead of once to each member.", func(m *Metrics) uint64 { return m.MulticastSends }},
 	{"naks_sent", "Negative acknowledgements sent for missing messages.", func(m *Metrics) uint64 { return m.NaksSent }},
 	{"packets_received", "Datagrams received.", func(m *Metrics) uint64 { return m.PacketsReceived }},
 	{"packets_sent", "Datagrams sent.", func(m *Metrics) uint64 { return m.PacketsSent }},

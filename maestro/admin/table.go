@@ -28,6 +28,9 @@ func PrintStatus(w io.Writer, s Status) error {
 		row("serving", yesNo(*s.Serving))
 	}
 	row("uptime", (time.Duration(s.UptimeSeconds * float64(time.Second))).Round(time.Millisecond))
+	if s.Metrics.ReceiveBuffer > 0 {
+		row("receive buffer", fmt.Sprintf("%d bytes", s.Metrics.ReceiveBuffer))
+	}
 	if v := s.View; v == nil {
 		row("view", "(none yet)")
 	} else {

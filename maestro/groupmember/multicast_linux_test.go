@@ -12,8 +12,6 @@ import (
 
 	"github.com/maestro-go/maestro/internal/netlab"
 	"github.com/maestro-go/maestro/maestro/message"
-	"github.com/maestro-go/maestro/stack"
-	"github.com/maestro-go/maestro/stack/transport/udp"
 )
 
 // With a multicast group configured, the casts of members that all hear it
@@ -27,28 +25,14 @@ func TestCastsTakeTheMulticastGroupWhileEveryMemberHearsIt(t *testing.T) {
 	opts := testOptions(t)
 	opts.Multicast = fmt.Sprintf("239.192.%d.%d:%d", rand.IntN(250)+1, rand.IntN(250)+1, 20000+rand.IntN(20000))
 	opts.MulticastInterface = "lo"
-	var mu sync.Mutex
-	var transports []*udp.Transport
-	opts.Transport = func(o Options) (stack.Transport, error) {
-		tr, err := udp.New(udp.Config{Group: o.Group, PortBase: o.PortBase, PortCount: o.PortCount,
-			Multicast: o.Multicast, MulticastInterface: o.MulticastInterface})
-		if err == nil {
-			mu.Lock()
-			transports = append(transports, tr)
-			mu.Unlock()
-		}
-		return tr, err
-	}
+	ms, rs := join(t, opts, 3)
+	waitView(t, ms, 3)
 	groupSends := func() (n uint64) {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, tr := range transports {
-			n += tr.GroupSends()
+		for _, m := range ms {
+			n += m.Metrics().GroupSends
 		}
 		return n
 	}
-	ms, rs := join(t, opts, 3)
-	waitView(t, ms, 3)
 	castFromEach := func(ms []*Member, tag string, per int) {
 		var wg sync.WaitGroup
 		for i, m := range ms {
@@ -69,7 +53,7 @@ func TestCastsTakeTheMulticastGroupWhileEveryMemberHearsIt(t *testing.T) {
 	require.Positive(t, groupSends(), "casts went to the multicast group")
 
 	unicastOnly := opts
-	unicastOnly.Multicast, unicastOnly.Transport = "", nil
+	unicastOnly.Multicast = ""
 	newcomer, rn := join(t, unicastOnly, 1)
 	all, ras := append(ms, newcomer...), append(rs, rn...)
 	waitView(t, all, 4)
