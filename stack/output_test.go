@@ -19,19 +19,23 @@ import (
 	"github.com/maestro-go/maestro/stack/transport/udp"
 )
 
-// gate holds a transport's next send until released (a transport busy
-// sending) and counts the datagrams sent after the release.
+// gate holds a transport's send of a marked datagram until released (a
+// transport busy sending it) and counts the datagrams sent after the
+// release.
 type gate struct {
 	mu       sync.Mutex
 	held     chan struct{}
-	waiting  bool // a send is held
+	marker   []byte
+	waiting  bool // the marked send is held
 	counting bool
 	sent     int
 }
 
-func (g *gate) arm() {
+// arm makes the next send whose datagrams hold marker, and every send
+// after it, wait for release. Sends before it (heartbeats, say) go.
+func (g *gate) arm(marker []byte) {
 	g.mu.Lock()
-	g.held = make(chan struct{})
+	g.held, g.marker = make(chan struct{}), marker
 	g.mu.Unlock()
 }
 
@@ -42,10 +46,17 @@ func (g *gate) release() {
 	g.mu.Unlock()
 }
 
-func (g *gate) pass(datagrams int) {
+func (g *gate) pass(datagrams int, data ...[]byte) {
 	g.mu.Lock()
-	held := g.held
-	g.waiting = held != nil
+	for _, d := range data {
+		if g.held != nil && bytes.Contains(d, g.marker) {
+			g.waiting = true
+		}
+	}
+	var held chan struct{}
+	if g.waiting {
+		held = g.held
+	}
 	g.mu.Unlock()
 	if held != nil {
 		<-held
@@ -77,10 +88,12 @@ type batching struct {
 
 func (b batching) SendBatch(ds []stack.Datagram) error {
 	n := 0
+	var data [][]byte
 	for _, d := range ds {
 		n += len(d.To)
+		data = append(data, d.Data)
 	}
-	b.g.pass(n)
+	b.g.pass(n, data...)
 	return b.Transport.SendBatch(ds)
 }
 
@@ -92,12 +105,12 @@ type oneByOne struct {
 }
 
 func (o oneByOne) SendTo(addr string, pkt []byte) error {
-	o.g.pass(1)
+	o.g.pass(1, pkt)
 	return o.Transport.SendTo(addr, pkt)
 }
 
 func (o oneByOne) Multicast(addrs []string, pkt []byte) error {
-	o.g.pass(len(addrs))
+	o.g.pass(len(addrs), pkt)
 	return o.Transport.Multicast(addrs, pkt)
 }
 
@@ -152,9 +165,12 @@ func TestCastsArePackedWhileTheTransportIsBusy(t *testing.T) {
 			}
 
 			// The first cast goes out at once, from the goroutine casting,
-			// which the gate then holds: the transport is busy.
-			g.arm()
+			// which the gate then holds: the transport is busy. Until its
+			// datagram is held, the first cast may not even be in the
+			// stack yet, and the casts below would be concurrent with it,
+			// in no set order.
 			payload := func(i int) []byte { return fmt.Appendf(make([]byte, 0, size), "%0*d", size, i) }
+			g.arm(payload(0))
 			first := make(chan error, 1)
 			go func() { first <- sender.Cast(context.Background(), payload(0)) }()
 			for !g.holding() {

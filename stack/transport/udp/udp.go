@@ -313,7 +313,7 @@ const batchSize = 32
 
 // readLoop reads datagrams in batches (recvmmsg) and hands each batch to
 // recv, cutting the runs GRO coalesced back into their datagrams and
-// keeping the transport's own (control). On the multicast socket
+// handling the transport's own (control) itself. On the multicast socket
 // (fromGroup) it skips our own datagrams looped back.
 func (t *Transport) readLoop(pc *ipv4.PacketConn, recv func([]stack.Packet), fromGroup bool) {
 	defer t.readers.Done()
