@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/maestro-go/maestro/internal/proctest"
 )
 
 // MulticastLoopback creates a network namespace whose loopback carries IP
@@ -55,15 +57,6 @@ func InMulticastLoopback(t *testing.T) bool {
 	if os.Getenv(inMulticastLoopback) != "" {
 		return true
 	}
-	name := MulticastLoopback(t)
-	cmd := exec.Command("ip", "netns", "exec", name, os.Args[0], "-test.run", "^"+t.Name()+"$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), inMulticastLoopback+"=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("in the namespace: %v\n%s", err, out)
-	}
-	if !strings.Contains(string(out), "--- PASS: "+t.Name()) {
-		t.Fatalf("in the namespace, %s did not pass:\n%s", t.Name(), out)
-	}
+	proctest.Rerun(t, "in the namespace", inMulticastLoopback, "", os.Args[0], "ip", "netns", "exec", MulticastLoopback(t))
 	return false
 }

@@ -92,6 +92,24 @@ func sameCasts(t *testing.T, rs []*recorder) []string {
 	return first
 }
 
+// castFromEach makes every member cast per messages at once, each from
+// its own goroutine, the k-th of member i holding text(i, k); it returns
+// once all are cast.
+func castFromEach(t *testing.T, ms []*Member, per int, text func(i, k int) string) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for i, m := range ms {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := 0; k < per; k++ {
+				require.NoError(t, m.Cast(message.New().PutString(text(i, k))))
+			}
+		}()
+	}
+	wg.Wait()
+}
+
 // testOptions returns options for a group of its own on a port range of
 // its own, with timings short enough for tests.
 func testOptions(t *testing.T) Options {
@@ -142,17 +160,7 @@ func TestMembersMergeAndTotallyOrderCasts(t *testing.T) {
 	ms, rs := join(t, testOptions(t), 3)
 	waitView(t, ms, 3)
 	const per = 200
-	var wg sync.WaitGroup
-	for i, m := range ms {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for k := 0; k < per; k++ {
-				require.NoError(t, m.Cast(message.New().PutString(fmt.Sprintf("m%d-%d", i, k))))
-			}
-		}()
-	}
-	wg.Wait()
+	castFromEach(t, ms, per, func(i, k int) string { return fmt.Sprintf("m%d-%d", i, k) })
 	waitForCasts(t, rs, 3*per, 20*time.Second)
 	sameCasts(t, rs)
 	v := ms[0].View()

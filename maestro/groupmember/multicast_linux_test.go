@@ -4,14 +4,12 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/maestro-go/maestro/internal/netlab"
-	"github.com/maestro-go/maestro/maestro/message"
 )
 
 // With a multicast group configured, the casts of members that all hear it
@@ -33,21 +31,11 @@ func TestCastsTakeTheMulticastGroupWhileEveryMemberHearsIt(t *testing.T) {
 		}
 		return n
 	}
-	castFromEach := func(ms []*Member, tag string, per int) {
-		var wg sync.WaitGroup
-		for i, m := range ms {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for k := 0; k < per; k++ {
-					require.NoError(t, m.Cast(message.New().PutString(fmt.Sprintf("%s-m%d-%03d", tag, i, k))))
-				}
-			}()
-		}
-		wg.Wait()
+	texts := func(tag string) func(i, k int) string {
+		return func(i, k int) string { return fmt.Sprintf("%s-m%d-%03d", tag, i, k) }
 	}
 
-	castFromEach(ms, "grouped", 100)
+	castFromEach(t, ms, 100, texts("grouped"))
 	waitForCasts(t, rs, 300, 30*time.Second)
 	require.Len(t, sameCasts(t, rs), 300)
 	require.Positive(t, groupSends(), "casts went to the multicast group")
@@ -57,7 +45,7 @@ func TestCastsTakeTheMulticastGroupWhileEveryMemberHearsIt(t *testing.T) {
 	newcomer, rn := join(t, unicastOnly, 1)
 	all, ras := append(ms, newcomer...), append(rs, rn...)
 	waitView(t, all, 4)
-	castFromEach(all, "mixed", 100)
+	castFromEach(t, all, 100, texts("mixed"))
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		var counts []int
 		done := true

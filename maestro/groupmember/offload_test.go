@@ -3,13 +3,10 @@ package groupmember
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/maestro-go/maestro/maestro/message"
 )
 
 // With datagrams of a network's size (1400 bytes), streams of kilobyte
@@ -25,17 +22,7 @@ func TestStreamsInNetworkSizedDatagramsKeepTheirOrder(t *testing.T) {
 			waitView(t, ms, 3)
 			const per = 1500
 			pad := strings.Repeat("x", 1000)
-			var wg sync.WaitGroup
-			for i, m := range ms {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for k := 0; k < per; k++ {
-						require.NoError(t, m.Cast(message.New().PutString(fmt.Sprintf("m%d-%05d-%s", i, k, pad))))
-					}
-				}()
-			}
-			wg.Wait()
+			castFromEach(t, ms, per, func(i, k int) string { return fmt.Sprintf("m%d-%05d-%s", i, k, pad) })
 			waitForCasts(t, rs, 3*per, 60*time.Second)
 			first := sameCasts(t, rs)
 			require.Len(t, first, 3*per)

@@ -29,6 +29,13 @@ func joinGroup(t *testing.T, group string, noMulticastData bool) *Transport {
 	return tr
 }
 
+// serve starts tr delivering to a receiver of its own, and returns it.
+func serve(tr *Transport) *receiver {
+	r := &receiver{}
+	tr.Serve(r.recv)
+	return r
+}
+
 // waitHearers waits (10 s at most) until every one of others has answered
 // tr's probes.
 func waitHearers(t *testing.T, tr *Transport, others ...*Transport) {
@@ -67,12 +74,7 @@ func TestMulticastDataGoesByGroupOnlyToHearers(t *testing.T) {
 	a, b, c := joinGroup(t, group, false), joinGroup(t, group, false), joinGroup(t, group, false)
 	uni := joinGroup(t, group, true)
 	outside := joinGroup(t, "", false)
-	var fromA, atB, atC, atUni, atOutside receiver
-	a.Serve(fromA.recv)
-	b.Serve(atB.recv)
-	c.Serve(atC.recv)
-	uni.Serve(atUni.recv)
-	outside.Serve(atOutside.recv)
+	fromA, atB, atC, atUni, atOutside := serve(a), serve(b), serve(c), serve(uni), serve(outside)
 	waitHearers(t, a, b, c, uni)
 	require.False(t, a.byGroup([]string{b.LocalAddr(), outside.LocalAddr()}), "a member outside the group never answers")
 	require.False(t, a.byGroup([]string{b.LocalAddr(), a.LocalAddr()}), "we are not our own hearer")
@@ -81,7 +83,7 @@ func TestMulticastDataGoesByGroupOnlyToHearers(t *testing.T) {
 	sent := sentTo(a)
 	require.NoError(t, a.SendBatch([]stack.Datagram{{To: []string{b.LocalAddr(), c.LocalAddr(), uni.LocalAddr()}, Data: []byte("by the group")}}))
 	require.Equal(t, []string{a.mcastUDP.String()}, *sent)
-	for _, r := range []*receiver{&atB, &atC, &atUni} {
+	for _, r := range []*receiver{atB, atC, atUni} {
 		require.Equal(t, [][]byte{[]byte("by the group")}, r.wait(t, 1))
 	}
 
@@ -90,7 +92,7 @@ func TestMulticastDataGoesByGroupOnlyToHearers(t *testing.T) {
 	require.NoError(t, a.SendBatch([]stack.Datagram{{To: to, Data: []byte("one by one")}}))
 	require.ElementsMatch(t, to, *sent)
 	require.Equal(t, [][]byte{[]byte("one by one")}, atOutside.wait(t, 1))
-	for _, r := range []*receiver{&atB, &atC} {
+	for _, r := range []*receiver{atB, atC} {
 		require.Equal(t, []string{"by the group", "one by one"}, sorted(r.wait(t, 2)))
 	}
 	// Multicast (the datagram-at-a-time path) chooses the same way.
@@ -115,10 +117,8 @@ func TestOffloadedMulticastRuns(t *testing.T) {
 	}
 	group := multicastGroup()
 	src, dst, third := joinGroup(t, group, false), joinGroup(t, group, false), joinGroup(t, group, false)
-	var fromSelf, got, atThird receiver
-	src.Serve(fromSelf.recv)
-	dst.Serve(got.recv)
-	third.Serve(atThird.recv)
+	fromSelf, got := serve(src), serve(dst)
+	serve(third)
 	waitHearers(t, src, dst, third)
 	waitHearers(t, dst, src, third)
 	runs := 0
@@ -160,10 +160,9 @@ func TestAMemberThatStopsHearingGetsUnicastAgain(t *testing.T) {
 	}
 	group := multicastGroup()
 	a, b, c := joinGroup(t, group, false), joinGroup(t, group, false), joinGroup(t, group, false)
-	var atA, atB, atC receiver
-	a.Serve(atA.recv)
-	b.Serve(atB.recv)
-	c.Serve(atC.recv)
+	serve(a)
+	atB := serve(b)
+	serve(c)
 	waitHearers(t, a, b, c)
 	lo, err := net.InterfaceByName("lo")
 	require.NoError(t, err)

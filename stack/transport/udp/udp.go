@@ -170,7 +170,8 @@ func NewContext(ctx context.Context, cfg Config) (*Transport, error) {
 	if !cfg.NoOffload {
 		t.gso.Store(enableOffload(conn))
 	}
-	t.rcvBuf = growBuffers(conn, readBuffer(cfg))
+	wantBuf := readBuffer(cfg)
+	t.rcvBuf = growBuffers(conn, wantBuf)
 	t.local = conn.LocalAddr().(*net.UDPAddr).AddrPort()
 	if t.local.Addr().IsUnspecified() {
 		t.local = netip.AddrPortFrom(outboundAddr(), t.local.Port())
@@ -217,9 +218,9 @@ func NewContext(ctx context.Context, cfg Config) (*Transport, error) {
 			}
 		}
 	}
-	if want := readBuffer(cfg); t.rcvBuf > 0 && t.rcvBuf < want {
+	if t.rcvBuf > 0 && t.rcvBuf < wantBuf {
 		t.log.Warn("UDP receive buffer is smaller than asked for: flow control keeps what each sender has in flight within it, at some cost in throughput; raise the system's cap for full speed",
-			"granted", t.rcvBuf, "asked", want, "fix", fmt.Sprintf("sysctl -w net.core.rmem_max=%d net.core.wmem_max=%d", want, want))
+			"granted", t.rcvBuf, "asked", wantBuf, "fix", fmt.Sprintf("sysctl -w net.core.rmem_max=%d net.core.wmem_max=%d", wantBuf, wantBuf))
 	}
 	if cfg.Multicast != "" {
 		if err := t.joinMulticast(cfg); err != nil {
