@@ -320,7 +320,7 @@ func (t *Transport) readLoop(pc *ipv4.PacketConn, recv func([]stack.Packet), fro
 	defer t.readers.Done()
 	ms := make([]ipv4.Message, batchSize)
 	for i := range ms {
-		ms[i].Buffers = [][]byte{make([]byte, 65536)}
+		ms[i].Buffers = [][]byte{make([]byte, readBufSize)}
 		ms[i].OOB = make([]byte, 64)
 	}
 	for {
@@ -347,9 +347,9 @@ func (t *Transport) readLoop(pc *ipv4.PacketConn, recv func([]stack.Packet), fro
 			if fromGroup && src == t.local {
 				continue
 			}
-			// One copy of the message, which its datagrams then alias
-			// (each capped at its own end): the buffers are read again.
-			data := append([]byte(nil), m.Buffers[0][:m.N]...)
+			// The datagrams of a GRO run alias one buffer (each capped at
+			// its own end), which the stack may keep.
+			data := received(&m.Buffers[0], m.N)
 			seg := groSegment(m.OOB[:m.NN])
 			if seg > 0 && seg < m.N {
 				t.runsRead.Add(1)
