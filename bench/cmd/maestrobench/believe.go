@@ -32,6 +32,7 @@ var allStacks = []string{stDefault, stSafe, stToken, stSafeToken, stMulticast}
 const (
 	refRaft    = "raft"       // raftbench -serve
 	refRTT     = "udp-rtt"    // UDP ping-pong between two processes
+	refFanout  = "udp-fanout" // UDP from one process to two echoes, until the first echo
 	refPacked  = "udp-packed" // goodput, 58 × 1 KiB per datagram, bytes/s
 	refDgram64 = "udp-64k"    // goodput, 65,507-byte datagrams, bytes/s
 	limitSplit = packed1KiB   // sizes from here up are compared with refDgram64
@@ -120,6 +121,16 @@ type benchCell struct {
 	// Limit names the limit and LimitValue is its median (MB/s or µs).
 	Limit      string  `json:"limit"`
 	LimitValue float64 `json:"limit_value"`
+	// FanoutP50us (latency cells) is the median p50 of the UDP fan-out
+	// reference: one process sends each datagram of the cell's size to two
+	// echo processes, timed until the first echo — the 3-process pattern
+	// of the cell with no protocol, both receivers' wake-ups included.
+	// RatioFanout is the median of the round-by-round p50_us ÷ that p50 (1
+	// is what UDP alone does), FanoutMin and FanoutMax its range.
+	FanoutP50us float64 `json:"fanout_p50_us,omitempty"`
+	RatioFanout float64 `json:"ratio_fanout,omitempty"`
+	FanoutMin   float64 `json:"ratio_fanout_min,omitempty"`
+	FanoutMax   float64 `json:"ratio_fanout_max,omitempty"`
 	// Measure says what a latency sample times.
 	Measure string `json:"measure,omitempty"`
 	// CPUusPerMsg is the median CPU time of the three members together
@@ -259,6 +270,9 @@ func driveBelieve(o driverOptions) error {
 	if s.udp, err = startUDPPair(); err != nil {
 		return err
 	}
+	if s.fanout, err = startUDPEchoes(membersN - 1); err != nil {
+		return err
+	}
 	if s.gp, err = startGoodputPair(); err != nil {
 		return err
 	}
@@ -343,7 +357,7 @@ func (s *believeSystems) round(run *believeRun, r int) error {
 			run.res.add(sys, cpu3, size, t.cpuPerMsg)
 			run.res.add(sys, rss+thr3, size, float64(t.rssKiB))
 		}
-		for _, sys := range order(refRaft, refRTT) {
+		for _, sys := range order(refRaft, refRTT, refFanout) {
 			var l latencyResult
 			switch {
 			case sys == refRaft:
@@ -365,6 +379,13 @@ func (s *believeSystems) round(run *believeRun, r int) error {
 				}
 				l = u
 				o.logf("  %-10s %5d B round trip: p50 %.0f us p99 %.0f us", sys, size, u.p50, u.p99)
+			case sys == refFanout:
+				u, err := s.fanout.rtt(min(size, dgram64KiB), o.latencyOps)
+				if err != nil {
+					return err
+				}
+				l = u
+				o.logf("  %-10s %5d B to two, first echo: p50 %.0f us p99 %.0f us", sys, size, u.p50, u.p99)
 			case selfDelivered(sys):
 				x, err := s.clusters[sys].selfLatency(size)
 				if err != nil {
@@ -471,6 +492,9 @@ func (run *believeRun) cells() []benchCell {
 			c.RatioLimit, c.LimitMin, c.LimitMax = rl.median, rl.min, rl.max
 			c.Limit = fmt.Sprintf("UDP round-trip p50 µs, %d-byte datagrams", min(size, dgram64KiB))
 			c.LimitValue = summarize(run.res.get(refRTT, lat, size)).median
+			rf := summarize(ratios(vs, run.res.get(refFanout, lat, size)))
+			c.RatioFanout, c.FanoutMin, c.FanoutMax = rf.median, rf.min, rf.max
+			c.FanoutP50us = summarize(run.res.get(refFanout, lat, size)).median
 			out = append(out, c)
 		}
 	}

@@ -112,6 +112,10 @@ func TestBelieveJSON(t *testing.T) {
 			if num("p99_us") < num("p50_us") || num("senders") != 1 {
 				t.Errorf("latency cell %v: p99 below p50 or senders wrong", c)
 			}
+			if num("fanout_p50_us") <= 0 || !(num("ratio_fanout_min") <= num("ratio_fanout") && num("ratio_fanout") <= num("ratio_fanout_max")) ||
+				num("ratio_fanout") <= 0 {
+				t.Errorf("latency cell %v: the UDP fan-out reference or its ratio is missing", c)
+			}
 		default:
 			t.Errorf("cell %v: kind %q", c, kind)
 		}

@@ -130,17 +130,23 @@ func printBelieve(w io.Writer, run *believeRun, cells []benchCell) {
 	fmt.Fprintln(w, "Closed-loop latency, µs, one cast at a time. default, token, multicast: a cast by rank 0 until the first")
 	fmt.Fprintln(w, "point-to-point acknowledgement from another member (a majority of 3 has it); safe, safe+token: until rank 0")
 	fmt.Fprintln(w, "delivers it as safe. raft ÷: raft's sequential Apply p50 over this p50 (above 1: faster than raft). ÷ UDP round")
-	fmt.Fprintln(w, "trip: this p50 over the UDP round-trip p50 at the same size (1 would be the machine's limit).")
+	fmt.Fprintln(w, "trip: this p50 over the UDP round-trip p50 at the same size (1 would be the machine's limit). ÷ UDP to two: this")
+	fmt.Fprintln(w, "p50 over the p50 of one process sending each datagram to two echo processes, until the first echo: the same")
+	fmt.Fprintln(w, "3-process pattern with no protocol (its p50 and its own multiple of the round trip follow in parentheses).")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| stack | size | p50 | p99 | raft ÷ | ÷ UDP round trip |")
-	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Fprintln(w, "| stack | size | p50 | p99 | raft ÷ | ÷ UDP round trip | ÷ UDP to two |")
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, c := range cells {
 		if c.Kind != "latency" {
 			continue
 		}
 		sp := spread{n: c.Rounds, median: c.P50us, min: c.Min, max: c.Max}
-		fmt.Fprintf(w, "| %s | %s | %s%s | %s | %s | %s |\n", c.Stack, sizeName(c.Size), sp.count(), mark(c), thousands(c.P99us),
-			rng(c.RatioRaft, c.RaftMin, c.RaftMax, "×"), rng(c.RatioLimit, c.LimitMin, c.LimitMax, "×"))
+		fanout := "-"
+		if c.FanoutP50us > 0 {
+			fanout = fmt.Sprintf("%s (%.0f µs, %.2f× the round trip)", rng(c.RatioFanout, c.FanoutMin, c.FanoutMax, "×"), c.FanoutP50us, c.FanoutP50us/c.LimitValue)
+		}
+		fmt.Fprintf(w, "| %s | %s | %s%s | %s | %s | %s | %s |\n", c.Stack, sizeName(c.Size), sp.count(), mark(c), thousands(c.P99us),
+			rng(c.RatioRaft, c.RaftMin, c.RaftMax, "×"), rng(c.RatioLimit, c.LimitMin, c.LimitMax, "×"), fanout)
 	}
 	var shaky []string
 	for _, c := range cells {

@@ -156,10 +156,10 @@ func startGoodputPair() (*goodputPair, error) {
 // mark asks the sink for its byte count and time of last receipt.
 func (g *goodputPair) mark() (bytes uint64, lastNs int64, err error) {
 	g.run++
-	if err := g.server.send(command{Cmd: "mark", Run: g.run}); err != nil {
+	if err := g.servers[0].send(command{Cmd: "mark", Run: g.run}); err != nil {
 		return 0, 0, err
 	}
-	r, err := g.server.waitDone(g.run, 30*time.Second)
+	r, err := g.servers[0].waitDone(g.run, 30*time.Second)
 	return r.Count, r.LastNs, err
 }
 

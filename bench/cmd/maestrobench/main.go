@@ -17,8 +17,10 @@
 // multicast (on the host's loopback if it carries multicast, otherwise in
 // a network namespace whose loopback does, when run as root, otherwise
 // left out with the reason printed). With them run hashicorp/raft and the
-// machine's own limits: UDP round trip between two processes, and UDP
-// goodput between two processes (sendmmsg/recvmmsg) for 1 KiB payloads
+// machine's own limits: UDP round trip between two processes, the same
+// from one process to two echo processes until the first echo (the
+// latency cells' 3-process pattern with no protocol), and UDP goodput
+// between two processes (sendmmsg/recvmmsg) for 1 KiB payloads
 // packed in large datagrams and for 64 KiB datagrams. Every process starts
 // once; every cell runs -rounds times (at least 3) with the systems
 // interleaved; each figure is the median [min–max] of the rounds and each
@@ -45,6 +47,12 @@
 // (safe.go). Latency there is from the cast until the sender's own
 // delivery. With Primary each member gets Replicas 3 and a fresh state
 // directory, and the measurements start once the view is primary.
+//
+// To see inside the member processes, set in the environment:
+// MAESTROBENCH_PROFILE=DIR (each member writes a CPU profile there),
+// MAESTROBENCH_TRACE=DIR (each member writes a runtime execution trace
+// there, for go tool trace), MAESTROBENCH_METRICS=1 (each member prints
+// the stack's counters per cell on stderr).
 package main
 
 import (

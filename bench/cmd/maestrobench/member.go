@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/pprof"
+	"runtime/trace"
 	"sort"
 	"strconv"
 	"strings"
@@ -140,6 +141,16 @@ func memberMain(args []string) error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if dir := os.Getenv("MAESTROBENCH_TRACE"); dir != "" {
+		f, err := os.CreateTemp(dir, "member-*.trace")
+		if err != nil {
+			return err
+		}
+		if err := trace.Start(f); err != nil {
+			return err
+		}
+		defer trace.Stop()
 	}
 	b := &bench{out: json.NewEncoder(os.Stdout), acks: make(chan uint64, 1024), self: make(chan uint64, 1024)}
 	m, err := groupmember.New(groupmember.Options{Group: *group, PortBase: *portBase, PortCount: 16, Properties: *props,

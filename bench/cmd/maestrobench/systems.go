@@ -2,11 +2,12 @@ package main
 
 // systems are the processes a run measures: the member clusters by
 // configuration, the raft reference, and the machine's references (the
-// UDP echo pair; the goodput pair in a default run). Any may be missing.
+// UDP echo pair; the UDP fan-out and the goodput pair in a default run). Any may be missing.
 type systems struct {
 	clusters map[string]*cluster
 	raft     *raftServer
 	udp      *udpPair
+	fanout   *udpPair // one pinger, two echo processes
 	gp       *goodputPair
 }
 
@@ -23,6 +24,10 @@ func (s *systems) stop() {
 	if s.udp != nil {
 		s.udp.stop()
 		s.udp = nil
+	}
+	if s.fanout != nil {
+		s.fanout.stop()
+		s.fanout = nil
 	}
 	if s.gp != nil {
 		s.gp.stop()

@@ -6,18 +6,24 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 	"time"
 )
 
-// The machine's reference: a UDP ping-pong between two processes over
+// The machine's references: a UDP ping-pong between two processes over
 // loopback (no protocol at all), so that latencies can be read as
-// multiples of one round trip measured in the same run.
+// multiples of one round trip measured in the same run; and the same from
+// one process to two echo processes, timed until the first echo — what a
+// cast among 3 processes acknowledged by the first of the two others costs
+// with no protocol, wake-ups of two receivers on the machine's CPUs
+// included.
 //
 //	maestrobench -udp-echo             echoes every datagram; prints its address
-//	maestrobench -udp-ping ADDR        runs the driver's "rtt" commands against ADDR
+//	maestrobench -udp-ping ADDR[,ADDR] runs the driver's "rtt" commands against the echo process(es)
 
 // udpEchoMain binds 127.0.0.1:0, reports its address and echoes datagrams
 // until its stdin is closed.
@@ -46,15 +52,23 @@ func udpEchoMain() error {
 	return nil
 }
 
-// udpPingMain answers "rtt" commands: Count closed-loop round trips of
-// Size-byte datagrams to the echo process at addr; a lost datagram
-// (1 s without an answer) is sent again and its sample dropped.
-func udpPingMain(addr string) error {
-	raddr, err := net.ResolveUDPAddr("udp", addr)
-	if err != nil {
-		return err
+// udpPingMain answers "rtt" commands: Count closed-loop rounds of
+// Size-byte datagrams sent to every echo process of addrs (comma
+// separated), each timed until the first echo — with one address, a round
+// trip; with two, the pattern of a cast among 3 members acknowledged by
+// the first of the two others. A round waits for every echo before the
+// next; a lost datagram (1 s without the echoes) is sent again and its
+// sample dropped.
+func udpPingMain(addrs string) error {
+	var dests []netip.AddrPort
+	for _, a := range strings.Split(addrs, ",") {
+		ap, err := netip.ParseAddrPort(a)
+		if err != nil {
+			return fmt.Errorf("echo address %q: %w", a, err)
+		}
+		dests = append(dests, ap)
 	}
-	conn, err := net.DialUDP("udp", nil, raddr)
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		return err
 	}
@@ -78,24 +92,33 @@ func udpPingMain(addr string) error {
 		for i := 1; i <= c.Count; i++ {
 			msg := payload(kindPing, c.Run, uint64(i), c.Size)
 			t0 := time.Now()
-			if _, err := conn.Write(msg); err != nil {
-				return err
+			for _, d := range dests {
+				if _, err := conn.WriteToUDPAddrPort(msg, d); err != nil {
+					return err
+				}
 			}
-			for {
+			var first time.Duration
+			for echoes := 0; echoes < len(dests); {
 				_ = conn.SetReadDeadline(time.Now().Add(time.Second))
 				n, err := conn.Read(buf)
 				if err != nil {
 					if ne, ok := err.(net.Error); ok && ne.Timeout() && lost < 100 {
 						lost++
+						first = 0
 						i-- // send it again; no sample
 						break
 					}
 					return err
 				}
 				if _, run, seq, ok := parse(buf[:n]); ok && run == c.Run && seq == uint64(i) {
-					ds = append(ds, time.Since(t0))
-					break
+					if echoes == 0 {
+						first = time.Since(t0)
+					}
+					echoes++
 				}
+			}
+			if first > 0 {
+				ds = append(ds, first)
 			}
 		}
 		if err := out.Encode(report{Event: "done", Run: c.Run, Count: uint64(len(ds)), P50us: percentile(ds, 0.5), P99us: percentile(ds, 0.99)}); err != nil {
@@ -105,47 +128,70 @@ func udpPingMain(addr string) error {
 	return nil
 }
 
-// procPair is a server process of this program and its client, under
-// the driver's control; run numbers their commands.
+// procPair is one or more server processes of this program and their
+// client, under the driver's control; run numbers their commands.
 type procPair struct {
-	server, client *proc
-	run            uint32
+	servers []*proc
+	client  *proc
+	run     uint32
 }
 
 // startProcPair starts this program as a server (serverFlag), which
 // reports its address, then as its client (clientFlag ADDR).
 func startProcPair(serverFlag, clientFlag string) (*procPair, error) {
+	return startProcs(serverFlag, 1, clientFlag)
+}
+
+// startProcs starts this program n times as a server (serverFlag), each
+// reporting its address, then as their client (clientFlag ADDR,ADDR...).
+func startProcs(serverFlag string, n int, clientFlag string) (*procPair, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	server, err := startProc(self, serverFlag)
-	if err != nil {
+	p := &procPair{}
+	var addrs []string
+	for range n {
+		server, err := startProc(self, serverFlag)
+		if err != nil {
+			p.stop()
+			return nil, err
+		}
+		p.servers = append(p.servers, server)
+		r, err := server.next(30 * time.Second)
+		if err != nil || r.Event != "addr" {
+			p.stop()
+			return nil, fmt.Errorf("%s process: %v %+v", serverFlag, err, r)
+		}
+		addrs = append(addrs, r.Note)
+	}
+	if p.client, err = startProc(self, clientFlag, strings.Join(addrs, ",")); err != nil {
+		p.stop()
 		return nil, err
 	}
-	r, err := server.next(30 * time.Second)
-	if err != nil || r.Event != "addr" {
-		server.kill()
-		return nil, fmt.Errorf("%s process: %v %+v", serverFlag, err, r)
-	}
-	client, err := startProc(self, clientFlag, r.Note)
-	if err != nil {
-		server.kill()
-		return nil, err
-	}
-	return &procPair{server: server, client: client}, nil
+	return p, nil
 }
 
 func (p *procPair) stop() {
-	p.client.quit()
-	p.server.quit()
+	if p.client != nil {
+		p.client.quit()
+	}
+	for _, s := range p.servers {
+		s.quit()
+	}
 }
 
-// udpPair is the echo (server) and ping (client) processes.
+// udpPair is the echo (server) processes and the ping (client) process.
 type udpPair struct{ *procPair }
 
-func startUDPPair() (*udpPair, error) {
-	p, err := startProcPair("-udp-echo", "-udp-ping")
+// startUDPPair starts one echo process and its pinger: rtt measures round
+// trips.
+func startUDPPair() (*udpPair, error) { return startUDPEchoes(1) }
+
+// startUDPEchoes starts n echo processes and one pinger sending to them
+// all: rtt measures the time until the first echo.
+func startUDPEchoes(n int) (*udpPair, error) {
+	p, err := startProcs("-udp-echo", n, "-udp-ping")
 	if err != nil {
 		return nil, err
 	}
