@@ -143,6 +143,8 @@ type config struct {
 	aggReps    int
 	progress   []bool   // ProgressInPrimaryOnly of each mode measured
 	serveEnv   []string // the RU replicas' environment (nil: this process's)
+	floors     bool     // with -ru: also measure the floors (floor.go)
+	relay      string   // with -serve: the readers the servant relays to
 }
 
 func main() {
@@ -165,7 +167,10 @@ func main() {
 	flag.IntVar(&cfg.aggN, "aggn", 0, "with -ru: calls per client in the aggregate measurement (0: half of -n)")
 	flag.IntVar(&cfg.aggReps, "aggreps", 0, "with -ru: repetitions of the aggregate measurement (0: half of -reps, rounded up)")
 	progress := flag.String("progress", "all,primary", "with -ru: the modes measured: all (progress in all partitions: Total order, §3.6's configuration), primary (ProgressInPrimaryOnly: Primary+Safe)")
+	flag.BoolVar(&cfg.floors, "floors", true, "with -ru: also measure the floors of a replicated call here: the Simple ORB alone, and the Simple ORB relaying every request by UDP to 2 reader processes")
 	serveDir := flag.String("serve", "", "internal: run the Go server, publishing its IOR in this directory, until SIGTERM")
+	flag.StringVar(&cfg.relay, "relay", "", "internal: with -serve, the servant sends each set_value's argument to these UDP readers (host:port,...) before it replies")
+	reader := flag.Bool("udp-reader", false, "internal: read and drop UDP datagrams, printing the address, until SIGTERM")
 	var sc ruServeConfig
 	flag.StringVar(&sc.etc, "serve-ru", "", "internal: run one RU replica, publishing the compound IOR in this directory, until SIGTERM")
 	flag.StringVar(&sc.group, "ru-group", "", "internal: with -serve-ru, the group's name")
@@ -177,6 +182,8 @@ func main() {
 	flag.Parse()
 	var err error
 	switch {
+	case *reader:
+		err = udpReaderMain()
 	case *serveDir != "":
 		err = serve(*serveDir, cfg)
 	case sc.etc != "":
@@ -342,8 +349,16 @@ func serve(dir string, cfg config) (err error) {
 	if err != nil {
 		return err
 	}
+	var servant orb.ObjectAdaptor = &performanceTest{}
+	if cfg.relay != "" {
+		r, err := newRelay(cfg.relay)
+		if err != nil {
+			return err
+		}
+		servant = &relayingTest{relay: r}
+	}
 	key, _ := orb.NewKey("PerformanceTest")
-	if err := o.Bind(key, "IDL:PerformanceTest:1.0", &performanceTest{}); err != nil {
+	if err := o.Bind(key, "IDL:PerformanceTest:1.0", servant); err != nil {
 		return err
 	}
 	if err := o.Activate(context.Background()); err != nil {

@@ -116,6 +116,17 @@ func runRU(cfg *config) (err error) {
 		}
 		fmt.Printf("RU groups of %s replicas formed and serving in %.1fs (all replicas in one primary view, compound IORs published)\n",
 			joinInts(cfg.replicas), time.Since(start).Seconds())
+		if cfg.floors {
+			floors, stop, err := floorTargets(ctx, cfg, self, dir)
+			defer stop()
+			if err != nil {
+				return fmt.Errorf("floors: %w", err)
+			}
+			targets = append(targets, floors...)
+			fmt.Printf("Floors: \"Simple ORB\" is the Go Simple ORB server (the IIOP bridge, nothing replicated: RU 1's floor); \"Simple+UDP %d\"\n", floorReaders)
+			fmt.Printf("is it relaying each request's argument by one sendmmsg to %d reader processes before replying (no ordering, no\n", floorReaders)
+			fmt.Printf("acknowledgement: the least a relaying %d-replica group costs here). Their CPU counts the readers.\n", floorReaders+1)
+		}
 	}
 
 	fmt.Printf("omniORB C++ client (synchronous set_value calls, 200 warm-up calls then %d timed, per run) against the omniORB C++ server\n", cfg.n)

@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/net/ipv4"
+
+	"github.com/maestro-go/maestro/internal/omnibuild"
+	"github.com/maestro-go/maestro/maestro/iiop"
+)
+
+// The floors of RU mode: what a replicated call costs on this machine with
+// no group protocol at all, measured in the same run as the RU groups.
+//
+//   - "Simple ORB": the Go Simple ORB server — the IIOP bridge and a
+//     servant, nothing replicated: the floor of RU 1.
+//   - "Simple+UDP N": the same server whose servant, before it replies,
+//     sends the request's argument in one datagram to each of N reader
+//     processes (one sendmmsg, as the stack sends a cast), which read and
+//     drop them: the least an N+1-replica group whose receiving replica
+//     relays every request costs here — the wake-ups of N readers on the
+//     machine's CPUs included, and no ordering, acknowledgement, delivery
+//     or apply.
+//
+// A bar an RU group misses by less than its floor misses it is out of
+// reach of any relaying design on this machine.
+
+// floorReaders is how many readers the relaying floor sends to: the other
+// replicas of a 3-replica group.
+const floorReaders = 2
+
+// udpReaderMain binds 127.0.0.1:0, prints its address and reads (and
+// drops) datagrams, many per system call, until SIGTERM.
+func udpReaderMain() error {
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		return err
+	}
+	fmt.Println(conn.LocalAddr().String())
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	go func() {
+		<-stop
+		conn.Close()
+	}()
+	pc := ipv4.NewPacketConn(conn)
+	ms := make([]ipv4.Message, 32)
+	for i := range ms {
+		ms[i].Buffers = [][]byte{make([]byte, 65536)}
+	}
+	for {
+		if _, err := pc.ReadBatch(ms, 0); err != nil {
+			return nil
+		}
+	}
+}
+
+// relay sends each datagram to every reader in one system call.
+type relay struct {
+	pc  *ipv4.PacketConn
+	out []ipv4.Message
+}
+
+// newRelay dials nothing: it binds a socket and addresses readers (a
+// comma-separated list of host:port).
+func newRelay(readers string) (*relay, error) {
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		return nil, err
+	}
+	r := &relay{pc: ipv4.NewPacketConn(conn)}
+	for _, a := range strings.Split(readers, ",") {
+		ua, err := net.ResolveUDPAddr("udp4", a)
+		if err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("reader address %q: %w", a, err)
+		}
+		r.out = append(r.out, ipv4.Message{Addr: ua, Buffers: [][]byte{nil}})
+	}
+	return r, nil
+}
+
+// send sends b to every reader (the caller serialises calls).
+func (r *relay) send(b []byte) error {
+	for i := range r.out {
+		r.out[i].Buffers[0] = b
+	}
+	_, err := r.pc.WriteBatch(r.out, 0)
+	return err
+}
+
+// relayingTest is the PerformanceTest servant of the relaying floor: it
+// relays each set_value's argument to the readers, then applies it.
+type relayingTest struct {
+	performanceTest
+	relay *relay
+}
+
+func (p *relayingTest) Update(op string, req *iiop.Decoder, reply *iiop.Encoder) iiop.ReplyStatus {
+	if op == "_set_value" {
+		p.mu.Lock()
+		v := req.ReadString()
+		if req.Err() == nil {
+			_ = p.relay.send([]byte(v))
+			p.value = v
+		}
+		p.mu.Unlock()
+		if req.Err() != nil {
+			iiop.NewSystemException(iiop.ExcMarshal, 0, iiop.CompletedNo).Encode(reply)
+			return iiop.SystemExceptionReply
+		}
+		return iiop.NoException
+	}
+	return p.performanceTest.Update(op, req, reply)
+}
+
+// floorTargets starts the floor servers (and the relaying floor's
+// readers) and returns them as targets; stop ends every process.
+func floorTargets(ctx context.Context, cfg *config, self, dir string) (targets []*ruTarget, stop func(), err error) {
+	var procs []*exec.Cmd
+	stop = func() {
+		for _, p := range procs {
+			if p.Process.Signal(syscall.SIGTERM) != nil {
+				p.Process.Kill()
+			}
+			p.Wait()
+		}
+	}
+	defer func() {
+		if err != nil {
+			stop()
+		}
+	}()
+	start := func(args ...string) (*exec.Cmd, *bufio.Scanner, error) {
+		cmd := exec.Command(self, args...)
+		cmd.Env = cfg.serveEnv
+		cmd.Stderr = os.Stderr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			return nil, nil, err
+		}
+		cmd.WaitDelay = 2 * time.Second
+		if err := cmd.Start(); err != nil {
+			return nil, nil, err
+		}
+		procs = append(procs, cmd)
+		return cmd, bufio.NewScanner(out), nil
+	}
+	serveArgs := []string{"-giop", cfg.giop, "-readmode", cfg.readMode, "-maxblocking", fmt.Sprint(cfg.maxBlocking)}
+	server := func(name, readers string, pids []int) error {
+		sdir := filepath.Join(dir, strings.ReplaceAll(name, " ", "-"))
+		if err := os.MkdirAll(sdir, 0o755); err != nil {
+			return err
+		}
+		args := append([]string{"-serve", sdir}, serveArgs...)
+		if readers != "" {
+			args = append(args, "-relay", readers)
+		}
+		cmd, _, err := start(args...)
+		if err != nil {
+			return err
+		}
+		ior := filepath.Join(sdir, "PerformanceTest.ior")
+		if _, err := omnibuild.WaitForFile(ctx, ior); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		targets = append(targets, &ruTarget{name: name, iors: []string{ior}, pids: append([]int{cmd.Process.Pid}, pids...)})
+		return nil
+	}
+	if err := server("Simple ORB", "", nil); err != nil {
+		return nil, stop, err
+	}
+	var addrs []string
+	var pids []int
+	for range floorReaders {
+		cmd, out, err := start("-udp-reader")
+		if err != nil {
+			return nil, stop, err
+		}
+		if !out.Scan() {
+			return nil, stop, fmt.Errorf("UDP reader: no address: %v", out.Err())
+		}
+		addrs = append(addrs, out.Text())
+		pids = append(pids, cmd.Process.Pid)
+	}
+	if err := server(fmt.Sprintf("Simple+UDP %d", floorReaders), strings.Join(addrs, ","), pids); err != nil {
+		return nil, stop, err
+	}
+	return targets, stop, nil
+}
