@@ -88,8 +88,12 @@ func (l *layer) Down(ev *stack.Event) {
 	}
 }
 
-// split sends ev's message as consecutive fragments of one stream, copied
-// into one buffer.
+// split sends ev's message as consecutive fragments of one stream. The
+// first is the message itself cut short — its headers go into the room in
+// front of it, so it needs no copy: on loopback a 64 KiB cast is a
+// fragment of nearly 60,000 bytes and one of the rest — and the others are
+// copied into one buffer, each with room in front for its headers (which
+// would otherwise overwrite the end of the fragment before it).
 func (l *layer) split(ev *stack.Event) {
 	data := ev.Msg.Bytes()
 	size := l.chunk() - 8
@@ -101,7 +105,9 @@ func (l *layer) split(ev *stack.Event) {
 	if ev.Type == stack.ECast {
 		l.own = append(l.own, data)
 	}
-	for i, m := range wire.NewMsgs(parts) {
+	first := ev.Msg
+	first.Truncate(len(parts[0]))
+	for i, m := range append([]*wire.Msg{first}, wire.NewMsgs(parts[1:])...) {
 		if i == 0 {
 			var w wire.Writer
 			w.Byte(kindFirst)

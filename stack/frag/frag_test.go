@@ -161,3 +161,30 @@ func TestOwnCastsComeUpAsCastWithoutReassembly(t *testing.T) {
 	require.Same(t, &secondBytes[0], &ups[2].Msg.Bytes()[0], "the second cast itself")
 	require.True(t, bytes.Equal(message(2000), ups[2].Msg.Bytes()))
 }
+
+// The first fragment of a cast is the cast's own buffer cut short, not a
+// copy; the headers pushed onto it below go in front and leave the cast
+// intact for its own delivery.
+func TestFirstFragmentIsTheMessageItself(t *testing.T) {
+	h := layertest.New(Protocol{}, layertest.Options{Config: config})
+	cast := layertest.Msg(message(1500))
+	payload := cast.Bytes()
+	h.Down(&stack.Event{Type: stack.ECast, Peer: stack.AllPeers, Msg: cast})
+	downs := h.TakeDowns()
+	require.Greater(t, len(downs), 1)
+	body := downs[0].Msg.Bytes()[2:] // kindFirst, the count
+	require.Same(t, &payload[0], &body[0], "the first fragment's payload is the cast's own bytes")
+	var wires []*stack.Event
+	for _, ev := range downs {
+		wires = append(wires, &stack.Event{Type: ev.Type, Peer: 0, Msg: layertest.Wire(ev)})
+		ev.Msg.Push(bytes.Repeat([]byte{0xEE}, 40)) // the layers below
+	}
+	require.True(t, bytes.Equal(message(1500), payload), "headers pushed below leave the cast as it was")
+	for _, ev := range wires {
+		h.Up(ev)
+	}
+	ups := h.TakeUps()
+	require.Len(t, ups, 1)
+	require.Same(t, &payload[0], &ups[0].Msg.Bytes()[0], "the cast itself comes up")
+	require.True(t, bytes.Equal(message(1500), ups[0].Msg.Bytes()))
+}

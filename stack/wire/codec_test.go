@@ -116,3 +116,18 @@ func TestNewMsgsAreIndependentCopies(t *testing.T) {
 	allocs := testing.AllocsPerRun(20, func() { NewMsgs(parts) })
 	require.LessOrEqual(t, allocs, 4.0, "one buffer for all, whatever their number")
 }
+
+// Truncate drops the end of the content without touching it: headers
+// pushed afterwards go in front, and whoever holds the whole content still
+// has it.
+func TestTruncateLeavesTheDroppedBytesAlone(t *testing.T) {
+	m := NewMsg([]byte("first|rest"))
+	whole := m.Bytes()
+	m.Truncate(len("first"))
+	require.Equal(t, "first", string(m.Bytes()))
+	m.Push([]byte("hdr:"))
+	m.PushByte('>')
+	require.Equal(t, ">hdr:first", string(m.Bytes()))
+	require.Equal(t, "first|rest", string(whole))
+	require.Equal(t, len(m.Bytes()), cap(m.Bytes()), "nothing can be appended over the dropped bytes")
+}

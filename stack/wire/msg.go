@@ -87,6 +87,11 @@ func (m *Msg) Bytes() []byte { return m.buf[m.off:] }
 // Len returns the length of the content.
 func (m *Msg) Len() int { return len(m.buf) - m.off }
 
+// Truncate keeps the first n bytes of the content (0 ≤ n ≤ Len) and drops
+// the rest. Nothing is ever written past the new end, so whoever else
+// holds the dropped bytes keeps them intact.
+func (m *Msg) Truncate(n int) { m.buf = m.buf[: m.off+n : m.off+n] }
+
 // Clone returns an independent copy of the message with fresh headroom.
 func (m *Msg) Clone() *Msg { return NewMsg(m.Bytes()) }
 
