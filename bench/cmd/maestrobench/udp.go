@@ -68,11 +68,31 @@ func udpPingMain(addrs string) error {
 		}
 		dests = append(dests, ap)
 	}
-	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	// One echo process: a connected socket, the cheapest send there is;
+	// several: one socket sending to each.
+	var conn *net.UDPConn
+	var err error
+	if len(dests) == 1 {
+		conn, err = net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(dests[0]))
+	} else {
+		conn, err = net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	}
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
+	send := func(msg []byte) error {
+		if len(dests) == 1 {
+			_, err := conn.Write(msg)
+			return err
+		}
+		for _, d := range dests {
+			if _, err := conn.WriteToUDPAddrPort(msg, d); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	out := json.NewEncoder(os.Stdout)
 	sc := bufio.NewScanner(os.Stdin)
 	buf := make([]byte, 65536)
@@ -92,10 +112,8 @@ func udpPingMain(addrs string) error {
 		for i := 1; i <= c.Count; i++ {
 			msg := payload(kindPing, c.Run, uint64(i), c.Size)
 			t0 := time.Now()
-			for _, d := range dests {
-				if _, err := conn.WriteToUDPAddrPort(msg, d); err != nil {
-					return err
-				}
+			if err := send(msg); err != nil {
+				return err
 			}
 			var first time.Duration
 			for echoes := 0; echoes < len(dests); {
