@@ -99,6 +99,14 @@ type benchCell struct {
 	Rounds int     `json:"rounds"`
 	// Unstable is set when Min or Max lies more than 15% from the median.
 	Unstable bool `json:"unstable"`
+	// Swing is how far Min or Max lies from the median, as a fraction of
+	// it (Unstable above 0.15). RaftSwing and LimitSwing are the same for
+	// raft's figure and the limit's over the same rounds (0 when not
+	// measured): a reference that swung as much points at the machine, one
+	// that held steady at the cell.
+	Swing      float64 `json:"swing"`
+	RaftSwing  float64 `json:"raft_swing,omitempty"`
+	LimitSwing float64 `json:"limit_swing,omitempty"`
 	// RatioRaft is the median of the round-by-round ratios to raft in the
 	// same round: msgs_per_s ÷ raft's 64-way pipelined Apply (throughput),
 	// raft's sequential Apply p50 ÷ p50_us (latency); above 1 is better
@@ -459,6 +467,9 @@ func (run *believeRun) throughputCell(st, sys string, size, senders, members int
 	c.Limit = "UDP goodput MB/s, " + limitName(ref)
 	c.LimitValue = summarize(run.res.get(ref, thr1, gpKey)).median / 1e6
 	c.Unstable = unstable(sp)
+	c.Swing = sp.swing()
+	c.RaftSwing = summarize(run.res.get(refRaft, thr1, size)).swing()
+	c.LimitSwing = summarize(run.res.get(ref, thr1, gpKey)).swing()
 	return c
 }
 
@@ -495,6 +506,9 @@ func (run *believeRun) cells() []benchCell {
 			rf := summarize(ratios(vs, run.res.get(refFanout, lat, size)))
 			c.RatioFanout, c.FanoutMin, c.FanoutMax = rf.median, rf.min, rf.max
 			c.FanoutP50us = summarize(run.res.get(refFanout, lat, size)).median
+			c.Swing = sp.swing()
+			c.RaftSwing = summarize(run.res.get(refRaft, lat, size)).swing()
+			c.LimitSwing = summarize(run.res.get(refRTT, lat, size)).swing()
 			out = append(out, c)
 		}
 	}

@@ -125,6 +125,16 @@ func TestBelieveJSON(t *testing.T) {
 		if num("ratio_raft") <= 0 || num("ratio_limit") <= 0 {
 			t.Errorf("cell %v: ratios must be positive", c)
 		}
+		swing := (num("max") - num(main)) / num(main)
+		if low := (num(main) - num("min")) / num(main); low > swing {
+			swing = low
+		}
+		if d := num("swing") - swing; d > 1e-9 || d < -1e-9 || (c["unstable"] == true) != (swing > 0.15) {
+			t.Errorf("cell %v: swing %v, unstable %v; want %v from min, max and the median", c, num("swing"), c["unstable"], swing)
+		}
+		if num("raft_swing") < 0 || num("limit_swing") <= 0 {
+			t.Errorf("cell %v: the references' swings are missing", c)
+		}
 		seen[fmt.Sprintf("%s/%s/%d/%d", kind, stack, int(num("size")), int(num("senders")))] = true
 	}
 	for _, st := range stacks {

@@ -151,16 +151,22 @@ func printBelieve(w io.Writer, run *believeRun, cells []benchCell) {
 	var shaky []string
 	for _, c := range cells {
 		if c.Unstable {
-			shaky = append(shaky, fmt.Sprintf("%s %s %s/%d", c.Kind, c.Stack, sizeName(c.Size), c.Senders))
+			refs := fmt.Sprintf("limit ±%.0f%%", c.LimitSwing*100)
+			if c.RaftValue > 0 {
+				refs = fmt.Sprintf("raft ±%.0f%%, %s", c.RaftSwing*100, refs)
+			}
+			shaky = append(shaky, fmt.Sprintf("%s %s %s/%d ±%.0f%% (%s)", c.Kind, c.Stack, sizeName(c.Size), c.Senders, c.Swing*100, refs))
 		}
 	}
 	fmt.Fprintln(w)
 	if len(shaky) == 0 {
 		fmt.Fprintf(w, "Every cell's min–max lies within ±%.0f%% of its median.\n", stableBand*100)
 	} else {
-		fmt.Fprintf(w, "Unstable (min or max beyond ±%.0f%% of the median): %d of %d cells: %s. The other processes' load above and the\n",
+		fmt.Fprintf(w, "Unstable (min or max beyond ±%.0f%% of the median): %d of %d cells: %s.\n",
 			stableBand*100, len(shaky), len(cells), strings.Join(shaky, ", "))
-		fmt.Fprintln(w, "view changes are the first suspects; the cell's range, not its median, is what such a run supports.")
+		fmt.Fprintln(w, "In brackets, how far raft's figure and the limit's swung over the same rounds: a reference that swung as much")
+		fmt.Fprintln(w, "points at the machine (the other processes' load above), one that held steady at the cell (the view changes")
+		fmt.Fprintln(w, "above are the first suspect). The cell's range, not its median, is what such a run supports.")
 	}
 	if o.jsonFile != "" {
 		fmt.Fprintf(w, "\n%d cells written to %s.\n", len(cells), o.jsonFile)

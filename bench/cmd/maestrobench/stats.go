@@ -81,6 +81,15 @@ func (s spread) count() string {
 	return fmt.Sprintf("%s [%s–%s]", thousands(s.median), thousands(s.min), thousands(s.max))
 }
 
+// swing is how far the spread's min or max lies from its median, as a
+// fraction of the median (0 with no samples).
+func (s spread) swing() float64 {
+	if s.n == 0 || s.median == 0 {
+		return 0
+	}
+	return max(s.median-s.min, s.max-s.median) / s.median
+}
+
 // ratio formats a spread of ratios: "1.23× [1.10–1.40]".
 func (s spread) ratio() string { return s.twoPlaces("×") }
 
