@@ -24,19 +24,35 @@ func MulticastLoopback(t testing.TB) string {
 	if _, err := exec.LookPath("ip"); err != nil {
 		t.Fatal("the ip command (iproute2) is missing: run ./scripts/install-test-deps.sh or make test")
 	}
-	name := fmt.Sprintf("maestro-mc-%d", rand.IntN(1_000_000))
-	ip := func(args ...string) {
-		t.Helper()
+	name, remove, err := NewMulticastNamespace("maestro-mc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(remove)
+	return name
+}
+
+// NewMulticastNamespace creates a network namespace named after prefix
+// whose loopback carries IP multicast, and returns its name and the
+// function that removes it. It needs root and the ip command (iproute2);
+// on failure nothing is left behind.
+func NewMulticastNamespace(prefix string) (name string, remove func(), err error) {
+	name = fmt.Sprintf("%s-%d", prefix, rand.IntN(1_000_000))
+	remove = func() { _ = exec.Command("ip", "netns", "del", name).Run() }
+	for i, args := range [][]string{
+		{"netns", "add", name},
+		{"-n", name, "link", "set", "lo", "up"},
+		{"-n", name, "link", "set", "lo", "multicast", "on"},
+		{"-n", name, "route", "add", "224.0.0.0/4", "dev", "lo"},
+	} {
 		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-			t.Fatalf("ip %s: %v\n%s", strings.Join(args, " "), err, out)
+			if i > 0 {
+				remove()
+			}
+			return "", nil, fmt.Errorf("ip %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
 		}
 	}
-	ip("netns", "add", name)
-	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", name).Run() })
-	ip("-n", name, "link", "set", "lo", "up")
-	ip("-n", name, "link", "set", "lo", "multicast", "on")
-	ip("-n", name, "route", "add", "224.0.0.0/4", "dev", "lo")
-	return name
+	return name, remove, nil
 }
 
 // inMulticastLoopback is set in a test binary re-run by

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/net/ipv4"
+
+	"github.com/maestro-go/maestro/internal/netlab"
 )
 
 // The machine's throughput limit: UDP goodput between two processes over
@@ -231,6 +233,7 @@ type multicastHost struct {
 	group  string   // "239.192.x.y:port"
 	prefix []string // command prefix for the members ("ip netns exec NAME"), none on the host
 	netns  string   // the namespace created for it, removed by cleanup
+	remove func()   // removes netns
 	where  string   // said in the output
 }
 
@@ -280,20 +283,12 @@ func findMulticast(o driverOptions) (*multicastHost, string) {
 	if _, err := exec.LookPath("ip"); err != nil {
 		return nil, fmt.Sprintf("the host's loopback does not carry IP multicast (%v), and the ip command is missing", hostErr)
 	}
-	name := fmt.Sprintf("maestrobench-mc-%d", rand.IntN(1_000_000))
-	h := &multicastHost{group: group, netns: name, prefix: []string{"ip", "netns", "exec", name},
-		where: "a network namespace (" + name + ") whose loopback carries multicast; the host's does not"}
-	for _, args := range [][]string{
-		{"netns", "add", name},
-		{"-n", name, "link", "set", "lo", "up"},
-		{"-n", name, "link", "set", "lo", "multicast", "on"},
-		{"-n", name, "route", "add", "224.0.0.0/4", "dev", "lo"},
-	} {
-		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-			h.cleanup()
-			return nil, fmt.Sprintf("the host's loopback does not carry IP multicast, and ip %s failed: %v %s", strings.Join(args, " "), err, out)
-		}
+	name, remove, err := netlab.NewMulticastNamespace("maestrobench-mc")
+	if err != nil {
+		return nil, fmt.Sprintf("the host's loopback does not carry IP multicast, and a namespace whose loopback does could not be made: %v", err)
 	}
+	h := &multicastHost{group: group, netns: name, remove: remove, prefix: []string{"ip", "netns", "exec", name},
+		where: "a network namespace (" + name + ") whose loopback carries multicast; the host's does not"}
 	if err := probe(h.prefix...); err != nil {
 		h.cleanup()
 		return nil, fmt.Sprintf("IP multicast works neither on the host's loopback nor in a network namespace: %v", err)
@@ -306,6 +301,6 @@ func (h *multicastHost) cleanup() {
 	if h == nil || h.netns == "" {
 		return
 	}
-	_ = exec.Command("ip", "netns", "del", h.netns).Run()
+	h.remove()
 	h.netns = ""
 }
