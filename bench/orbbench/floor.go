@@ -16,7 +16,6 @@ import (
 	"golang.org/x/net/ipv4"
 
 	"github.com/maestro-go/maestro/internal/omnibuild"
-	"github.com/maestro-go/maestro/maestro/iiop"
 )
 
 // The floors of RU mode: what a replicated call costs on this machine with
@@ -71,8 +70,8 @@ type relay struct {
 	out []ipv4.Message
 }
 
-// newRelay dials nothing: it binds a socket and addresses readers (a
-// comma-separated list of host:port).
+// newRelay binds a socket to send to readers (a comma-separated list of
+// host:port).
 func newRelay(readers string) (*relay, error) {
 	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
@@ -97,31 +96,6 @@ func (r *relay) send(b []byte) error {
 	}
 	_, err := r.pc.WriteBatch(r.out, 0)
 	return err
-}
-
-// relayingTest is the PerformanceTest servant of the relaying floor: it
-// relays each set_value's argument to the readers, then applies it.
-type relayingTest struct {
-	performanceTest
-	relay *relay
-}
-
-func (p *relayingTest) Update(op string, req *iiop.Decoder, reply *iiop.Encoder) iiop.ReplyStatus {
-	if op == "_set_value" {
-		p.mu.Lock()
-		v := req.ReadString()
-		if req.Err() == nil {
-			_ = p.relay.send([]byte(v))
-			p.value = v
-		}
-		p.mu.Unlock()
-		if req.Err() != nil {
-			iiop.NewSystemException(iiop.ExcMarshal, 0, iiop.CompletedNo).Encode(reply)
-			return iiop.SystemExceptionReply
-		}
-		return iiop.NoException
-	}
-	return p.performanceTest.Update(op, req, reply)
 }
 
 // floorTargets starts the floor servers (and the relaying floor's

@@ -101,6 +101,9 @@ import (
 type performanceTest struct {
 	mu    sync.Mutex
 	value string
+	// relay, if set, gets each set_value's argument before it is applied
+	// (the relaying floor, floor.go).
+	relay *relay
 }
 
 func (p *performanceTest) Update(op string, req *iiop.Decoder, reply *iiop.Encoder) iiop.ReplyStatus {
@@ -112,6 +115,9 @@ func (p *performanceTest) Update(op string, req *iiop.Decoder, reply *iiop.Encod
 		if req.Err() != nil {
 			iiop.NewSystemException(iiop.ExcMarshal, 0, iiop.CompletedNo).Encode(reply)
 			return iiop.SystemExceptionReply
+		}
+		if p.relay != nil {
+			_ = p.relay.send([]byte(v))
 		}
 		p.value = v
 		return iiop.NoException
@@ -349,13 +355,11 @@ func serve(dir string, cfg config) (err error) {
 	if err != nil {
 		return err
 	}
-	var servant orb.ObjectAdaptor = &performanceTest{}
+	servant := &performanceTest{}
 	if cfg.relay != "" {
-		r, err := newRelay(cfg.relay)
-		if err != nil {
+		if servant.relay, err = newRelay(cfg.relay); err != nil {
 			return err
 		}
-		servant = &relayingTest{relay: r}
 	}
 	key, _ := orb.NewKey("PerformanceTest")
 	if err := o.Bind(key, "IDL:PerformanceTest:1.0", servant); err != nil {

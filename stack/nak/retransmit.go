@@ -171,29 +171,37 @@ func (l *layer) nakUp(from int, r *wire.Reader) {
 	sent, bytes := 0, 0
 	for _, rn := range runs[:n] {
 		for seq := rn.first; seq <= rn.last && sent < maxRetransmit && bytes < maxRetransByte; seq++ {
-			var (
-				b  []byte
-				ok bool
-				w  wire.Writer
-			)
-			if stream == streamCast {
-				b, ok = l.casts[origin].get(seq)
-				w.Byte(kindRetransC)
-				w.Uvarint(uint64(origin))
-			} else {
-				b, ok = l.sendsOut[from].get(seq)
-				w.Byte(kindRetransS)
+			if size, ok := l.resend(from, stream, origin, seq); ok {
+				sent++
+				bytes += size
 			}
-			if !ok {
-				continue
-			}
-			w.Uvarint(seq)
-			m := wire.NewMsg(b)
-			m.Push(w.B)
-			sent++
-			bytes += len(b)
-			l.env.Metrics.Retransmissions.Add(1)
-			l.env.PassDown(&stack.Event{Type: stack.ECtrl, Peer: from, Msg: m})
 		}
 	}
+}
+
+// resend sends member from the message seq of the stream it asked for
+// (origin's casts, or our sends to it), if held, and reports its size.
+func (l *layer) resend(from int, stream byte, origin int, seq uint64) (int, bool) {
+	var (
+		b  []byte
+		ok bool
+		w  wire.Writer
+	)
+	if stream == streamCast {
+		b, ok = l.casts[origin].get(seq)
+		w.Byte(kindRetransC)
+		w.Uvarint(uint64(origin))
+	} else {
+		b, ok = l.sendsOut[from].get(seq)
+		w.Byte(kindRetransS)
+	}
+	if !ok {
+		return 0, false
+	}
+	w.Uvarint(seq)
+	m := wire.NewMsg(b)
+	m.Push(w.B)
+	l.env.Metrics.Retransmissions.Add(1)
+	l.env.PassDown(&stack.Event{Type: stack.ECtrl, Peer: from, Msg: m})
+	return len(b), true
 }

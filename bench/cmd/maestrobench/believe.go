@@ -378,22 +378,19 @@ func (s *believeSystems) round(run *believeRun, r int) error {
 				}
 				l = latencyResult{p50: x.P50us, p99: x.P99us}
 				o.logf("  %-10s %5d B sequential Apply: p50 %.0f us p99 %.0f us", sys, size, x.P50us, x.P99us)
-			case sys == refRTT:
+			case sys == refRTT || sys == refFanout:
+				pair, what := s.udp, "round trip"
+				if sys == refFanout {
+					pair, what = s.fanout, "to two, first echo"
+				}
 				// A datagram carries at most 65,507 bytes: larger casts
 				// are compared with the round trip of the largest.
-				u, err := s.udp.rtt(min(size, dgram64KiB), o.latencyOps)
+				u, err := pair.rtt(min(size, dgram64KiB), o.latencyOps)
 				if err != nil {
 					return err
 				}
 				l = u
-				o.logf("  %-10s %5d B round trip: p50 %.0f us p99 %.0f us", sys, size, u.p50, u.p99)
-			case sys == refFanout:
-				u, err := s.fanout.rtt(min(size, dgram64KiB), o.latencyOps)
-				if err != nil {
-					return err
-				}
-				l = u
-				o.logf("  %-10s %5d B to two, first echo: p50 %.0f us p99 %.0f us", sys, size, u.p50, u.p99)
+				o.logf("  %-10s %5d B %s: p50 %.0f us p99 %.0f us", sys, size, what, u.p50, u.p99)
 			case selfDelivered(sys):
 				x, err := s.clusters[sys].selfLatency(size)
 				if err != nil {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"runtime/pprof"
 	"runtime/trace"
@@ -132,26 +133,16 @@ func memberMain(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if dir := os.Getenv("MAESTROBENCH_PROFILE"); dir != "" {
-		f, err := os.CreateTemp(dir, "member-*.cpu")
-		if err != nil {
-			return err
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := record("MAESTROBENCH_PROFILE", "member-*.cpu", pprof.StartCPUProfile, pprof.StopCPUProfile)
+	if err != nil {
+		return err
 	}
-	if dir := os.Getenv("MAESTROBENCH_TRACE"); dir != "" {
-		f, err := os.CreateTemp(dir, "member-*.trace")
-		if err != nil {
-			return err
-		}
-		if err := trace.Start(f); err != nil {
-			return err
-		}
-		defer trace.Stop()
+	defer stopProfile()
+	stopTrace, err := record("MAESTROBENCH_TRACE", "member-*.trace", trace.Start, trace.Stop)
+	if err != nil {
+		return err
 	}
+	defer stopTrace()
 	b := &bench{out: json.NewEncoder(os.Stdout), acks: make(chan uint64, 1024), self: make(chan uint64, 1024)}
 	m, err := groupmember.New(groupmember.Options{Group: *group, PortBase: *portBase, PortCount: 16, Properties: *props,
 		Replicas: *replicas, StateDir: *stateDir, KeyFile: *keyFile,
@@ -345,4 +336,26 @@ func rssKiB() int64 {
 		}
 	}
 	return 0
+}
+
+// record starts a recording (a CPU profile, an execution trace) into a new
+// file named after pattern in the directory the environment variable env
+// names, if it is set; the function returned ends it.
+func record(env, pattern string, start func(io.Writer) error, stop func()) (func(), error) {
+	dir := os.Getenv(env)
+	if dir == "" {
+		return func() {}, nil
+	}
+	f, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return nil, err
+	}
+	if err := start(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		stop()
+		f.Close()
+	}, nil
 }
