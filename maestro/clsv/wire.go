@@ -21,7 +21,14 @@ const (
 // kind, whether it must not be delivered during a state transfer
 // (sensitive), and for scast and lsend the destinations.
 func envelope(kind int32, sensitive bool, dests []EndpID, app *message.Message) *message.Message {
-	m := message.New().PutInt32(kind).PutBool(sensitive)
+	size := 3 * message.Overhead
+	if app != nil {
+		size += app.Len()
+	}
+	for _, d := range dests {
+		size += message.Overhead + len(d)
+	}
+	m := message.NewSize(size).PutInt32(kind).PutBool(sensitive)
 	if kind == kindScast || kind == kindLsend {
 		m.PutInt(len(dests))
 		for _, d := range dests {

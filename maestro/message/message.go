@@ -53,6 +53,16 @@ type Message struct {
 // New returns an empty message.
 func New() *Message { return &Message{} }
 
+// NewSize returns an empty message with room for n encoded bytes, for a
+// writer that knows about how long its message will be: each value that
+// does not fit grows the buffer, which copies what was written so far.
+func NewSize(n int) *Message { return &Message{buf: make([]byte, 0, max(n, 0))} }
+
+// Overhead bounds what a value adds to its own bytes (its tag and length):
+// a string, byte string or nested message of n bytes takes at most
+// n+Overhead bytes encoded, and any fixed-size value at most Overhead.
+const Overhead = 1 + binary.MaxVarintLen64
+
 // FromBytes returns a message that reads the encoded values in b (as
 // produced by Bytes). The message aliases b.
 func FromBytes(b []byte) *Message { return &Message{buf: b} }

@@ -96,3 +96,44 @@ func FuzzMessageDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestOverheadBoundsEveryValue: no value takes more than its own bytes
+// plus Overhead, so a writer that sizes a message by NewSize from that
+// bound writes it without the buffer growing.
+func TestOverheadBoundsEveryValue(t *testing.T) {
+	for _, n := range []int{0, 1, 127, 128, 16383, 16384, 1 << 20} {
+		b := make([]byte, n)
+		puts := map[string]func(m *Message){
+			"string":  func(m *Message) { m.PutString(string(b)) },
+			"bytes":   func(m *Message) { m.PutBytes(b) },
+			"message": func(m *Message) { m.PutMessage(FromBytes(b)) },
+		}
+		for name, put := range puts {
+			m := NewSize(n + Overhead)
+			before := &m.buf[:1][0]
+			put(m)
+			if m.Len() > n+Overhead {
+				t.Fatalf("%s of %d bytes encodes to %d", name, n, m.Len())
+			}
+			if &m.buf[0] != before {
+				t.Fatalf("%s of %d bytes outgrew NewSize(%d)", name, n, n+Overhead)
+			}
+		}
+	}
+	fixed := []func(m *Message){
+		func(m *Message) { m.PutBool(true) }, func(m *Message) { m.PutInt16(-1) },
+		func(m *Message) { m.PutInt32(-1) }, func(m *Message) { m.PutInt64(-1) },
+		func(m *Message) { m.PutUint32(1) }, func(m *Message) { m.PutUint64(1) },
+		func(m *Message) { m.PutFloat64(1) },
+	}
+	for i, put := range fixed {
+		m := New()
+		put(m)
+		if m.Len() > Overhead {
+			t.Fatalf("fixed-size value %d encodes to %d bytes", i, m.Len())
+		}
+	}
+	if NewSize(-1).Len() != 0 {
+		t.Fatal("NewSize(-1) is not an empty message")
+	}
+}

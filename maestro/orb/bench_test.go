@@ -70,6 +70,13 @@ func benchSetValue(b *testing.B, opts iiop.ServerOptions, size int) {
 		b.Fatal(err)
 	}
 	o.Activate(context.Background())
+	loopSetValue(b, d.Server().Addr().String(), key, size)
+}
+
+// loopSetValue calls _set_value with a size-byte string on the object key
+// at addr, b.N times, as a raw TCP client sending a pre-encoded GIOP 1.2
+// request (as omniORB would) and reading the reply.
+func loopSetValue(b *testing.B, addr string, key ObjectKey, size int) {
 	syn := iiop.Syntax{Order: iiop.LittleEndian, Version: iiop.GIOP12, CodeSets: iiop.CodeSets{Char: iiop.CodeSetUTF8, WChar: iiop.CodeSetUTF16}}
 	arg := strings.Repeat("v", size)
 	// Like omniORB: the first request on the connection carries the
@@ -85,7 +92,7 @@ func benchSetValue(b *testing.B, opts iiop.ServerOptions, size int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	nc, err := net.Dial("tcp", d.Server().Addr().String())
+	nc, err := net.Dial("tcp", addr)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -119,5 +126,52 @@ func benchSetValue(b *testing.B, opts iiop.ServerOptions, size int) {
 	for b.Loop() {
 		id++
 		call(msg, id)
+	}
+}
+
+// ruValueObject is valueObject served by the Replicated Updates ORB.
+type ruValueObject struct {
+	valueObject
+	NoState
+}
+
+// BenchmarkRUSetValue measures the server side of a synchronous
+// _set_value call through a one-replica Replicated Updates ORB, with the
+// raw client of BenchmarkSimpleORBSetValue: the difference between the
+// two is what relaying a request through the group costs when the group
+// is this process alone (orbbench -ru's RU 1 against its Simple ORB
+// floor). all: Total order; primary: ProgressInPrimaryOnly (Primary+Safe).
+func BenchmarkRUSetValue(b *testing.B) {
+	for _, primary := range []bool{false, true} {
+		name := "all"
+		if primary {
+			name = "primary"
+		}
+		b.Run(name+"/64B", func(b *testing.B) {
+			g := newRUGroup(b, ReplicatedUpdatesOptions{ProgressInPrimaryOnly: primary, Replicas: 1})
+			d, err := NewDispatcher(iiop.ServerOptions{Addr: "127.0.0.1:0", ReadMode: iiop.ReadPoll})
+			if err != nil {
+				b.Fatal(err)
+			}
+			opts := g.opts
+			opts.Dispatcher = d
+			if primary {
+				opts.Group.StateDir = b.TempDir()
+			}
+			o, err := NewReplicatedUpdates(opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer o.Close()
+			key, _ := NewKey("PerformanceTest")
+			if err := o.Bind(key, "IDL:PerformanceTest:1.0", &ruValueObject{}); err != nil {
+				b.Fatal(err)
+			}
+			if err := o.Activate(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+			g.waitServing(&ruReplica{orb: o})
+			loopSetValue(b, d.Server().Addr().String(), key, 64)
+		})
 	}
 }

@@ -89,3 +89,18 @@ func skipKind(m *message.Message) *message.Message {
 	m.GetInt16()
 	return m
 }
+
+// TestEncodeRelayedSizesItsMessage: a relayed request is encoded into a
+// buffer sized for it up front (the message and its buffer, nothing
+// regrown), with or without FT_REQUEST, whatever the arguments' size.
+func TestEncodeRelayedSizesItsMessage(t *testing.T) {
+	for _, size := range []int{0, 64, 1 << 16} {
+		for _, hasFT := range []bool{false, true} {
+			r := &relayed{n: 1 << 40, responseExpected: true, key: KeyFromString("PerformanceTest"), operation: "_set_value",
+				hasFT: hasFT, ft: ftRequest{client: "client-with-a-long-name", retention: 7},
+				args: iiop.Body{Syntax: iiop.Syntax{Order: iiop.LittleEndian, Version: iiop.GIOP12}, Data: make([]byte, size)}}
+			allocs := testing.AllocsPerRun(20, func() { encodeRelayed(r) })
+			require.LessOrEqual(t, allocs, 3.0, "args %d bytes, FT %v", size, hasFT)
+		}
+	}
+}
