@@ -48,6 +48,7 @@ type Client struct {
 	conns     map[string]*clientConn
 	closed    bool
 	retention atomic.Int32 // the last FT retention id used
+	parsed    *targetCache
 }
 
 // NewClient returns a client with no connections yet.
@@ -68,7 +69,7 @@ func NewClient(opts ClientOptions) *Client {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Client{opts: opts, log: log, conns: make(map[string]*clientConn)}
+	return &Client{opts: opts, log: log, conns: make(map[string]*clientConn), parsed: newTargetCache()}
 }
 
 // Reply is the outcome of a call that returned normally or with a user
@@ -159,7 +160,7 @@ func (c *Client) InvokeOneway(ctx context.Context, ref *IOR, op string, args fun
 }
 
 func (c *Client) invokeOnce(ctx context.Context, ref *IOR, op string, args func(*Encoder), twoway bool, extra []ServiceContext) (*Reply, *IOR, error) {
-	ts, err := targets(ref)
+	ts, err := c.parsed.targets(ref)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -187,7 +188,7 @@ func (c *Client) invokeOnce(ctx context.Context, ref *IOR, op string, args func(
 // Locate sends a LocateRequest to the first reachable address of ref.
 // For the forward statuses it also returns the new reference.
 func (c *Client) Locate(ctx context.Context, ref *IOR) (LocateStatus, *IOR, error) {
-	ts, err := targets(ref)
+	ts, err := c.parsed.targets(ref)
 	if err != nil {
 		return 0, nil, err
 	}
