@@ -47,3 +47,21 @@ var (
 // SealedMagic starts every sealed datagram ("MA"; plain ones start "MS"):
 // a member without a key recognises a keyed group by it.
 const SealedMagic = "MA"
+
+// A ControlGuard authenticates a transport's own datagrams under the
+// group key: those that never reach the Core, like the UDP transport's
+// multicast probes and answers (see ControlGuarded). Package stack/auth's
+// Guard implements it beside Guard. Unlike Guard it keeps no state and is
+// safe for concurrent use: the transport's datagrams carry nonces of
+// their own against replay.
+type ControlGuard interface {
+	// SealControl returns b with a tag appended (ControlOverhead bytes)
+	// that only holders of the group key can make. It may reuse b's
+	// storage.
+	SealControl(b []byte) []byte
+	// OpenControl verifies a datagram SealControl made with a key of the
+	// ring and returns it without the tag; ok is false for any other.
+	OpenControl(b []byte) (inner []byte, ok bool)
+	// ControlOverhead is how many bytes SealControl adds.
+	ControlOverhead() int
+}

@@ -174,6 +174,11 @@ func Start(opts Options) (*Stack, error) {
 	go s.deliverLoop()
 	s.afterDrive(false)
 	go s.tickLoop()
+	if cg, ok := guard.(ControlGuard); ok {
+		if t, ok := s.tr.(ControlGuarded); ok {
+			t.GuardControl(cg)
+		}
+	}
 	s.tr.Serve(s.received)
 	return s, nil
 }

@@ -47,6 +47,16 @@ type ReceiveBuffered interface {
 	ReceiveBuffer() int
 }
 
+// ControlGuarded is a Transport with datagrams of its own, which never
+// reach the Core (the UDP transport's multicast probes and answers). A
+// Stack whose Guard is also a ControlGuard hands it over before Serve;
+// the transport then seals those datagrams with it and drops the ones
+// that do not open, so that with Auth nobody without the group key can
+// forge or answer them.
+type ControlGuarded interface {
+	GuardControl(g ControlGuard)
+}
+
 // GroupSender is a Transport that may send a datagram for several members
 // once, by IP multicast; GroupSends counts those datagrams (any
 // goroutine). Metrics snapshots report it.

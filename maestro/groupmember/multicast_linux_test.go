@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/maestro-go/maestro/internal/netlab"
+	"github.com/maestro-go/maestro/stack/auth"
 )
 
 // With a multicast group configured, the casts of members that all hear it
@@ -73,4 +74,45 @@ func tagged(casts []string, tag string) []string {
 		}
 	}
 	return out
+}
+
+// With Auth the multicast data path works as without it — the transport's
+// probes and answers are sealed with the group key — and goes on working
+// through a key roll: once every member seals with the new key, and the
+// hearers counted before have expired, casts still go to the group.
+func TestKeyedMembersMulticastThroughAKeyRoll(t *testing.T) {
+	if !netlab.InMulticastLoopback(t) {
+		return
+	}
+	opts, old := keyedOptions(t)
+	opts.Multicast = fmt.Sprintf("239.192.%d.%d:%d", rand.IntN(250)+1, rand.IntN(250)+1, 20000+rand.IntN(20000))
+	opts.MulticastInterface = "lo"
+	ms, rs := join(t, opts, 3)
+	waitView(t, ms, 3)
+	groupSends := func() (n uint64) {
+		for _, m := range ms {
+			n += m.Metrics().GroupSends
+		}
+		return n
+	}
+	text := func(tag string) func(i, k int) string {
+		return func(i, k int) string { return fmt.Sprintf("%s-m%d-%03d", tag, i, k) }
+	}
+	castFromEach(t, ms, 50, text("before"))
+	waitForCasts(t, rs, 150, 30*time.Second)
+	require.Positive(t, groupSends(), "casts went to the multicast group")
+
+	next, err := auth.GenerateKey()
+	require.NoError(t, err)
+	for _, step := range []auth.Keys{{Seal: old, Accept: []auth.Key{next}}, {Seal: next, Accept: []auth.Key{old}}, {Seal: next}} {
+		for _, m := range ms {
+			require.NoError(t, m.SetKeys(step))
+		}
+	}
+	time.Sleep(5 * time.Second) // past hearTTL (3.5 s): only answers under the new key count
+	before := groupSends()
+	castFromEach(t, ms, 50, text("after"))
+	waitForCasts(t, rs, 300, 30*time.Second)
+	require.Greater(t, groupSends(), before, "casts still go to the group after the roll")
+	require.Len(t, sameCasts(t, rs), 300)
 }

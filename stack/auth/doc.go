@@ -18,6 +18,13 @@
 // deterministic as a layer: no clock, no randomness, no I/O (nonces are
 // counters), so simulations with Auth replay exactly.
 //
+// A transport's own datagrams never reach the Core (the UDP transport's
+// multicast probes and answers): the Guard also implements
+// stack.ControlGuard, which the stack hands to such a transport, and they
+// carry an HMAC-SHA-256 tag under a key derived from the group key for
+// them alone (control.go). They are authenticated, never encrypted, and
+// carry nonces of their own against replay.
+//
 // # What a sealed datagram proves
 //
 // Auth: a GMAC tag (AES-256-GCM authenticating without encrypting) over

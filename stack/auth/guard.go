@@ -102,6 +102,7 @@ type keyState struct {
 	key   Key
 	own   cipher.AEAD            // this member's, for several recipients
 	ownTo map[string]cipher.AEAD // Auth: this member's, for one recipient
+	ctl   []byte                 // the key of control tags (control.go)
 }
 
 // peer is what is remembered of one sender address.
@@ -167,7 +168,7 @@ func (g *Guard) SetKeys(k Keys) error {
 }
 
 func (g *Guard) derive(k Key) *keyState {
-	return &keyState{id: k.id(), key: k, own: g.senderAEAD(k, g.me.Addr, g.me.Inc, ""), ownTo: map[string]cipher.AEAD{}}
+	return &keyState{id: k.id(), key: k, own: g.senderAEAD(k, g.me.Addr, g.me.Inc, ""), ownTo: map[string]cipher.AEAD{}, ctl: controlKey(k, g.mode)}
 }
 
 // senderAEAD returns the AES-256-GCM instance of one sender incarnation

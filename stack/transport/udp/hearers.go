@@ -24,22 +24,31 @@ import (
 // nonces (which only those who hear the group have seen: multicast does
 // not leave the network segment, TTL 1) and comes from the address it
 // names (so a member behind NAT, whose view address is not its source
-// address, gets unicast, as multicast would not cross the NAT anyway).
-// Forging one takes seeing the group's probes and sending with another
-// member's source address; the datagrams are not sealed with the group key
-// (Auth), so on a segment where someone can do both, a forger can make
-// senders multicast to a member that does not hear the group, which then
-// depends on the stack's retransmissions. NoMulticastData closes that.
+// address, gets unicast, as multicast would not cross the NAT anyway). A
+// probe is answered only if it comes from the address it names, so
+// answers go to the prober and nowhere else.
+//
+// With Auth (or Privacy) the stack hands the transport its guard
+// (stack.ControlGuarded), and probes and answers are sealed with the group
+// key and dropped unless they open: nobody without the key can make a
+// sender multicast to a member that does not hear the group, or have
+// members answer a probe. Without it, forging an answer takes seeing the
+// group's probes and sending with another member's source address; on a
+// segment where someone can do both, a forger can make senders multicast
+// to a member that does not hear the group, which then depends on the
+// stack's retransmissions, and NoMulticastData closes that.
 //
 // These datagrams are the transport's own and never reach the stack. Their
 // header is 'M' 'U' kind, then the probe's nonce (the stack's packets
-// start 'M' 'S'):
+// start 'M' 'S'); sealed, they end in the guard's tag:
 const (
 	ctlMagic0 = 'M'
 	ctlMagic1 = 'U'
-	// ctlProbe, by multicast: who hears me? Padded to probeLen, so that
-	// an answer is never larger than the probe that asked for it (a forged
-	// probe cannot make a member reflect more bytes than it was sent).
+	// ctlProbe, by multicast: who hears me? After the header, the
+	// prober's address in views (a length byte, then the address), padded
+	// to probeLen, so that an answer is never larger than the probe that
+	// asked for it (a probe cannot make a member reflect more bytes than
+	// it was sent).
 	ctlProbe = 1
 	// ctlHear, by unicast to a probe's source: the answerer's address in
 	// views, in the rest of the datagram.
@@ -62,12 +71,30 @@ func isControl(b []byte) bool {
 	return len(b) >= ctlHeaderLen && b[0] == ctlMagic0 && b[1] == ctlMagic1
 }
 
-// probe is the probe datagram with a nonce.
-func probe(nonce uint64) []byte {
+// probe is the probe datagram with a nonce, from a member whose address in
+// views is self; nil if self is too long to send.
+func probe(nonce uint64, self string) []byte {
+	if ctlHeaderLen+1+len(self) > probeLen {
+		return nil
+	}
 	b := make([]byte, probeLen)
 	b[0], b[1], b[2] = ctlMagic0, ctlMagic1, ctlProbe
 	binary.BigEndian.PutUint64(b[3:], nonce)
+	b[ctlHeaderLen] = byte(len(self))
+	copy(b[ctlHeaderLen+1:], self)
 	return b
+}
+
+// proberOf is the address a probe names as its sender's; "" if none.
+func proberOf(p []byte) string {
+	if len(p) <= ctlHeaderLen {
+		return ""
+	}
+	n := int(p[ctlHeaderLen])
+	if ctlHeaderLen+1+n > len(p) {
+		return ""
+	}
+	return string(p[ctlHeaderLen+1 : ctlHeaderLen+1+n])
 }
 
 // answer is the answer to the probe p from a member whose address in views

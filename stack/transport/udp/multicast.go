@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/net/ipv4"
+
+	"github.com/maestro-go/maestro/stack"
 )
 
 // joinMulticast joins the configured group on the transport's socket. The
@@ -84,8 +86,10 @@ func (t *Transport) probeLoop() {
 		_, _ = rand.Read(r[:])                     // never fails (crypto/rand)
 		nonce := binary.BigEndian.Uint64(r[:]) | 1 // never 0, which heard refuses
 		t.hear.probed(nonce)
-		if _, err := t.conn.WriteToUDPAddrPort(probe(nonce), t.mcastAddr); err != nil {
-			t.log.Debug("multicast probe", "err", err)
+		if p := probe(nonce, t.localStr); p != nil {
+			if _, err := t.conn.WriteToUDPAddrPort(t.sealControl(p), t.mcastAddr); err != nil {
+				t.log.Debug("multicast probe", "err", err)
+			}
 		}
 		select {
 		case <-t.done:
@@ -97,16 +101,25 @@ func (t *Transport) probeLoop() {
 }
 
 // control handles one of the transport's own datagrams from src, read on
-// the group socket (fromGroup) or the unicast one. Anything malformed or
-// out of place is dropped.
+// the group socket (fromGroup) or the unicast one. Anything malformed,
+// out of place or (with a guard) not sealed with the group key is dropped.
 func (t *Transport) control(src netip.AddrPort, b []byte, fromGroup bool) {
+	if t.guard != nil {
+		var ok bool
+		if b, ok = t.guard.OpenControl(b); !ok || !isControl(b) {
+			return
+		}
+	}
 	switch b[2] {
 	case ctlProbe:
 		if !fromGroup || len(b) < probeLen {
 			return
 		}
+		if ap, err := netip.ParseAddrPort(proberOf(b)); err != nil || ap != src {
+			return // answers go to the prober only
+		}
 		if a := answer(b, t.localStr); a != nil {
-			_, _ = t.conn.WriteToUDPAddrPort(a, src)
+			_, _ = t.conn.WriteToUDPAddrPort(t.sealControl(a), src)
 		}
 	case ctlHear:
 		if fromGroup || t.hear == nil {
@@ -118,4 +131,20 @@ func (t *Transport) control(src netip.AddrPort, b []byte, fromGroup bool) {
 		}
 		t.hear.heard(addr, nonceOf(b), time.Now())
 	}
+}
+
+// GuardControl makes the transport seal its probes and answers with g and
+// drop those that do not open (stack.ControlGuarded). The stack calls it
+// before Serve; it must not be called after.
+func (t *Transport) GuardControl(g stack.ControlGuard) { t.guard = g }
+
+var _ stack.ControlGuarded = (*Transport)(nil)
+
+// sealControl seals one of the transport's own datagrams, if it has a
+// guard.
+func (t *Transport) sealControl(b []byte) []byte {
+	if t.guard == nil {
+		return b
+	}
+	return t.guard.SealControl(b)
 }

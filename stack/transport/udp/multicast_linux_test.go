@@ -12,6 +12,7 @@ import (
 
 	"github.com/maestro-go/maestro/internal/netlab"
 	"github.com/maestro-go/maestro/stack"
+	"github.com/maestro-go/maestro/stack/auth"
 )
 
 // multicastGroup is a random group address for one test.
@@ -174,4 +175,32 @@ func TestAMemberThatStopsHearingGetsUnicastAgain(t *testing.T) {
 	require.True(t, a.byGroup([]string{c.LocalAddr(), c.LocalAddr()}), "c still answers")
 	require.NoError(t, a.SendBatch([]stack.Datagram{{To: to, Data: []byte("to b and c")}}))
 	require.Equal(t, [][]byte{[]byte("to b and c")}, atB.wait(t, 1))
+}
+
+// With Auth, probes and answers are sealed with the group key: members
+// holding it hear each other, and a member with another key, or with
+// none, is never counted a hearer (nor counts one), so nobody outside
+// the group steers where its datagrams go.
+func TestGuardedMembersHearOnlyKeyHolders(t *testing.T) {
+	if !netlab.InMulticastLoopback(t) {
+		return
+	}
+	group := multicastGroup()
+	a, b, c := joinGroup(t, group, false), joinGroup(t, group, false), joinGroup(t, group, false)
+	other, plain := joinGroup(t, group, false), joinGroup(t, group, false)
+	for _, tr := range []*Transport{a, b, c} {
+		guarded(t, tr, testKey)
+	}
+	guarded(t, other, auth.Key{9})
+	for _, tr := range []*Transport{a, b, c, other, plain} {
+		serve(tr)
+	}
+	waitHearers(t, a, b, c)
+	time.Sleep(2 * probeEvery) // two more probes of everybody's to answer
+
+	require.True(t, a.byGroup([]string{b.LocalAddr(), c.LocalAddr()}))
+	require.False(t, a.byGroup([]string{b.LocalAddr(), other.LocalAddr()}), "another key's member counts")
+	require.False(t, a.byGroup([]string{b.LocalAddr(), plain.LocalAddr()}), "a member without a key counts")
+	require.False(t, other.byGroup([]string{a.LocalAddr(), b.LocalAddr()}), "a member with another key counts the group")
+	require.False(t, plain.byGroup([]string{a.LocalAddr(), b.LocalAddr()}), "a member without a key counts the group")
 }

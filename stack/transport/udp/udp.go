@@ -96,6 +96,9 @@ type Transport struct {
 	mcast     *ipv4.PacketConn
 	mcastAddr netip.AddrPort
 	hear      *hearers // who hears our multicast; nil: data by unicast only
+	// guard seals and opens probes and answers (GuardControl); nil: they
+	// travel as they are.
+	guard     stack.ControlGuard
 	seeds     *seedSet
 	rng       []netip.AddrPort
 	maxPacket int
