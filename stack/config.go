@@ -42,10 +42,13 @@ type Config struct {
 	// FlowWindow is how many casts a sender may have in flight that some
 	// member has not yet consumed. Default 1024.
 	FlowWindow int `yaml:"flow_window,omitempty"`
-	// FlowBytes is the same bound in bytes. Default 2 MiB, or the
-	// transport's receive buffer if that is smaller (ReceiveBuffered), so
-	// that a member that falls behind for a moment finds what one sender
-	// has in flight still in its socket, not dropped.
+	// FlowBytes is the same bound in bytes, and what this member lets
+	// every sender have in flight towards it: a sender keeps within the
+	// smallest FlowBytes of its view's members, which they report with
+	// their credits. Default 2 MiB, or the transport's receive buffer if
+	// that is smaller (ReceiveBuffered), so that a member that falls
+	// behind for a moment finds what one sender has in flight still in
+	// its socket, not dropped.
 	FlowBytes int `yaml:"flow_bytes,omitempty"`
 	// MaxViewMsg is the largest view message a coordinator may attach to a
 	// view (it travels in one datagram). Default MaxPacket-512.

@@ -37,11 +37,11 @@ type Datagram struct {
 
 // ReceiveBuffered is a Transport that knows how many bytes of datagrams it
 // holds while its reader is busy (a socket's receive buffer, as granted by
-// the system). A Stack whose Config leaves FlowBytes unset keeps each
-// sender's bytes in flight within it: past it, a receiver that falls
-// behind loses datagrams, and every loss costs a retransmission round.
-// Members of one group usually run alike, so a sender's own buffer stands
-// for its receivers'. Metrics snapshots report it.
+// the system). A Stack whose Config leaves FlowBytes unset takes it for
+// its FlowBytes, which it reports to the other members (stack/flow): each
+// sender keeps its bytes in flight within the smallest of the group's, as
+// past it a receiver that falls behind loses datagrams, and every loss
+// costs a retransmission round. Metrics snapshots report it.
 type ReceiveBuffered interface {
 	// ReceiveBuffer is the buffer in bytes; 0 if unknown.
 	ReceiveBuffer() int

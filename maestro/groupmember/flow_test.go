@@ -68,6 +68,48 @@ func TestSlowReceiverBoundsTheSender(t *testing.T) {
 	t.Logf("sender ran at most %d casts ahead (bound %d)", maxAhead, bound)
 }
 
+// TestSmallReceiverBudgetBoundsTheSender: a receiver whose FlowBytes is
+// far below the sender's (a smaller socket buffer on its host) holds the
+// sender to its figure, which it reports from its first tick in the view:
+// facing it stuck, the sender has about that in flight and fills its
+// backlog, where its own window would have let a thousand casts go.
+func TestSmallReceiverBudgetBoundsTheSender(t *testing.T) {
+	opts := testOptions(t)
+	opts.Stack.FlowBytes = 4 << 20
+	sender, err := New(opts, &counter{})
+	require.NoError(t, err)
+	require.NoError(t, sender.Join(t.Context()))
+	t.Cleanup(func() { sender.Close() })
+	small := opts
+	small.Stack.FlowBytes = 32 << 10
+	stuck := &blocked{release: make(chan struct{})}
+	receiver, err := New(small, stuck)
+	require.NoError(t, err)
+	require.NoError(t, receiver.Join(t.Context()))
+	t.Cleanup(func() { close(stuck.release); receiver.Close() })
+	waitView(t, []*Member{sender, receiver}, 2)
+	time.Sleep(200 * time.Millisecond) // the receiver's first ticks in the view: its figure is out
+
+	// 32 KiB is about 31 of these casts, and the backlog holds 1024; the
+	// sender's own window is 1024 casts (4 MiB would allow 4000).
+	payload := make([]byte, 1000)
+	accepted := 0
+	var gaveUp error
+	for accepted < 2*1024+64 {
+		ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+		gaveUp = sender.CastWait(ctx, message.New().PutBytes(payload))
+		cancel()
+		if gaveUp != nil {
+			break
+		}
+		accepted++
+	}
+	t.Logf("the sender accepted %d casts", accepted)
+	require.ErrorIs(t, gaveUp, context.DeadlineExceeded)
+	require.LessOrEqual(t, accepted, 32+1024+64, "the sender had more in flight than the receiver's 32 KiB")
+	require.Greater(t, accepted, 1024, "the backlog never filled")
+}
+
 // blocked is a Handler whose ReceiveCast waits until release is closed.
 type blocked struct {
 	Callbacks

@@ -1,13 +1,23 @@
 // Package flow bounds what a sender may have in flight: at most
-// Config.FlowWindow casts (and Config.FlowBytes bytes) that some surviving
+// Config.FlowWindow casts, and at most as many bytes as the smallest
+// Config.FlowBytes of the view's surviving members, that some surviving
 // member has not yet consumed. Receivers report, per sender, how many casts
 // their application has consumed — at once when an eighth of a window has
-// been consumed since the last report, otherwise at the next tick — and when
-// a sender's window is full the layer tells the engine to hold the
-// application's casts (EFlowBlock), letting them go again once the slowest
-// member has caught up with a quarter of the window. So a slow receiver
-// bounds the memory of every member instead of letting queues grow without
-// limit.
+// been consumed since the last report, otherwise at the next tick — and
+// with it their own FlowBytes, which by default is what their socket holds
+// while they are busy (stack.ReceiveBuffered): so a sender whose buffer is
+// larger than a receiver's (another host's limits, a member without the
+// privilege to raise its own) never has more in flight than that receiver
+// can keep. When a sender's window is full the layer tells the engine to
+// hold the application's casts (EFlowBlock), letting them go again once the
+// slowest member has caught up with a quarter of the window. So a slow
+// receiver bounds the memory of every member instead of letting queues
+// grow without limit.
+//
+// A credit is kindCredit, the casts consumed (uvarint), then the
+// receiver's FlowBytes (uvarint; absent from members that predate it).
+// Each member reports its FlowBytes to every other at its first tick in a
+// view, before it has consumed anything.
 package flow
 
 import (
@@ -23,6 +33,10 @@ const (
 	kindCredit = 2
 )
 
+// maxBudget bounds a reported FlowBytes (1 GiB), so that the figure fits
+// an int on every platform whatever a peer sends.
+const maxBudget = 1 << 30
+
 // Protocol is the flow-control protocol.
 type Protocol struct{}
 
@@ -37,6 +51,7 @@ func (Protocol) NewLayer(env *stack.Env) stack.Layer {
 		credit: make([]uint64, n), failed: make([]bool, n),
 		reported: make([]uint64, n), consumed: make([]uint64, n),
 		held: make([]sizes, n), heldBytes: make([]int, n), owed: make([]int, n),
+		budget: make([]int, n), told: make([]bool, n),
 	}
 }
 
@@ -56,7 +71,9 @@ type layer struct {
 	reported  []uint64 // what we last told each sender
 	held      []sizes  // sizes of each sender's casts delivered, not yet consumed
 	heldBytes []int
-	owed      []int // bytes consumed since the last report, per sender
+	owed      []int  // bytes consumed since the last report, per sender
+	budget    []int  // each member's FlowBytes, as it reported it (0: not yet)
+	told      []bool // whether we reported ours to each member in this view
 	lastSent  time.Time
 	lastAll   time.Time
 }
@@ -122,13 +139,15 @@ func (l *layer) report(mode int) {
 		case due:
 		case mode == reportChanged && delta > 0:
 		case mode == reportAll && l.consumed[s] > 0:
+		case mode != reportDue && !l.told[s]:
 		default:
 			continue
 		}
-		l.reported[s], l.owed[s] = l.consumed[s], 0
+		l.reported[s], l.owed[s], l.told[s] = l.consumed[s], 0, true
 		var w wire.Writer
 		w.Byte(kindCredit)
 		w.Uvarint(l.consumed[s])
+		w.Uvarint(uint64(cfg.FlowBytes))
 		m := wire.NewMsg(nil)
 		m.Push(w.B)
 		l.env.PassDown(&stack.Event{Type: stack.ECtrl, Peer: s, Msg: m})
@@ -156,14 +175,29 @@ func (l *layer) check() {
 	}
 	out := l.sent - l.acked
 	cfg := l.env.Config
+	limit := l.byteLimit()
 	switch {
-	case !l.blocked && (out >= uint64(cfg.FlowWindow) || l.bytes >= cfg.FlowBytes):
+	case !l.blocked && (out >= uint64(cfg.FlowWindow) || l.bytes >= limit):
 		l.blocked = true
 		l.env.PassUp(&stack.Event{Type: stack.EFlowBlock})
-	case l.blocked && out <= uint64(cfg.FlowWindow)*3/4 && l.bytes <= cfg.FlowBytes*3/4:
+	case l.blocked && out <= uint64(cfg.FlowWindow)*3/4 && l.bytes <= limit*3/4:
 		l.blocked = false
 		l.env.PassUp(&stack.Event{Type: stack.EFlowUnblock})
 	}
+}
+
+// byteLimit is how many bytes this sender may have in flight: its own
+// FlowBytes, or less if a surviving member reported less — but no less
+// than a datagram's worth for a member's figure, so that a member that
+// reports less still gets casts, one datagram in flight at a time.
+func (l *layer) byteLimit() int {
+	limit := l.env.Config.FlowBytes
+	for r, b := range l.budget {
+		if r != l.me && !l.failed[r] && b > 0 {
+			limit = min(limit, max(b, l.env.Config.MaxPacket))
+		}
+	}
+	return limit
 }
 
 func (l *layer) Up(ev *stack.Event) {
@@ -188,12 +222,22 @@ func (l *layer) Up(ev *stack.Event) {
 		case k == kindCredit:
 			r := ev.Msg.Reader()
 			c := r.Uvarint()
+			var budget uint64
+			if r.Remaining() > 0 {
+				budget = r.Uvarint()
+			}
 			if r.Err() != nil || c > l.sent {
 				l.env.Metrics.Drop("flow-malformed")
 				return
 			}
+			changed := false
+			if b := int(min(budget, maxBudget)); b > 0 && b != l.budget[ev.Peer] {
+				l.budget[ev.Peer], changed = b, true
+			}
 			if c > l.credit[ev.Peer] {
-				l.credit[ev.Peer] = c
+				l.credit[ev.Peer], changed = c, true
+			}
+			if changed {
 				l.check()
 			}
 		default:
