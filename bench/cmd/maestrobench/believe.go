@@ -10,7 +10,8 @@ import (
 
 // The default comparison: every configuration of the stack as 3 member
 // processes, hashicorp/raft, and the machine's own limits (UDP round trip
-// and UDP goodput between two processes), all started once and measured
+// and UDP goodput between two processes, and both from one process to
+// two, the groups' 3-process pattern), all started once and measured
 // in -rounds interleaved rounds, so that every figure is the median
 // [min–max] of rounds taken side by side under the same conditions, and
 // every ratio is taken round by round between cells that ran back to
@@ -35,15 +36,19 @@ const (
 	refFanout  = "udp-fanout" // UDP from one process to two echoes, until the first echo
 	refPacked  = "udp-packed" // goodput, 58 × 1 KiB per datagram, bytes/s
 	refDgram64 = "udp-64k"    // goodput, 65,507-byte datagrams, bytes/s
-	limitSplit = packed1KiB   // sizes from here up are compared with refDgram64
-	stableBand = 0.15         // a cell whose min or max is further than this from its median is unstable
-	membersN   = 3            // members of every group but the scale cell's
-	scaleSize  = 1024         // the size of the scale cell's casts
-	rss        = "rss"        // peak RSS of the cell's members, KiB
-	thrRaft    = "conc"       // raft's throughput cell: 64-way pipelined Apply
-	latRaft    = "seq"        // raft's latency cell: sequential Apply
-	gpKey      = 0            // the size key of the goodput samples
-	safeSuffix = ":Primary:Safe"
+	// The same, from one process to two, each datagram to both: bytes/s
+	// of the slower receiver.
+	refPackedFan  = "udp-packed-fanout"
+	refDgram64Fan = "udp-64k-fanout"
+	limitSplit    = packed1KiB // sizes from here up are compared with refDgram64
+	stableBand    = 0.15       // a cell whose min or max is further than this from its median is unstable
+	membersN      = 3          // members of every group but the scale cell's
+	scaleSize     = 1024       // the size of the scale cell's casts
+	rss           = "rss"      // peak RSS of the cell's members, KiB
+	thrRaft       = "conc"     // raft's throughput cell: 64-way pipelined Apply
+	latRaft       = "seq"      // raft's latency cell: sequential Apply
+	gpKey         = 0          // the size key of the goodput samples
+	safeSuffix    = ":Primary:Safe"
 )
 
 // believeStacks returns the properties of each configuration from the
@@ -139,6 +144,16 @@ type benchCell struct {
 	RatioFanout float64 `json:"ratio_fanout,omitempty"`
 	FanoutMin   float64 `json:"ratio_fanout_min,omitempty"`
 	FanoutMax   float64 `json:"ratio_fanout_max,omitempty"`
+	// FanoutLimitValue (throughput cells) is the median of the same
+	// goodput limit from one process to two, each datagram sent to both:
+	// the slower receiver's MB/s, what the 3-process pattern of a sender
+	// reaching two receivers by unicast gets with no protocol.
+	// RatioFanoutLimit is the median of the round-by-round mb_per_s ÷ that
+	// figure, FanoutLimitMin and FanoutLimitMax its range.
+	FanoutLimitValue float64 `json:"fanout_limit_value,omitempty"`
+	RatioFanoutLimit float64 `json:"ratio_fanout_limit,omitempty"`
+	FanoutLimitMin   float64 `json:"ratio_fanout_limit_min,omitempty"`
+	FanoutLimitMax   float64 `json:"ratio_fanout_limit_max,omitempty"`
 	// Measure says what a latency sample times.
 	Measure string `json:"measure,omitempty"`
 	// CPUusPerMsg is the median CPU time of the three members together
@@ -281,7 +296,10 @@ func driveBelieve(o driverOptions) error {
 	if s.fanout, err = startUDPEchoes(membersN - 1); err != nil {
 		return err
 	}
-	if s.gp, err = startGoodputPair(); err != nil {
+	if s.gp, err = startGoodputSinks(1); err != nil {
+		return err
+	}
+	if s.gpFan, err = startGoodputSinks(membersN - 1); err != nil {
 		return err
 	}
 	for r := 0; r < o.rounds; r++ {
@@ -408,12 +426,15 @@ func (s *believeSystems) round(run *believeRun, r int) error {
 			run.res.add(sys, lat9, size, l.p99)
 		}
 	}
-	for _, ref := range interleave(r, refPacked, refDgram64) {
-		dgram := packed1KiB
-		if ref == refDgram64 {
+	for _, ref := range interleave(r, refPacked, refDgram64, refPackedFan, refDgram64Fan) {
+		dgram, gp := packed1KiB, s.gp
+		if ref == refDgram64 || ref == refDgram64Fan {
 			dgram = dgram64KiB
 		}
-		g, err := s.gp.goodput(dgram, o.duration)
+		if ref == refPackedFan || ref == refDgram64Fan {
+			gp = s.gpFan
+		}
+		g, err := gp.goodput(dgram, o.duration)
 		if err != nil {
 			return err
 		}
@@ -424,12 +445,12 @@ func (s *believeSystems) round(run *believeRun, r int) error {
 }
 
 // limitRef returns the goodput limit a throughput cell of size is
-// compared with.
-func limitRef(size int) string {
+// compared with, and the same limit from one process to two.
+func limitRef(size int) (ref, fanout string) {
 	if size >= limitSplit {
-		return refDgram64
+		return refDgram64, refDgram64Fan
 	}
-	return refPacked
+	return refPacked, refPackedFan
 }
 
 // throughputCell summarises a throughput cell of configuration st whose
@@ -452,7 +473,7 @@ func (run *believeRun) throughputCell(st, sys string, size, senders, members int
 	rr := summarize(ratios(vs, run.res.get(refRaft, thr1, size)))
 	c.RatioRaft, c.RaftMin, c.RaftMax = rr.median, rr.min, rr.max
 	c.RaftValue = summarize(run.res.get(refRaft, thr1, size)).median
-	ref := limitRef(size)
+	ref, fan := limitRef(size)
 	// Bytes per second delivered against bytes per second the sink
 	// received.
 	bytes := make([]float64, len(vs))
@@ -461,6 +482,9 @@ func (run *believeRun) throughputCell(st, sys string, size, senders, members int
 	}
 	rl := summarize(ratios(bytes, run.res.get(ref, thr1, gpKey)))
 	c.RatioLimit, c.LimitMin, c.LimitMax = rl.median, rl.min, rl.max
+	rf := summarize(ratios(bytes, run.res.get(fan, thr1, gpKey)))
+	c.RatioFanoutLimit, c.FanoutLimitMin, c.FanoutLimitMax = rf.median, rf.min, rf.max
+	c.FanoutLimitValue = summarize(run.res.get(fan, thr1, gpKey)).median / 1e6
 	c.Limit = "UDP goodput MB/s, " + limitName(ref)
 	c.LimitValue = summarize(run.res.get(ref, thr1, gpKey)).median / 1e6
 	c.Unstable = unstable(sp)
@@ -519,7 +543,7 @@ func unstable(s spread) bool {
 }
 
 func limitName(ref string) string {
-	if ref == refDgram64 {
+	if ref == refDgram64 || ref == refDgram64Fan {
 		return fmt.Sprintf("%d-byte datagrams", dgram64KiB)
 	}
 	return fmt.Sprintf("1 KiB payloads packed 58 to a %d-byte datagram", packed1KiB)

@@ -58,7 +58,7 @@ func TestBelieveJSON(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "bench.json")
 	out := runMaestrobench(t, 2*time.Minute, "-stacks", "default,safe,multicast", "-sizes", "1024", "-rounds", "3",
 		"-duration", "100ms", "-warmup", "0", "-latency-ops", "20", "-scale-members", "4", "-json", file)
-	for _, want := range []string{"load average (1 min) before:", "load average (1 min):", " after", "UDP goodput, 1 KiB payloads packed", "UDP goodput, 65507-byte datagrams", "UDP round trip p50", "raft 64-way Apply", "| safe | 3 | 1 KiB | 3 |", "Scale: 4 members"} {
+	for _, want := range []string{"load average (1 min) before:", "load average (1 min):", " after", "UDP goodput, 1 KiB payloads packed", "UDP goodput, 65507-byte datagrams", "UDP goodput to two (each), 1 KiB payloads packed", "UDP goodput to two (each), 65507-byte datagrams", "UDP round trip p50", "raft 64-way Apply", "| safe | 3 | 1 KiB | 3 |", "Scale: 4 members"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -106,6 +106,10 @@ func TestBelieveJSON(t *testing.T) {
 		case "throughput":
 			if num("mb_per_s") <= 0 || num("senders") != 1 && num("senders") != 3 || num("peak_rss_mib") <= 0 {
 				t.Errorf("throughput cell %v: mb_per_s, senders or peak_rss_mib wrong", c)
+			}
+			if num("fanout_limit_value") <= 0 || num("ratio_fanout_limit") <= 0 ||
+				!(num("ratio_fanout_limit_min") <= num("ratio_fanout_limit") && num("ratio_fanout_limit") <= num("ratio_fanout_limit_max")) {
+				t.Errorf("throughput cell %v: the goodput limit to two or its ratio is missing", c)
 			}
 		case "latency":
 			main = "p50_us"

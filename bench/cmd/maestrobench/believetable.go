@@ -56,8 +56,9 @@ func printBelieve(w io.Writer, run *believeRun, cells []benchCell) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "The references. UDP goodput: payload bytes per second one process receives from another (recvmmsg), sent by")
 	fmt.Fprintf(w, "sendmmsg %d datagrams a call, 4 MiB socket buffers, as the transport does; what the receiver had no room for is\n", batchDgrams)
-	fmt.Fprintln(w, "lost and not counted. UDP round trip: one datagram of the cell's size (at most 65,507 bytes, the largest there is)")
-	fmt.Fprintln(w, "to an echo process and back.")
+	fmt.Fprintln(w, "lost and not counted. To two: one process sends every datagram to two (the throughput cells' pattern, by unicast),")
+	fmt.Fprintln(w, "the slower receiver's figure. UDP round trip: one datagram of the cell's size (at most 65,507 bytes, the largest")
+	fmt.Fprintln(w, "there is) to an echo process and back.")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| limit | median [min–max] |")
 	fmt.Fprintln(w, "| --- | ---: |")
@@ -69,6 +70,11 @@ func printBelieve(w io.Writer, run *believeRun, cells []benchCell) {
 			extra = fmt.Sprintf(" = %s 1 KiB payloads/s", thousands(g.median/1024))
 		}
 		fmt.Fprintf(w, "| UDP goodput, %s | %s MB/s%s |\n", limitName(ref), mb.count(), extra)
+	}
+	for _, ref := range []string{refPackedFan, refDgram64Fan} {
+		g := get(ref, thr1, gpKey)
+		mb := spread{n: g.n, median: g.median / 1e6, min: g.min / 1e6, max: g.max / 1e6}
+		fmt.Fprintf(w, "| UDP goodput to two (each), %s | %s MB/s |\n", limitName(ref), mb.count())
 	}
 	for _, size := range run.sizes {
 		fmt.Fprintf(w, "| UDP round trip p50 / p99, %s | %s / %s µs |\n", sizeName(size), get(refRTT, lat, size).count(), get(refRTT, lat9, size).count())
@@ -102,17 +108,19 @@ func printBelieve(w io.Writer, run *believeRun, cells []benchCell) {
 	fmt.Fprintln(w, "Throughput: casts delivered per second at the slowest member (safe: once a majority holds them), 1 sender (rank 0,")
 	fmt.Fprintln(w, "the sequencer) or all 3. ÷ raft: against raft's 64-way pipelined Apply in the same round. ÷ UDP goodput: the")
 	fmt.Fprintln(w, "cell's payload bytes per second as a fraction of the UDP goodput in the same round (1 KiB-packed limit below")
-	fmt.Fprintln(w, "58 KiB casts, 65,507-byte datagrams from there up; at small sizes the cost per cast binds long before bytes do).")
+	fmt.Fprintln(w, "58 KiB casts, 65,507-byte datagrams from there up; at small sizes the cost per cast binds long before bytes do);")
+	fmt.Fprintln(w, "to two: as a fraction of the same limit from one process to two, each datagram to both.")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| stack | members | size | senders | msgs/s | MB/s | ÷ raft | % of UDP goodput | CPU µs/msg | peak RSS MiB |")
-	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Fprintln(w, "| stack | members | size | senders | msgs/s | MB/s | ÷ raft | % of UDP goodput | % of it to two | CPU µs/msg | peak RSS MiB |")
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, c := range cells {
 		if c.Kind != "throughput" {
 			continue
 		}
 		sp := spread{n: c.Rounds, median: c.MsgsPerS, min: c.Min, max: c.Max}
-		fmt.Fprintf(w, "| %s | %d | %s | %d | %s%s | %.1f | %s | %s | %.2f | %.0f |\n", c.Stack, c.Members, sizeName(c.Size), c.Senders, sp.count(), mark(c), c.MBPerS,
-			rng(c.RatioRaft, c.RaftMin, c.RaftMax, "×"), pct(c.RatioLimit, c.LimitMin, c.LimitMax), c.CPUusPerMsg, c.PeakRSSMiB)
+		fmt.Fprintf(w, "| %s | %d | %s | %d | %s%s | %.1f | %s | %s | %s | %.2f | %.0f |\n", c.Stack, c.Members, sizeName(c.Size), c.Senders, sp.count(), mark(c), c.MBPerS,
+			rng(c.RatioRaft, c.RaftMin, c.RaftMax, "×"), pct(c.RatioLimit, c.LimitMin, c.LimitMax),
+			pct(c.RatioFanoutLimit, c.FanoutLimitMin, c.FanoutLimitMax), c.CPUusPerMsg, c.PeakRSSMiB)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Peak RSS: the largest member's high-water mark at the end of the cell (since it started, so it covers the")

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -23,12 +24,15 @@ import (
 // (sendmmsg and recvmmsg through golang.org/x/net/ipv4's WriteBatch and
 // ReadBatch, 32 datagrams per call, 4 MiB socket buffers).
 //
-//	maestrobench -udp-sink            counts what it receives; prints its address
-//	maestrobench -udp-source ADDR     runs the driver's "goodput" commands against ADDR
+//	maestrobench -udp-sink                 counts what it receives; prints its address
+//	maestrobench -udp-source ADDR[,ADDR]   runs the driver's "goodput" commands against the sinks
 //
-// The goodput is what the sink received per second of the source's
-// sending: datagrams the sink's socket had no room for are lost and do not
-// count, so a source faster than its sink does not inflate it.
+// The goodput is what a sink received per second of the source's sending:
+// datagrams the sink's socket had no room for are lost and do not count,
+// so a source faster than its sink does not inflate it. With two sinks the
+// source sends every datagram to each (one sendmmsg carries both copies):
+// the 3-process pattern of a group whose sender reaches two receivers by
+// unicast, and the figure is the slower sink's.
 
 // Datagram sizes of the two limits.
 const (
@@ -92,13 +96,17 @@ func udpSinkMain() error {
 	return nil
 }
 
-// udpSourceMain answers "goodput" commands: Size-byte datagrams to the
-// sink at addr, Batch of them per sendmmsg, for Millis milliseconds; it
-// reports when it started.
-func udpSourceMain(addr string) error {
-	raddr, err := net.ResolveUDPAddr("udp4", addr)
-	if err != nil {
-		return err
+// udpSourceMain answers "goodput" commands: Size-byte datagrams to each
+// sink of addrs (comma-separated), batchDgrams datagrams per sendmmsg, for
+// Millis milliseconds; it reports when it started.
+func udpSourceMain(addrs string) error {
+	var raddrs []*net.UDPAddr
+	for _, a := range strings.Split(addrs, ",") {
+		raddr, err := net.ResolveUDPAddr("udp4", a)
+		if err != nil {
+			return err
+		}
+		raddrs = append(raddrs, raddr)
 	}
 	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
@@ -123,7 +131,7 @@ func udpSourceMain(addr string) error {
 		buf := make([]byte, c.Size)
 		ms := make([]ipv4.Message, batchDgrams)
 		for i := range ms {
-			ms[i] = ipv4.Message{Buffers: [][]byte{buf}, Addr: raddr}
+			ms[i] = ipv4.Message{Buffers: [][]byte{buf}, Addr: raddrs[i%len(raddrs)]}
 		}
 		start := time.Now()
 		end := start.Add(time.Duration(c.Millis) * time.Millisecond)
@@ -144,30 +152,39 @@ func udpSourceMain(addr string) error {
 	return nil
 }
 
-// goodputPair is the sink (server) and source (client) processes.
+// goodputPair is the sinks (servers) and the source (client) processes.
 type goodputPair struct{ *procPair }
 
-func startGoodputPair() (*goodputPair, error) {
-	p, err := startProcPair("-udp-sink", "-udp-source")
+// startGoodputSinks starts n sinks and a source sending to each.
+func startGoodputSinks(n int) (*goodputPair, error) {
+	p, err := startProcs("-udp-sink", n, "-udp-source")
 	if err != nil {
 		return nil, err
 	}
 	return &goodputPair{p}, nil
 }
 
-// mark asks the sink for its byte count and time of last receipt.
-func (g *goodputPair) mark() (bytes uint64, lastNs int64, err error) {
+// mark asks every sink for its byte count and time of last receipt.
+func (g *goodputPair) mark() (bytes []uint64, lastNs []int64, err error) {
 	g.run++
-	if err := g.servers[0].send(command{Cmd: "mark", Run: g.run}); err != nil {
-		return 0, 0, err
+	for _, s := range g.servers {
+		if err := s.send(command{Cmd: "mark", Run: g.run}); err != nil {
+			return nil, nil, err
+		}
 	}
-	r, err := g.servers[0].waitDone(g.run, 30*time.Second)
-	return r.Count, r.LastNs, err
+	for _, s := range g.servers {
+		r, err := s.waitDone(g.run, 30*time.Second)
+		if err != nil {
+			return nil, nil, err
+		}
+		bytes, lastNs = append(bytes, r.Count), append(lastNs, r.LastNs)
+	}
+	return bytes, lastNs, nil
 }
 
-// goodput sends dgram-byte datagrams for d and returns the payload bytes
-// per second the sink received, from the source's start to the sink's
-// last receipt.
+// goodput sends dgram-byte datagrams to every sink for d and returns the
+// payload bytes per second the slowest sink received, from the source's
+// start to that sink's last receipt.
 func (g *goodputPair) goodput(dgram int, d time.Duration) (float64, error) {
 	b0, _, err := g.mark()
 	if err != nil {
@@ -181,16 +198,20 @@ func (g *goodputPair) goodput(dgram int, d time.Duration) (float64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("udp goodput %d B: %w", dgram, err)
 	}
-	time.Sleep(50 * time.Millisecond) // the sink drains its socket
+	time.Sleep(50 * time.Millisecond) // the sinks drain their sockets
 	b1, last, err := g.mark()
 	if err != nil {
 		return 0, err
 	}
-	secs := float64(last-r.StartNs) / 1e9
-	if b1 <= b0 || secs <= 0 {
-		return 0, fmt.Errorf("udp goodput %d B: nothing received", dgram)
+	slowest := math.Inf(1)
+	for i := range b1 {
+		secs := float64(last[i]-r.StartNs) / 1e9
+		if b1[i] <= b0[i] || secs <= 0 {
+			return 0, fmt.Errorf("udp goodput %d B: sink %d received nothing", dgram, i)
+		}
+		slowest = min(slowest, float64(b1[i]-b0[i])/secs)
 	}
-	return float64(b1-b0) / secs, nil
+	return slowest, nil
 }
 
 // mcastProbeMain joins the IP multicast group on interface ifname, sends

@@ -21,7 +21,9 @@
 // from one process to two echo processes until the first echo (the
 // latency cells' 3-process pattern with no protocol), and UDP goodput
 // between two processes (sendmmsg/recvmmsg) for 1 KiB payloads
-// packed in large datagrams and for 64 KiB datagrams. Every process starts
+// packed in large datagrams and for 64 KiB datagrams, and the same from one
+// process to two (every datagram to both, the slower one's figure: the
+// throughput cells' pattern with no protocol). Every process starts
 // once; every cell runs -rounds times (at least 3) with the systems
 // interleaved; each figure is the median [min–max] of the rounds and each
 // ratio, to raft and to the limits, is taken round by round. The load

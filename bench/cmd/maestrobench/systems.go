@@ -2,13 +2,15 @@ package main
 
 // systems are the processes a run measures: the member clusters by
 // configuration, the raft reference, and the machine's references (the
-// UDP echo pair; the UDP fan-out and the goodput pair in a default run). Any may be missing.
+// UDP echo pair; the UDP fan-out and the goodput sinks in a default run).
+// Any may be missing.
 type systems struct {
 	clusters map[string]*cluster
 	raft     *raftServer
 	udp      *udpPair
-	fanout   *udpPair // one pinger, two echo processes
-	gp       *goodputPair
+	fanout   *udpPair     // one pinger, two echo processes
+	gp       *goodputPair // one source, one sink
+	gpFan    *goodputPair // one source, two sinks
 }
 
 // stop ends every process (once).
@@ -32,5 +34,9 @@ func (s *systems) stop() {
 	if s.gp != nil {
 		s.gp.stop()
 		s.gp = nil
+	}
+	if s.gpFan != nil {
+		s.gpFan.stop()
+		s.gpFan = nil
 	}
 }
