@@ -30,6 +30,13 @@ import (
 //     relays every request costs here — the wake-ups of N readers on the
 //     machine's CPUs included, and no ordering, acknowledgement, delivery
 //     or apply.
+//   - "Simple+UDP N after": the same, but the servant hands the argument
+//     to a goroutine of its own and replies at once; the goroutine sends
+//     what has queued up, up to 32 arguments, in one sendmmsg. This is how
+//     a group whose receiving replica delivers its own request before the
+//     others hear it (progress in all partitions, with the called replica
+//     the sequencer) can send at best: the reply never waits for the
+//     relay.
 //
 // A bar an RU group misses by less than its floor misses it is out of
 // reach of any relaying design on this machine.
@@ -64,15 +71,22 @@ func udpReaderMain() error {
 	}
 }
 
-// relay sends each datagram to every reader in one system call.
+// relay sends each datagram to every reader in one system call; an
+// asynchronous relay does so from a goroutine of its own.
 type relay struct {
-	pc  *ipv4.PacketConn
-	out []ipv4.Message
+	pc    *ipv4.PacketConn
+	addrs []net.Addr
+	out   []ipv4.Message
+	queue chan []byte // asynchronous: what the sending goroutine is to send
 }
 
+// relayBatch is how many queued datagrams an asynchronous relay sends in
+// one system call (to every reader).
+const relayBatch = 32
+
 // newRelay binds a socket to send to readers (a comma-separated list of
-// host:port).
-func newRelay(readers string) (*relay, error) {
+// host:port); an asynchronous one starts its sending goroutine.
+func newRelay(readers string, async bool) (*relay, error) {
 	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		return nil, err
@@ -84,18 +98,55 @@ func newRelay(readers string) (*relay, error) {
 			conn.Close()
 			return nil, fmt.Errorf("reader address %q: %w", a, err)
 		}
-		r.out = append(r.out, ipv4.Message{Addr: ua, Buffers: [][]byte{nil}})
+		r.addrs = append(r.addrs, ua)
+	}
+	if async {
+		r.queue = make(chan []byte, 4096)
+		go r.sendQueued()
 	}
 	return r, nil
 }
 
-// send sends b to every reader (the caller serialises calls).
-func (r *relay) send(b []byte) error {
-	for i := range r.out {
-		r.out[i].Buffers[0] = b
+// relayValue relays b: sent before it returns, or queued for the sending
+// goroutine if the relay is asynchronous (the caller serialises calls
+// and does not change b afterwards).
+func (r *relay) relayValue(b []byte) error {
+	if r.queue != nil {
+		r.queue <- b
+		return nil
+	}
+	return r.send(b)
+}
+
+// send sends every datagram of bs to every reader in one system call.
+func (r *relay) send(bs ...[]byte) error {
+	r.out = r.out[:0]
+	for _, b := range bs {
+		for _, a := range r.addrs {
+			r.out = append(r.out, ipv4.Message{Addr: a, Buffers: [][]byte{b}})
+		}
 	}
 	_, err := r.pc.WriteBatch(r.out, 0)
 	return err
+}
+
+// sendQueued is an asynchronous relay's goroutine: it sends what has
+// queued up, relayBatch datagrams at most per system call.
+func (r *relay) sendQueued() {
+	batch := make([][]byte, 0, relayBatch)
+	for b := range r.queue {
+		batch = append(batch[:0], b)
+	more:
+		for len(batch) < relayBatch {
+			select {
+			case b := <-r.queue:
+				batch = append(batch, b)
+			default:
+				break more
+			}
+		}
+		_ = r.send(batch...)
+	}
 }
 
 // floorTargets starts the floor servers (and the relaying floor's
@@ -131,7 +182,7 @@ func floorTargets(ctx context.Context, cfg *config, self, dir string) (targets [
 		return cmd, bufio.NewScanner(out), nil
 	}
 	serveArgs := []string{"-giop", cfg.giop, "-readmode", cfg.readMode, "-maxblocking", fmt.Sprint(cfg.maxBlocking)}
-	server := func(name, readers string, pids []int) error {
+	server := func(name, readers string, async bool, pids []int) error {
 		sdir := filepath.Join(dir, strings.ReplaceAll(name, " ", "-"))
 		if err := os.MkdirAll(sdir, 0o755); err != nil {
 			return err
@@ -139,6 +190,9 @@ func floorTargets(ctx context.Context, cfg *config, self, dir string) (targets [
 		args := append([]string{"-serve", sdir}, serveArgs...)
 		if readers != "" {
 			args = append(args, "-relay", readers)
+		}
+		if async {
+			args = append(args, "-relay-async")
 		}
 		cmd, _, err := start(args...)
 		if err != nil {
@@ -151,7 +205,7 @@ func floorTargets(ctx context.Context, cfg *config, self, dir string) (targets [
 		targets = append(targets, &ruTarget{name: name, iors: []string{ior}, pids: append([]int{cmd.Process.Pid}, pids...)})
 		return nil
 	}
-	if err := server("Simple ORB", "", nil); err != nil {
+	if err := server("Simple ORB", "", false, nil); err != nil {
 		return nil, stop, err
 	}
 	var addrs []string
@@ -167,7 +221,12 @@ func floorTargets(ctx context.Context, cfg *config, self, dir string) (targets [
 		addrs = append(addrs, out.Text())
 		pids = append(pids, cmd.Process.Pid)
 	}
-	if err := server(fmt.Sprintf("Simple+UDP %d", floorReaders), strings.Join(addrs, ","), pids); err != nil {
+	// Both relaying floors send to the same readers: they are measured
+	// one at a time, and each counts the readers' CPU.
+	if err := server(fmt.Sprintf("Simple+UDP %d", floorReaders), strings.Join(addrs, ","), false, pids); err != nil {
+		return nil, stop, err
+	}
+	if err := server(fmt.Sprintf("Simple+UDP %d after", floorReaders), strings.Join(addrs, ","), true, pids); err != nil {
 		return nil, stop, err
 	}
 	return targets, stop, nil

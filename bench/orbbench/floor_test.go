@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"testing"
@@ -26,20 +27,27 @@ func TestRelaySendsToEveryReader(t *testing.T) {
 		}
 		addrs += c.LocalAddr().String()
 	}
-	r, err := newRelay(addrs)
-	require.NoError(t, err)
-	require.NoError(t, r.send([]byte("one")))
-	require.NoError(t, r.send([]byte("two")))
-	buf := make([]byte, 100)
-	for _, c := range readers {
-		for _, want := range []string{"one", "two"} {
-			require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
-			n, err := c.Read(buf)
-			require.NoError(t, err)
-			require.Equal(t, want, string(buf[:n]))
+	for _, async := range []bool{false, true} {
+		r, err := newRelay(addrs, async)
+		require.NoError(t, err)
+		want := []string{"one", "two"}
+		for i := range 100 {
+			want = append(want, fmt.Sprint(i))
+		}
+		for _, v := range want {
+			require.NoError(t, r.relayValue([]byte(v)))
+		}
+		buf := make([]byte, 100)
+		for _, c := range readers {
+			for _, w := range want {
+				require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
+				n, err := c.Read(buf)
+				require.NoError(t, err)
+				require.Equal(t, w, string(buf[:n]), "async %v", async)
+			}
 		}
 	}
-	_, err = newRelay("not an address")
+	_, err := newRelay("not an address", false)
 	require.Error(t, err)
 }
 
@@ -54,11 +62,13 @@ func TestFloorServersAnswer(t *testing.T) {
 	targets, stop, err := floorTargets(ctx, cfg, exe, t.TempDir())
 	defer stop()
 	require.NoError(t, err)
-	require.Len(t, targets, 2)
+	require.Len(t, targets, 3)
 	require.Equal(t, "Simple ORB", targets[0].name)
 	require.Len(t, targets[0].pids, 1)
 	require.Equal(t, "Simple+UDP 2", targets[1].name)
 	require.Len(t, targets[1].pids, 1+floorReaders, "the server and its readers")
+	require.Equal(t, "Simple+UDP 2 after", targets[2].name)
+	require.Len(t, targets[2].pids, 1+floorReaders)
 	c := iiop.NewClient(iiop.ClientOptions{})
 	defer c.Close()
 	for _, tg := range targets {

@@ -117,7 +117,7 @@ func (p *performanceTest) Update(op string, req *iiop.Decoder, reply *iiop.Encod
 			return iiop.SystemExceptionReply
 		}
 		if p.relay != nil {
-			_ = p.relay.send([]byte(v))
+			_ = p.relay.relayValue([]byte(v))
 		}
 		p.value = v
 		return iiop.NoException
@@ -151,6 +151,7 @@ type config struct {
 	serveEnv   []string // the RU replicas' environment (nil: this process's)
 	floors     bool     // with -ru: also measure the floors (floor.go)
 	relay      string   // with -serve: the readers the servant relays to
+	relayAsync bool     // with -relay: from a goroutine of its own, not before the reply
 }
 
 func main() {
@@ -173,9 +174,10 @@ func main() {
 	flag.IntVar(&cfg.aggN, "aggn", 0, "with -ru: calls per client in the aggregate measurement (0: half of -n)")
 	flag.IntVar(&cfg.aggReps, "aggreps", 0, "with -ru: repetitions of the aggregate measurement (0: half of -reps, rounded up)")
 	progress := flag.String("progress", "all,primary", "with -ru: the modes measured: all (progress in all partitions: Total order, §3.6's configuration), primary (ProgressInPrimaryOnly: Primary+Safe)")
-	flag.BoolVar(&cfg.floors, "floors", true, "with -ru: also measure the floors of a replicated call here: the Simple ORB alone, and the Simple ORB relaying every request by UDP to 2 reader processes")
+	flag.BoolVar(&cfg.floors, "floors", true, "with -ru: also measure the floors of a replicated call here: the Simple ORB alone, and the Simple ORB relaying every request by UDP to 2 reader processes, before it replies or from a goroutine of its own")
 	serveDir := flag.String("serve", "", "internal: run the Go server, publishing its IOR in this directory, until SIGTERM")
 	flag.StringVar(&cfg.relay, "relay", "", "internal: with -serve, the servant sends each set_value's argument to these UDP readers (host:port,...) before it replies")
+	flag.BoolVar(&cfg.relayAsync, "relay-async", false, "internal: with -relay, the servant queues each argument for a goroutine that sends what has queued up, and replies at once")
 	reader := flag.Bool("udp-reader", false, "internal: read and drop UDP datagrams, printing the address, until SIGTERM")
 	var sc ruServeConfig
 	flag.StringVar(&sc.etc, "serve-ru", "", "internal: run one RU replica, publishing the compound IOR in this directory, until SIGTERM")
@@ -357,7 +359,7 @@ func serve(dir string, cfg config) (err error) {
 	}
 	servant := &performanceTest{}
 	if cfg.relay != "" {
-		if servant.relay, err = newRelay(cfg.relay); err != nil {
+		if servant.relay, err = newRelay(cfg.relay, cfg.relayAsync); err != nil {
 			return err
 		}
 	}

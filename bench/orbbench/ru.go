@@ -125,7 +125,9 @@ func runRU(cfg *config) (err error) {
 			targets = append(targets, floors...)
 			fmt.Printf("Floors: \"Simple ORB\" is the Go Simple ORB server (the IIOP bridge, nothing replicated: RU 1's floor); \"Simple+UDP %d\"\n", floorReaders)
 			fmt.Printf("is it relaying each request's argument by one sendmmsg to %d reader processes before replying (no ordering, no\n", floorReaders)
-			fmt.Printf("acknowledgement: the least a relaying %d-replica group costs here). Their CPU counts the readers.\n", floorReaders+1)
+			fmt.Printf("acknowledgement: the least a relaying %d-replica group costs here); \"Simple+UDP %d after\" relays from a goroutine of its\n", floorReaders+1, floorReaders)
+			fmt.Printf("own, up to %d arguments per sendmmsg, and replies at once (the best a group that replies before the others hear\n", relayBatch)
+			fmt.Println("the request can do). Their CPU counts the readers.")
 		}
 	}
 
