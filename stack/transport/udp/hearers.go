@@ -24,15 +24,15 @@ import (
 // nonces (which only those who hear the group have seen: multicast does
 // not leave the network segment, TTL 1) and comes from the address it
 // names (so a member behind NAT, whose view address is not its source
-// address, gets unicast, as multicast would not cross the NAT anyway). A
-// probe is answered only if it comes from the address it names, so
-// answers go to the prober and nowhere else.
+// address, gets unicast, as multicast would not cross the NAT anyway).
 //
 // With Auth (or Privacy) the stack hands the transport its guard
 // (stack.ControlGuarded), and probes and answers are sealed with the group
 // key and dropped unless they open: nobody without the key can make a
 // sender multicast to a member that does not hear the group, or have
-// members answer a probe. Without it, forging an answer takes seeing the
+// members answer a probe; and a probe is answered only if it comes from
+// the address it names, so a replayed one cannot send answers anywhere
+// but to its prober. Without it, forging an answer takes seeing the
 // group's probes and sending with another member's source address; on a
 // segment where someone can do both, a forger can make senders multicast
 // to a member that does not hear the group, which then depends on the

@@ -115,8 +115,14 @@ func (t *Transport) control(src netip.AddrPort, b []byte, fromGroup bool) {
 		if !fromGroup || len(b) < probeLen {
 			return
 		}
-		if ap, err := netip.ParseAddrPort(proberOf(b)); err != nil || ap != src {
-			return // answers go to the prober only
+		if t.guard != nil {
+			// A sealed probe may be replayed from anywhere: answer it only
+			// at the address it names, so that answers go to the prober
+			// and nowhere else. (Without a guard anyone can forge a probe
+			// naming the source it forges; this would stop nobody.)
+			if ap, err := netip.ParseAddrPort(proberOf(b)); err != nil || ap != src {
+				return
+			}
 		}
 		if a := answer(b, t.localStr); a != nil {
 			_, _ = t.conn.WriteToUDPAddrPort(t.sealControl(a), src)
