@@ -3,9 +3,11 @@
 // Config.FlowBytes of the view's surviving members, that some surviving
 // member has not yet consumed. Receivers report, per sender, how many casts
 // their application has consumed — at once when an eighth of a window has
-// been consumed since the last report, otherwise at the next tick — and
-// with it their own FlowBytes, which by default is what their socket holds
-// while they are busy (stack.ReceiveBuffered): so a sender whose buffer is
+// been consumed since the last report (in bytes, an eighth of the smallest
+// budget they heard of, which is what holds the sender), otherwise at the
+// next tick — and with it their own FlowBytes, which by default is what
+// their socket holds while they are busy (stack.ReceiveBuffered): so a
+// sender whose buffer is
 // larger than a receiver's (another host's limits, a member without the
 // privilege to raise its own) never has more in flight than that receiver
 // can keep. When a sender's window is full the layer tells the engine to
@@ -125,8 +127,9 @@ const (
 )
 
 // report tells each sender how many of its casts we consumed: at once when
-// an eighth of a window (in casts or bytes) has been consumed since the
-// last report, otherwise at the next tick.
+// an eighth of a window (in casts, or in bytes of the smallest budget of
+// the view's members) has been consumed since the last report, otherwise
+// at the next tick.
 func (l *layer) report(mode int) {
 	cfg := l.env.Config
 	for s := 0; s < l.n; s++ {
@@ -134,7 +137,9 @@ func (l *layer) report(mode int) {
 			continue
 		}
 		delta := l.consumed[s] - l.reported[s]
-		due := delta >= uint64(max(1, cfg.FlowWindow/8)) || l.owed[s] >= cfg.FlowBytes/8
+		// An eighth of the smallest budget heard of, not of our own: the
+		// sender is held to that one, and waits for our report to go on.
+		due := delta >= uint64(max(1, cfg.FlowWindow/8)) || l.owed[s] >= l.byteLimit()/8
 		switch {
 		case due:
 		case mode == reportChanged && delta > 0:

@@ -141,3 +141,25 @@ func TestMalformedCreditsAreDropped(t *testing.T) {
 	require.Zero(t, h.Layer.(*layer).budget[1])
 	require.EqualValues(t, 2, h.Env.Metrics.Snapshot().Drops["flow-malformed"])
 }
+
+// A receiver reports what it consumed at once when an eighth of the
+// smallest budget it has heard of is consumed, not an eighth of its own:
+// a sender held to another member's small budget would otherwise wait for
+// this receiver's next tick before every window.
+func TestReceiversReportByTheSmallestBudget(t *testing.T) {
+	h := member(3, 2, 2<<20)
+	h.Up(credit(1, 0, 32<<10)) // member 1's figure: 32 KiB
+	for range 8 {
+		m := layertest.Msg(make([]byte, 1024))
+		m.PushByte(kindCast)
+		h.Up(&stack.Event{Type: stack.ECast, Peer: 0, Msg: m})
+	}
+	h.TakeUps()
+	h.TakeDowns()
+	h.Down(&stack.Event{Type: stack.EConsumed, Control: &stack.Control{Vector: []uint64{8, 0, 0}}})
+	credits := layertest.Of(h.TakeDowns(), stack.ECtrl)
+	require.Len(t, credits, 1, "8 KiB consumed is over an eighth of 32 KiB: due at once")
+	require.Equal(t, 0, credits[0].Peer)
+	consumed, _ := readCredit(t, credits[0])
+	require.EqualValues(t, 8, consumed)
+}
