@@ -15,18 +15,17 @@ import (
 type watchedControl struct {
 	*udp.Transport
 	guard       stack.ControlGuard
+	served      bool
 	beforeServe bool
 }
 
 func (w *watchedControl) GuardControl(g stack.ControlGuard) {
-	w.guard, w.beforeServe = g, true
+	w.guard, w.beforeServe = g, !w.served
 	w.Transport.GuardControl(g)
 }
 
 func (w *watchedControl) Serve(recv func([]stack.Packet)) {
-	if w.guard == nil {
-		w.beforeServe = false
-	}
+	w.served = true
 	w.Transport.Serve(recv)
 }
 

@@ -21,7 +21,7 @@ const (
 // kind, whether it must not be delivered during a state transfer
 // (sensitive), and for scast and lsend the destinations.
 func envelope(kind int32, sensitive bool, dests []EndpID, app *message.Message) *message.Message {
-	size := 3 * message.Overhead
+	size := 4 * message.Overhead // kind, sensitive, the destination count, app's tag and length
 	if app != nil {
 		size += app.Len()
 	}

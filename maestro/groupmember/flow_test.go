@@ -76,34 +76,15 @@ func TestSlowReceiverBoundsTheSender(t *testing.T) {
 func TestSmallReceiverBudgetBoundsTheSender(t *testing.T) {
 	opts := testOptions(t)
 	opts.Stack.FlowBytes = 4 << 20
-	sender, err := New(opts, &counter{})
-	require.NoError(t, err)
-	require.NoError(t, sender.Join(t.Context()))
-	t.Cleanup(func() { sender.Close() })
 	small := opts
 	small.Stack.FlowBytes = 32 << 10
-	stuck := &blocked{release: make(chan struct{})}
-	receiver, err := New(small, stuck)
-	require.NoError(t, err)
-	require.NoError(t, receiver.Join(t.Context()))
-	t.Cleanup(func() { close(stuck.release); receiver.Close() })
-	waitView(t, []*Member{sender, receiver}, 2)
+	sender := facingAStuckReceiver(t, opts, small)
 	time.Sleep(200 * time.Millisecond) // the receiver's first ticks in the view: its figure is out
 
 	// 32 KiB is about 31 of these casts, and the backlog holds 1024; the
 	// sender's own window is 1024 casts (4 MiB would allow 4000).
 	payload := make([]byte, 1000)
-	accepted := 0
-	var gaveUp error
-	for accepted < 2*1024+64 {
-		ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
-		gaveUp = sender.CastWait(ctx, message.New().PutBytes(payload))
-		cancel()
-		if gaveUp != nil {
-			break
-		}
-		accepted++
-	}
+	accepted, gaveUp := castUntilRefused(t, sender, 2*1024+64, func(int) *message.Message { return message.New().PutBytes(payload) })
 	t.Logf("the sender accepted %d casts", accepted)
 	require.ErrorIs(t, gaveUp, context.DeadlineExceeded)
 	require.LessOrEqual(t, accepted, 32+1024+64, "the sender had more in flight than the receiver's 32 KiB")
@@ -118,6 +99,40 @@ type blocked struct {
 
 func (b *blocked) ReceiveCast(EndpID, *message.Message) { <-b.release }
 
+// facingAStuckReceiver starts a sender (with opts) and a receiver (with
+// receiverOpts) whose callback blocks until the test ends, and returns the
+// sender once both are in one view.
+func facingAStuckReceiver(t *testing.T, opts, receiverOpts Options) *Member {
+	t.Helper()
+	sender, err := New(opts, &counter{})
+	require.NoError(t, err)
+	require.NoError(t, sender.Join(t.Context()))
+	t.Cleanup(func() { sender.Close() })
+	stuck := &blocked{release: make(chan struct{})}
+	receiver, err := New(receiverOpts, stuck)
+	require.NoError(t, err)
+	require.NoError(t, receiver.Join(t.Context()))
+	t.Cleanup(func() { close(stuck.release); receiver.Close() })
+	waitView(t, []*Member{sender, receiver}, 2)
+	return sender
+}
+
+// castUntilRefused casts msg(i) by CastWait, giving each cast 200 ms,
+// until one is refused or max were accepted; it returns how many were and
+// the refusal.
+func castUntilRefused(t *testing.T, m *Member, max int, msg func(i int) *message.Message) (accepted int, err error) {
+	for accepted < max {
+		ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+		err = m.CastWait(ctx, msg(accepted))
+		cancel()
+		if err != nil {
+			return accepted, err
+		}
+		accepted++
+	}
+	return accepted, nil
+}
+
 // TestCastWaitGivesUpWhenTheBacklogStaysFull: with a receiver that stops
 // consuming, the flow window and then the stack's backlog fill; Cast would
 // block from then on, and CastWait returns once its context ends, with
@@ -125,22 +140,7 @@ func (b *blocked) ReceiveCast(EndpID, *message.Message) { <-b.release }
 func TestCastWaitGivesUpWhenTheBacklogStaysFull(t *testing.T) {
 	opts := testOptions(t)
 	opts.Stack.FlowWindow = 8
-	sender, err := New(opts, &counter{})
-	require.NoError(t, err)
-	require.NoError(t, sender.Join(t.Context()))
-	t.Cleanup(func() { sender.Close() })
-	stuck := &blocked{release: make(chan struct{})}
-	receiver, err := New(opts, stuck)
-	require.NoError(t, err)
-	require.NoError(t, receiver.Join(t.Context()))
-	t.Cleanup(func() { close(stuck.release); receiver.Close() })
-	waitView(t, []*Member{sender, receiver}, 2)
-
-	var gaveUp error
-	for i := 0; i < 8+1024+64 && gaveUp == nil; i++ {
-		ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
-		gaveUp = sender.CastWait(ctx, message.New().PutInt(i))
-		cancel()
-	}
+	sender := facingAStuckReceiver(t, opts, opts)
+	_, gaveUp := castUntilRefused(t, sender, 8+1024+64, func(i int) *message.Message { return message.New().PutInt(i) })
 	require.ErrorIs(t, gaveUp, context.DeadlineExceeded, "CastWait never gave up on a full backlog")
 }

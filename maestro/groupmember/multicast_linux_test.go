@@ -21,20 +21,10 @@ func TestCastsTakeTheMulticastGroupWhileEveryMemberHearsIt(t *testing.T) {
 	if !netlab.InMulticastLoopback(t) {
 		return
 	}
-	opts := testOptions(t)
-	opts.Multicast = fmt.Sprintf("239.192.%d.%d:%d", rand.IntN(250)+1, rand.IntN(250)+1, 20000+rand.IntN(20000))
-	opts.MulticastInterface = "lo"
+	opts := onLoopbackMulticast(testOptions(t))
 	ms, rs := join(t, opts, 3)
 	waitView(t, ms, 3)
-	groupSends := func() (n uint64) {
-		for _, m := range ms {
-			n += m.Metrics().GroupSends
-		}
-		return n
-	}
-	texts := func(tag string) func(i, k int) string {
-		return func(i, k int) string { return fmt.Sprintf("%s-m%d-%03d", tag, i, k) }
-	}
+	groupSends := func() uint64 { return groupSendsOf(ms) }
 
 	castFromEach(t, ms, 100, texts("grouped"))
 	waitForCasts(t, rs, 300, 30*time.Second)
@@ -65,6 +55,26 @@ func TestCastsTakeTheMulticastGroupWhileEveryMemberHearsIt(t *testing.T) {
 	}
 }
 
+// onLoopbackMulticast returns opts with a multicast group of its own on lo.
+func onLoopbackMulticast(opts Options) Options {
+	opts.Multicast = fmt.Sprintf("239.192.%d.%d:%d", rand.IntN(250)+1, rand.IntN(250)+1, 20000+rand.IntN(20000))
+	opts.MulticastInterface = "lo"
+	return opts
+}
+
+// groupSendsOf sums the datagrams ms sent once to the multicast group.
+func groupSendsOf(ms []*Member) (n uint64) {
+	for _, m := range ms {
+		n += m.Metrics().GroupSends
+	}
+	return n
+}
+
+// texts names the casts of castFromEach after tag, member and number.
+func texts(tag string) func(i, k int) string {
+	return func(i, k int) string { return fmt.Sprintf("%s-m%d-%03d", tag, i, k) }
+}
+
 // tagged returns the casts ("sender:text") whose text starts with tag.
 func tagged(casts []string, tag string) []string {
 	var out []string
@@ -85,20 +95,11 @@ func TestKeyedMembersMulticastThroughAKeyRoll(t *testing.T) {
 		return
 	}
 	opts, old := keyedOptions(t)
-	opts.Multicast = fmt.Sprintf("239.192.%d.%d:%d", rand.IntN(250)+1, rand.IntN(250)+1, 20000+rand.IntN(20000))
-	opts.MulticastInterface = "lo"
+	opts = onLoopbackMulticast(opts)
 	ms, rs := join(t, opts, 3)
 	waitView(t, ms, 3)
-	groupSends := func() (n uint64) {
-		for _, m := range ms {
-			n += m.Metrics().GroupSends
-		}
-		return n
-	}
-	text := func(tag string) func(i, k int) string {
-		return func(i, k int) string { return fmt.Sprintf("%s-m%d-%03d", tag, i, k) }
-	}
-	castFromEach(t, ms, 50, text("before"))
+	groupSends := func() uint64 { return groupSendsOf(ms) }
+	castFromEach(t, ms, 50, texts("before"))
 	waitForCasts(t, rs, 150, 30*time.Second)
 	require.Positive(t, groupSends(), "casts went to the multicast group")
 
@@ -111,7 +112,7 @@ func TestKeyedMembersMulticastThroughAKeyRoll(t *testing.T) {
 	}
 	time.Sleep(5 * time.Second) // past hearTTL (3.5 s): only answers under the new key count
 	before := groupSends()
-	castFromEach(t, ms, 50, text("after"))
+	castFromEach(t, ms, 50, texts("after"))
 	waitForCasts(t, rs, 300, 30*time.Second)
 	require.Greater(t, groupSends(), before, "casts still go to the group after the roll")
 	require.Len(t, sameCasts(t, rs), 300)

@@ -103,8 +103,9 @@ type relayed struct {
 // their full syntax — byte order, GIOP version, negotiated code sets — so
 // that every replica decodes exactly what the receiving one would.
 func encodeRelayed(r *relayed) *message.Message {
-	// Fourteen values at most, three of them variable: one allocation.
-	size := 14*message.Overhead + len(r.key.octets) + len(r.operation) + len(r.ft.client) + len(r.args.Data)
+	// Fifteen values at most, four of them of variable length: one
+	// allocation.
+	size := 15*message.Overhead + len(r.key.octets) + len(r.operation) + len(r.ft.client) + len(r.args.Data)
 	m := message.NewSize(size).PutInt16(kindRequest).PutUint64(r.n).PutBool(r.responseExpected).
 		PutBytes(r.key.Octets()).PutString(r.operation).PutBool(r.hasFT)
 	if r.hasFT {

@@ -62,19 +62,17 @@ func printBelieve(w io.Writer, run *believeRun, cells []benchCell) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| limit | median [min–max] |")
 	fmt.Fprintln(w, "| --- | ---: |")
-	for _, ref := range []string{refPacked, refDgram64} {
+	for _, ref := range []string{refPacked, refDgram64, refPackedFan, refDgram64Fan} {
 		g := get(ref, thr1, gpKey)
 		mb := spread{n: g.n, median: g.median / 1e6, min: g.min / 1e6, max: g.max / 1e6}
-		extra := ""
-		if ref == refPacked {
+		what, extra := "UDP goodput", ""
+		switch ref {
+		case refPacked:
 			extra = fmt.Sprintf(" = %s 1 KiB payloads/s", thousands(g.median/1024))
+		case refPackedFan, refDgram64Fan:
+			what = "UDP goodput to two (each)"
 		}
-		fmt.Fprintf(w, "| UDP goodput, %s | %s MB/s%s |\n", limitName(ref), mb.count(), extra)
-	}
-	for _, ref := range []string{refPackedFan, refDgram64Fan} {
-		g := get(ref, thr1, gpKey)
-		mb := spread{n: g.n, median: g.median / 1e6, min: g.min / 1e6, max: g.max / 1e6}
-		fmt.Fprintf(w, "| UDP goodput to two (each), %s | %s MB/s |\n", limitName(ref), mb.count())
+		fmt.Fprintf(w, "| %s, %s | %s MB/s%s |\n", what, limitName(ref), mb.count(), extra)
 	}
 	for _, size := range run.sizes {
 		fmt.Fprintf(w, "| UDP round trip p50 / p99, %s | %s / %s µs |\n", sizeName(size), get(refRTT, lat, size).count(), get(refRTT, lat9, size).count())

@@ -100,13 +100,9 @@ func udpSinkMain() error {
 // sink of addrs (comma-separated), batchDgrams datagrams per sendmmsg, for
 // Millis milliseconds; it reports when it started.
 func udpSourceMain(addrs string) error {
-	var raddrs []*net.UDPAddr
-	for _, a := range strings.Split(addrs, ",") {
-		raddr, err := net.ResolveUDPAddr("udp4", a)
-		if err != nil {
-			return err
-		}
-		raddrs = append(raddrs, raddr)
+	sinks, err := addrList(addrs)
+	if err != nil {
+		return err
 	}
 	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
@@ -131,7 +127,7 @@ func udpSourceMain(addrs string) error {
 		buf := make([]byte, c.Size)
 		ms := make([]ipv4.Message, batchDgrams)
 		for i := range ms {
-			ms[i] = ipv4.Message{Buffers: [][]byte{buf}, Addr: raddrs[i%len(raddrs)]}
+			ms[i] = ipv4.Message{Buffers: [][]byte{buf}, Addr: net.UDPAddrFromAddrPort(sinks[i%len(sinks)])}
 		}
 		start := time.Now()
 		end := start.Add(time.Duration(c.Millis) * time.Millisecond)
@@ -253,8 +249,7 @@ func mcastProbeMain(group, ifname string) error {
 type multicastHost struct {
 	group  string   // "239.192.x.y:port"
 	prefix []string // command prefix for the members ("ip netns exec NAME"), none on the host
-	netns  string   // the namespace created for it, removed by cleanup
-	remove func()   // removes netns
+	remove func()   // removes the network namespace made for it (nil on the host)
 	where  string   // said in the output
 }
 
@@ -308,7 +303,7 @@ func findMulticast(o driverOptions) (*multicastHost, string) {
 	if err != nil {
 		return nil, fmt.Sprintf("the host's loopback does not carry IP multicast, and a namespace whose loopback does could not be made: %v", err)
 	}
-	h := &multicastHost{group: group, netns: name, remove: remove, prefix: []string{"ip", "netns", "exec", name},
+	h := &multicastHost{group: group, remove: remove, prefix: []string{"ip", "netns", "exec", name},
 		where: "a network namespace (" + name + ") whose loopback carries multicast; the host's does not"}
 	if err := probe(h.prefix...); err != nil {
 		h.cleanup()
@@ -319,9 +314,9 @@ func findMulticast(o driverOptions) (*multicastHost, string) {
 
 // cleanup removes the namespace, if one was made.
 func (h *multicastHost) cleanup() {
-	if h == nil || h.netns == "" {
+	if h == nil || h.remove == nil {
 		return
 	}
 	h.remove()
-	h.netns = ""
+	h.remove = nil
 }

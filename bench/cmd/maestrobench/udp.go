@@ -60,18 +60,13 @@ func udpEchoMain() error {
 // next; a lost datagram (1 s without the echoes) is sent again and its
 // sample dropped.
 func udpPingMain(addrs string) error {
-	var dests []netip.AddrPort
-	for _, a := range strings.Split(addrs, ",") {
-		ap, err := netip.ParseAddrPort(a)
-		if err != nil {
-			return fmt.Errorf("echo address %q: %w", a, err)
-		}
-		dests = append(dests, ap)
+	dests, err := addrList(addrs)
+	if err != nil {
+		return err
 	}
 	// One echo process: a connected socket, the cheapest send there is;
 	// several: one socket sending to each.
 	var conn *net.UDPConn
-	var err error
 	if len(dests) == 1 {
 		conn, err = net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(dests[0]))
 	} else {
@@ -146,18 +141,26 @@ func udpPingMain(addrs string) error {
 	return nil
 }
 
+// addrList parses the comma-separated host:port addresses a client
+// process is started with (its servers', as they printed them).
+func addrList(s string) ([]netip.AddrPort, error) {
+	var out []netip.AddrPort
+	for _, a := range strings.Split(s, ",") {
+		ap, err := netip.ParseAddrPort(a)
+		if err != nil {
+			return nil, fmt.Errorf("server address %q: %w", a, err)
+		}
+		out = append(out, ap)
+	}
+	return out, nil
+}
+
 // procPair is one or more server processes of this program and their
 // client, under the driver's control; run numbers their commands.
 type procPair struct {
 	servers []*proc
 	client  *proc
 	run     uint32
-}
-
-// startProcPair starts this program as a server (serverFlag), which
-// reports its address, then as its client (clientFlag ADDR).
-func startProcPair(serverFlag, clientFlag string) (*procPair, error) {
-	return startProcs(serverFlag, 1, clientFlag)
 }
 
 // startProcs starts this program n times as a server (serverFlag), each
