@@ -333,10 +333,32 @@ func TestInlineDeliveryComesBeforeTheSend(t *testing.T) {
 // delivering inline, a streaming application would cast at half the pace
 // and its datagrams would leave half empty.
 func TestStreamingCastsAreDeliveredByTheDeliveryGoroutine(t *testing.T) {
+	s, clock, inlineOf := startRecordingInline(t, false)
+	require.True(t, someInline(t, s, clock, "lone", time.Millisecond, inlineOf), "no lone cast was delivered by the goroutine casting it")
+	// The clock stands still: the next cast follows the last at once.
+	require.False(t, deliveredInline(t, s, "streamed", inlineOf), "a cast in a stream was delivered by the goroutine casting it")
+	require.True(t, someInline(t, s, clock, "after a pause", time.Millisecond, inlineOf), "no cast after a pause was delivered by the goroutine casting it")
+}
+
+// A request-driven application's casts are never a stream, however close
+// together: on a clock that stands still, the goroutine casting still
+// delivers them.
+func TestRequestDrivenCastsAreNeverAStream(t *testing.T) {
+	s, clock, inlineOf := startRecordingInline(t, true)
+	deliveredInline(t, s, "first", inlineOf)
+	// The clock stands still: each cast follows the last at once.
+	require.True(t, someInline(t, s, clock, "request", 0, inlineOf), "no request-driven cast was delivered by the goroutine casting it")
+}
+
+// startRecordingInline starts a member with InlineUpcalls (and
+// RequestDriven if asked) on a hand clock; inlineOf reports, once a
+// payload is delivered, whether the goroutine casting it delivered it.
+func startRecordingInline(t *testing.T, requestDriven bool) (s *stack.Stack, clock *handClock, inlineOf func(string) (inline, delivered bool)) {
 	var mu sync.Mutex
 	inline := map[string]bool{}
-	s, clock := startOnHandClock(t, stack.Options{
+	s, clock = startOnHandClock(t, stack.Options{
 		InlineUpcalls: true,
+		RequestDriven: requestDriven,
 		OnUpcall: func(u stack.Upcall) []byte {
 			if u.Kind == stack.UpCast {
 				mu.Lock()
@@ -346,36 +368,43 @@ func TestStreamingCastsAreDeliveredByTheDeliveryGoroutine(t *testing.T) {
 			return nil
 		},
 	})
-	deliveredInline := func(payload string) bool {
-		require.NoError(t, s.Cast(context.Background(), []byte(payload)))
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			mu.Lock()
-			in, ok := inline[payload]
-			mu.Unlock()
-			if ok {
-				return in
-			}
-			require.True(t, time.Now().Before(deadline), "%s was never delivered", payload)
-			time.Sleep(time.Millisecond)
+	return s, clock, func(payload string) (bool, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		in, ok := inline[payload]
+		return in, ok
+	}
+}
+
+// deliveredInline casts payload and reports whether the goroutine casting
+// it delivered it.
+func deliveredInline(t *testing.T, s *stack.Stack, payload string, inlineOf func(string) (bool, bool)) bool {
+	t.Helper()
+	require.NoError(t, s.Cast(context.Background(), []byte(payload)))
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if in, ok := inlineOf(payload); ok {
+			return in
+		}
+		require.True(t, time.Now().Before(deadline), "%s was never delivered", payload)
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// someInline casts up to 10 payloads named after name, moving the clock
+// on by step before each, and reports whether the goroutine casting one
+// of them delivered it: a lone cast is delivered inline unless another
+// goroutine happens to be driving the stack or delivering (its own
+// datagrams coming back), so some of a few, not each, is.
+func someInline(t *testing.T, s *stack.Stack, clock *handClock, name string, step time.Duration, inlineOf func(string) (bool, bool)) bool {
+	t.Helper()
+	for i := range 10 {
+		clock.mu.Lock()
+		clock.now = clock.now.Add(step)
+		clock.mu.Unlock()
+		if deliveredInline(t, s, fmt.Sprintf("%s-%d", name, i), inlineOf) {
+			return true
 		}
 	}
-	// A lone cast is delivered inline unless another goroutine happens to
-	// be driving the stack or delivering (its own datagrams coming back):
-	// some of a few, a millisecond of the clock apart, is.
-	lone := func(name string) bool {
-		for i := range 10 {
-			clock.mu.Lock()
-			clock.now = clock.now.Add(time.Millisecond)
-			clock.mu.Unlock()
-			if deliveredInline(fmt.Sprintf("%s-%d", name, i)) {
-				return true
-			}
-		}
-		return false
-	}
-	require.True(t, lone("lone"), "no lone cast was delivered by the goroutine casting it")
-	// The clock stands still: the next cast follows the last at once.
-	require.False(t, deliveredInline("streamed"), "a cast in a stream was delivered by the goroutine casting it")
-	require.True(t, lone("after a pause"), "no cast after a pause was delivered by the goroutine casting it")
+	return false
 }

@@ -50,6 +50,17 @@ type Options struct {
 	// blocks holds up the receiver (at most 64 upcalls are delivered per
 	// step before the delivery goroutine takes over).
 	InlineUpcalls bool
+	// RequestDriven promises that the application casts and sends only in
+	// answer to something from outside — one call per request it reads,
+	// as a server relaying its clients' requests to the group does — and
+	// never in a loop. No call is then taken for part of a stream
+	// (output.go): the calling goroutine always delivers what its call
+	// produced (with InlineUpcalls: the request's own delivery, and so its
+	// reply, before Cast returns) and sends the call's datagrams itself.
+	// By timing alone, a server answering requests 20 µs apart looks like
+	// a stream, and each request then pays two hand-offs between
+	// goroutines.
+	RequestDriven bool
 }
 
 // Stack runs a Core over a Transport. The Core is driven by one goroutine
@@ -263,7 +274,7 @@ func (s *Stack) driveCore(by origin) {
 	// its datagrams go to the sender goroutine: delivering inline, it
 	// would cast at half the pace, the output would drain between its
 	// casts, and every datagram would go out with a cast or two in it.
-	streaming := by == byApp && s.out.streaming(s.clock.Now())
+	streaming := by == byApp && !s.opts.RequestDriven && s.out.streaming(s.clock.Now())
 	inline := by != byStack && s.opts.InlineUpcalls && !streaming
 	for {
 		if !s.drive.TryLock() {

@@ -2,6 +2,7 @@ package groupmember
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/maestro-go/maestro/maestro/message"
+	"github.com/maestro-go/maestro/stack"
 )
 
 // exclusive is a Handler that checks the promises InlineUpcalls keeps:
@@ -127,5 +129,23 @@ func TestInlineUpcallsKeepOrderAndExclusion(t *testing.T) {
 				require.Equal(t, xs[0].order, x.order, "members delivered in different orders")
 			}
 		})
+	}
+}
+
+// The stack a member starts gets its InlineUpcalls and RequestDriven.
+func TestStackGetsHowCallbacksRun(t *testing.T) {
+	for _, want := range []stack.Options{{}, {InlineUpcalls: true}, {InlineUpcalls: true, RequestDriven: true}} {
+		opts := testOptions(t)
+		opts.InlineUpcalls, opts.RequestDriven = want.InlineUpcalls, want.RequestDriven
+		var got stack.Options
+		opts.Start = func(so stack.Options) (stack.Driver, error) {
+			got = so
+			return nil, errors.New("not started")
+		}
+		m, err := New(opts, &Callbacks{})
+		require.NoError(t, err)
+		require.Error(t, m.Join(t.Context()))
+		require.Equal(t, want.InlineUpcalls, got.InlineUpcalls)
+		require.Equal(t, want.RequestDriven, got.RequestDriven)
 	}
 }

@@ -98,7 +98,7 @@ func (m *Member) Join(ctx context.Context) error {
 	}
 	so := stack.Options{
 		Group: m.opts.Group, Protocols: protocols, Config: m.opts.Stack,
-		Log: m.opts.Logger, OnUpcall: m.upcall, InlineUpcalls: m.opts.InlineUpcalls,
+		Log: m.opts.Logger, OnUpcall: m.upcall, InlineUpcalls: m.opts.InlineUpcalls, RequestDriven: m.opts.RequestDriven,
 		NewGuard: m.newGuard(),
 	}
 	var st stack.Driver

@@ -92,6 +92,13 @@ type Options struct {
 	// goroutine holds, while calling Cast or Send, a lock the callbacks
 	// take, and if callbacks return quickly.
 	InlineUpcalls bool `yaml:"inline_upcalls"`
+	// RequestDriven promises that this member casts and sends only in
+	// answer to requests from outside (one call per request, as a server
+	// relaying its clients' requests does), never in a loop: no call is
+	// then taken for part of a stream, so each Cast delivers what it
+	// produced (with InlineUpcalls) and sends its datagrams on the calling
+	// goroutine (stack.Options.RequestDriven).
+	RequestDriven bool `yaml:"request_driven"`
 	// Key is the group key. Naming a key — here, in KeyFile, or in the
 	// MAESTRO_GROUP_KEY environment variable, looked for in that order —
 	// turns the Auth property on: every datagram is authenticated under

@@ -161,6 +161,10 @@ func (o ReplicatedUpdatesOptions) withDefaults() (ReplicatedUpdatesOptions, erro
 	// request (or the datagram that completes it) may deliver it too,
 	// with no hand-off on the request's path.
 	o.Group.InlineUpcalls = true
+	// Each cast is a request a client sent, and the client waits for its
+	// reply before its next: requests that come quickly one after another
+	// are not a stream to hand to other goroutines.
+	o.Group.RequestDriven = true
 	if o.ProgressInPrimaryOnly {
 		o.Group.Replicas = o.Replicas
 	}

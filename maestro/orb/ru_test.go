@@ -616,6 +616,8 @@ func TestRUOrderOfRequests(t *testing.T) {
 		o, err := tc.opts.withDefaults()
 		require.NoError(t, err, tc.name)
 		require.Equal(t, tc.want, o.Group.Properties, tc.name)
+		require.True(t, o.Group.InlineUpcalls && o.Group.RequestDriven,
+			"%s: a request is applied and answered by the goroutine that read it, however quickly requests follow each other", tc.name)
 	}
 	o := ReplicatedUpdatesOptions{Dispatcher: &Dispatcher{}, Name: "g", Group: groupmember.Options{Properties: commuteRUProperties}}
 	_, err := o.withDefaults()
