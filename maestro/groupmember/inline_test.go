@@ -72,12 +72,23 @@ func (x *exclusive) count() int {
 // in groups of one and of three members whose callbacks run inline
 // (Options.InlineUpcalls), some of them casting again from the callback.
 // Every member must get every cast once, one callback at a time, each
-// stream in order, and — with three members — all in the same order.
+// stream in order, and — with three members — all in the same order. A
+// RequestDriven member, whose every Cast delivers what it can inline,
+// keeps them too.
 func TestInlineUpcallsKeepOrderAndExclusion(t *testing.T) {
-	for _, n := range []int{1, 3} {
-		t.Run(strconv.Itoa(n), func(t *testing.T) {
+	for _, c := range []struct {
+		n             int
+		requestDriven bool
+	}{{1, false}, {3, false}, {1, true}, {3, true}} {
+		name := strconv.Itoa(c.n)
+		if c.requestDriven {
+			name += "/request-driven"
+		}
+		n := c.n
+		t.Run(name, func(t *testing.T) {
 			opts := testOptions(t)
 			opts.InlineUpcalls = true
+			opts.RequestDriven = c.requestDriven
 			var ms []*Member
 			var xs []*exclusive
 			for range n {
