@@ -20,9 +20,11 @@ import (
 // streamGap of its previous one) are handed to the sender goroutine, so
 // that the application goes on casting — filling the next datagram — while
 // they are sent: a single goroutine casting in a loop would otherwise send
-// every cast alone. An occasional cast, and the datagrams of the receiver
-// and the ticker, are sent at once by the goroutine that made them when
-// nobody else is sending: no hand-off on the way of a lone message. With
+// every cast alone. An occasional cast, every cast of a request-driven
+// application (Options.RequestDriven: its calls come quickly only because
+// its requests do), and the datagrams of the receiver and the ticker, are
+// sent at once by the goroutine that made them when nobody else is
+// sending: no hand-off on the way of a lone message. With
 // Options.InlineUpcalls that goroutine first delivers what its drive
 // produced, so that a cast delivered locally (a request applied at the
 // sequencer) is answered before the system call that wakes every

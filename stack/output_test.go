@@ -353,7 +353,7 @@ func TestRequestDrivenCastsAreNeverAStream(t *testing.T) {
 // startRecordingInline starts a member with InlineUpcalls (and
 // RequestDriven if asked) on a hand clock; inlineOf reports, once a
 // payload is delivered, whether the goroutine casting it delivered it.
-func startRecordingInline(t *testing.T, requestDriven bool) (s *stack.Stack, clock *handClock, inlineOf func(string) (inline, delivered bool)) {
+func startRecordingInline(t *testing.T, requestDriven bool) (s *stack.Stack, clock *handClock, inlineOf func(payload string) (inline, delivered bool)) {
 	var mu sync.Mutex
 	inline := map[string]bool{}
 	s, clock = startOnHandClock(t, stack.Options{
@@ -378,7 +378,7 @@ func startRecordingInline(t *testing.T, requestDriven bool) (s *stack.Stack, clo
 
 // deliveredInline casts payload and reports whether the goroutine casting
 // it delivered it.
-func deliveredInline(t *testing.T, s *stack.Stack, payload string, inlineOf func(string) (bool, bool)) bool {
+func deliveredInline(t *testing.T, s *stack.Stack, payload string, inlineOf func(payload string) (inline, delivered bool)) bool {
 	t.Helper()
 	require.NoError(t, s.Cast(context.Background(), []byte(payload)))
 	deadline := time.Now().Add(10 * time.Second)
@@ -396,7 +396,7 @@ func deliveredInline(t *testing.T, s *stack.Stack, payload string, inlineOf func
 // of them delivered it: a lone cast is delivered inline unless another
 // goroutine happens to be driving the stack or delivering (its own
 // datagrams coming back), so some of a few, not each, is.
-func someInline(t *testing.T, s *stack.Stack, clock *handClock, name string, step time.Duration, inlineOf func(string) (bool, bool)) bool {
+func someInline(t *testing.T, s *stack.Stack, clock *handClock, name string, step time.Duration, inlineOf func(payload string) (inline, delivered bool)) bool {
 	t.Helper()
 	for i := range 10 {
 		clock.mu.Lock()

@@ -98,8 +98,8 @@ func (m *Member) Join(ctx context.Context) error {
 	}
 	so := stack.Options{
 		Group: m.opts.Group, Protocols: protocols, Config: m.opts.Stack,
-		Log: m.opts.Logger, OnUpcall: m.upcall, InlineUpcalls: m.opts.InlineUpcalls, RequestDriven: m.opts.RequestDriven,
-		NewGuard: m.newGuard(),
+		Log: m.opts.Logger, OnUpcall: m.upcall, NewGuard: m.newGuard(),
+		InlineUpcalls: m.opts.InlineUpcalls, RequestDriven: m.opts.RequestDriven,
 	}
 	var st stack.Driver
 	if m.opts.Start != nil {
