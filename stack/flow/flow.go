@@ -7,10 +7,9 @@
 // budget they heard of, which is what holds the sender), otherwise at the
 // next tick — and with it their own FlowBytes, which by default is what
 // their socket holds while they are busy (stack.ReceiveBuffered): so a
-// sender whose buffer is
-// larger than a receiver's (another host's limits, a member without the
-// privilege to raise its own) never has more in flight than that receiver
-// can keep. When a sender's window is full the layer tells the engine to
+// sender whose buffer is larger than a receiver's (another host's limits,
+// a member without the privilege to raise its own) never has more in
+// flight than that receiver can keep. When a sender's window is full the layer tells the engine to
 // hold the application's casts (EFlowBlock), letting them go again once the
 // slowest member has caught up with a quarter of the window. So a slow
 // receiver bounds the memory of every member instead of letting queues
@@ -132,14 +131,15 @@ const (
 // at the next tick.
 func (l *layer) report(mode int) {
 	cfg := l.env.Config
+	// An eighth of the smallest budget heard of, not of our own: the
+	// sender is held to that one, and waits for our report to go on.
+	dueBytes := l.byteLimit() / 8
 	for s := 0; s < l.n; s++ {
 		if s == l.me || l.failed[s] {
 			continue
 		}
 		delta := l.consumed[s] - l.reported[s]
-		// An eighth of the smallest budget heard of, not of our own: the
-		// sender is held to that one, and waits for our report to go on.
-		due := delta >= uint64(max(1, cfg.FlowWindow/8)) || l.owed[s] >= l.byteLimit()/8
+		due := delta >= uint64(max(1, cfg.FlowWindow/8)) || l.owed[s] >= dueBytes
 		switch {
 		case due:
 		case mode == reportChanged && delta > 0:

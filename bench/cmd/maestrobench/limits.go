@@ -148,20 +148,20 @@ func udpSourceMain(addrs string) error {
 	return nil
 }
 
-// goodputPair is the sinks (servers) and the source (client) processes.
-type goodputPair struct{ *procPair }
+// goodputProcs is the sinks (servers) and the source (client) processes.
+type goodputProcs struct{ *procPair }
 
 // startGoodputSinks starts n sinks and a source sending to each.
-func startGoodputSinks(n int) (*goodputPair, error) {
+func startGoodputSinks(n int) (*goodputProcs, error) {
 	p, err := startProcs("-udp-sink", n, "-udp-source")
 	if err != nil {
 		return nil, err
 	}
-	return &goodputPair{p}, nil
+	return &goodputProcs{p}, nil
 }
 
 // mark asks every sink for its byte count and time of last receipt.
-func (g *goodputPair) mark() (bytes []uint64, lastNs []int64, err error) {
+func (g *goodputProcs) mark() (bytes []uint64, lastNs []int64, err error) {
 	g.run++
 	for _, s := range g.servers {
 		if err := s.send(command{Cmd: "mark", Run: g.run}); err != nil {
@@ -181,7 +181,7 @@ func (g *goodputPair) mark() (bytes []uint64, lastNs []int64, err error) {
 // goodput sends dgram-byte datagrams to every sink for d and returns the
 // payload bytes per second the slowest sink received, from the source's
 // start to that sink's last receipt.
-func (g *goodputPair) goodput(dgram int, d time.Duration) (float64, error) {
+func (g *goodputProcs) goodput(dgram int, d time.Duration) (float64, error) {
 	b0, _, err := g.mark()
 	if err != nil {
 		return 0, err

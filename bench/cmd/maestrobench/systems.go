@@ -8,9 +8,9 @@ type systems struct {
 	clusters map[string]*cluster
 	raft     *raftServer
 	udp      *udpPair
-	fanout   *udpPair     // one pinger, two echo processes
-	gp       *goodputPair // one source, one sink
-	gpFan    *goodputPair // one source, two sinks
+	fanout   *udpPair      // one pinger, two echo processes
+	gp       *goodputProcs // one source, one sink
+	gpFan    *goodputProcs // one source, two sinks
 }
 
 // stop ends every process (once).
