@@ -10,10 +10,13 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/net/ipv4"
+	"golang.org/x/sys/unix"
 
 	"github.com/maestro-go/maestro/internal/omnibuild"
 )
@@ -46,26 +49,53 @@ import (
 const floorReaders = 2
 
 // udpReaderMain binds 127.0.0.1:0, prints its address and reads (and
-// drops) datagrams, many per system call, until SIGTERM.
+// drops) datagrams, many per system call, until SIGTERM. It waits as the
+// stack's transport does in a Replicated Updates replica
+// (udp.Config.BlockingReads): asleep in a blocking recvmmsg, the socket
+// out of Go's poller, so that a datagram wakes the reading thread
+// directly — the cheapest wake-up there is here, as a floor's must be.
 func udpReaderMain() error {
 	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		return err
 	}
 	fmt.Println(conn.LocalAddr().String())
+	rc, err := conn.SyscallConn()
+	if err != nil {
+		return err
+	}
+	fd, derr := -1, error(nil)
+	if err := rc.Control(func(s uintptr) { fd, derr = unix.FcntlInt(s, unix.F_DUPFD_CLOEXEC, 0) }); err != nil || derr != nil {
+		return fmt.Errorf("dup: %v %v", err, derr)
+	}
+	conn.Close() // out of the poller; the socket stays open through fd
+	if err := unix.SetNonblock(fd, false); err != nil {
+		return err
+	}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	var stopped atomic.Bool
 	go func() {
 		<-stop
-		conn.Close()
+		stopped.Store(true)
+		unix.Shutdown(fd, unix.SHUT_RDWR) // wakes the read (which reads an empty datagram)
 	}()
-	pc := ipv4.NewPacketConn(conn)
-	ms := make([]ipv4.Message, 32)
-	for i := range ms {
-		ms[i].Buffers = [][]byte{make([]byte, 65536)}
+	const batch = 32
+	hs := make([]unix.Mmsghdr, batch)
+	iovs := make([]unix.Iovec, batch)
+	for i := range hs {
+		buf := make([]byte, 65536)
+		iovs[i].Base = &buf[0]
+		iovs[i].SetLen(len(buf))
+		hs[i].Hdr.Iov = &iovs[i]
+		hs[i].Hdr.SetIovlen(1)
 	}
 	for {
-		if _, err := pc.ReadBatch(ms, 0); err != nil {
+		n, _, errno := unix.Syscall6(unix.SYS_RECVMMSG, uintptr(fd), uintptr(unsafe.Pointer(&hs[0])), batch, unix.MSG_WAITFORONE, 0, 0)
+		if errno == unix.EINTR {
+			continue
+		}
+		if errno != 0 || n == 0 || stopped.Load() {
 			return nil
 		}
 	}

@@ -158,5 +158,7 @@ func TestStackGetsHowCallbacksRun(t *testing.T) {
 		require.Error(t, m.Join(t.Context()))
 		require.Equal(t, want.InlineUpcalls, got.InlineUpcalls)
 		require.Equal(t, want.RequestDriven, got.RequestDriven)
+		require.Equal(t, want.InlineUpcalls && want.RequestDriven, m.udpConfig().BlockingReads,
+			"the transport's reader blocks in the kernel when it does all of the member's work")
 	}
 }

@@ -168,17 +168,23 @@ func (m *Member) transport(ctx context.Context) (stack.Transport, error) {
 	if m.opts.Transport != nil {
 		return m.opts.Transport(m.opts)
 	}
-	tr, err := udp.NewContext(ctx, udp.Config{
+	tr, err := udp.NewContext(ctx, m.udpConfig())
+	if err != nil {
+		return nil, fmt.Errorf("groupmember: %w", err)
+	}
+	return tr, nil
+}
+
+// udpConfig is the configuration of the member's UDP transport.
+func (m *Member) udpConfig() udp.Config {
+	return udp.Config{
 		Group: m.opts.Group, Listen: m.opts.Listen, Seeds: m.opts.Seeds,
 		SeedRefresh: m.opts.SeedRefresh, Resolver: m.opts.Resolver, Advertise: m.opts.Advertise,
 		Multicast: m.opts.Multicast, MulticastInterface: m.opts.MulticastInterface,
 		NoMulticastData: m.opts.NoMulticastData, PortBase: m.opts.PortBase, PortCount: m.opts.PortCount,
 		MaxPacket: m.opts.MaxPacket, NoOffload: m.opts.NoOffload, Log: m.opts.Logger,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("groupmember: %w", err)
+		BlockingReads: m.opts.InlineUpcalls && m.opts.RequestDriven,
 	}
-	return tr, nil
 }
 
 func (m *Member) stack() (stack.Driver, error) {

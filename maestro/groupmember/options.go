@@ -97,7 +97,11 @@ type Options struct {
 	// relaying its clients' requests does), never in a loop: no call is
 	// then taken for part of a stream, so each Cast delivers what it
 	// produced (with InlineUpcalls) and sends its datagrams on the calling
-	// goroutine (stack.Options.RequestDriven).
+	// goroutine (stack.Options.RequestDriven). With InlineUpcalls as well,
+	// the goroutines that bring requests and datagrams do all of the
+	// member's work, so the transport's reader waits in a blocking system
+	// call that the kernel wakes directly (udp.Config.BlockingReads)
+	// instead of in Go's network poller.
 	RequestDriven bool `yaml:"request_driven"`
 	// Key is the group key. Naming a key — here, in KeyFile, or in the
 	// MAESTRO_GROUP_KEY environment variable, looked for in that order —

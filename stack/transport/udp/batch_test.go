@@ -17,10 +17,11 @@ import (
 	"github.com/maestro-go/maestro/stack"
 )
 
-// receiver collects what a transport receives, in order.
+// receiver collects what a transport receives, in order, and who sent it.
 type receiver struct {
-	mu  sync.Mutex
-	got [][]byte
+	mu   sync.Mutex
+	got  [][]byte
+	from []string
 }
 
 func (r *receiver) recv(batch []stack.Packet) {
@@ -28,7 +29,23 @@ func (r *receiver) recv(batch []stack.Packet) {
 	defer r.mu.Unlock()
 	for _, p := range batch {
 		r.got = append(r.got, p.Data)
+		r.from = append(r.from, p.From)
 	}
+}
+
+// senders returns the distinct addresses r received from.
+func (r *receiver) senders() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	seen := map[string]bool{}
+	var out []string
+	for _, f := range r.from {
+		if !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // wait returns what r received once it has n datagrams, or after 10 s
@@ -57,9 +74,14 @@ func sorted(ds [][]byte) []string {
 	return out
 }
 
-func listen(t testing.TB) *Transport {
+func listen(t testing.TB) *Transport { return listenWith(t, Config{}) }
+
+// listenWith starts a transport on an ephemeral loopback port, without
+// local discovery, configured otherwise by cfg.
+func listenWith(t testing.TB, cfg Config) *Transport {
 	t.Helper()
-	tr, err := New(Config{Listen: "127.0.0.1:0", NoLocalDiscovery: true})
+	cfg.Listen, cfg.NoLocalDiscovery = "127.0.0.1:0", true
+	tr, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

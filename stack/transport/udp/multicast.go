@@ -14,57 +14,61 @@ import (
 	"github.com/maestro-go/maestro/stack"
 )
 
-// joinMulticast joins the configured group on the transport's socket. The
-// socket must be bound to the group's port on a wildcard address for
-// multicast datagrams to reach it, so a transport that wants multicast binds
-// a second socket for the group and reads it too.
-func (t *Transport) joinMulticast(cfg Config) error {
+// joinMulticast joins the configured group and returns the socket bound
+// for it: the socket must be bound to the group's port on a wildcard
+// address for multicast datagrams to reach it, so a transport that wants
+// multicast binds a second socket for the group and reads it too. Its
+// datagrams leave from conn, the unicast socket, set up here to send to
+// the group.
+func (t *Transport) joinMulticast(cfg Config, conn *net.UDPConn) (*net.UDPConn, error) {
 	ap, err := resolve(cfg.Multicast)
 	if err != nil {
-		return fmt.Errorf("multicast address %q: %w", cfg.Multicast, err)
+		return nil, fmt.Errorf("multicast address %q: %w", cfg.Multicast, err)
 	}
 	if !ap.Addr().IsMulticast() {
-		return fmt.Errorf("%s is not a multicast address", ap.Addr())
+		return nil, fmt.Errorf("%s is not a multicast address", ap.Addr())
 	}
 	var ifi *net.Interface
 	if cfg.MulticastInterface != "" {
 		if ifi, err = net.InterfaceByName(cfg.MulticastInterface); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	lc := net.ListenConfig{Control: reuseAddr}
 	pc, err := lc.ListenPacket(context.Background(), "udp4", fmt.Sprintf("0.0.0.0:%d", ap.Port()))
 	if err != nil {
-		return fmt.Errorf("bind multicast port %d: %w", ap.Port(), err)
+		return nil, fmt.Errorf("bind multicast port %d: %w", ap.Port(), err)
 	}
-	if uc, ok := pc.(*net.UDPConn); ok {
-		// Casts arrive here with the multicast data path: the same room
-		// as the unicast socket's.
-		if got := growBuffers(uc, readBuffer(cfg)); got > 0 && (t.rcvBuf == 0 || got < t.rcvBuf) {
-			t.rcvBuf = got
-		}
-		if !cfg.NoOffload {
-			enableOffload(uc) // GRO: sends leave from the unicast socket
-		}
+	uc, ok := pc.(*net.UDPConn)
+	if !ok {
+		pc.Close()
+		return nil, fmt.Errorf("bind multicast port %d: not a UDP socket", ap.Port())
 	}
-	p := ipv4.NewPacketConn(pc)
+	// Casts arrive here with the multicast data path: the same room as
+	// the unicast socket's.
+	if got := growBuffers(uc, readBuffer(cfg)); got > 0 && (t.rcvBuf == 0 || got < t.rcvBuf) {
+		t.rcvBuf = got
+	}
+	if !cfg.NoOffload {
+		enableOffload(uc) // GRO: sends leave from the unicast socket
+	}
+	p := ipv4.NewPacketConn(uc)
 	group := &net.UDPAddr{IP: ap.Addr().AsSlice()}
 	if err := p.JoinGroup(ifi, group); err != nil {
-		pc.Close()
-		return fmt.Errorf("join %s: %w", ap.Addr(), err)
+		uc.Close()
+		return nil, fmt.Errorf("join %s: %w", ap.Addr(), err)
 	}
 	// Outgoing multicast leaves from the unicast socket, so replies come
 	// back to its address; loop it back so members on this host hear it.
-	out := ipv4.NewPacketConn(t.conn)
+	out := ipv4.NewPacketConn(conn)
 	if ifi != nil {
 		_ = out.SetMulticastInterface(ifi)
 	}
 	_ = out.SetMulticastLoopback(true)
 	_ = out.SetMulticastTTL(1)
-	t.mcast = p
 	t.mcastAddr = netip.AddrPortFrom(ap.Addr(), ap.Port())
 	t.mcastUDP = net.UDPAddrFromAddrPort(t.mcastAddr)
-	return nil
+	return uc, nil
 }
 
 // byGroup reports whether a datagram for addrs goes once to the multicast
@@ -87,7 +91,7 @@ func (t *Transport) probeLoop() {
 		nonce := binary.BigEndian.Uint64(r[:]) | 1 // never 0, which heard refuses
 		t.hear.probed(nonce)
 		if p := probe(nonce, t.localStr); p != nil {
-			if _, err := t.conn.WriteToUDPAddrPort(t.sealControl(p), t.mcastAddr); err != nil {
+			if err := t.sock.writeTo(t.sealControl(p), t.mcastAddr); err != nil {
 				t.log.Debug("multicast probe", "err", err)
 			}
 		}
@@ -125,7 +129,7 @@ func (t *Transport) control(src netip.AddrPort, b []byte, fromGroup bool) {
 			}
 		}
 		if a := answer(b, t.localStr); a != nil {
-			_, _ = t.conn.WriteToUDPAddrPort(t.sealControl(a), src)
+			_ = t.sock.writeTo(t.sealControl(a), src)
 		}
 	case ctlHear:
 		if fromGroup || t.hear == nil {

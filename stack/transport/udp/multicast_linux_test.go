@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/ipv4"
+	"golang.org/x/sys/unix"
 
 	"github.com/maestro-go/maestro/internal/netlab"
 	"github.com/maestro-go/maestro/stack"
@@ -26,7 +27,7 @@ func joinGroup(t *testing.T, group string, noMulticastData bool) *Transport {
 	tr, err := New(Config{Listen: "127.0.0.1:0", NoLocalDiscovery: true, Multicast: group, MulticastInterface: "lo", NoMulticastData: noMulticastData})
 	require.NoError(t, err)
 	t.Cleanup(func() { tr.Close() })
-	require.Equal(t, group != "", tr.mcast != nil, "joined the group")
+	require.Equal(t, group != "", tr.msock != nil, "joined the group")
 	return tr
 }
 
@@ -58,7 +59,7 @@ func sentTo(tr *Transport) *[]string {
 		for _, m := range ms {
 			to = append(to, m.Addr.String())
 		}
-		return tr.wconn.WriteBatch(ms, 0)
+		return tr.sock.writeBatch(ms)
 	}
 	return &to
 }
@@ -130,7 +131,7 @@ func TestOffloadedMulticastRuns(t *testing.T) {
 				runs++
 			}
 		}
-		return src.wconn.WriteBatch(ms, 0)
+		return src.sock.writeBatch(ms)
 	}
 	want := numbered(200, 1200)
 	for len(want) > 0 {
@@ -167,7 +168,12 @@ func TestAMemberThatStopsHearingGetsUnicastAgain(t *testing.T) {
 	waitHearers(t, a, b, c)
 	lo, err := net.InterfaceByName("lo")
 	require.NoError(t, err)
-	require.NoError(t, b.mcast.LeaveGroup(lo, &net.UDPAddr{IP: b.mcastAddr.Addr().AsSlice()}))
+	var leaveErr error
+	require.NoError(t, b.msock.control(func(fd uintptr) {
+		leaveErr = unix.SetsockoptIPMreqn(int(fd), unix.IPPROTO_IP, unix.IP_DROP_MEMBERSHIP,
+			&unix.IPMreqn{Multiaddr: b.mcastAddr.Addr().As4(), Ifindex: int32(lo.Index)})
+	}))
+	require.NoError(t, leaveErr, "b leaves the group")
 	to := []string{b.LocalAddr(), c.LocalAddr()}
 	for deadline := time.Now().Add(3 * hearTTL); a.byGroup(to); time.Sleep(10 * time.Millisecond) {
 		require.True(t, time.Now().Before(deadline), "b is still counted as a hearer")

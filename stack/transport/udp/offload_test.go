@@ -105,30 +105,35 @@ func sendAll(t *testing.T, src *Transport, dest string, ds [][]byte) {
 }
 
 // On Linux, runs of datagrams go offloaded and come back cut into the
-// datagrams they were, intact and in order.
+// datagrams they were, intact and in order, whether the sockets wait in the
+// poller or in blocking system calls.
 func TestOffloadedRunsArriveAsTheirDatagrams(t *testing.T) {
-	src, dst := listen(t), listen(t)
-	if runtime.GOOS == "linux" {
-		require.True(t, src.gso.Load(), "the kernel offers UDP GSO")
-	}
-	var r receiver
-	dst.Serve(r.recv)
-	want := numbered(300, 1200)
-	sent := 0
-	src.writeBatch = func(ms []ipv4.Message) (int, error) {
-		for _, m := range ms {
-			if len(m.Buffers) > 1 {
-				sent++
+	for _, blocking := range []bool{false, true} {
+		t.Run(fmt.Sprintf("blocking=%v", blocking), func(t *testing.T) {
+			src, dst := listenWith(t, Config{BlockingReads: blocking}), listenWith(t, Config{BlockingReads: blocking})
+			if runtime.GOOS == "linux" {
+				require.True(t, src.gso.Load(), "the kernel offers UDP GSO")
 			}
-		}
-		return src.wconn.WriteBatch(ms, 0)
-	}
-	sendAll(t, src, dst.LocalAddr(), want)
-	got := r.wait(t, len(want))
-	require.Equal(t, want, got)
-	if runtime.GOOS == "linux" {
-		require.Positive(t, sent, "runs were offloaded")
-		require.Positive(t, dst.runsRead.Load(), "runs were received whole (GRO) and cut")
+			var r receiver
+			dst.Serve(r.recv)
+			want := numbered(300, 1200)
+			sent := 0
+			src.writeBatch = func(ms []ipv4.Message) (int, error) {
+				for _, m := range ms {
+					if len(m.Buffers) > 1 {
+						sent++
+					}
+				}
+				return src.sock.writeBatch(ms)
+			}
+			sendAll(t, src, dst.LocalAddr(), want)
+			got := r.wait(t, len(want))
+			require.Equal(t, want, got)
+			if runtime.GOOS == "linux" {
+				require.Positive(t, sent, "runs were offloaded")
+				require.Positive(t, dst.runsRead.Load(), "runs were received whole (GRO) and cut")
+			}
+		})
 	}
 }
 
@@ -145,14 +150,14 @@ func TestRefusedOffloadFallsBackToSingleDatagrams(t *testing.T) {
 		for i, m := range ms {
 			if len(m.Buffers) > 1 {
 				refused++
-				n, err := src.wconn.WriteBatch(ms[:i], 0)
+				n, err := src.sock.writeBatch(ms[:i])
 				if err != nil {
 					return n, err
 				}
 				return i, fmt.Errorf("sendmmsg: %w", syscall.EIO)
 			}
 		}
-		return src.wconn.WriteBatch(ms, 0)
+		return src.sock.writeBatch(ms)
 	}
 	want := numbered(250, 1000)
 	sendAll(t, src, dst.LocalAddr(), want)
@@ -174,7 +179,7 @@ func TestNoOffloadSendsDatagramsOneByOne(t *testing.T) {
 		for _, m := range ms {
 			require.Len(t, m.Buffers, 1)
 		}
-		return src.wconn.WriteBatch(ms, 0)
+		return src.sock.writeBatch(ms)
 	}
 	want := numbered(120, 800)
 	sendAll(t, src, dst.LocalAddr(), want)
@@ -217,7 +222,7 @@ func TestFailedSendSkipsOnlyTheMessageThatFailed(t *testing.T) {
 				failed = true
 				return -1, fmt.Errorf("sendmmsg: %w", syscall.ENETUNREACH)
 			}
-			return src.wconn.WriteBatch(ms, 0)
+			return src.sock.writeBatch(ms)
 		}
 		var batch []stack.Datagram
 		batch = append(batch, stack.Datagram{To: []string{dst.LocalAddr()}, Data: []byte("lost")})

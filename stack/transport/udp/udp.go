@@ -85,15 +85,28 @@ type Config struct {
 	// itself. For comparisons, and for networks whose middleboxes mishandle
 	// it.
 	NoOffload bool
-	Log       *slog.Logger
+	// BlockingReads (Linux; ignored elsewhere) has the unicast socket's
+	// reader sleep in a blocking recvmmsg on a thread of its own, which
+	// the kernel wakes directly when a datagram arrives, instead of in
+	// Go's network poller (see blockingSocket): a fraction of the
+	// poller's cost per wake-up, for one thread. It pays where the reading
+	// goroutine does the receiver's work itself (stack.Options.
+	// InlineUpcalls): with a delivery goroutine, what a read brings is
+	// handed over anyway, and through the poller that goroutine runs on
+	// the reader's thread once the reader parks, while a reader asleep in
+	// the kernel keeps its thread (and its P, until sysmon takes it). The
+	// multicast socket's reader always waits in the poller, so that a
+	// transport never holds more than one P asleep in the kernel.
+	BlockingReads bool
+	Log           *slog.Logger
 }
 
 // Transport is a UDP stack.Transport.
 type Transport struct {
-	conn      *net.UDPConn
+	sock      socket // the unicast socket, once set up
 	local     netip.AddrPort
 	localStr  string
-	mcast     *ipv4.PacketConn
+	msock     socket // the multicast group's socket (nil: none), once set up
 	mcastAddr netip.AddrPort
 	hear      *hearers // who hears our multicast; nil: data by unicast only
 	// guard seals and opens probes and answers (GuardControl); nil: they
@@ -109,8 +122,7 @@ type Transport struct {
 	cache  map[string]netip.AddrPort
 	ucache map[string]*net.UDPAddr
 
-	wconn    *ipv4.PacketConn // for SendBatch
-	plan     planner          // SendBatch's batch, reused
+	plan     planner // SendBatch's batch, reused
 	mcastUDP *net.UDPAddr
 	// gso is whether SendBatch offloads runs of datagrams; a send the
 	// kernel refuses turns it off for good.
@@ -167,9 +179,7 @@ func NewContext(ctx context.Context, cfg Config) (*Transport, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Transport{conn: conn, log: cfg.Log, cache: map[string]netip.AddrPort{}, ucache: map[string]*net.UDPAddr{}, done: make(chan struct{})}
-	t.wconn = ipv4.NewPacketConn(conn)
-	t.writeBatch = func(ms []ipv4.Message) (int, error) { return t.wconn.WriteBatch(ms, 0) }
+	t := &Transport{log: cfg.Log, cache: map[string]netip.AddrPort{}, ucache: map[string]*net.UDPAddr{}, done: make(chan struct{})}
 	if !cfg.NoOffload {
 		t.gso.Store(enableOffload(conn))
 	}
@@ -226,22 +236,28 @@ func NewContext(ctx context.Context, cfg Config) (*Transport, error) {
 			"granted", t.rcvBuf, "asked", wantBuf, "fix", fmt.Sprintf("sysctl -w net.core.rmem_max=%d net.core.wmem_max=%d", wantBuf, wantBuf))
 	}
 	if cfg.Multicast != "" {
-		if err := t.joinMulticast(cfg); err != nil {
+		mc, err := t.joinMulticast(cfg, conn)
+		if err != nil {
 			t.log.Warn("IP multicast unavailable; using unicast discovery only", "group", cfg.Multicast, "err", err)
-		} else if !cfg.NoMulticastData {
-			t.hear = newHearers()
+		} else {
+			t.msock = takeSocket(mc, false)
+			if !cfg.NoMulticastData {
+				t.hear = newHearers()
+			}
 		}
 	}
+	t.sock = takeSocket(conn, cfg.BlockingReads)
+	t.writeBatch = t.sock.writeBatch
 	return t, nil
 }
 
 // Serve starts the receiving goroutines.
 func (t *Transport) Serve(recv func([]stack.Packet)) {
 	t.readers.Add(1)
-	go t.readLoop(ipv4.NewPacketConn(t.conn), recv, false)
-	if t.mcast != nil {
+	go t.readLoop(t.sock, recv, false)
+	if t.msock != nil {
 		t.readers.Add(1)
-		go t.readLoop(t.mcast, recv, true)
+		go t.readLoop(t.msock, recv, true)
 	}
 	if t.hear != nil {
 		t.readers.Add(1)
@@ -319,7 +335,7 @@ const batchSize = 32
 // recv, cutting the runs GRO coalesced back into their datagrams and
 // handling the transport's own (control) itself. On the multicast socket
 // (fromGroup) it skips our own datagrams looped back.
-func (t *Transport) readLoop(pc *ipv4.PacketConn, recv func([]stack.Packet), fromGroup bool) {
+func (t *Transport) readLoop(s socket, recv func([]stack.Packet), fromGroup bool) {
 	defer t.readers.Done()
 	ms := make([]ipv4.Message, batchSize)
 	for i := range ms {
@@ -327,7 +343,7 @@ func (t *Transport) readLoop(pc *ipv4.PacketConn, recv func([]stack.Packet), fro
 		ms[i].OOB = make([]byte, 64)
 	}
 	for {
-		n, err := pc.ReadBatch(ms, 0)
+		n, err := s.readBatch(ms)
 		if err != nil {
 			select {
 			case <-t.done:
@@ -416,8 +432,7 @@ func (t *Transport) SendTo(addr string, pkt []byte) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.conn.WriteToUDPAddrPort(pkt, ap)
-	return err
+	return t.sock.writeTo(pkt, ap)
 }
 
 // Multicast sends to each address, or once to the multicast group when
@@ -425,8 +440,7 @@ func (t *Transport) SendTo(addr string, pkt []byte) error {
 func (t *Transport) Multicast(addrs []string, pkt []byte) error {
 	if t.byGroup(addrs) {
 		t.groupSends.Add(1)
-		_, err := t.conn.WriteToUDPAddrPort(pkt, t.mcastAddr)
-		return err
+		return t.sock.writeTo(pkt, t.mcastAddr)
 	}
 	var first error
 	for _, a := range addrs {
@@ -441,11 +455,11 @@ func (t *Transport) Multicast(addrs []string, pkt []byte) error {
 func (t *Transport) Broadcast(pkt []byte) error {
 	var first error
 	send := func(ap netip.AddrPort) {
-		if _, err := t.conn.WriteToUDPAddrPort(pkt, ap); err != nil && first == nil {
+		if err := t.sock.writeTo(pkt, ap); err != nil && first == nil {
 			first = err
 		}
 	}
-	if t.mcast != nil {
+	if t.msock != nil {
 		send(t.mcastAddr)
 	}
 	for _, ap := range t.seeds.addrs() {
@@ -464,9 +478,9 @@ func (t *Transport) Close() error {
 	var err error
 	t.closeOnce.Do(func() {
 		close(t.done)
-		err = t.conn.Close()
-		if t.mcast != nil {
-			t.mcast.Close()
+		err = t.sock.close()
+		if t.msock != nil {
+			t.msock.close()
 		}
 		t.readers.Wait()
 	})
