@@ -19,7 +19,8 @@
 // left out with the reason printed). With them run hashicorp/raft and the
 // machine's own limits: UDP round trip between two processes, the same
 // from one process to two echo processes until the first echo (the
-// latency cells' 3-process pattern with no protocol), and UDP goodput
+// latency cells' 3-process pattern with no protocol), these two waiting
+// in blocking system calls (udp.go), and UDP goodput
 // between two processes (sendmmsg/recvmmsg) for 1 KiB payloads
 // packed in large datagrams and for 64 KiB datagrams, and the same from one
 // process to two (every datagram to both, the slower one's figure: the
