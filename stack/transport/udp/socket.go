@@ -8,8 +8,8 @@ import (
 )
 
 // socket is how the transport reads and writes one bound UDP socket once
-// it is set up: through Go's network poller (pollSocket), or, on Linux,
-// in blocking system calls (blockingSocket, the default there). Its
+// it is set up: through Go's network poller (pollSocket), or, on Linux
+// with Config.BlockingReads, in blocking system calls (blockingSocket). Its
 // methods may be called from several goroutines, one reader at a time;
 // close wakes a read or write blocked in it, and every call after close
 // fails with net.ErrClosed.

@@ -24,8 +24,8 @@ import (
 // round trips, 6 runs each way, otherwise idle): p50 12–15 µs and 7.5–11
 // µs of CPU a round trip this way, against 58–80 µs and 27–40 µs through
 // the poller. In a Replicated Updates group of 3 (bench/orbbench, one
-// client), the replica a client calls went from 55 to 39 µs of CPU a call,
-// and the two others from 18–21 to 12 each.
+// client, 64 B), the replica a client calls went from 46 to 37 µs of CPU
+// a call, and the two others from 16–18 to 12 each.
 //
 // The socket is taken away from the poller, as maestro/iiop's blocking
 // connections are: blockingSocket owns a duplicate of the descriptor and
