@@ -58,10 +58,13 @@ const sockClosed = 1 << 62
 
 // takeSocket returns the socket the transport uses for c once it is set
 // up: a blockingSocket that has taken c's place (c is then closed) if
-// blocking is set and the descriptor can be taken over, else c itself
-// through the poller.
+// blocking is set, the process runs goroutines on more than one P, and the
+// descriptor can be taken over; else c itself through the poller. With a
+// single P (GOMAXPROCS=1) a reader asleep in the kernel would hold it, and
+// every other goroutine — the IIOP connections of a replica, the ticker —
+// would wait for sysmon to take it back, 20 µs to 10 ms later.
 func takeSocket(c *net.UDPConn, blocking bool) socket {
-	if !blocking {
+	if !blocking || runtime.GOMAXPROCS(0) < 2 {
 		return newPollSocket(c)
 	}
 	rc, err := c.SyscallConn()

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -59,6 +60,15 @@ func waitInRecvmmsg(t *testing.T, fd int) {
 		}
 	}
 	t.Fatal("the reader never blocked in recvmmsg")
+}
+
+// With a single P the reader never blocks in the kernel, where it would
+// hold the only P that every other goroutine needs.
+func TestASingleProcessorReadsThroughThePoller(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	tr := listenWith(t, Config{BlockingReads: true})
+	_, ok := tr.sock.(*pollSocket)
+	require.True(t, ok, "with GOMAXPROCS=1 the socket stays in the poller (got %T)", tr.sock)
 }
 
 // The socket is IPv4: a destination it cannot reach fails alone; the

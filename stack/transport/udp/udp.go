@@ -85,18 +85,19 @@ type Config struct {
 	// itself. For comparisons, and for networks whose middleboxes mishandle
 	// it.
 	NoOffload bool
-	// BlockingReads (Linux; ignored elsewhere) has the unicast socket's
-	// reader sleep in a blocking recvmmsg on a thread of its own, which
-	// the kernel wakes directly when a datagram arrives, instead of in
-	// Go's network poller (see blockingSocket): a fraction of the
-	// poller's cost per wake-up, for one thread. It pays where the reading
-	// goroutine does the receiver's work itself (inline upcalls, see
-	// stack.Options): where it hands what it read to another goroutine,
-	// through the poller that goroutine runs on the reader's thread once
-	// the reader parks, while a reader asleep in the kernel keeps its
-	// thread (and its P, until sysmon takes it), so another thread must be
-	// woken. The multicast socket's reader always waits in the poller, so
-	// that a transport never holds more than one P asleep in the kernel.
+	// BlockingReads (Linux, GOMAXPROCS 2 or more; ignored otherwise) has
+	// the unicast socket's reader sleep in a blocking recvmmsg on a thread
+	// of its own, which the kernel wakes directly when a datagram arrives,
+	// instead of in Go's network poller (see blockingSocket): a fraction
+	// of the poller's cost per wake-up, for one thread. It pays where the
+	// reading goroutine does the receiver's work itself (inline upcalls,
+	// see stack.Options): where it hands what it read to another
+	// goroutine, through the poller that goroutine runs on the reader's
+	// thread once the reader parks, while a reader asleep in the kernel
+	// keeps its thread (and its P, until sysmon takes it), so another
+	// thread must be woken. The multicast socket's reader always waits in
+	// the poller, so that a transport never holds more than one P asleep
+	// in the kernel.
 	BlockingReads bool
 	Log           *slog.Logger
 }
