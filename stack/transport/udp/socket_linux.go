@@ -165,8 +165,8 @@ func (s *blockingSocket) readBatch(ms []ipv4.Message) (int, error) {
 	for i := range int(n) {
 		h := &s.rhs[i]
 		ms[i].N, ms[i].NN, ms[i].Flags = int(h.Len), int(h.Hdr.Controllen), int(h.Hdr.Flags)
-		ms[i].Addr = nil
-		if sa := &s.rname[i]; sa.Family == unix.AF_INET {
+		ms[i].Addr = nil // no IPv4 source (the kernel wrote none): the reader skips it
+		if sa := &s.rname[i]; h.Hdr.Namelen >= unix.SizeofSockaddrInet4 && sa.Family == unix.AF_INET {
 			p := (*[2]byte)(unsafe.Pointer(&sa.Port)) // network byte order
 			ms[i].Addr = net.UDPAddrFromAddrPort(netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(p[0])<<8|uint16(p[1])))
 		}
