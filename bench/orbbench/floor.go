@@ -10,7 +10,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -19,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/maestro-go/maestro/internal/omnibuild"
+	"github.com/maestro-go/maestro/internal/sockfd"
 )
 
 // The floors of RU mode: what a replicated call costs on this machine with
@@ -60,25 +60,16 @@ func udpReaderMain() error {
 		return err
 	}
 	fmt.Println(conn.LocalAddr().String())
-	rc, err := conn.SyscallConn()
+	f, err := sockfd.Detach(conn, nil)
 	if err != nil {
 		return err
 	}
-	fd, derr := -1, error(nil)
-	if err := rc.Control(func(s uintptr) { fd, derr = unix.FcntlInt(s, unix.F_DUPFD_CLOEXEC, 0) }); err != nil || derr != nil {
-		return fmt.Errorf("dup: %v %v", err, derr)
-	}
-	conn.Close() // out of the poller; the socket stays open through fd
-	if err := unix.SetNonblock(fd, false); err != nil {
-		return err
-	}
+	fd, _ := f.Acquire() // held until the process ends
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
-	var stopped atomic.Bool
 	go func() {
 		<-stop
-		stopped.Store(true)
-		unix.Shutdown(fd, unix.SHUT_RDWR) // wakes the read (which reads an empty datagram)
+		f.Close() // wakes the read (which reads an empty datagram)
 	}()
 	const batch = 32
 	hs := make([]unix.Mmsghdr, batch)
@@ -95,7 +86,7 @@ func udpReaderMain() error {
 		if errno == unix.EINTR {
 			continue
 		}
-		if errno != 0 || n == 0 || stopped.Load() {
+		if errno != 0 || n == 0 || f.Closed() {
 			return nil
 		}
 	}

@@ -4,9 +4,10 @@ import (
 	"io"
 	"net"
 	"os"
-	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/maestro-go/maestro/internal/sockfd"
 )
 
 // blockingIO serves a connection like a thread-per-connection C++ ORB
@@ -15,15 +16,13 @@ import (
 // and the goroutine resumes on the system call's return path, instead of
 // epoll waking some thread and the scheduler handing the goroutine over.
 //
-// The socket is taken away from Go's poller: blockingIO owns a duplicate
-// of the accepted descriptor, and the net.Conn is closed at once, which
-// removes the original from the runtime's epoll set (otherwise every
-// arriving segment would still wake a thread blocked in epoll_wait for
-// nothing). blockingIO therefore manages the descriptor's life itself:
-// every system call holds a reference, close marks it closed and shuts the
-// socket down (which wakes a read or write blocked in the kernel), and the
-// last reference out closes the descriptor, so a descriptor number is never
-// used after it may have been reused.
+// The socket is taken away from Go's poller (internal/sockfd): the
+// net.Conn is closed at once, which removes it from the runtime's epoll set
+// (otherwise every arriving segment would still wake a thread blocked in
+// epoll_wait for nothing), and blockingIO owns a duplicate of the
+// descriptor, whose life sockfd.FD manages: every system call holds a
+// reference, and close shuts the socket down, which wakes a read or write
+// blocked in the kernel.
 //
 // Blocked system calls do not see Go's deadlines, so the idle and message
 // deadlines are checked when the socket's SO_RCVTIMEO (the shorter of
@@ -31,14 +30,11 @@ import (
 // and is retried if the deadline is still ahead — and after each read. The same timer tells a ReadDefault reader that its
 // connection has gone quiet (errQuiet), so that it can return to the poller.
 type blockingIO struct {
-	fd       int
+	f        *sockfd.FD
 	idle     time.Duration // SO_RCVTIMEO for the deadlines (Server.rcvTimeout)
 	deadline time.Time
 	quiet    time.Duration // if positive, a read waiting this long fails with errQuiet
-	state    atomic.Int64  // closedBit | number of system calls using fd
 }
-
-const closedBit = 1 << 62
 
 // newBlockingIO takes nc's socket over in blocking mode (quiet: see
 // blockingIO.quiet). On failure, or if nc is not a *net.TCPConn, it reports
@@ -50,23 +46,11 @@ func newBlockingIO(nc net.Conn, idle, quiet time.Duration) (connIO, bool) {
 	if !ok {
 		return nil, false
 	}
-	rc, err := tc.SyscallConn()
+	f, err := sockfd.Detach(tc, func(fd int) error { return setRecvTimeout(fd, recvTimeout(idle, quiet)) })
 	if err != nil {
 		return nil, false
 	}
-	fd := -1
-	var derr error
-	if err := rc.Control(func(s uintptr) { fd, derr = dupCloexec(int(s)) }); err != nil || derr != nil {
-		return nil, false
-	}
-	if err := setupBlocking(fd, recvTimeout(idle, quiet)); err != nil {
-		syscall.Close(fd)
-		return nil, false
-	}
-	// Closing the original descriptor takes it out of the runtime's epoll
-	// set; the socket stays open through fd.
-	nc.Close()
-	return &blockingIO{fd: fd, idle: idle, quiet: quiet}, true
+	return &blockingIO{f: f, idle: idle, quiet: quiet}, true
 }
 
 // recvTimeout is the SO_RCVTIMEO for the idle timeout and the quiet check
@@ -81,40 +65,13 @@ func recvTimeout(idle, quiet time.Duration) time.Duration {
 	return min(idle, quiet)
 }
 
-func dupCloexec(fd int) (int, error) {
-	nfd, _, e := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_DUPFD_CLOEXEC, 0)
-	if e != 0 {
-		return -1, e
+// setRecvTimeout sets the socket's SO_RCVTIMEO (none for zero).
+func setRecvTimeout(fd int, timeout time.Duration) error {
+	if timeout <= 0 {
+		return nil
 	}
-	return int(nfd), nil
-}
-
-func setupBlocking(fd int, timeout time.Duration) error {
-	if timeout > 0 {
-		tv := syscall.NsecToTimeval(max(timeout, time.Microsecond).Nanoseconds())
-		if err := syscall.SetsockoptTimeval(fd, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv); err != nil {
-			return err
-		}
-	}
-	return syscall.SetNonblock(fd, false)
-}
-
-func (b *blockingIO) incref() bool {
-	for {
-		s := b.state.Load()
-		if s&closedBit != 0 {
-			return false
-		}
-		if b.state.CompareAndSwap(s, s+1) {
-			return true
-		}
-	}
-}
-
-func (b *blockingIO) decref() {
-	if b.state.Add(-1) == closedBit {
-		syscall.Close(b.fd)
-	}
+	tv := syscall.NsecToTimeval(max(timeout, time.Microsecond).Nanoseconds())
+	return syscall.SetsockoptTimeval(fd, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv)
 }
 
 func (b *blockingIO) Read(p []byte) (int, error) {
@@ -122,18 +79,19 @@ func (b *blockingIO) Read(p []byte) (int, error) {
 		return 0, nil
 	}
 	for {
-		if !b.incref() {
+		fd, ok := b.f.Acquire()
+		if !ok {
 			return 0, net.ErrClosed
 		}
 		var n int
 		var err error
 		for {
-			n, err = recvFD(b.fd, p)
+			n, err = recvFD(fd, p)
 			if err != syscall.EINTR { // SO_RCVTIMEO makes reads fail with EINTR on signals
 				break
 			}
 		}
-		b.decref()
+		b.f.Release()
 		switch {
 		case err == syscall.EAGAIN: // SO_RCVTIMEO expired
 			if b.deadline.IsZero() || time.Now().Before(b.deadline) {
@@ -146,7 +104,7 @@ func (b *blockingIO) Read(p []byte) (int, error) {
 		case err != nil:
 			return 0, os.NewSyscallError("read", err)
 		case n == 0:
-			if b.state.Load()&closedBit != 0 {
+			if b.f.Closed() {
 				return 0, net.ErrClosed
 			}
 			return 0, io.EOF
@@ -162,12 +120,13 @@ func (b *blockingIO) Read(p []byte) (int, error) {
 func (b *blockingIO) armIdle(t time.Time) { b.deadline = t }
 
 func (b *blockingIO) write(msg []byte) error {
-	if !b.incref() {
+	fd, ok := b.f.Acquire()
+	if !ok {
 		return net.ErrClosed
 	}
-	defer b.decref()
+	defer b.f.Release()
 	for len(msg) > 0 {
-		n, err := sendFD(b.fd, msg)
+		n, err := sendFD(fd, msg)
 		if err == syscall.EINTR {
 			continue
 		}
@@ -182,12 +141,13 @@ func (b *blockingIO) write(msg []byte) error {
 // tryWrite sends without blocking (MSG_DONTWAIT): a peer that does not read
 // gets nothing rather than stalling the caller.
 func (b *blockingIO) tryWrite(msg []byte) error {
-	if !b.incref() {
+	fd, ok := b.f.Acquire()
+	if !ok {
 		return net.ErrClosed
 	}
-	defer b.decref()
+	defer b.f.Release()
 	for {
-		n, err := syscall.SendmsgN(b.fd, msg, nil, nil, syscall.MSG_DONTWAIT|syscall.MSG_NOSIGNAL)
+		n, err := syscall.SendmsgN(fd, msg, nil, nil, syscall.MSG_DONTWAIT|syscall.MSG_NOSIGNAL)
 		if err == syscall.EINTR {
 			continue
 		}
@@ -202,34 +162,20 @@ func (b *blockingIO) tryWrite(msg []byte) error {
 }
 
 func (b *blockingIO) lingerOnClose() {
-	if b.incref() {
-		_ = syscall.SetsockoptLinger(b.fd, syscall.SOL_SOCKET, syscall.SO_LINGER, &syscall.Linger{})
-		b.decref()
+	if fd, ok := b.f.Acquire(); ok {
+		_ = syscall.SetsockoptLinger(fd, syscall.SOL_SOCKET, syscall.SO_LINGER, &syscall.Linger{})
+		b.f.Release()
 	}
 }
 
 func (b *blockingIO) closeWrite() {
-	if b.incref() {
-		syscall.Shutdown(b.fd, syscall.SHUT_WR)
-		b.decref()
+	if fd, ok := b.f.Acquire(); ok {
+		syscall.Shutdown(fd, syscall.SHUT_WR)
+		b.f.Release()
 	}
 }
 
-func (b *blockingIO) close() {
-	for {
-		s := b.state.Load()
-		if s&closedBit != 0 {
-			return
-		}
-		if b.state.CompareAndSwap(s, (s|closedBit)+1) { // closed, holding a reference
-			break
-		}
-	}
-	// Wake a read or write blocked in the kernel; the last reference out
-	// closes the descriptor.
-	syscall.Shutdown(b.fd, syscall.SHUT_RDWR)
-	b.decref()
-}
+func (b *blockingIO) close() { b.f.Close() }
 
 func (b *blockingIO) blocking() bool { return true }
 
@@ -238,11 +184,7 @@ func (b *blockingIO) blocking() bool { return true }
 // again and registers it), after which b lets go of its own descriptor
 // without shutting the socket down. No read or write may be in progress.
 func (b *blockingIO) toNetConn() (net.Conn, error) {
-	if !b.incref() {
-		return nil, net.ErrClosed
-	}
-	fd, err := dupCloexec(b.fd)
-	b.decref()
+	fd, err := b.f.Dup()
 	if err != nil {
 		return nil, err
 	}
@@ -258,16 +200,6 @@ func (b *blockingIO) toNetConn() (net.Conn, error) {
 			rc.Control(func(s uintptr) { syscall.SetsockoptTimeval(int(s), syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &zero) })
 		}
 	}
-	// Let go of b.fd: closed now unless some call still holds it.
-	for {
-		s := b.state.Load()
-		if s&closedBit != 0 {
-			break
-		}
-		if b.state.CompareAndSwap(s, (s|closedBit)+1) {
-			b.decref()
-			break
-		}
-	}
+	b.f.Forget() // closed now unless some call still holds it
 	return nc, nil
 }

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/maestro-go/maestro/internal/sockfd"
 )
 
 // The machine's references: a UDP ping-pong between two processes over
@@ -36,33 +38,21 @@ import (
 // does for a request-driven member with inline upcalls
 // (udp.Config.BlockingReads).
 
-// blockingFD takes c's socket out of the poller: a duplicate of its
-// descriptor in blocking mode, c closed (which removes the original from
-// the runtime's epoll set), a receive timeout of rcvTimeout if positive.
+// blockingFD takes c's socket out of the poller (sockfd.Detach), with a
+// receive timeout of rcvTimeout if positive, and returns its descriptor,
+// which the process keeps until it ends.
 func blockingFD(c *net.UDPConn, rcvTimeout time.Duration) (int, error) {
-	rc, err := c.SyscallConn()
+	f, err := sockfd.Detach(c, func(fd int) error {
+		if rcvTimeout <= 0 {
+			return nil
+		}
+		tv := unix.NsecToTimeval(rcvTimeout.Nanoseconds())
+		return unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
+	})
 	if err != nil {
 		return -1, err
 	}
-	fd, derr := -1, error(nil)
-	if err := rc.Control(func(s uintptr) { fd, derr = unix.FcntlInt(s, unix.F_DUPFD_CLOEXEC, 0) }); err != nil {
-		return -1, err
-	}
-	if derr != nil {
-		return -1, derr
-	}
-	c.Close()
-	if rcvTimeout > 0 {
-		tv := unix.NsecToTimeval(rcvTimeout.Nanoseconds())
-		if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
-			unix.Close(fd)
-			return -1, err
-		}
-	}
-	if err := unix.SetNonblock(fd, false); err != nil {
-		unix.Close(fd)
-		return -1, err
-	}
+	fd, _ := f.Acquire()
 	return fd, nil
 }
 
@@ -78,7 +68,6 @@ func udpEchoMain() error {
 	if err != nil {
 		return err
 	}
-	defer unix.Close(fd)
 	if err := json.NewEncoder(os.Stdout).Encode(report{Event: "addr", Note: addr}); err != nil {
 		return err
 	}
@@ -128,7 +117,6 @@ func udpPingMain(addrs string) error {
 	if err != nil {
 		return err
 	}
-	defer unix.Close(fd)
 	tos := make([]unix.Sockaddr, len(dests))
 	for i, d := range dests {
 		tos[i] = &unix.SockaddrInet4{Port: int(d.Port()), Addr: d.Addr().Unmap().As4()}

@@ -35,9 +35,9 @@ func TestCloseWakesTheBlockedReader(t *testing.T) {
 	tr := listenWith(t, Config{BlockingReads: true})
 	s := blockingOf(t, tr)
 	tr.Serve(func([]stack.Packet) { t.Error("nothing was sent") })
-	waitInRecvmmsg(t, s.fd)
+	waitInRecvmmsg(t, s.f.Sysfd())
 	require.NoError(t, tr.Close())
-	require.Zero(t, s.state.Load()&^sockClosed, "no system call holds the descriptor")
+	require.Zero(t, s.f.Refs(), "no system call holds the descriptor")
 	ms := []ipv4.Message{{Buffers: [][]byte{make([]byte, 64)}}}
 	_, err := s.readBatch(ms)
 	require.True(t, errors.Is(err, net.ErrClosed), "a read after close: %v", err)
