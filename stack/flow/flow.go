@@ -9,9 +9,10 @@
 // their socket holds while they are busy (stack.ReceiveBuffered): so a
 // sender whose buffer is larger than a receiver's (another host's limits,
 // a member without the privilege to raise its own) never has more in
-// flight than that receiver can keep. When a sender's window is full the layer tells the engine to
-// hold the application's casts (EFlowBlock), letting them go again once the
-// slowest member has caught up with a quarter of the window. So a slow
+// flight than that receiver can keep. When a sender's window is full the
+// layer tells the engine to hold the application's casts (EFlowBlock),
+// letting them go again once the slowest member has caught up with a
+// quarter of the window. So a slow
 // receiver bounds the memory of every member instead of letting queues
 // grow without limit.
 //
