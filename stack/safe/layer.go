@@ -21,17 +21,19 @@ type layer struct {
 	hasC bool
 
 	// In a primary view.
-	voters      []bool   // by rank
-	acked       []uint64 // by rank: how far each member's log reaches
-	delivered   []uint64 // by rank: how far each member has delivered, as it last said
-	ackedBy     []bool   // by rank: has acknowledged in this view (installed it)
-	established bool     // a majority of the replicas installed this view
-	frozen      bool     // this member's log is not the chosen one: it delivers nothing
-	idx         []uint64 // by rank: casts of this view seen from each sender
-	viewStart   uint64   // position at which this view's own order begins
-	blocked     bool     // a flush started: deliveries wait for the view's end
-	ackDirty    bool
-	lastAck     time.Time
+	voters      []bool    // by rank
+	acked       []uint64  // by rank: how far each member's log reaches
+	delivered   []uint64  // by rank: how far each member has delivered, as it last said
+	ackedBy     []bool    // by rank: has acknowledged in this view (installed it)
+	established bool      // a majority of the replicas installed this view
+	frozen      bool      // this member's log is not the chosen one: it delivers nothing
+	idx         []uint64  // by rank: casts of this view seen from each sender
+	viewStart   uint64    // position at which this view's own order begins
+	blocked     bool      // a flush started: deliveries wait for the view's end
+	ackDirty    bool      // this member holds more than it last told
+	ackAll      bool      // ... and every other member must be told at once
+	ackTo       []bool    // by rank: ... and these members must be told at once
+	lastFull    time.Time // when every other member was last told
 
 	// Fetching the chosen log from its holder (in a non-primary view).
 	fetching   bool
@@ -90,8 +92,9 @@ func (l *layer) Start() {
 		l.acked[r] = p.base
 	}
 	l.ackedBy[l.me] = true
+	l.ackTo = make([]bool, l.n)
 	l.viewStart = p.end()
-	l.ackDirty = true
+	l.ackDirty, l.ackAll = true, true
 	l.checkEstablished()
 }
 
@@ -311,7 +314,7 @@ func (l *layer) ordered(ev *stack.Event) {
 	e := entry{id: msgID{primary: l.info.Number, rank: ev.Peer, index: l.idx[ev.Peer]}, from: l.env.View.Members[ev.Peer], msg: ev.Msg.Bytes()}
 	l.p.appendOrdered(e, l.n)
 	l.acked[l.me] = l.p.end()
-	l.ackDirty = true
+	l.noteAck(ev.Peer)
 	l.deliver()
 }
 
@@ -427,48 +430,6 @@ func (l *layer) deliverTo(pos uint64) {
 	if len(p.log) == 0 {
 		p.log = nil
 	}
-}
-
-// Idle sends this member's acknowledgement once per batch.
-func (l *layer) Idle() {
-	if l.info.Primary && l.ackDirty {
-		l.sendAck()
-	}
-}
-
-func (l *layer) sendAck() {
-	l.ackDirty = false
-	l.lastAck = l.env.Now()
-	if l.n == 1 {
-		return
-	}
-	var w wire.Writer
-	w.Byte(kindStable)
-	w.Uvarint(l.p.end())
-	w.Uvarint(l.p.base)
-	m := wire.NewMsg(nil)
-	m.Push(w.B)
-	l.env.PassDown(&stack.Event{Type: stack.ECtrl, Peer: stack.AllPeers, Msg: m})
-}
-
-// Tick repeats the acknowledgement while something may wait for it:
-// acknowledgements are best effort, and once the group falls silent a
-// lost one would never be replaced.
-func (l *layer) Tick(now time.Time) {
-	if l.info.Primary && now.Sub(l.lastAck) >= l.env.Config.Status && (len(l.p.log) > 0 || !l.established || l.someoneBehind()) {
-		l.sendAck()
-	}
-}
-
-// someoneBehind reports a member that has not said it delivered all this
-// member holds: it may wait for this member's acknowledgement.
-func (l *layer) someoneBehind() bool {
-	for r, d := range l.delivered {
-		if r != l.me && d < l.p.end() {
-			return true
-		}
-	}
-	return false
 }
 
 // annotate reports what this member will hold and have delivered once the
