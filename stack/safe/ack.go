@@ -7,24 +7,29 @@ import (
 	"github.com/maestro-go/maestro/stack/wire"
 )
 
-// Acknowledgements: how far this member's log reaches, and how far it has
-// delivered. They are best effort and only ever add knowledge, so telling
-// fewer members at once can delay a delivery but never make one unsafe;
-// every other member is told again every Config.Status while something
-// may wait for it (Tick).
+// Acknowledgements: how far this member's log reaches, how far it has
+// delivered, and the last position it knows a majority holds. They are
+// best effort and only ever add knowledge, so telling fewer members at
+// once can delay a delivery but never make one unsafe; every other member
+// is told again every Config.Status while something may wait for it
+// (Tick).
 //
-// Who is told at once depends on the majority. With a majority of two, a
-// member needs one acknowledgement besides its own, and every member but
-// the one that ordered a cast has it with the cast: the orderer holds the
-// cast first, and its acknowledgement leaves in the same batch as the
-// cast or its order. So only the orderer waits for the others — the
-// sequencer at rank 0 under Total, the cast's sender under Token — and
-// telling the rest would wake every member for nothing: in a group of
-// three whose sequencer casts, two of the four acknowledgements a cast
-// used to cost. A member that ordered a cast, or may have, tells everyone.
-// A larger majority needs acknowledgements from members that did not
-// order the cast, and so does a view with members that are not voters
-// (the orderer's acknowledgement may not count): everyone is told.
+// Every member but the one that ordered a cast has the orderer's
+// acknowledgement with the cast: the orderer holds the cast first, and its
+// acknowledgement leaves in the same batch as the cast or its order. So a
+// member that did not order a cast tells only the orderer at once — the
+// sequencer at rank 0 under Total, the cast's sender under Token (both,
+// since the layer does not know which order runs below it) — and a member
+// that ordered a cast, or may have, tells everyone. With a majority of
+// two, that is all anyone needs: in a group of three whose sequencer
+// casts, two of the four acknowledgements a cast used to cost are saved.
+// With a larger majority, the orderer, which now hears from everyone,
+// tells everyone at once each time it learns that a majority holds more
+// (relayLearnt): a cast costs each other member its acknowledgement and
+// one relay, where acknowledging to all cost n-1 each, and its sender
+// still hears every acknowledgement itself. A view with members that are
+// not voters (whose acknowledgements do not count) goes back to telling
+// everyone everything.
 
 // noteAck records that this member's log grew with a cast from sender.
 func (l *layer) noteAck(sender int) {
@@ -32,13 +37,25 @@ func (l *layer) noteAck(sender int) {
 	if l.ackAll {
 		return
 	}
-	if l.majority() > 2 || !l.allVoters() || l.me == 0 || sender == l.me {
+	if !l.allVoters() || l.me == 0 || sender == l.me {
 		l.ackAll = true
 		return
 	}
 	l.ackTo[0] = true
 	if sender >= 0 && sender < l.n {
 		l.ackTo[sender] = true
+	}
+}
+
+// relayLearnt has this member tell everyone at once that a majority holds
+// more, when acknowledgements taught it so and a majority takes more than
+// two (with two, the orderer's acknowledgement is all the others need).
+func (l *layer) relayLearnt() {
+	if l.majority() <= 2 || !l.allVoters() {
+		return
+	}
+	if w := l.heldByMajority(); w > l.safeTo && w > l.told {
+		l.ackDirty, l.ackAll = true, true
 	}
 }
 
@@ -81,6 +98,7 @@ func (l *layer) sendAck(all bool) {
 	}
 	if all {
 		clear(l.ackTo)
+		l.told = max(l.told, l.watermark())
 		l.passAck(stack.AllPeers)
 		return
 	}
@@ -97,6 +115,7 @@ func (l *layer) passAck(peer int) {
 	w.Byte(kindStable)
 	w.Uvarint(l.p.end())
 	w.Uvarint(l.p.base)
+	w.Uvarint(l.watermark())
 	m := wire.NewMsg(nil)
 	m.Push(w.B)
 	l.env.PassDown(&stack.Event{Type: stack.ECtrl, Peer: peer, Msg: m})

@@ -54,19 +54,66 @@ func TestSequencerAcksToEveryone(t *testing.T) {
 	require.Equal(t, []int{stack.AllPeers}, acksAfterIdle(h))
 }
 
-// A majority of three needs acknowledgements from members that did not
-// order the cast, and a view with a member that is not a voter cannot
-// count on the orderer's: everyone is told at once.
-func TestAckGoesToEveryoneOtherwise(t *testing.T) {
-	for name, ann := range map[string]stack.Annotations{
-		"majority of three":  viewOf(5, 0, 1, 2),
-		"member not a voter": viewOf(3, 1, 2),
-	} {
-		h := newHarness(New(false), 1, ann)
-		acksAfterIdle(h)
-		cast(h, 0, "a")
-		require.Equal(t, []int{stack.AllPeers}, acksAfterIdle(h), name)
-	}
+// A view with a member that is not a voter cannot count on the orderer's
+// acknowledgement: everyone is told everything at once.
+func TestAckGoesToEveryoneWhenNotAllVote(t *testing.T) {
+	h := newHarness(New(false), 1, viewOf(3, 1, 2))
+	acksAfterIdle(h)
+	cast(h, 0, "a")
+	require.Equal(t, []int{stack.AllPeers}, acksAfterIdle(h))
+}
+
+// stableFields decodes an acknowledgement: how far its sender's log
+// reaches, how far it delivered, and how far it knows a majority holds.
+func stableFields(t *testing.T, ev *stack.Event) (pos, delivered, safe uint64) {
+	m := layertest.Wire(ev)
+	k, err := m.PopByte()
+	require.NoError(t, err)
+	require.Equal(t, byte(kindStable), k)
+	r := m.Reader()
+	pos, delivered, safe = r.Uvarint(), r.Uvarint(), r.Uvarint()
+	require.NoError(t, r.Err())
+	return pos, delivered, safe
+}
+
+// With a majority of three (5 replicas configured, 3 members), the
+// others hear only the orderer: it tells everyone at once when
+// acknowledgements teach it that a majority holds more, and only then.
+func TestOrdererRelaysWhatAMajorityHolds(t *testing.T) {
+	h := newHarness(New(false), 0, viewOf(5, 0, 1, 2))
+	acksAfterIdle(h)
+	cast(h, 0, "a")
+	require.Equal(t, []int{stack.AllPeers}, acksAfterIdle(h), "its own cast")
+	ack(h, 1, 1)
+	require.Empty(t, delivered(h), "two of the three a majority takes")
+	require.Empty(t, acksAfterIdle(h), "nothing learnt")
+	ack(h, 2, 1)
+	require.Equal(t, []string{"a"}, delivered(h))
+	h.Layer.(stack.Idler).Idle()
+	acks := layertest.Of(h.TakeDowns(), stack.ECtrl)
+	require.Len(t, acks, 1)
+	require.Equal(t, stack.AllPeers, acks[0].Peer)
+	_, _, safe := stableFields(t, acks[0])
+	require.Equal(t, uint64(1), safe, "the relay says a majority holds position 1")
+	ack(h, 2, 1)
+	require.Empty(t, acksAfterIdle(h), "a repeated acknowledgement teaches nothing")
+}
+
+// A member that did not order a cast delivers it when the orderer tells
+// it a majority holds it, takes that as proof that a majority installed
+// the view, and does not relay what it was told.
+func TestRelayedPositionIsDelivered(t *testing.T) {
+	h := newHarness(New(false), 2, viewOf(5, 0, 1, 2))
+	acksAfterIdle(h)
+	cast(h, 0, "a")
+	require.Equal(t, []int{0}, acksAfterIdle(h), "only the orderer waits for it")
+	ackSafe(h, 0, 1, 0, 0)
+	require.Empty(t, delivered(h), "two of three")
+	require.False(t, h.Layer.(*layer).established)
+	ackSafe(h, 0, 1, 1, 1)
+	require.Equal(t, []string{"a"}, delivered(h))
+	require.True(t, h.Layer.(*layer).established)
+	require.Empty(t, acksAfterIdle(h), "what it was told is not news to anyone")
 }
 
 // Acknowledgements to the orderer alone do not stand for the periodic one

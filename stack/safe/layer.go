@@ -34,6 +34,8 @@ type layer struct {
 	ackAll      bool      // ... and every other member must be told at once
 	ackTo       []bool    // by rank: ... and these members must be told at once
 	lastFull    time.Time // when every other member was last told
+	safeTo      uint64    // a position another member told this one a majority holds
+	told        uint64    // the highest such position this member told everyone
 
 	// Fetching the chosen log from its holder (in a non-primary view).
 	fetching   bool
@@ -112,14 +114,22 @@ func (l *layer) checkEstablished() {
 		}
 	}
 	if n >= l.majority() {
-		l.established = true
-		l.p.est = l.info.Number
-		// The view's log, which every member holds, is now the lineage
-		// itself: a cut of an older one describes all of it.
-		l.p.hist.cut = false
-		l.resolve(true)
-		l.deliver()
+		l.establish()
 	}
+}
+
+// establish notes that a majority of the replicas installed this view.
+func (l *layer) establish() {
+	if l.established {
+		return
+	}
+	l.established = true
+	l.p.est = l.info.Number
+	// The view's log, which every member holds, is now the lineage
+	// itself: a cut of an older one describes all of it.
+	l.p.hist.cut = false
+	l.resolve(true)
+	l.deliver()
 }
 
 // adoptChoice makes this member follow the view's chosen log, in one
@@ -330,7 +340,7 @@ func (l *layer) aborted(ev *stack.Event) {
 }
 
 func (l *layer) stable(from int, r *wire.Reader) {
-	pos, delivered := r.Uvarint(), r.Uvarint()
+	pos, delivered, safe := r.Uvarint(), r.Uvarint(), r.Uvarint()
 	if r.Err() != nil || from < 0 || from >= l.n {
 		l.env.Metrics.Drop("safe-malformed")
 		return
@@ -343,8 +353,22 @@ func (l *layer) stable(from int, r *wire.Reader) {
 		l.ackedBy[from] = true
 		l.checkEstablished()
 	}
+	changed := false
+	if safe > l.safeTo {
+		l.safeTo = safe
+		if safe > l.viewStart {
+			// A majority holds a cast of this view, so a majority
+			// installed it.
+			l.establish()
+		}
+		changed = true
+	}
 	if pos > l.acked[from] {
 		l.acked[from] = pos
+		l.relayLearnt()
+		changed = true
+	}
+	if changed {
 		l.deliver()
 	}
 }
@@ -376,11 +400,16 @@ func (l *layer) stableVector(v []uint64) {
 	}
 }
 
-// watermark returns the last position a majority of the replicas hold:
-// the k-th highest of the voters' acknowledgements (k = the majority). It
-// runs for every ordered cast, so it allocates nothing for a group of up
-// to 16 members.
-func (l *layer) watermark() uint64 {
+// watermark returns the last position this member knows a majority of
+// the replicas hold: from their acknowledgements, or as another member
+// told it.
+func (l *layer) watermark() uint64 { return max(l.heldByMajority(), l.safeTo) }
+
+// heldByMajority returns the last position a majority of the replicas
+// hold by their acknowledgements: the k-th highest of the voters' (k =
+// the majority). It runs for every ordered cast, so it allocates nothing
+// for a group of up to 16 members.
+func (l *layer) heldByMajority() uint64 {
 	l.acked[l.me] = l.p.end()
 	var buf [16]uint64
 	hold := buf[:0]

@@ -49,10 +49,17 @@ func ack(h *layertest.Harness, from int, pos uint64) { ackDelivered(h, from, pos
 // ackDelivered is an acknowledgement that also says how far the sender
 // has delivered.
 func ackDelivered(h *layertest.Harness, from int, pos, delivered uint64) {
+	ackSafe(h, from, pos, delivered, 0)
+}
+
+// ackSafe is an acknowledgement that also says how far the sender has
+// delivered and how far it knows a majority holds.
+func ackSafe(h *layertest.Harness, from int, pos, delivered, safe uint64) {
 	var w wire.Writer
 	w.Byte(kindStable)
 	w.Uvarint(pos)
 	w.Uvarint(delivered)
+	w.Uvarint(safe)
 	h.Up(&stack.Event{Type: stack.ECtrl, Peer: from, Msg: wire.NewMsg(w.B)})
 }
 
@@ -442,6 +449,7 @@ func FuzzSafeUp(f *testing.F) {
 	f.Add(byte(kindEntries), []byte{1, 2, 3})
 	f.Add(byte(kindEnd), []byte{4, 5, 0, 0})
 	f.Add(byte(kindStable), []byte{9})
+	f.Add(byte(kindStable), []byte{9, 3, 200, 1})
 	f.Add(byte(kindFetch), []byte{0})
 	f.Fuzz(func(t *testing.T, kind byte, body []byte) {
 		p := New(false)

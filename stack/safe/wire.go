@@ -9,7 +9,7 @@ import (
 // point-to-point messages; casts carry no header of this layer).
 const (
 	kindPass    = 0 // another layer's message
-	kindStable  = 1 // ECtrl: the sender holds the group's history up to a position, and has delivered up to another
+	kindStable  = 1 // ECtrl: the sender holds the group's history up to a position, has delivered up to another, and knows a majority holds up to a third
 	kindFetch   = 2 // ESend: send me your held messages after a position
 	kindEntries = 3 // ESend: held messages, from a position on
 	kindEnd     = 4 // ESend: the fetched log is complete: its lineage, end and epochs
