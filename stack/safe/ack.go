@@ -23,13 +23,16 @@ import (
 // that ordered a cast, or may have, tells everyone. With a majority of
 // two, that is all anyone needs: in a group of three whose sequencer
 // casts, two of the four acknowledgements a cast used to cost are saved.
-// With a larger majority, the orderer, which now hears from everyone,
-// tells everyone at once each time it learns that a majority holds more
+// With a larger majority, rank 0, which hears from everyone, tells
+// everyone at once each time it learns that a majority holds more
 // (relayLearnt): a cast costs each other member its acknowledgement and
-// one relay, where acknowledging to all cost n-1 each, and its sender
-// still hears every acknowledgement itself. A view with members that are
-// not voters (whose acknowledgements do not count) goes back to telling
-// everyone everything.
+// one relay, where acknowledging to all cost n-1 each. The cast's sender
+// hears every acknowledgement itself, so a replica waiting to answer a
+// client's request it cast waits no longer than before; only members that
+// neither cast nor ordered it learn a hop later. One relay is enough: the
+// sender relaying too would cost every member another wake-up. A view
+// with members that are not voters (whose acknowledgements do not count)
+// goes back to telling everyone everything.
 
 // noteAck records that this member's log grew with a cast from sender.
 func (l *layer) noteAck(sender int) {
@@ -47,11 +50,11 @@ func (l *layer) noteAck(sender int) {
 	}
 }
 
-// relayLearnt has this member tell everyone at once that a majority holds
+// relayLearnt has rank 0 tell everyone at once that a majority holds
 // more, when acknowledgements taught it so and a majority takes more than
 // two (with two, the orderer's acknowledgement is all the others need).
 func (l *layer) relayLearnt() {
-	if l.majority() <= 2 || !l.allVoters() {
+	if l.me != 0 || l.majority() <= 2 || !l.allVoters() {
 		return
 	}
 	if w := l.heldByMajority(); w > l.safeTo && w > l.told {

@@ -99,6 +99,19 @@ func TestOrdererRelaysWhatAMajorityHolds(t *testing.T) {
 	require.Empty(t, acksAfterIdle(h), "a repeated acknowledgement teaches nothing")
 }
 
+// A sender that is not rank 0 hears every acknowledgement of its cast
+// and delivers it, but leaves the relay to rank 0.
+func TestOnlyRankZeroRelays(t *testing.T) {
+	h := newHarness(New(false), 1, viewOf(5, 0, 1, 2))
+	acksAfterIdle(h)
+	cast(h, 1, "a")
+	require.Equal(t, []int{stack.AllPeers}, acksAfterIdle(h), "its own cast")
+	ack(h, 0, 1)
+	ack(h, 2, 1)
+	require.Equal(t, []string{"a"}, delivered(h))
+	require.Empty(t, acksAfterIdle(h))
+}
+
 // A member that did not order a cast delivers it when the orderer tells
 // it a majority holds it, takes that as proof that a majority installed
 // the view, and does not relay what it was told.

@@ -8,10 +8,10 @@
 // Token). In a primary view every member appends the casts the total
 // order gives it to a log of held messages, numbered by their position in
 // the group's history, and says how far its log reaches: a member that
-// ordered a cast tells everyone, the others tell the orderer, which passes
-// on what a majority holds (ack.go), and the Token layer's stability
-// vector says it too; a message is delivered when a majority of the
-// replicas hold it.
+// ordered a cast tells everyone, the others tell the orderer, rank 0
+// passes on what a majority holds (ack.go), and the Token layer's
+// stability vector says it too; a message is delivered when a majority of
+// the replicas hold it.
 //
 // When a primary view ends, its survivors deliver as far as the best
 // informed of them knew a majority held (not everything they hold, even
