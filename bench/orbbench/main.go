@@ -57,13 +57,14 @@
 // published the IOR listing them all, then runs, in the same run and
 // interleaved (the order rotated every repetition), the omniORB client
 // against the omniORB C++ server and against each group, calling the first
-// replica of the published compound IOR. It prints calls/s (median
+// replica of the published compound IOR (-entry K: replica K, which is not
+// the sequencer). It prints calls/s (median
 // [min–max] of -reps runs), the RU/omniORB ratio of the medians and the
 // median [min–max] of each run's ratio to the omniORB run next to it, all
 // server processes' CPU time per call, the load average at the start and
 // end, and whether the bars of DESIGN §6 are met (3 replicas ≥ 0.8×
 // omniORB, 1 replica ≥ 1.0×) in each mode. Then the aggregate:
-// -aggclients clients at once, client i calling replica i mod the group
+// -aggclients clients at once, client i calling replica (i+K) mod the group
 // size first (an IOR listing it first), their rates summed (and, for
 // comparison, clients × the slowest client's rate). No pinning: -pin does
 // not apply. -n and -reps default to 2000 and 7 here. -cpuprofile F has
@@ -145,6 +146,7 @@ type config struct {
 	ru         bool
 	replicas   []int
 	aggClients int
+	entry      int // the replica the first client calls first (0: the sequencer)
 	aggN       int
 	aggReps    int
 	progress   []bool   // ProgressInPrimaryOnly of each mode measured
@@ -173,6 +175,7 @@ func main() {
 	flag.IntVar(&cfg.aggClients, "aggclients", 8, "with -ru: concurrent clients of the aggregate measurement, spread over the replicas (0 or 1: none)")
 	flag.IntVar(&cfg.aggN, "aggn", 0, "with -ru: calls per client in the aggregate measurement (0: half of -n)")
 	flag.IntVar(&cfg.aggReps, "aggreps", 0, "with -ru: repetitions of the aggregate measurement (0: half of -reps, rounded up)")
+	flag.IntVar(&cfg.entry, "entry", 0, "with -ru: the replica the single client calls first, by its place in the published compound IOR (0: the view's rank 0, the sequencer; any other is not, so in \"all\" mode every call waits for the sequencer's order); client i of the aggregate calls replica (i+entry) mod the group size first")
 	progress := flag.String("progress", "all,primary", "with -ru: the modes measured: all (progress in all partitions: Total order, §3.6's configuration), primary (ProgressInPrimaryOnly: Primary+Safe)")
 	flag.BoolVar(&cfg.floors, "floors", true, "with -ru: also measure the floors of a replicated call here: the Simple ORB alone, and the Simple ORB relaying every request by UDP to 2 reader processes, before it replies or from a goroutine of its own")
 	serveDir := flag.String("serve", "", "internal: run the Go server, publishing its IOR in this directory, until SIGTERM")
@@ -241,6 +244,9 @@ func (cfg *config) parse(sizes, pins, replicas, progress string) error {
 	}
 	if cfg.n < 1 || cfg.reps < 1 {
 		return errors.New("-n and -reps must be at least 1")
+	}
+	if cfg.entry < 0 {
+		return errors.New("-entry must be at least 0")
 	}
 	if cfg.aggN <= 0 {
 		cfg.aggN = max(1, cfg.n/2)

@@ -30,14 +30,18 @@ const (
 type ruTarget struct {
 	name     string
 	replicas int // the group's size (0 for omniORB)
-	// iors are the IOR files clients use; client i of a run uses
-	// iors[i%len(iors)], so that concurrent clients spread over the
-	// replicas (each IOR lists a different replica first).
+	// iors are the IOR files clients use (iorFor), so that concurrent
+	// clients spread over the replicas (each IOR lists a different
+	// replica first).
 	iors  []string
 	pids  []int
 	group *ruGroup // nil for omniORB
 	omni  bool
 }
+
+// iorFor returns the IOR file client i of a run uses when the first
+// client calls replica entry first: iors[(i+entry) mod len(iors)].
+func (t *ruTarget) iorFor(i, entry int) string { return t.iors[(i+entry)%len(t.iors)] }
 
 // ruCell is one target's runs at one size.
 type ruCell struct {
@@ -132,15 +136,23 @@ func runRU(cfg *config) (err error) {
 	}
 
 	fmt.Printf("omniORB C++ client (synchronous set_value calls, 200 warm-up calls then %d timed, per run) against the omniORB C++ server\n", cfg.n)
-	fmt.Printf("and the Replicated Updates ORB (each replica a process; \"all\": progress in all partitions, Total order, the called replica is the sequencer;\n")
+	seq := "the called replica is the sequencer"
+	if cfg.entry > 0 {
+		seq = "the called replica, unless alone, waits for the sequencer's order"
+	}
+	fmt.Printf("and the Replicated Updates ORB (each replica a process; \"all\": progress in all partitions, Total order, %s;\n", seq)
 	fmt.Printf("\"primary\": ProgressInPrimaryOnly with Replicas = group size, so Primary+Safe, a reply waits for a majority; StateTransfer;\n")
-	fmt.Printf("IIOP %s, read mode %s; the client calls the first replica of the published compound IOR); 127.0.0.1, no pinning;\n", cfg.giop, cfg.readMode)
+	called := "the client calls the first replica of the published compound IOR"
+	if cfg.entry > 0 {
+		called = fmt.Sprintf("the client calls replica %d (mod the group size) of the published compound IOR first", cfg.entry)
+	}
+	fmt.Printf("IIOP %s, read mode %s; %s); 127.0.0.1, no pinning;\n", cfg.giop, cfg.readMode, called)
 	fmt.Printf("%d runs per cell, the servers interleaved within each run (order rotated every run)\n", cfg.reps)
 
 	// A discarded run each, so that no server meets its first client
 	// while measured.
 	for _, t := range targets {
-		if _, err := ruMeasure(ctx, bins.Client, t, 64, 500, 1, nil); err != nil {
+		if _, err := ruMeasure(ctx, bins.Client, t, 64, 500, 1, cfg.entry, nil); err != nil {
 			return fmt.Errorf("%s: %w", t.name, err)
 		}
 	}
@@ -206,7 +218,7 @@ func ruCells(ctx context.Context, cfg *config, client string, targets []*ruTarge
 		for i := range targets {
 			t := targets[(i+r)%len(targets)]
 			c := cells[t]
-			m, err := ruMeasure(ctx, client, t, size, n, clients, c)
+			m, err := ruMeasure(ctx, client, t, size, n, clients, cfg.entry, c)
 			if err != nil {
 				return nil, fmt.Errorf("%s, %d B: %w", t.name, size, err)
 			}
@@ -227,9 +239,10 @@ func ruCells(ctx context.Context, cfg *config, client string, targets []*ruTarge
 	return cells, nil
 }
 
-// ruMeasure runs clients perf clients at once against t and returns the
-// sum of their rates; with c it records the run in c.
-func ruMeasure(ctx context.Context, client string, t *ruTarget, size, n, clients int, c *ruCell) (float64, error) {
+// ruMeasure runs clients perf clients at once against t, the first
+// calling replica entry first, and returns the sum of their rates; with c
+// it records the run in c.
+func ruMeasure(ctx context.Context, client string, t *ruTarget, size, n, clients, entry int, c *ruCell) (float64, error) {
 	rates := make([]float64, clients)
 	errs := make([]error, clients)
 	t0 := make([]cpuSample, len(t.pids))
@@ -241,7 +254,7 @@ func ruMeasure(ctx context.Context, client string, t *ruTarget, size, n, clients
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			args := []string{"perf", t.iors[i%len(t.iors)], strconv.Itoa(size), strconv.Itoa(n)}
+			args := []string{"perf", t.iorFor(i, entry), strconv.Itoa(size), strconv.Itoa(n)}
 			rates[i], errs[i] = runClient(ctx, client, nil, args)
 		}()
 	}

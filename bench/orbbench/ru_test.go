@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -101,5 +102,25 @@ func TestRUServe(t *testing.T) {
 	}
 	if n := g.viewChanges.Load(); n != 0 {
 		t.Errorf("%d view changes after the group formed", n)
+	}
+}
+
+// Client i calls replica (i+entry) mod the group size first, and every
+// client of omniORB's single server calls it.
+func TestIORForSpreadsClientsFromEntry(t *testing.T) {
+	g := &ruTarget{iors: []string{"r0", "r1", "r2"}}
+	var got []string
+	for i := range 4 {
+		got = append(got, g.iorFor(i, 1))
+	}
+	if want := []string{"r1", "r2", "r0", "r1"}; !slices.Equal(got, want) {
+		t.Fatalf("entry 1: %v, want %v", got, want)
+	}
+	if got := g.iorFor(0, 0); got != "r0" {
+		t.Fatalf("entry 0: %s, want the published IOR", got)
+	}
+	omni := &ruTarget{iors: []string{"omni"}}
+	if got := omni.iorFor(3, 1); got != "omni" {
+		t.Fatalf("omniORB: %s", got)
 	}
 }
