@@ -328,6 +328,9 @@ func printBars(cfg *config, targets []*ruTarget, results map[int]map[*ruTarget]*
 		return
 	}
 	header := "\nbars (single client, ratio of medians):\n"
+	if cfg.entry > 0 {
+		header = fmt.Sprintf("\nbars (single client calling replica %d (mod the group size) first, ratio of medians):\n", cfg.entry)
+	}
 	for _, t := range targets {
 		bar, ok := bars[t.replicas]
 		if !ok || t.omni {
