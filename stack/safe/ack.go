@@ -40,36 +40,24 @@ func (l *layer) noteAck(sender int) {
 	if l.ackAll {
 		return
 	}
-	if !l.allVoters() || l.me == 0 || sender == l.me {
+	if !l.allVote || l.me == 0 || sender == l.me {
 		l.ackAll = true
 		return
 	}
 	l.ackTo[0] = true
-	if sender >= 0 && sender < l.n {
-		l.ackTo[sender] = true
-	}
+	l.ackTo[sender] = true // ordered takes only casts of a member's rank
 }
 
 // relayLearnt has rank 0 tell everyone at once that a majority holds
 // more, when acknowledgements taught it so and a majority takes more than
 // two (with two, the orderer's acknowledgement is all the others need).
 func (l *layer) relayLearnt() {
-	if l.me != 0 || l.majority() <= 2 || !l.allVoters() {
+	if l.me != 0 || l.majority() <= 2 || !l.allVote {
 		return
 	}
 	if w := l.heldByMajority(); w > l.safeTo && w > l.told {
 		l.ackDirty, l.ackAll = true, true
 	}
-}
-
-// allVoters reports whether every member of the view is a voter.
-func (l *layer) allVoters() bool {
-	for _, v := range l.voters {
-		if !v {
-			return false
-		}
-	}
-	return true
 }
 
 // Idle sends this member's acknowledgement once per batch, to those that
@@ -99,26 +87,29 @@ func (l *layer) sendAck(all bool) {
 	if l.n == 1 {
 		return
 	}
+	safe := l.watermark()
 	if all {
 		clear(l.ackTo)
-		l.told = max(l.told, l.watermark())
-		l.passAck(stack.AllPeers)
+		l.told = max(l.told, safe)
+		l.passAck(stack.AllPeers, safe)
 		return
 	}
 	for r, to := range l.ackTo {
 		if to && r != l.me {
-			l.passAck(r)
+			l.passAck(r, safe)
 		}
 	}
 	clear(l.ackTo)
 }
 
-func (l *layer) passAck(peer int) {
+// passAck sends this member's acknowledgement to peer, with safe, the
+// last position it knows a majority holds.
+func (l *layer) passAck(peer int, safe uint64) {
 	var w wire.Writer
 	w.Byte(kindStable)
 	w.Uvarint(l.p.end())
 	w.Uvarint(l.p.base)
-	w.Uvarint(l.watermark())
+	w.Uvarint(safe)
 	m := wire.NewMsg(nil)
 	m.Push(w.B)
 	l.env.PassDown(&stack.Event{Type: stack.ECtrl, Peer: peer, Msg: m})

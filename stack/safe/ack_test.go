@@ -24,6 +24,12 @@ func viewOf(replicas int, upToDate ...int) stack.Annotations {
 // acksAfterIdle runs Idle and returns to whom the acknowledgements went.
 func acksAfterIdle(h *layertest.Harness) []int {
 	h.Layer.(stack.Idler).Idle()
+	return acksSent(h)
+}
+
+// acksSent returns to whom the acknowledgements passed down since the
+// last look went.
+func acksSent(h *layertest.Harness) []int {
 	var to []int
 	for _, ev := range layertest.Of(h.TakeDowns(), stack.ECtrl) {
 		to = append(to, ev.Peer)
@@ -140,13 +146,9 @@ func TestPartialAcksDoNotReplaceTheRepeat(t *testing.T) {
 		require.Equal(t, []int{0}, acksAfterIdle(h))
 	}
 	h.Advance(status / 3)
-	var to []int
-	for _, ev := range layertest.Of(h.TakeDowns(), stack.ECtrl) {
-		to = append(to, ev.Peer)
-	}
-	require.Equal(t, []int{stack.AllPeers}, to, "member 2 has not said it delivered what this member holds")
+	require.Equal(t, []int{stack.AllPeers}, acksSent(h), "member 2 has not said it delivered what this member holds")
 	h.Advance(time.Millisecond)
-	require.Empty(t, layertest.Of(h.TakeDowns(), stack.ECtrl), "told everyone just now")
+	require.Empty(t, acksSent(h), "told everyone just now")
 }
 
 // A member of a group of three whose sequencer casts delivers with the

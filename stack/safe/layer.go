@@ -22,6 +22,7 @@ type layer struct {
 
 	// In a primary view.
 	voters      []bool    // by rank
+	allVote     bool      // every member of the view is a voter
 	acked       []uint64  // by rank: how far each member's log reaches
 	delivered   []uint64  // by rank: how far each member has delivered, as it last said
 	ackedBy     []bool    // by rank: has acknowledged in this view (installed it)
@@ -89,8 +90,10 @@ func (l *layer) Start() {
 	l.delivered = make([]uint64, l.n)
 	l.ackedBy = make([]bool, l.n)
 	l.idx = make([]uint64, l.n)
+	l.allVote = true
 	for r := 0; r < l.n; r++ {
 		l.voters[r] = slices.Contains(l.info.UpToDate, l.env.View.MemberID(r))
+		l.allVote = l.allVote && l.voters[r]
 		l.acked[r] = p.base
 	}
 	l.ackedBy[l.me] = true

@@ -241,7 +241,7 @@ func NewContext(ctx context.Context, cfg Config) (*Transport, error) {
 		if err != nil {
 			t.log.Warn("IP multicast unavailable; using unicast discovery only", "group", cfg.Multicast, "err", err)
 		} else {
-			t.msock = takeSocket(mc, false)
+			t.msock = newPollSocket(mc) // always the poller: see BlockingReads
 			if !cfg.NoMulticastData {
 				t.hear = newHearers()
 			}
