@@ -92,18 +92,22 @@ type replica struct {
 	ran      bool // an incarnation of the replica started before
 
 	// The running incarnation.
-	me       stack.Endpoint
-	proto    *primary.Protocol
-	zombie   bool // ground truth: restarted, not yet in a primary view
-	view     *stack.View
-	info     primary.ViewInfo
-	hist     []string
-	hash     []uint64 // hash[i] = hash of hist[:i]
-	mine     []string
-	aborted  map[string]bool
-	asked    string // view whose state this replica has asked for
-	crashed  bool   // this incarnation crashed (its casts are exempt)
-	restarts int
+	me      stack.Endpoint
+	proto   *primary.Protocol
+	zombie  bool // ground truth: restarted, not yet in a primary view
+	view    *stack.View
+	info    primary.ViewInfo
+	hist    []string
+	hash    []uint64 // hash[i] = hash of hist[:i]
+	mine    []string
+	aborted map[string]bool
+	asked   string // view whose state this replica has asked for
+	// installing: the replica has installed a state and its layers have
+	// not yet heard (the UpToDate downcall runs once the upcalls already
+	// queued are done), so its SVN still names the state it had.
+	installing bool
+	crashed    bool // this incarnation crashed (its casts are exempt)
+	restarts   int
 }
 
 type replicaRun struct {
@@ -303,9 +307,13 @@ func (rep *replica) stateMessage(from stack.Endpoint, msg string) {
 		rn.res.Transfers++
 		rn.trace("%s installs the state of %s: %d updates", rep.addr, from.Addr, len(rn.snaps[token]))
 		rn.chk.transfer(rep, rn.snaps[token])
+		rep.installing = true
 		rep.nd.Core().UpToDate()
 		// The downcall runs once this upcall returns: check the SVN then.
-		rn.later = append(rn.later, func() { rn.chk.svnCheck(rep) })
+		rn.later = append(rn.later, func() {
+			rep.installing = false
+			rn.chk.svnCheck(rep)
+		})
 	}
 }
 
