@@ -160,3 +160,18 @@ func TestSequencersAckSuffices(t *testing.T) {
 	ack(h, 0, 1)
 	require.Equal(t, []string{"a"}, delivered(h))
 }
+
+// What a member that is not a voter says a majority holds is not taken:
+// an observer starts a view taking every voter to hold what it delivered
+// itself, which may lie beyond the chosen log's state, in positions a
+// voter that never installed the view may lack.
+func TestANonVotersSafePositionIsIgnored(t *testing.T) {
+	h := newHarness(New(false), 1, viewOf(3, 0, 1))
+	acksAfterIdle(h)
+	cast(h, 0, "a")
+	ackSafe(h, 2, 1, 1, 1)
+	require.Empty(t, delivered(h), "member 2 is not a voter")
+	require.False(t, h.Layer.(*layer).established)
+	ackSafe(h, 0, 1, 0, 0)
+	require.Equal(t, []string{"a"}, delivered(h), "two voters hold it")
+}

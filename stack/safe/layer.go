@@ -357,7 +357,11 @@ func (l *layer) stable(from int, r *wire.Reader) {
 		l.checkEstablished()
 	}
 	changed := false
-	if safe > l.safeTo {
+	// Only a voter's word is taken: an observer starts the view taking
+	// every voter to hold what it delivered itself, which may lie beyond
+	// the chosen state, where a voter that never installed the view may
+	// lack positions.
+	if safe > l.safeTo && l.voters[from] {
 		l.safeTo = safe
 		if safe > l.viewStart {
 			// A majority holds a cast of this view, so a majority
