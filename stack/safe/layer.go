@@ -153,6 +153,7 @@ func (l *layer) adoptChoice() {
 		// Its log is a prefix of the chosen one: it holds the chosen
 		// lineage up to its end already.
 		p.last = ch.last
+		p.own, p.ownEnd = p.heldHistory(), p.end()
 		p.hist, p.histEnd = ch.hist, ch.end
 	case ch.last > p.last || (ch.last < p.last && p.observer):
 		p.undecided = append(p.undecided, p.log...)
@@ -163,6 +164,7 @@ func (l *layer) adoptChoice() {
 		// completes. This member's own runs described its old log, not
 		// the chosen one: they go.
 		p.hist, p.histEnd = ch.hist, ch.end
+		p.own, p.ownEnd = history{}, 0
 	case ch.last < p.last:
 		return // a voter never follows a newer order than the chosen one
 	}
@@ -174,7 +176,7 @@ func (l *layer) adoptChoice() {
 		if p.end() > ch.end {
 			// What it holds beyond the chosen log is undecided; its
 			// positions must be the replicas'.
-			p.hist, p.histEnd = p.hist.upTo(ch.end, p.log, p.logStart), ch.end
+			p.hist, p.histEnd = p.hist.upTo(ch.end, p.held()), ch.end
 			k := 0
 			if ch.end > p.logStart {
 				k = int(ch.end - p.logStart)

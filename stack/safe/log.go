@@ -99,10 +99,9 @@ func (h history) extend(longer history) history {
 // state's prefix of it until the fetch completes, and must neither report
 // nor judge fates by the rest (a later primary view may build on the
 // prefix alone, and then the rest is dead). A run that end splits is
-// counted again from the held log (entries from position heldStart+1) or,
-// when the member holds only state for part of it, marked split; runs that
-// start beyond end go.
-func (h history) upTo(end uint64, held []entry, heldStart uint64) history {
+// counted again from what the member holds (splitAt) or, when it cannot
+// be, marked split; runs that start beyond end go.
+func (h history) upTo(end uint64, held heldLog) history {
 	out := history{since: h.since, cut: h.cut}
 	for _, e := range h.runs {
 		if e.first > end {
@@ -110,12 +109,22 @@ func (h history) upTo(end uint64, held []entry, heldStart uint64) history {
 			break
 		}
 		if !e.split && e.first+e.length()-1 > end {
-			e = e.splitAt(end, held, heldStart)
+			e = e.splitAt(end, held)
 			out.cut = true
 		}
 		out.runs = append(out.runs, e)
 	}
 	return out
+}
+
+// heldLog is what a member holds of a lineage: its log (entries from
+// position start+1) and, where a state covers the start of a run, its
+// own history as it was when it adopted the lineage, exact up to ownEnd.
+type heldLog struct {
+	entries []entry
+	start   uint64
+	own     history
+	ownEnd  uint64
 }
 
 // prefixOf reports whether the log h describes, at positions from+1 to
@@ -165,16 +174,30 @@ func (e epoch) length() uint64 {
 	return n
 }
 
-// splitAt returns the run cut after position end, counting its casts from
-// the held log (entries from position heldStart+1) when that holds the
-// whole cut run, or else marked split.
-func (e epoch) splitAt(end uint64, held []entry, heldStart uint64) epoch {
+// splitAt returns the run cut after position end, counting its casts
+// from the held log when that holds the whole cut run, or from the
+// member's own history of the run up to ownEnd and the log after it when
+// the log starts inside the run (a state covers its start) and reaches
+// back to ownEnd; or else marked split. One primary view orders a
+// sender's casts in the order they were sent, so the counts of a prefix
+// are the highest indices in it.
+func (e epoch) splitAt(end uint64, held heldLog) epoch {
 	out := epoch{primary: e.primary, first: e.first, counts: make([]uint64, len(e.counts))}
-	if e.first <= heldStart || end > heldStart+uint64(len(held)) {
+	from := e.first
+	if e.first <= held.start {
+		k, ok := held.own.run(e.primary)
+		if !ok || k.first != e.first || k.split || held.ownEnd < held.start || held.ownEnd > end {
+			out.split = true
+			return out
+		}
+		copy(out.counts, k.counts)
+		from = held.ownEnd + 1
+	}
+	if end > held.start+uint64(len(held.entries)) {
 		out.split = true
 		return out
 	}
-	for _, m := range held[e.first-heldStart-1 : end-heldStart] {
+	for _, m := range held.entries[from-held.start-1 : end-held.start] {
 		if m.id.primary == e.primary && m.id.rank >= 0 && m.id.rank < len(out.counts) {
 			out.counts[m.id.rank] = max(out.counts[m.id.rank], m.id.index)
 		}
@@ -217,8 +240,8 @@ func (h history) fateOf(est uint64, id msgID, final bool) fate {
 		return unknown
 	case final:
 		return dead
-	case h.cut && (len(h.runs) == 0 || id.primary > h.runs[len(h.runs)-1].primary):
-		return undecided // the part cut off may hold it
+	case h.cut && (len(h.runs) == 0 || id.primary >= h.runs[len(h.runs)-1].primary):
+		return undecided // the part cut off may hold it, of the last run's view or a later one
 	case id.primary < est:
 		return dead
 	}

@@ -17,6 +17,12 @@ type Protocol struct {
 	log      []entry // held, undelivered messages
 	hist     history // the epochs of the lineage up to histEnd
 	histEnd  uint64  // hist's last position: the log's end, or the chosen log's until fetched
+	// own is this member's history as it was when it adopted a longer
+	// log its own is a prefix of, exact up to ownEnd: while hist
+	// describes more than it holds, the held part of a run that its state
+	// covers cannot be recounted from the log, and own still counts it.
+	own    history
+	ownEnd uint64
 	// undecided holds messages whose fate a later view decides: casts the
 	// total order aborted (never ordered here), and held messages of an
 	// older order than the chosen log's.
@@ -71,7 +77,13 @@ func (p *Protocol) heldHistory() history {
 	if p.histEnd <= p.end() {
 		return p.hist
 	}
-	return p.hist.upTo(p.end(), p.log, p.logStart)
+	return p.hist.upTo(p.end(), p.held())
+}
+
+// held returns what this member holds, for upTo: its log, and its own
+// history where that covers runs the log does not.
+func (p *Protocol) held() heldLog {
+	return heldLog{entries: p.log, start: p.logStart, own: p.own, ownEnd: p.ownEnd}
 }
 
 // trimTo drops held messages at positions up to pos (covered by a state

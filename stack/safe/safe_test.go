@@ -287,7 +287,7 @@ func TestCutHistoryDecidesNothingBeyondTheCut(t *testing.T) {
 	}
 	q.last = 6
 	lineage10 := history{runs: []epoch{{primary: 3, first: 1, counts: []uint64{3, 0, 0}}, {primary: 10, first: 4, counts: []uint64{0, 2, 0}}}}
-	cut := lineage10.upTo(0, nil, 0)
+	cut := lineage10.upTo(0, heldLog{})
 	qh := newHarness(q, 0, view(0, &choice{holder: members[1].ID(), last: 10, est: 10, end: 0, hist: cut}))
 	require.Empty(t, layertest.Of(qh.TakeUps(), stack.EAbort), "the cut says nothing of what lies beyond it")
 	require.Len(t, q.undecided, 3)
@@ -336,17 +336,47 @@ func TestAdoptsALineageItsLogIsAPrefixOf(t *testing.T) {
 // again from the held log, and marks it split when only state covers it.
 func TestHistoryUpTo(t *testing.T) {
 	h := history{runs: []epoch{{primary: 4, first: 1, counts: []uint64{2, 1}}, {primary: 6, first: 4, counts: []uint64{1, 1}}}}
-	require.Equal(t, h.runs[:1], h.upTo(3, nil, 3).runs)
-	cut := h.upTo(4, nil, 4)
+	require.Equal(t, h.runs[:1], h.upTo(3, heldLog{start: 3}).runs)
+	cut := h.upTo(4, heldLog{start: 4})
 	require.True(t, cut.runs[1].split)
 	require.Equal(t, unknown, cut.fateOf(0, msgID{6, 1, 1}, true), "which of view 6's casts precede position 4 is not known")
 	require.Equal(t, inLog, cut.fateOf(0, msgID{4, 0, 2}, true))
-	recount := h.upTo(4, []entry{{id: msgID{6, 0, 1}}}, 3)
+	recount := h.upTo(4, heldLog{entries: []entry{{id: msgID{6, 0, 1}}}, start: 3})
 	require.Equal(t, []uint64{1, 0}, recount.runs[1].counts)
 	require.Equal(t, dead, recount.fateOf(0, msgID{6, 1, 1}, true))
-	require.Equal(t, h, h.upTo(5, nil, 5))
+	require.Equal(t, h, h.upTo(5, heldLog{start: 5}))
 	last := history{runs: h.runs[:1]}
-	require.Equal(t, last, last.upTo(3, nil, 1), "a run that ends at the cut stays whole, though only state covers it (seed 18429 split it, and a dead cast's fate became unknown)")
+	require.Equal(t, last, last.upTo(3, heldLog{start: 1}), "a run that ends at the cut stays whole, though only state covers it (seed 18429 split it, and a dead cast's fate became unknown)")
+
+	// The member's own history counts the part of a run that state covers,
+	// and the log what follows it.
+	own := history{runs: []epoch{h.runs[0], {primary: 6, first: 4, counts: []uint64{1, 0}}}}
+	require.Equal(t, []uint64{1, 0}, h.upTo(4, heldLog{start: 4, own: own, ownEnd: 4}).runs[1].counts)
+	longer := history{runs: []epoch{h.runs[0], {primary: 6, first: 4, counts: []uint64{1, 2}}}}
+	fromOwn := longer.upTo(5, heldLog{entries: []entry{{id: msgID{6, 1, 1}}}, start: 4, own: own, ownEnd: 4})
+	require.Equal(t, []uint64{1, 1}, fromOwn.runs[1].counts)
+	require.True(t, h.upTo(4, heldLog{start: 4, own: own, ownEnd: 3}).runs[1].split, "own history that stops short of the log")
+}
+
+// A member that adopts a longer lineage its log is a prefix of, with a
+// state covering the whole of its last run, still describes that run
+// exactly if it must fall back to what it holds (seed 21243: it marked
+// the run split, the next member to adopt its lineage could tell neither
+// delivered nor dead of three casts of that run, and reported them
+// neither).
+func TestAdoptedPrefixKeepsItsOwnCounts(t *testing.T) {
+	p := New(false)
+	p.last, p.base, p.logStart = 7, 19, 19
+	mine := history{runs: []epoch{{primary: 3, first: 1, counts: []uint64{8, 4}}, {primary: 7, first: 13, counts: []uint64{3, 3, 1}}}}
+	p.hist, p.histEnd = mine, 19
+	longer := history{runs: []epoch{mine.runs[0], {primary: 7, first: 13, counts: []uint64{4, 3, 1}}, {primary: 8, first: 21, counts: []uint64{1, 0}}}}
+	newHarness(p, 1, view(0, &choice{holder: members[2].ID(), last: 8, base: 19, end: 21, est: 7, hist: longer}))
+	require.Equal(t, uint64(8), p.last, "its log is a prefix of the chosen lineage")
+	held := p.heldHistory()
+	require.Equal(t, mine.runs, held.runs, "what it holds of view 7's run, counted as before")
+	require.True(t, held.cut)
+	require.Equal(t, dead, held.fateOf(8, msgID{7, 0, 4}, true), "view 7's fourth cast of rank 0 lies beyond what it holds")
+	require.Equal(t, inLog, held.fateOf(8, msgID{7, 0, 3}, true))
 }
 
 // An undecided cast is ruled out only against an established primary
@@ -467,4 +497,18 @@ func FuzzSafeUp(f *testing.F) {
 		newHarness(New(false), 0, stack.Annotations{annKey: body})
 		_ = time.Second
 	})
+}
+
+// The last run of a cut history may be a prefix of the run its lineage
+// holds: a cast of that run's view beyond it stays undecided, though a
+// later primary view is established, until a primary view is built on the
+// history itself (seed 7471: a member whose history was cut inside view
+// 5's run aborted casts of view 5 that the others had delivered).
+func TestCutHistorysLastRunDecidesNothingBeyondIt(t *testing.T) {
+	cut := history{runs: []epoch{{primary: 5, first: 1, counts: []uint64{6, 9}}}, cut: true}
+	require.Equal(t, undecided, cut.fateOf(7, msgID{5, 1, 10}, false))
+	require.Equal(t, inLog, cut.fateOf(7, msgID{5, 1, 9}, false))
+	require.Equal(t, dead, cut.fateOf(7, msgID{5, 1, 10}, true), "a primary view built on the cut history ends view 5's run there")
+	whole := history{runs: cut.runs}
+	require.Equal(t, dead, whole.fateOf(7, msgID{5, 1, 10}, false), "a whole history holds all of view 5's run, and view 7 is established")
 }
