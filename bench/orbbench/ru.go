@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -49,7 +50,10 @@ type ruCell struct {
 	slow   []float64 // aggregate: clients × the slowest client's rate
 	paired []float64 // rate / the omniORB rate of the same repetition
 	cpu    time.Duration
-	calls  float64
+	// perServer is each server process's CPU (replicas in t.pids order),
+	// so that the called replica's share can be told from the others'.
+	perServer []time.Duration
+	calls     float64
 }
 
 func runRU(cfg *config) (err error) {
@@ -260,8 +264,10 @@ func ruMeasure(ctx context.Context, client string, t *ruTarget, size, n, clients
 	}
 	wg.Wait()
 	var cpu time.Duration
+	each := make([]time.Duration, len(t.pids))
 	for i, pid := range t.pids {
-		cpu += cpuBetween(t0[i], sampleCPU(pid))
+		each[i] = cpuBetween(t0[i], sampleCPU(pid))
+		cpu += each[i]
 	}
 	sum, slowest := 0.0, rates[0]
 	for i, r := range rates {
@@ -275,13 +281,19 @@ func ruMeasure(ctx context.Context, client string, t *ruTarget, size, n, clients
 		c.rates = append(c.rates, sum)
 		c.slow = append(c.slow, slowest*float64(clients))
 		c.cpu += cpu
+		if c.perServer == nil {
+			c.perServer = make([]time.Duration, len(each))
+		}
+		for i, d := range each {
+			c.perServer[i] += d
+		}
 		c.calls += float64(clients * (n + warmup + 1))
 	}
 	return sum, nil
 }
 
 func printRUHeader(agg bool) {
-	what, cpu1, cpu2 := "calls/s", "server CPU", "µs/call"
+	what, cpu1, cpu2 := "calls/s", "server CPU", "µs/call = each process, busiest first"
 	if agg {
 		what, cpu1, cpu2 = "calls/s summed", "server CPU  clients × slowest", "µs/call              median"
 	}
@@ -308,6 +320,8 @@ func printRURows(size int, targets []*ruTarget, cells map[*ruTarget]*ruCell, agg
 		cpu := fmt.Sprintf("%7.1f   ", c.cpu.Seconds()*1e6/c.calls)
 		if agg {
 			cpu += fmt.Sprintf("  %19.0f", median(c.slow))
+		} else if len(c.perServer) > 1 {
+			cpu += "= " + splitCPU(c.perServer, c.calls)
 		}
 		fmt.Printf("%5dB  %-14s | %-32s | %-7s | %-20s | %s\n", size, t.name, rate, ratio, paired, cpu)
 	}
@@ -366,4 +380,19 @@ func joinInts(v []int) string {
 		s[i] = strconv.Itoa(x)
 	}
 	return strings.Join(s, ", ")
+}
+
+// splitCPU writes each server process's CPU a call, busiest first: with
+// one client, the replica it calls leads.
+func splitCPU(each []time.Duration, calls float64) string {
+	us := make([]float64, len(each))
+	for i, d := range each {
+		us[i] = d.Seconds() * 1e6 / calls
+	}
+	slices.SortFunc(us, func(a, b float64) int { return cmp.Compare(b, a) })
+	parts := make([]string, len(us))
+	for i, u := range us {
+		parts[i] = fmt.Sprintf("%.0f", u)
+	}
+	return strings.Join(parts, " + ")
 }
