@@ -16,23 +16,23 @@ import (
 //
 // Every member but the one that ordered a cast has the orderer's
 // acknowledgement with the cast: the orderer holds the cast first, and its
-// acknowledgement leaves in the same batch as the cast or its order. The
-// orderer is the sequencer at rank 0 under Total, the cast's sender under
-// Token; the layer does not know which order runs below it, so both tell
-// everyone at once, and so does a view with members that are not voters
-// (whose acknowledgements do not count). Rank 0 and the sender thus hold
-// each other's acknowledgement at once, and need only as many more as
-// the majority exceeds the two of them (one, if the sender is rank 0):
-// those come at once from the members next in rank order, to rank 0 and
-// the sender only (neededAtOnce), and the rest wait for the next Status.
-// In a group of three whose sequencer casts, rank 1 alone answers the
-// cast, where ranks 1 and 2 both did, and a cast by rank 1 or 2 needs no
-// third member's acknowledgement at all: a wake-up saved at each end.
-// With a larger majority, rank 0 tells everyone at once each time it
-// learns that a majority holds more (relayLearnt), so the members that
-// neither cast nor ordered a cast learn a hop later than rank 0 and the
-// sender. One relay is enough: the sender relaying too would cost every
-// member another wake-up.
+// acknowledgement leaves in the same batch as the cast or its order. So a
+// member that did not order a cast tells only the orderer at once — the
+// sequencer at rank 0 under Total, the cast's sender under Token (both,
+// since the layer does not know which order runs below it) — and a member
+// that ordered a cast, or may have, tells everyone. With a majority of
+// two, that is all anyone needs: in a group of three whose sequencer
+// casts, two of the four acknowledgements a cast used to cost are saved.
+// With a larger majority, rank 0, which hears from everyone, tells
+// everyone at once each time it learns that a majority holds more
+// (relayLearnt): a cast costs each other member its acknowledgement and
+// one relay, where acknowledging to all cost n-1 each. The cast's sender
+// hears every acknowledgement itself, so a replica waiting to answer a
+// client's request it cast waits no longer than before; only members that
+// neither cast nor ordered it learn a hop later. One relay is enough: the
+// sender relaying too would cost every member another wake-up. A view
+// with members that are not voters (whose acknowledgements do not count)
+// goes back to telling everyone everything.
 
 // noteAck records that this member's log grew with a cast from sender.
 func (l *layer) noteAck(sender int) {
@@ -44,30 +44,8 @@ func (l *layer) noteAck(sender int) {
 		l.ackAll = true
 		return
 	}
-	if !l.neededAtOnce(sender) {
-		return
-	}
 	l.ackTo[0] = true
 	l.ackTo[sender] = true // ordered takes only casts of a member's rank
-}
-
-// neededAtOnce reports whether rank 0 and sender, which each hold the
-// other's acknowledgement of the cast at once, need this member's to
-// reach a majority: they need as many more as the majority exceeds the
-// two of them (one, if sender is rank 0), and take them from the members
-// next in rank order. The others' would only wake them again; those
-// members tell everyone at the next Status (Tick).
-func (l *layer) neededAtOnce(sender int) bool {
-	have := 2
-	if sender == 0 {
-		have = 1
-	}
-	// This member's place among the ranks other than 0 and sender.
-	place := l.me - 1
-	if sender != 0 && sender < l.me {
-		place--
-	}
-	return place < l.majority()-have
 }
 
 // relayLearnt has rank 0 tell everyone at once that a majority holds

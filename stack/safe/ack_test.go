@@ -38,61 +38,17 @@ func acksSent(h *layertest.Harness) []int {
 }
 
 // With a majority of two, a member that did not order a cast tells only
-// the orderer — the sequencer at rank 0 and the cast's sender — at once,
-// and only if they lack a majority without it: rank 1 answers the
-// sequencer's casts, and no one needs a third member's for another's.
+// the orderer — the sequencer at rank 0 and the cast's sender — at once.
 func TestAckGoesToTheOrdererWithAMajorityOfTwo(t *testing.T) {
 	h := newHarness(New(false), 1, viewOf(3, 0, 1, 2))
 	require.Equal(t, []int{stack.AllPeers}, acksAfterIdle(h), "a new view is acknowledged to everyone")
 	cast(h, 0, "a")
 	require.Equal(t, []int{0}, acksAfterIdle(h), "the sequencer's cast: only it waits for this acknowledgement")
 	cast(h, 2, "b")
-	require.Empty(t, acksAfterIdle(h), "another's cast: the sequencer and its sender hold each other's acknowledgement, a majority")
+	require.Equal(t, []int{0, 2}, acksAfterIdle(h), "another's cast: the sequencer and, under a token, its sender")
 	cast(h, 1, "c")
 	require.Equal(t, []int{stack.AllPeers}, acksAfterIdle(h), "its own cast: it may have ordered it, and the others wait for it")
 	require.Empty(t, acksAfterIdle(h), "nothing new, nothing sent")
-}
-
-// Rank 2 of three is not needed for a majority of two at once: it tells
-// everyone at the next Status, and not before.
-func TestRankTwoAcksAtTheNextStatus(t *testing.T) {
-	h := newHarness(New(false), 2, viewOf(3, 0, 1, 2))
-	acksAfterIdle(h)
-	status := h.Env.Config.Status
-	cast(h, 0, "a")
-	require.Empty(t, acksAfterIdle(h), "rank 1's acknowledgement makes the sequencer's majority")
-	h.Advance(status - time.Millisecond)
-	require.Empty(t, acksSent(h))
-	h.Advance(time.Millisecond)
-	require.Equal(t, []int{stack.AllPeers}, acksSent(h))
-}
-
-// With a majority of three among five members, the orderer and the
-// sender take at once the acknowledgements of the next ranks, as many as
-// they lack: two for the sequencer's cast (ranks 1 and 2), one for
-// another's (the first rank that is neither).
-func TestAcksAtOnceFromTheNextRanks(t *testing.T) {
-	five := layertest.Members(5)
-	all := make([]stack.EndpID, 5)
-	for i, m := range five {
-		all[i] = m.ID()
-	}
-	ann := stack.Annotations{}
-	primary.ViewInfo{Primary: true, Number: 5, UpToDate: all, Replicas: 5, Counted: 5}.Put(ann)
-	ann[annKey] = (&choice{}).encode()
-	for _, c := range []struct {
-		me, sender int
-		want       []int
-	}{
-		{1, 0, []int{0}}, {2, 0, []int{0}}, {3, 0, nil}, {4, 0, nil},
-		{2, 1, []int{0, 1}}, {3, 1, nil}, {1, 3, []int{0, 3}}, {2, 3, nil}, {4, 3, nil},
-	} {
-		h := layertest.New(New(false), layertest.Options{Members: five, Rank: c.me, ViewAnn: ann})
-		h.Start()
-		acksAfterIdle(h)
-		cast(h, c.sender, "a")
-		require.Equal(t, c.want, acksAfterIdle(h), "rank %d, a cast by rank %d", c.me, c.sender)
-	}
 }
 
 // The sequencer's acknowledgement is what the others wait for.
