@@ -333,7 +333,8 @@ func TestAdoptsALineageItsLogIsAPrefixOf(t *testing.T) {
 }
 
 // Cutting a history keeps the runs before the cut, counts a split run
-// again from the held log, and marks it split when only state covers it.
+// again from the held log, or from the member's own history where state
+// covers the run's start, and marks it split when neither can.
 func TestHistoryUpTo(t *testing.T) {
 	h := history{runs: []epoch{{primary: 4, first: 1, counts: []uint64{2, 1}}, {primary: 6, first: 4, counts: []uint64{1, 1}}}}
 	require.Equal(t, h.runs[:1], h.upTo(3, heldLog{start: 3}).runs)
@@ -356,6 +357,20 @@ func TestHistoryUpTo(t *testing.T) {
 	fromOwn := longer.upTo(5, heldLog{entries: []entry{{id: msgID{6, 1, 1}}}, start: 4, own: own, ownEnd: 4})
 	require.Equal(t, []uint64{1, 1}, fromOwn.runs[1].counts)
 	require.True(t, h.upTo(4, heldLog{start: 4, own: own, ownEnd: 3}).runs[1].split, "own history that stops short of the log")
+}
+
+// The last run of a cut history may be a prefix of the run its lineage
+// holds: a cast of that run's view beyond it stays undecided, though a
+// later primary view is established, until a primary view is built on the
+// history itself (seed 7471: a member whose history was cut inside view
+// 5's run aborted casts of view 5 that the others had delivered).
+func TestCutHistorysLastRunDecidesNothingBeyondIt(t *testing.T) {
+	cut := history{runs: []epoch{{primary: 5, first: 1, counts: []uint64{6, 9}}}, cut: true}
+	require.Equal(t, undecided, cut.fateOf(7, msgID{5, 1, 10}, false))
+	require.Equal(t, inLog, cut.fateOf(7, msgID{5, 1, 9}, false))
+	require.Equal(t, dead, cut.fateOf(7, msgID{5, 1, 10}, true), "a primary view built on the cut history ends view 5's run there")
+	whole := history{runs: cut.runs}
+	require.Equal(t, dead, whole.fateOf(7, msgID{5, 1, 10}, false), "a whole history holds all of view 5's run, and view 7 is established")
 }
 
 // A member that adopts a longer lineage its log is a prefix of, with a
@@ -497,18 +512,4 @@ func FuzzSafeUp(f *testing.F) {
 		newHarness(New(false), 0, stack.Annotations{annKey: body})
 		_ = time.Second
 	})
-}
-
-// The last run of a cut history may be a prefix of the run its lineage
-// holds: a cast of that run's view beyond it stays undecided, though a
-// later primary view is established, until a primary view is built on the
-// history itself (seed 7471: a member whose history was cut inside view
-// 5's run aborted casts of view 5 that the others had delivered).
-func TestCutHistorysLastRunDecidesNothingBeyondIt(t *testing.T) {
-	cut := history{runs: []epoch{{primary: 5, first: 1, counts: []uint64{6, 9}}}, cut: true}
-	require.Equal(t, undecided, cut.fateOf(7, msgID{5, 1, 10}, false))
-	require.Equal(t, inLog, cut.fateOf(7, msgID{5, 1, 9}, false))
-	require.Equal(t, dead, cut.fateOf(7, msgID{5, 1, 10}, true), "a primary view built on the cut history ends view 5's run there")
-	whole := history{runs: cut.runs}
-	require.Equal(t, dead, whole.fateOf(7, msgID{5, 1, 10}, false), "a whole history holds all of view 5's run, and view 7 is established")
 }

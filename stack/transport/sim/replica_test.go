@@ -116,8 +116,8 @@ var replicaRegressions = []uint64{
 	12781, // safe: a member whose log was a prefix of the chosen lineage made it undecided, reported a run split at its state, and five casts were neither delivered nor aborted
 	18863, // checker: a member of a primary view's flush that crashed before a paused coordinator installed the view was not counted
 	39183, // safe: a cut of a lineage's history, chosen in a non-primary view, declared dead the casts beyond the cut (found on 44864bf; the schedule has changed since)
-	21243, // safe: a member that adopted a longer lineage its log was a prefix of, a state covering its last run, marked that run split when it fell back to what it held, and the next member to adopt its lineage could tell neither delivered nor dead of three casts and reported them neither (found when Safe first acknowledged to the next ranks only)
-	7471,  // safe: a cut history's partial last run (first fix of 21243) declared dead the casts of that run beyond the cut, which the others had delivered
+	21243, // safe: a member that adopted a longer lineage its log was a prefix of, a state covering its last run, marked that run split when it fell back to what it held, and the next member to adopt its lineage could tell neither delivered nor dead of three casts and reported them neither (found when Safe acknowledged to the next ranks only, since reverted: the schedule has changed since)
+	7471,  // safe: a cut history's partial last run (first fix of 21243) declared dead the casts of that run beyond the cut, which the others had delivered (the same schedule)
 	9775,  // safe: a replica left with a gap (it adopted a log starting past its state, whose transfer never came) reported the log's end as held, was chosen as holder on a tie, and a primary view numbered new casts into the gap, found with a gmp rule since withdrawn: the schedule has changed since
 }
 
