@@ -222,7 +222,7 @@ func (l *layer) resolve(final bool) {
 				kept = append(kept, e) // a fuller history may come with the fetch
 				continue
 			}
-			l.env.Log.Warn("fate of an undelivered cast unknown: it is older than the epochs remembered", "primary", e.id.primary)
+			l.env.Log.Warn("fate of an undelivered cast unknown: the history has no whole run of its primary view (forgotten, or split where a state transfer covers it)", "primary", e.id.primary)
 			l.env.Metrics.Drop("safe-fate-unknown")
 		}
 	}
