@@ -144,6 +144,12 @@ type benchCell struct {
 	RatioFanout float64 `json:"ratio_fanout,omitempty"`
 	FanoutMin   float64 `json:"ratio_fanout_min,omitempty"`
 	FanoutMax   float64 `json:"ratio_fanout_max,omitempty"`
+	// CallbackP50us (latency cells) is the median p50 of the same closed
+	// loop timed until the delivery callback ran, not until the
+	// benchmark's goroutine waiting for it did: p50_us less the hand-off
+	// between goroutines, which an application acting in its callback
+	// does not pay.
+	CallbackP50us float64 `json:"callback_p50_us,omitempty"`
 	// FanoutLimitValue (throughput cells) is the median of the same
 	// goodput limit from one process to two, each datagram sent to both:
 	// the slower receiver's MB/s, what the 3-process pattern of a sender
@@ -420,10 +426,13 @@ func (s *believeSystems) round(run *believeRun, r int) error {
 				if err != nil {
 					return fmt.Errorf("%s: %w", sys, err)
 				}
-				l = latencyResult{p50: x.q50, p99: x.q99}
+				l = latencyResult{p50: x.q50, p99: x.q99, u50: x.u50}
 			}
 			run.res.add(sys, lat, size, l.p50)
 			run.res.add(sys, lat9, size, l.p99)
+			if l.u50 > 0 {
+				run.res.add(sys, latU, size, l.u50)
+			}
 		}
 	}
 	for _, ref := range interleave(r, refPacked, refDgram64, refPackedFan, refDgram64Fan) {
@@ -527,6 +536,7 @@ func (run *believeRun) cells() []benchCell {
 			rf := summarize(ratios(vs, run.res.get(refFanout, lat, size)))
 			c.RatioFanout, c.FanoutMin, c.FanoutMax = rf.median, rf.min, rf.max
 			c.FanoutP50us = summarize(run.res.get(refFanout, lat, size)).median
+			c.CallbackP50us = summarize(run.res.get(st, latU, size)).median
 			c.Swing = sp.swing()
 			c.RaftSwing = summarize(run.res.get(refRaft, lat, size)).swing()
 			c.LimitSwing = summarize(run.res.get(refRTT, lat, size)).swing()

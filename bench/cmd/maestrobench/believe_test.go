@@ -58,7 +58,7 @@ func TestBelieveJSON(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "bench.json")
 	out := runMaestrobench(t, 2*time.Minute, "-stacks", "default,safe,multicast", "-sizes", "1024", "-rounds", "3",
 		"-duration", "100ms", "-warmup", "0", "-latency-ops", "20", "-scale-members", "4", "-json", file)
-	for _, want := range []string{"load average (1 min) before:", "load average (1 min):", " after", "UDP goodput, 1 KiB payloads packed", "UDP goodput, 65507-byte datagrams", "UDP goodput to two (each), 1 KiB payloads packed", "UDP goodput to two (each), 65507-byte datagrams", "UDP round trip p50", "raft 64-way Apply", "| safe | 3 | 1 KiB | 3 |", "Scale: 4 members"} {
+	for _, want := range []string{"load average (1 min) before:", "load average (1 min):", " after", "UDP goodput, 1 KiB payloads packed", "UDP goodput, 65507-byte datagrams", "UDP goodput to two (each), 1 KiB payloads packed", "UDP goodput to two (each), 65507-byte datagrams", "UDP round trip p50", "raft 64-way Apply", "| safe | 3 | 1 KiB | 3 |", "| stack | size | p50 | p99 | p50 to callback |", "Scale: 4 members"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -119,6 +119,9 @@ func TestBelieveJSON(t *testing.T) {
 			if num("fanout_p50_us") <= 0 || !(num("ratio_fanout_min") <= num("ratio_fanout") && num("ratio_fanout") <= num("ratio_fanout_max")) ||
 				num("ratio_fanout") <= 0 {
 				t.Errorf("latency cell %v: the UDP fan-out reference or its ratio is missing", c)
+			}
+			if cb := num("callback_p50_us"); cb <= 0 || cb > num("p50_us") {
+				t.Errorf("latency cell %v: callback_p50_us %v missing or beyond p50_us, which adds the hand-off to it", c, cb)
 			}
 		default:
 			t.Errorf("cell %v: kind %q", c, kind)

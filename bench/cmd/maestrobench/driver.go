@@ -353,13 +353,15 @@ func (c *cluster) latency(size int) (lat latencyResult, err error) {
 		return lat, fmt.Errorf("latency %d B: %w", size, err)
 	}
 	c.o.logf("  latency %6d B: all p50 %.0f us p99 %.0f us; majority p50 %.0f us p99 %.0f us", size, r.P50us, r.P99us, r.Q50us, r.Q99us)
-	return latencyResult{r.P50us, r.P99us, r.Q50us, r.Q99us}, nil
+	return latencyResult{p50: r.P50us, p99: r.P99us, q50: r.Q50us, q99: r.Q99us, u50: r.U50us}, nil
 }
 
 // latencyResult is one latency cell: until every member acknowledged, and
-// until a majority (the sender and one other of three) had the message.
+// until a majority (the sender and one other of three) had the message;
+// u50 is the p50 of the cell's main figure until the delivery callback ran
+// (0: not measured).
 type latencyResult struct {
-	p50, p99, q50, q99 float64
+	p50, p99, q50, q99, u50 float64
 }
 
 func parseSizes(s string) ([]int, error) {

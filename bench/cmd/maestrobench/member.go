@@ -41,9 +41,17 @@ type bench struct {
 	metrics0 stack.MetricsSnapshot
 
 	// latency cell
-	acks chan uint64
+	acks chan arrival
 	// self-delivery latency cell: this member's own probes, delivered
-	self chan uint64
+	self chan arrival
+}
+
+// arrival is a latency cell's message as the delivery callback saw it:
+// its sequence number and when the callback ran, before the hand-off to
+// the goroutine waiting for it.
+type arrival struct {
+	seq uint64
+	at  time.Time
 }
 
 func (b *bench) emit(r report) {
@@ -101,7 +109,7 @@ func (b *bench) ReceiveCast(from groupmember.EndpID, msg *message.Message) {
 	case kindProbe:
 		if from == b.m.ID() {
 			select {
-			case b.self <- seq:
+			case b.self <- arrival{seq, time.Now()}:
 			default:
 			}
 		}
@@ -111,7 +119,7 @@ func (b *bench) ReceiveCast(from groupmember.EndpID, msg *message.Message) {
 func (b *bench) ReceiveSend(_ groupmember.EndpID, msg *message.Message) {
 	if kind, _, seq, ok := parse(msg.Bytes()); ok && kind == kindAck {
 		select {
-		case b.acks <- seq:
+		case b.acks <- arrival{seq, time.Now()}:
 		default:
 		}
 	}
@@ -143,7 +151,7 @@ func memberMain(args []string) error {
 		return err
 	}
 	defer stopTrace()
-	b := &bench{out: json.NewEncoder(os.Stdout), acks: make(chan uint64, 1024), self: make(chan uint64, 1024)}
+	b := &bench{out: json.NewEncoder(os.Stdout), acks: make(chan arrival, 1024), self: make(chan arrival, 1024)}
 	m, err := groupmember.New(groupmember.Options{Group: *group, PortBase: *portBase, PortCount: 16, Properties: *props,
 		Replicas: *replicas, StateDir: *stateDir, KeyFile: *keyFile,
 		Multicast: *mcast, MulticastInterface: *mcastIf, InlineUpcalls: *inline,
@@ -252,9 +260,10 @@ func (b *bench) cast(p []byte) error {
 }
 
 // selfLatency runs closed-loop casts, each timed from the cast until this
-// member's own delivery of it: with Safe, until a majority holds it.
+// member's own delivery of it (with Safe, until a majority holds it): until
+// the goroutine waiting for it runs, and until the delivery callback ran.
 func (b *bench) selfLatency(c command) {
-	var ds []time.Duration
+	var ds, ups []time.Duration
 	for i := 1; i <= c.Count; i++ {
 		t0 := time.Now()
 		if err := b.cast(payload(kindProbe, c.Run, uint64(i), c.Size)); err != nil {
@@ -263,8 +272,11 @@ func (b *bench) selfLatency(c command) {
 		}
 		for waiting := true; waiting; {
 			select {
-			case s := <-b.self:
-				waiting = s != uint64(i)
+			case a := <-b.self:
+				if a.seq == uint64(i) {
+					waiting = false
+					ups = append(ups, a.at.Sub(t0))
+				}
 			case <-time.After(10 * time.Second):
 				b.emit(report{Event: "error", Error: fmt.Sprintf("probe %d not delivered", i)})
 				return
@@ -272,13 +284,15 @@ func (b *bench) selfLatency(c command) {
 		}
 		ds = append(ds, time.Since(t0))
 	}
-	b.emit(report{Event: "done", Run: c.Run, Count: uint64(len(ds)), P50us: percentile(ds, 0.5), P99us: percentile(ds, 0.99)})
+	b.emit(report{Event: "done", Run: c.Run, Count: uint64(len(ds)), P50us: percentile(ds, 0.5), P99us: percentile(ds, 0.99),
+		U50us: percentile(ups, 0.5)})
 }
 
 // pingPong runs closed-loop round trips: cast, wait for every other
-// member's acknowledgement, repeat.
+// member's acknowledgement, repeat. The first acknowledgement (a majority
+// of 3 has the cast) is also timed until its delivery callback ran.
 func (b *bench) pingPong(c command) {
-	var all, quorum []time.Duration
+	var all, quorum, ups []time.Duration
 	for i := 1; i <= c.Count; i++ {
 		t0 := time.Now()
 		if err := b.m.Cast(message.FromBytes(payload(kindPing, c.Run, uint64(i), c.Size))); err != nil {
@@ -287,11 +301,12 @@ func (b *bench) pingPong(c command) {
 		}
 		for got := 0; got < c.Receiver; {
 			select {
-			case s := <-b.acks:
-				if s == uint64(i) {
+			case a := <-b.acks:
+				if a.seq == uint64(i) {
 					got++
 					if got == 1 {
 						quorum = append(quorum, time.Since(t0))
+						ups = append(ups, a.at.Sub(t0))
 					}
 				}
 			case <-time.After(10 * time.Second):
@@ -303,7 +318,7 @@ func (b *bench) pingPong(c command) {
 	}
 	b.emit(report{Event: "done", Run: c.Run, Count: uint64(len(all)),
 		P50us: percentile(all, 0.5), P99us: percentile(all, 0.99),
-		Q50us: percentile(quorum, 0.5), Q99us: percentile(quorum, 0.99)})
+		Q50us: percentile(quorum, 0.5), Q99us: percentile(quorum, 0.99), U50us: percentile(ups, 0.5)})
 }
 
 // percentile returns the p-th percentile of ds in microseconds.

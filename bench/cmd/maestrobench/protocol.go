@@ -29,10 +29,14 @@ type report struct {
 	P99us   float64 `json:"p99_us,omitempty"`
 	Q50us   float64 `json:"q50_us,omitempty"` // latency until a majority (with the sender) had it
 	Q99us   float64 `json:"q99_us,omitempty"`
-	Error   string  `json:"error,omitempty"`
-	Note    string  `json:"note,omitempty"` // view: why it is not primary; addr: the UDP echo address
-	RSSKiB  int64   `json:"rss_kib,omitempty"`
-	CPUus   float64 `json:"cpu_us,omitempty"` // throughput: CPU time the process used during the cell
+	// U50us is the p50 of the cell's main latency (q50_us, or p50_us for
+	// "selflatency") timed until the delivery callback ran rather than
+	// until the goroutine waiting for it did.
+	U50us  float64 `json:"u50_us,omitempty"`
+	Error  string  `json:"error,omitempty"`
+	Note   string  `json:"note,omitempty"` // view: why it is not primary; addr: the UDP echo address
+	RSSKiB int64   `json:"rss_kib,omitempty"`
+	CPUus  float64 `json:"cpu_us,omitempty"` // throughput: CPU time the process used during the cell
 }
 
 // Cast payloads: kind(1) run(4) seq(8), padded to the cell's size. The

@@ -34,8 +34,9 @@ const (
 	thr3 = "thr3" // msgs/s, 3 senders
 	lat  = "lat"  // closed-loop latency p50, µs
 	lat9 = "lat99"
-	cpu1 = "cpu1" // CPU µs per delivered message, all members, 1 sender
-	cpu3 = "cpu3" // the same, 3 senders
+	latU = "latcb" // the same closed loop until the delivery callback ran, µs
+	cpu1 = "cpu1"  // CPU µs per delivered message, all members, 1 sender
+	cpu3 = "cpu3"  // the same, 3 senders
 )
 
 // samples holds one value per round for each (system, measure, size).
@@ -328,5 +329,5 @@ func (c *cluster) selfLatency(size int) (latencyResult, error) {
 		return latencyResult{}, fmt.Errorf("latency %d B: %w", size, err)
 	}
 	c.o.logf("  latency %6d B until own delivery: p50 %.0f us p99 %.0f us", size, r.P50us, r.P99us)
-	return latencyResult{p50: r.P50us, p99: r.P99us}, nil
+	return latencyResult{p50: r.P50us, p99: r.P99us, u50: r.U50us}, nil
 }
