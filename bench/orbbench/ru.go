@@ -49,11 +49,19 @@ type ruCell struct {
 	rates  []float64 // single client: its rate; aggregate: the sum
 	slow   []float64 // aggregate: clients × the slowest client's rate
 	paired []float64 // rate / the omniORB rate of the same repetition
-	cpu    time.Duration
 	// perServer is each server process's CPU (replicas in t.pids order),
 	// so that the called replica's share can be told from the others'.
 	perServer []time.Duration
 	calls     float64
+}
+
+// cpu returns all server processes' CPU time together.
+func (c *ruCell) cpu() time.Duration {
+	var sum time.Duration
+	for _, d := range c.perServer {
+		sum += d
+	}
+	return sum
 }
 
 func runRU(cfg *config) (err error) {
@@ -263,11 +271,9 @@ func ruMeasure(ctx context.Context, client string, t *ruTarget, size, n, clients
 		}()
 	}
 	wg.Wait()
-	var cpu time.Duration
 	each := make([]time.Duration, len(t.pids))
 	for i, pid := range t.pids {
 		each[i] = cpuBetween(t0[i], sampleCPU(pid))
-		cpu += each[i]
 	}
 	sum, slowest := 0.0, rates[0]
 	for i, r := range rates {
@@ -280,7 +286,6 @@ func ruMeasure(ctx context.Context, client string, t *ruTarget, size, n, clients
 	if c != nil {
 		c.rates = append(c.rates, sum)
 		c.slow = append(c.slow, slowest*float64(clients))
-		c.cpu += cpu
 		if c.perServer == nil {
 			c.perServer = make([]time.Duration, len(each))
 		}
@@ -317,7 +322,7 @@ func printRURows(size int, targets []*ruTarget, cells map[*ruTarget]*ruCell, agg
 			ratio = fmt.Sprintf("%.2f", m/omniMedian)
 			paired = fmt.Sprintf("%.2f [%.2f–%.2f]", median(c.paired), slices.Min(c.paired), slices.Max(c.paired))
 		}
-		cpu := fmt.Sprintf("%7.1f   ", c.cpu.Seconds()*1e6/c.calls)
+		cpu := fmt.Sprintf("%7.1f   ", c.cpu().Seconds()*1e6/c.calls)
 		if agg {
 			cpu += fmt.Sprintf("  %19.0f", median(c.slow))
 		} else if len(c.perServer) > 1 {

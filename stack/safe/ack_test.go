@@ -14,11 +14,7 @@ import (
 // viewOf builds the annotations of a primary view of the 3 members, with
 // replicas configured and ranks upToDate up to date (the voters).
 func viewOf(replicas int, upToDate ...int) stack.Annotations {
-	ann := stack.Annotations{}
-	info := primary.ViewInfo{Primary: true, Number: 5, UpToDate: ids(upToDate...), Replicas: replicas, Counted: len(upToDate)}
-	info.Put(ann)
-	ann[annKey] = (&choice{}).encode()
-	return ann
+	return annotations(primary.ViewInfo{Primary: true, Number: 5, UpToDate: ids(upToDate...), Replicas: replicas, Counted: len(upToDate)}, &choice{})
 }
 
 // acksAfterIdle runs Idle and returns to whom the acknowledgements went.

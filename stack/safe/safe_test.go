@@ -25,8 +25,13 @@ func ids(rs ...int) []stack.EndpID {
 // view builds the annotations of a view: the Primary verdict (3 replicas,
 // all voters) and, if c is not nil, the chosen log.
 func view(primaryNum uint64, c *choice) stack.Annotations {
+	return annotations(primary.ViewInfo{Primary: primaryNum > 0, Number: primaryNum, UpToDate: ids(0, 1, 2), Replicas: 3, Counted: 3}, c)
+}
+
+// annotations builds the annotations of a view: its Primary verdict
+// and, if c is not nil, the chosen log.
+func annotations(info primary.ViewInfo, c *choice) stack.Annotations {
 	ann := stack.Annotations{}
-	info := primary.ViewInfo{Primary: primaryNum > 0, Number: primaryNum, UpToDate: ids(0, 1, 2), Replicas: 3, Counted: 3}
 	info.Put(ann)
 	if c != nil {
 		ann[annKey] = c.encode()
