@@ -26,8 +26,10 @@ type ClientOptions struct {
 	// and a call whose connection is lost before the reply (COMM_FAILURE,
 	// COMPLETED_MAYBE) is sent again with the same retention id, up to
 	// FTRetries times, so that a replicated server executes it at most
-	// once and returns its recorded reply. The id must be unique among
-	// the server's clients.
+	// once and returns its recorded reply. A retry refused with TRANSIENT
+	// or lost too leaves the call COMM_FAILURE, COMPLETED_MAYBE: the first
+	// attempt may still have run. The id must be unique among the
+	// server's clients.
 	FTClientID string
 	// FTRetries bounds the retries of one call (default 4).
 	FTRetries int
@@ -131,13 +133,20 @@ func (c *Client) Invoke(ctx context.Context, ref *IOR, op string, args func(*Enc
 		extra = []ServiceContext{ft.Context()}
 	}
 	retries := 0
+	var lost error // an earlier attempt's lost connection: that attempt may have run
 	for forwards := 0; ; forwards++ {
 		rep, fwd, err := c.invokeOnce(ctx, ref, op, args, true, extra)
 		if err != nil && extra != nil && retries < c.opts.FTRetries && mayHaveRun(err) && ctx.Err() == nil {
 			retries++
 			forwards--
+			lost = err
 			c.log.Debug("iiop: connection lost mid-call; retrying with the same FT retention id", "op", op, "err", err)
 			continue
+		}
+		if err != nil && lost != nil && !settles(err) {
+			// The retry did not run, or its fate is unknown; the first
+			// attempt's still is.
+			return nil, fmt.Errorf("%w; retried: %w", lost, err)
 		}
 		if err != nil {
 			return nil, err
@@ -256,6 +265,15 @@ func (c *Client) Close() error {
 		cc.shutdown(ErrClosed)
 	}
 	return nil
+}
+
+// settles reports whether a retried call's error says what became of the
+// request: a system exception a server answered it with (the recorded
+// reply, or the same answer again), not TRANSIENT (the retry did not run
+// there) nor a lost connection.
+func settles(err error) bool {
+	var exc *SystemException
+	return errors.As(err, &exc) && exc.Name() != ExcTransient && !mayHaveRun(err)
 }
 
 // mayHaveRun reports a call lost with its connection: COMM_FAILURE,
