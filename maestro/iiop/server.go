@@ -521,13 +521,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	// Give clients a moment to close their ends, so they read CloseConnection
 	// before any reset an abrupt close could cause. omniORB does not close
-	// promptly, so the wait is short and shared by all connections.
-	linger := time.After(500 * time.Millisecond)
+	// promptly, so the wait is short and shared by all connections: once it
+	// is over (its Done stays closed), the rest are closed at once.
+	linger, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
 	for _, c := range conns {
 		select {
 		case <-c.done:
-		case <-ctx.Done():
-		case <-linger:
+		case <-linger.Done():
 		}
 		c.close()
 	}
