@@ -39,5 +39,9 @@
 // the epochs: if the chosen log follows a newer primary view and lacks it,
 // it is dead and aborted; a message the total order aborted at a view's
 // end (it was never ordered here) is kept until the next primary view says
-// whether it was ordered and kept elsewhere.
+// whether it was ordered and kept elsewhere. A member that takes the
+// chosen state by transfer is told, by a member whose state it is, how
+// many casts of each sender the run that state ends inside holds up to
+// it (base.go): with the state and its own log it can then count that
+// run even if the rest of the chosen log never reaches it.
 package safe

@@ -43,6 +43,11 @@ type layer struct {
 	fetchStart uint64
 	fetched    []entry
 	synced     bool // holds the chosen log and its holder's exact epochs
+
+	// The counts of the run the chosen state ends inside, up to the
+	// chosen base, as an up-to-date member told them (base.go).
+	baseAt    epoch
+	hasBaseAt bool
 }
 
 func newLayer(p *Protocol, env *stack.Env) *layer {
@@ -67,6 +72,7 @@ func (l *layer) Start() {
 		l.adoptChoice()
 	}
 	if !l.info.Primary {
+		l.tellBase()
 		l.fetch()
 		return
 	}
@@ -81,7 +87,8 @@ func (l *layer) Start() {
 	if l.hasC && p.observer && p.base > l.ch.end {
 		// An observer that delivered beyond the chosen log numbers the
 		// view's casts as everyone does, from the chosen log's end.
-		p.base, p.logStart = l.ch.end, l.ch.end
+		p.jumpTo(l.ch.end, epoch{}, false, l.ch.hist)
+		p.logStart = l.ch.end
 	}
 	p.last = l.info.Number
 	p.holdOnlyLog()
@@ -172,7 +179,9 @@ func (l *layer) adoptChoice() {
 	// the chosen lineage, the newest here, descends from it.
 	p.est = max(p.est, ch.est)
 	if p.observer {
-		p.base = max(p.base, ch.base)
+		if ch.base > p.base {
+			p.jumpTo(ch.base, epoch{}, false, ch.hist)
+		}
 		if p.end() > ch.end {
 			// What it holds beyond the chosen log is undecided; its
 			// positions must be the replicas'.
@@ -248,7 +257,7 @@ func (l *layer) upToDate() {
 		return
 	}
 	end := p.end()
-	p.base = l.ch.base
+	p.jumpTo(l.ch.base, l.baseAt, l.hasBaseAt, l.ch.hist)
 	if p.logStart < p.base {
 		p.trimTo(p.base)
 	}
@@ -296,6 +305,8 @@ func (l *layer) Up(ev *stack.Event) {
 			l.entries(ev.Peer, ev.Msg.Reader())
 		case k == kindEnd:
 			l.fetchEnd(ev.Peer, ev.Msg.Reader())
+		case k == kindBase:
+			l.baseTold(ev.Msg.Reader())
 		default:
 			l.env.Metrics.Drop("safe-malformed")
 		}
@@ -457,6 +468,7 @@ func (l *layer) deliverTo(pos uint64) {
 		p.log = p.log[1:]
 		p.logStart++
 		p.base++
+		p.noteDelivered(e.id)
 		// The entry has left the log: its bytes (the layer's own copy)
 		// go up as they are.
 		if e.id.primary == l.info.Number {

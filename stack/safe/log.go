@@ -119,12 +119,17 @@ func (h history) upTo(end uint64, held heldLog) history {
 
 // heldLog is what a member holds of a lineage: its log (entries from
 // position start+1) and, where a state covers the start of a run, its
-// own history as it was when it adopted the lineage, exact up to ownEnd.
+// own history as it was when it adopted the lineage, exact up to ownEnd,
+// and the counts of the run its state ends inside, up to base (exact if
+// baseKnown).
 type heldLog struct {
-	entries []entry
-	start   uint64
-	own     history
-	ownEnd  uint64
+	entries   []entry
+	start     uint64
+	own       history
+	ownEnd    uint64
+	base      uint64
+	baseRun   epoch
+	baseKnown bool
 }
 
 // prefixOf reports whether the log h describes, at positions from+1 to
@@ -154,6 +159,16 @@ func (h history) prefixOf(longer history, from, end uint64) bool {
 	return true
 }
 
+// runAt returns h's run that holds position pos.
+func (h history) runAt(pos uint64) (epoch, bool) {
+	for _, e := range h.runs {
+		if !e.split && e.first <= pos && pos < e.first+e.length() {
+			return e, true
+		}
+	}
+	return epoch{}, false
+}
+
 // run returns h's run of primary view prim.
 func (h history) run(prim uint64) (epoch, bool) {
 	for _, e := range h.runs {
@@ -175,23 +190,31 @@ func (e epoch) length() uint64 {
 }
 
 // splitAt returns the run cut after position end, counting its casts
-// from the held log when that holds the whole cut run, or from the
-// member's own history of the run up to ownEnd and the log after it when
-// the log starts inside the run (a state covers its start) and reaches
-// back to ownEnd; or else marked split. One primary view orders a
-// sender's casts in the order they were sent, so the counts of a prefix
-// are the highest indices in it.
+// from the held log when that holds the whole cut run. When the log
+// starts inside the run (a state covers its start), the counts up to
+// where the log starts come from the member's own history of the run, up
+// to ownEnd if the log reaches back to it, or from the counts of the run
+// its state ends inside, if the log starts right there; the log's entries
+// add the rest. Otherwise the run is marked split. One primary view
+// orders a sender's casts in the order they were sent, so the counts of a
+// prefix are the highest indices in it.
 func (e epoch) splitAt(end uint64, held heldLog) epoch {
 	out := epoch{primary: e.primary, first: e.first, counts: make([]uint64, len(e.counts))}
 	from := e.first
 	if e.first <= held.start {
 		k, ok := held.own.run(e.primary)
-		if !ok || k.first != e.first || k.split || held.ownEnd < held.start || held.ownEnd > end {
+		b := held.baseRun
+		switch {
+		case ok && k.first == e.first && !k.split && held.ownEnd >= held.start && held.ownEnd <= end:
+			copy(out.counts, k.counts)
+			from = held.ownEnd + 1
+		case held.baseKnown && held.base == held.start && held.base <= end && b.primary == e.primary && b.first == e.first && len(b.counts) <= len(e.counts):
+			copy(out.counts, b.counts)
+			from = held.base + 1
+		default:
 			out.split = true
 			return out
 		}
-		copy(out.counts, k.counts)
-		from = held.ownEnd + 1
 	}
 	if end > held.start+uint64(len(held.entries)) {
 		out.split = true

@@ -1,6 +1,8 @@
 package safe
 
 import (
+	"slices"
+
 	"github.com/maestro-go/maestro/stack"
 )
 
@@ -23,6 +25,14 @@ type Protocol struct {
 	// covers cannot be recounted from the log, and own still counts it.
 	own    history
 	ownEnd uint64
+	// baseRun counts the run that position base belongs to, up to base:
+	// exactly when baseKnown — this member delivered the run from its
+	// first position, or was told the counts with the state that brought
+	// it there (base.go) — so that a log starting at base inside the run
+	// can be counted even when the rest of the run never arrives. Its
+	// primary is that of position base whenever known (0 if not).
+	baseRun   epoch
+	baseKnown bool
 	// undecided holds messages whose fate a later view decides: casts the
 	// total order aborted (never ordered here), and held messages of an
 	// older order than the chosen log's.
@@ -31,7 +41,7 @@ type Protocol struct {
 
 // New returns the protocol of a member; an observer holds no application
 // state, so it never needs a state transfer.
-func New(observer bool) *Protocol { return &Protocol{observer: observer} }
+func New(observer bool) *Protocol { return &Protocol{observer: observer, baseKnown: true} }
 
 // Name returns "Safe".
 func (*Protocol) Name() string { return "Safe" }
@@ -83,7 +93,7 @@ func (p *Protocol) heldHistory() history {
 // held returns what this member holds, for upTo: its log, and its own
 // history where that covers runs the log does not.
 func (p *Protocol) held() heldLog {
-	return heldLog{entries: p.log, start: p.logStart, own: p.own, ownEnd: p.ownEnd}
+	return heldLog{entries: p.log, start: p.logStart, own: p.own, ownEnd: p.ownEnd, base: p.base, baseRun: p.baseRun, baseKnown: p.baseKnown}
 }
 
 // trimTo drops held messages at positions up to pos (covered by a state
@@ -100,4 +110,39 @@ func (p *Protocol) trimTo(pos uint64) {
 		p.log = nil
 	}
 	p.logStart = pos
+}
+
+// noteDelivered keeps baseRun as base advances to the position of the
+// delivered cast id. A cast of another primary view than the position
+// before it starts a run there; one of the same view extends it.
+func (p *Protocol) noteDelivered(id msgID) {
+	if id.primary != p.baseRun.primary && (p.baseKnown || p.baseRun.primary != 0) {
+		p.baseRun, p.baseKnown = epoch{primary: id.primary, first: p.base}, true
+	}
+	if !p.baseKnown {
+		p.baseRun.primary = id.primary
+		return
+	}
+	if id.rank >= len(p.baseRun.counts) {
+		p.baseRun.counts = append(p.baseRun.counts, make([]uint64, id.rank+1-len(p.baseRun.counts))...)
+	}
+	p.baseRun.counts[id.rank] = max(p.baseRun.counts[id.rank], id.index)
+}
+
+// jumpTo makes base pos, reached by a state rather than by delivering:
+// run, if known, counts the run pos belongs to up to pos; otherwise h
+// names at least the run's primary view, when it describes pos.
+func (p *Protocol) jumpTo(pos uint64, run epoch, known bool, h history) {
+	if p.base == pos {
+		return
+	}
+	p.base = pos
+	if known {
+		p.baseRun, p.baseKnown = epoch{primary: run.primary, first: run.first, counts: slices.Clone(run.counts)}, true
+		return
+	}
+	p.baseRun, p.baseKnown = epoch{}, false
+	if e, ok := h.runAt(pos); ok {
+		p.baseRun.primary = e.primary
+	}
 }

@@ -13,6 +13,7 @@ const (
 	kindFetch   = 2 // ESend: send me your held messages after a position
 	kindEntries = 3 // ESend: held messages, from a position on
 	kindEnd     = 4 // ESend: the fetched log is complete: its lineage, end and epochs
+	kindBase    = 5 // ESend: the run the sender's state (the chosen one) ends inside, counted up to that position
 )
 
 // annKey names the layer's view annotation (the chosen log).
