@@ -264,7 +264,12 @@ func (m *Member) release() {
 				m.mu.Unlock()
 				return
 			}
-			if err != nil {
+			switch {
+			case errors.Is(err, ErrNotMember):
+				// Its destination left while it was held: sent, it would
+				// have been dropped just the same.
+				m.log.Debug("held message dropped", "err", err)
+			case err != nil:
 				m.log.Warn("held message dropped", "err", err)
 			}
 		}
