@@ -28,12 +28,9 @@ func (l *layer) tellBase() {
 	if p.observer || !p.baseKnown || p.base != l.ch.base || l.n == 1 || len(l.info.UpToDate) == l.n {
 		return
 	}
-	if _, ok := l.ch.hist.runAt(p.base); !ok {
-		return // older than the chosen epochs, or beyond them: nothing to count
+	if !fitsEpochs(l.ch.hist, p.base, p.baseRun) {
+		return // older than the chosen epochs: nothing they would count
 	}
-	// Even where the chosen epochs' run ends at the base, the run may go
-	// on: a holder reports its last run before the casts the view's end
-	// delivers.
 	var w wire.Writer
 	w.Byte(kindBase)
 	w.Uvarint(p.base)
@@ -51,37 +48,68 @@ func (l *layer) tellBase() {
 }
 
 // baseTold takes the counts of the run the chosen state ends inside, if
-// they fit the chosen epochs: the run is theirs, and its casts up to the
-// base are exactly the positions from its first.
+// they fit the chosen epochs.
 func (l *layer) baseTold(r *wire.Reader) {
 	pos := r.Uvarint()
 	e := epoch{primary: r.Uvarint(), first: r.Uvarint()}
 	e.counts = make([]uint64, r.Count(stack.MaxMembers, 1))
-	var total uint64
 	for i := range e.counts {
 		e.counts[i] = r.Uvarint()
-		total += e.counts[i]
 	}
 	if r.Err() != nil || r.Remaining() != 0 {
 		l.env.Metrics.Drop("safe-malformed")
 		return
 	}
-	run, ok := l.ch.hist.runAt(pos)
-	if !l.hasC || pos != l.ch.base || !ok || run.primary != e.primary || run.first != e.first ||
-		len(e.counts) > len(run.counts) || total != pos-e.first+1 {
+	if !l.hasC || pos != l.ch.base || !fitsEpochs(l.ch.hist, pos, e) {
 		l.env.Metrics.Drop("safe-stale-base")
 		return
-	}
-	for i, c := range e.counts {
-		if c > run.counts[i] {
-			l.env.Metrics.Drop("safe-stale-base")
-			return
-		}
 	}
 	l.baseAt, l.hasBaseAt = e, true
 	p := l.p
 	if p.base == pos && !p.baseKnown && (p.baseRun.primary == 0 || p.baseRun.primary == e.primary) {
 		// The state arrived first.
 		p.baseRun, p.baseKnown = epoch{primary: e.primary, first: e.first, counts: slices.Clone(e.counts)}, true
+		p.completeRun()
 	}
+}
+
+// fitsEpochs reports whether e can count, up to pos, a run of the lineage
+// h describes: its casts are exactly the positions from its first to pos,
+// and h's run of its view starts where it does and is a prefix of it or
+// the other way round — or, where h has no run of its view, it is the run
+// that follows h's last one. A holder reports its epochs before the casts
+// its view's end delivers, so the chosen state may end beyond the last
+// run the chosen epochs describe, or in a run they do not have yet.
+func fitsEpochs(h history, pos uint64, e epoch) bool {
+	var total uint64
+	for _, c := range e.counts {
+		total += c
+	}
+	if e.primary == 0 || e.first == 0 || pos < e.first || total != pos-e.first+1 {
+		return false
+	}
+	if other, ok := h.runAt(pos); ok && other.primary != e.primary {
+		return false
+	}
+	if run, ok := h.run(e.primary); ok {
+		return !run.split && run.first == e.first && len(e.counts) <= len(run.counts) &&
+			(countsWithin(e.counts, run.counts) || countsWithin(run.counts, e.counts))
+	}
+	n := len(h.runs)
+	if n == 0 {
+		return false
+	}
+	last := h.runs[n-1]
+	return !last.split && e.primary > last.primary && e.first == last.first+last.length()
+}
+
+// countsWithin reports whether every count of a is at most b's (a missing
+// count is 0).
+func countsWithin(a, b []uint64) bool {
+	for i, c := range a {
+		if c > 0 && (i >= len(b) || c > b[i]) {
+			return false
+		}
+	}
+	return true
 }

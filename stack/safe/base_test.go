@@ -172,3 +172,64 @@ func TestCutBeforeTheBaseIsSplit(t *testing.T) {
 	require.True(t, run.splitAt(35, held).split)
 	require.Equal(t, epoch{primary: 9, first: 11, counts: []uint64{14, 14}}, run.splitAt(38, held), "cut at the base")
 }
+
+// The chosen holder reports its epochs before the casts its view's end
+// delivers, so the chosen state may end beyond the last run it reported —
+// here view 5's run is reported up to 15, or not at all, while the primary
+// component delivered up to 16 as the view ended. A member that takes that
+// state and never fetches the rest learns the run up to 16 from an
+// up-to-date member, and does not judge the casts its state holds dead.
+func TestStateBeyondTheReportedRunCompletesIt(t *testing.T) {
+	run4 := epoch{primary: 4, first: 1, counts: []uint64{5, 5}}
+	for _, reported := range []history{
+		{since: 4, runs: []epoch{run4, {primary: 5, first: 11, counts: []uint64{2, 2, 1}}}},
+		{since: 4, runs: []epoch{run4}},
+	} {
+		for _, stateFirst := range []bool{false, true} {
+			ch := &choice{holder: members[0].ID(), last: 5, est: 5, end: 16, base: 16, hist: reported}
+			ann := annotations(primary.ViewInfo{UpToDate: ids(0, 1), Stale: ids(2), Replicas: 3, Counted: 3}, ch)
+			src := upToDateAt13()
+			for i, id := range []msgID{{5, 2, 1}, {5, 1, 2}, {5, 2, 2}} {
+				src.base++
+				src.logStart++
+				src.noteDelivered(id)
+				src.hist.add(id.primary, id.rank, id.index, uint64(14+i), 3)
+			}
+			src.histEnd = 16
+			up := newHarness(src, 1, ann)
+			p := staleOfAnOlderLineage()
+			m := newHarness(p, 2, ann)
+			tell := func() {
+				for _, ev := range baseCounts(up) {
+					if ev.Peer == 2 {
+						m.Up(&stack.Event{Type: stack.ESend, Peer: 1, Msg: layertest.Wire(ev)})
+					}
+				}
+			}
+			if !stateFirst {
+				tell()
+			}
+			m.Down(&stack.Event{Type: stack.EUpToDate})
+			if stateFirst {
+				tell()
+			}
+			require.Equal(t, uint64(16), p.base)
+			held := p.heldHistory()
+			require.Equal(t, []epoch{run4, run5}, held.runs, "reported %v, state first %v", reported.runs, stateFirst)
+			require.Equal(t, inLog, held.fateOf(5, msgID{5, 2, 2}, true), "the cast at 16 is in the state")
+			require.Equal(t, dead, held.fateOf(5, msgID{5, 2, 3}, true))
+		}
+	}
+}
+
+// Completing the last run leaves the epochs it shares its runs with (the
+// choice's) as they were.
+func TestCompleteRunLeavesSharedEpochsAlone(t *testing.T) {
+	chosen := history{runs: []epoch{{primary: 5, first: 11, counts: []uint64{2, 2, 1}}}}
+	p := New(false)
+	p.hist = chosen
+	p.base, p.baseRun, p.baseKnown = 16, run5, true
+	p.completeRun()
+	require.Equal(t, []epoch{run5}, p.hist.runs)
+	require.Equal(t, []uint64{2, 2, 1}, chosen.runs[0].counts)
+}

@@ -266,6 +266,7 @@ func (l *layer) upToDate() {
 		// log's epochs describe them.
 		p.hist, p.histEnd = p.hist.extend(l.ch.hist), l.ch.end
 	}
+	p.completeRun()
 	if !l.fetching {
 		l.fetch()
 	}

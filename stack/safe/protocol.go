@@ -146,3 +146,28 @@ func (p *Protocol) jumpTo(pos uint64, run epoch, known bool, h history) {
 		p.baseRun.primary = e.primary
 	}
 }
+
+// completeRun makes hist describe every position up to base where the
+// counts at base (known) describe more than it: its last run, reported
+// before the casts its view's end delivered, is replaced by the longer
+// prefix baseRun counts, or baseRun is the run that follows it.
+func (p *Protocol) completeRun() {
+	b := p.baseRun
+	n := len(p.hist.runs)
+	if !p.baseKnown || b.primary == 0 || n == 0 {
+		return
+	}
+	last := p.hist.runs[n-1]
+	switch {
+	case last.split:
+	case last.primary == b.primary && last.first == b.first && last.first+last.length()-1 < p.base && countsWithin(last.counts, b.counts):
+		counts := make([]uint64, max(len(last.counts), len(b.counts)))
+		copy(counts, b.counts)
+		// hist may share its runs with the choice it came from.
+		p.hist.runs = slices.Clone(p.hist.runs)
+		p.hist.runs[n-1].counts = counts
+	case b.primary > last.primary && b.first == last.first+last.length():
+		p.hist.runs = append(slices.Clone(p.hist.runs), epoch{primary: b.primary, first: b.first, counts: slices.Clone(b.counts)})
+		p.hist.trim(maxEpochs)
+	}
+}
