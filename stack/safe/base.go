@@ -14,10 +14,15 @@ import (
 // the whole run) tell it: should the fetch of the rest of the log fail —
 // its holder crashed — the member could not tell which of the run's casts
 // its state holds, and the fate of the view's casts still undecided
-// somewhere would stay unknown. Every member whose state is the chosen one
-// knows those counts (it delivered the run, or was told them in turn), so
-// at the start of a view that is not primary it tells every other member.
-// An observer, which skips to the chosen state's position, takes them too.
+// somewhere would stay unknown. The chosen epochs may even stop short of
+// the base: the holder reports them before the casts its view's end
+// delivers, which the chosen state may hold. Every member whose state is
+// the chosen one knows the counts at its base (it delivered the run, or
+// was told them in turn), so at the start of a view that is not primary
+// it tells every other member; a member that takes the state counts the
+// run from them, and completes the epochs with them where they stop
+// short. An observer, which skips to the chosen state's position, takes
+// them too.
 
 // tellBase sends the counts of the run this member's state ends inside to
 // every other member of a view some member of which lacks the chosen

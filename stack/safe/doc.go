@@ -43,5 +43,6 @@
 // chosen state by transfer is told, by a member whose state it is, how
 // many casts of each sender the run that state ends inside holds up to
 // it (base.go): with the state and its own log it can then count that
-// run even if the rest of the chosen log never reaches it.
+// run, and every run its state covers, even if the rest of the chosen log
+// never reaches it.
 package safe
