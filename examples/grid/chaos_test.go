@@ -94,18 +94,12 @@ func (c *chaosRun) saveLogs() {
 	}
 }
 
-// restart starts replica i again, with the same arguments.
+// restart starts replica i again, with the same arguments (and so the same
+// state directory and IIOP address).
 func (c *chaosRun) restart(i int) {
 	c.t.Helper()
-	g := c.g
-	c.gone = append(c.gone, g.procs[i])
-	args := append([]string{"-mode", "ru", "-group", g.group, "-etc", g.etc, "-suspect", "1s", "-replicas", strconv.Itoa(chaosReplicas)}, g.args(i)...)
-	name, cmd := g.command(i, g.bin, args...)
-	p := proctest.Start(c.t, fmt.Sprintf("r%d", i), name, cmd...)
-	require.NoError(c.t, p.WaitFor(20*time.Second, "its IIOP address", func(lines []string) bool {
-		return slices.ContainsFunc(lines, func(l string) bool { return ruIIOPLine.MatchString(l) })
-	}))
-	g.procs[i] = p
+	c.gone = append(c.gone, c.g.procs[i])
+	c.g.restart(i)
 }
 
 func (c *chaosRun) kill(i int) {

@@ -86,6 +86,22 @@ func newRUGroup(t *testing.T, replicas int) *ruGroup {
 func (g *ruGroup) start() int {
 	g.t.Helper()
 	i := len(g.procs)
+	p, addr := g.launch(i)
+	g.procs = append(g.procs, p)
+	g.addrs = append(g.addrs, addr)
+	return i
+}
+
+// restart runs replica i again, with the same arguments, in place of the
+// process that ended, and waits for its IIOP address.
+func (g *ruGroup) restart(i int) {
+	g.t.Helper()
+	g.procs[i], g.addrs[i] = g.launch(i)
+}
+
+// launch runs replica i and waits for its IIOP address.
+func (g *ruGroup) launch(i int) (*proctest.Proc, iiop.Addr) {
+	g.t.Helper()
 	args := append([]string{"-mode", "ru", "-group", g.group, "-etc", g.etc, "-suspect", "1s"}, g.args(i)...)
 	if g.replicas > 0 {
 		args = append(args, "-replicas", strconv.Itoa(g.replicas))
@@ -103,9 +119,7 @@ func (g *ruGroup) start() int {
 		}
 		return false
 	}))
-	g.procs = append(g.procs, p)
-	g.addrs = append(g.addrs, addr)
-	return i
+	return p, addr
 }
 
 func (g *ruGroup) tails() string {
