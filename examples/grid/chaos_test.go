@@ -27,6 +27,7 @@ var (
 	ruChaosFor  = flag.Duration("ru.chaos", 0, "run each TestRURandom* test for this long (a soak; default 20s)")
 	ruChaosSeed = flag.Uint64("ru.chaos.seed", 0, "seed of the TestRURandom* tests' fault schedules (default: random, logged)")
 	ruChaosLogs = flag.String("ru.chaos.logs", "", "run the TestRURandom* tests' replicas with -v and write each incarnation's log to this directory")
+	ruChaosN    = flag.Int("ru.chaos.replicas", 3, "replicas of the TestRURandom* tests (-replicas N; at least 3)")
 )
 
 // freePort returns a TCP port of 127.0.0.1 nobody listens on now, so that a
@@ -38,12 +39,14 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// chaosRun is a group of three -mode ru replicas (-replicas 3), each with
-// its own state directory and IIOP address, which the faults of a random
-// schedule hit while clients call them.
+// chaosRun is a group of n -mode ru replicas (-replicas n; 3 unless
+// -ru.chaos.replicas says otherwise), each with its own state directory
+// and IIOP address, which the faults of a random schedule hit while
+// clients call them.
 type chaosRun struct {
 	t      *testing.T
 	g      *ruGroup
+	n      int
 	rng    *rand.Rand
 	seed   uint64
 	run    time.Duration
@@ -51,12 +54,10 @@ type chaosRun struct {
 	faults map[string]int   // how many of each fault were injected
 }
 
-const chaosReplicas = 3
-
 // newChaosRun reads the flags; the test then sets g.args and g.command
 // and calls start.
 func newChaosRun(t *testing.T) *chaosRun {
-	c := &chaosRun{t: t, run: 20 * time.Second, seed: *ruChaosSeed, faults: map[string]int{}}
+	c := &chaosRun{t: t, n: max(3, *ruChaosN), run: 20 * time.Second, seed: *ruChaosSeed, faults: map[string]int{}}
 	if *ruChaosFor > 0 {
 		c.run = *ruChaosFor
 	}
@@ -65,12 +66,31 @@ func newChaosRun(t *testing.T) *chaosRun {
 	}
 	t.Logf("fault schedule seed %d (-ru.chaos.seed)", c.seed)
 	c.rng = rand.New(rand.NewPCG(c.seed, 0))
-	c.g = newRUGroup(t, chaosReplicas)
+	c.g = newRUGroup(t, c.n)
 	return c
 }
 
 // all is every replica's index.
-func (c *chaosRun) all() []int { return []int{0, 1, 2} }
+func (c *chaosRun) all() []int {
+	idx := make([]int, c.n)
+	for i := range idx {
+		idx[i] = i
+	}
+	return idx
+}
+
+// pick returns k replicas chosen at random.
+func (c *chaosRun) pick(k int) []int { return c.rng.Perm(c.n)[:k] }
+
+// others returns the replicas after i, in ring order: the addresses a
+// client that calls i first fails over to.
+func (c *chaosRun) others(i int) []int {
+	var out []int
+	for k := 1; k < c.n; k++ {
+		out = append(out, (i+k)%c.n)
+	}
+	return out
+}
 
 func (c *chaosRun) start() {
 	if *ruChaosLogs != "" {
@@ -78,7 +98,7 @@ func (c *chaosRun) start() {
 		c.g.args = func(i int) []string { return append(args(i), "-v") }
 		c.t.Cleanup(c.saveLogs)
 	}
-	for range chaosReplicas {
+	for range c.n {
 		c.g.start()
 	}
 	c.g.waitServing(c.all()...)
@@ -128,16 +148,24 @@ func (c *chaosRun) signal(sig syscall.Signal, idx ...int) {
 func (c *chaosRun) pause() { time.Sleep(time.Duration(300+c.rng.IntN(1700)) * time.Millisecond) }
 
 // processFault injects one fault chosen at random among those that hit
-// processes.
+// processes. At most a minority is ever down at once: a majority
+// restarted from its disks may have lost updates nobody else holds, and
+// the group rightly waits for an operator then.
 func (c *chaosRun) processFault() {
-	i := c.rng.IntN(chaosReplicas)
-	j := (i + 1 + c.rng.IntN(chaosReplicas-1)) % chaosReplicas
+	minority := (c.n - 1) / 2
+	ij := c.pick(2)
+	i, j := ij[0], ij[1]
 	switch c.rng.IntN(7) {
 	case 0, 1:
-		c.faults["SIGKILL and restart"]++
-		c.kill(i)
+		down := c.pick(1 + c.rng.IntN(minority))
+		c.faults[fmt.Sprintf("SIGKILL of %d and restart", len(down))]++
+		for _, k := range down {
+			c.kill(k)
+		}
 		c.pause()
-		c.restart(i)
+		for _, k := range down {
+			c.restart(k)
+		}
 	case 2:
 		c.faults["leave and restart"]++
 		c.signal(syscall.SIGTERM, i)
@@ -145,18 +173,15 @@ func (c *chaosRun) processFault() {
 		require.Equal(c.t, 0, c.g.procs[i].ExitCode(), "r%d's graceful leave", i)
 		c.pause()
 		c.restart(i)
-	case 3:
-		c.faults["SIGSTOP one"]++
-		c.signal(syscall.SIGSTOP, i)
+	case 3, 4:
+		// Stopping a majority leaves the group without one until they
+		// continue.
+		stopped := c.pick(1 + c.rng.IntN(c.n-1))
+		c.faults[fmt.Sprintf("SIGSTOP of %d", len(stopped))]++
+		c.signal(syscall.SIGSTOP, stopped...)
 		c.pause()
 		c.pause()
-		c.signal(syscall.SIGCONT, i)
-	case 4:
-		c.faults["SIGSTOP two"]++
-		c.signal(syscall.SIGSTOP, i, j)
-		c.pause()
-		c.pause()
-		c.signal(syscall.SIGCONT, i, j)
+		c.signal(syscall.SIGCONT, stopped...)
 	case 5:
 		// Killed again while it rejoins: it held no state of its own
 		// yet, so the group loses nothing more.
@@ -167,8 +192,8 @@ func (c *chaosRun) processFault() {
 		c.kill(i)
 		c.restart(i)
 	case 6:
-		// One of the two up-to-date replicas stops while the killed
-		// one rejoins: the third alone must bring it up to date.
+		// An up-to-date replica stops while the killed one rejoins: the
+		// others must bring it up to date.
 		c.faults["SIGKILL, then SIGSTOP another while it rejoins"]++
 		c.kill(i)
 		c.restart(i)
@@ -233,26 +258,24 @@ func (c *chaosRun) faultsUntilDone(clients []*chaosClient, sets []setFunc, fault
 	t.Logf("warnings logged: %v", warnings)
 }
 
-// TestRURandomFaults: three replicas with -replicas 3, each with its own
-// state directory and IIOP port, serve four FT-aware Go clients and an
-// omniORB one that set cells of their own rows without pause, through the
-// reference published at the start, while faults chosen at random hit the
-// replicas: SIGKILL and restart from the state directory (killed again
-// while it rejoins, or with another replica stopped meanwhile), graceful
-// leave and restart, SIGSTOP of one replica or of two (the group loses its
-// majority) and SIGCONT. Two replicas are never killed at once: a majority
-// restarted from its disks may have lost updates nobody else holds, and
-// the group rightly waits for an operator then. After each fault the test
-// waits for the three to serve in one primary view again. At the end the
-// three grids are equal, every cell holds what the clients' outcomes
-// allow (no acknowledged set lost, no refused set applied), no call went
-// unanswered, and no replica logged an error. -ru.chaos runs it longer;
-// -ru.chaos.seed replays a schedule.
+// TestRURandomFaults: three replicas with -replicas 3 (-ru.chaos.replicas
+// for more), each with its own state directory and IIOP port, serve four
+// FT-aware Go clients and an omniORB one that set cells of their own rows
+// without pause, through the reference published at the start, while
+// faults chosen at random hit the replicas: SIGKILL of a minority and
+// restart from the state directories (killed again while it rejoins, or
+// with another replica stopped meanwhile), graceful leave and restart,
+// SIGSTOP of some replicas — a majority, sometimes — and SIGCONT. After
+// each fault the test waits for all to serve in one primary view again.
+// At the end their grids are equal, every cell holds what the clients'
+// outcomes allow (no acknowledged set lost, no refused set applied), no
+// call went unanswered, and no replica logged an error. -ru.chaos runs it
+// longer; -ru.chaos.seed replays a schedule.
 func TestRURandomFaults(t *testing.T) {
 	c := newChaosRun(t)
 	portbase := c.g.args(0)
-	var dirs, listen [chaosReplicas]string
-	for i := range chaosReplicas {
+	dirs, listen := make([]string, c.n), make([]string, c.n)
+	for i := range c.n {
 		dirs[i] = filepath.Join(t.TempDir(), "state")
 		listen[i] = "127.0.0.1:" + strconv.Itoa(freePort(t))
 	}
@@ -268,13 +291,13 @@ func TestRURandomFaults(t *testing.T) {
 	var sets []setFunc
 	for k := range 5 {
 		cl := &chaosClient{row: k}
-		i := k % chaosReplicas // the replica it calls first
+		i := k % c.n // the replica it calls first
 		if k < 4 {
 			ic := iiop.NewClient(iiop.ClientOptions{FTClientID: fmt.Sprintf("chaos-client-%d-%d", k, c.seed), DialTimeout: 2 * time.Second})
 			defer ic.Close()
 			sets = append(sets, cl.goSet(ic, rotated(t, ref, i)))
 		} else {
-			sets = append(sets, cl.omniSet(startOmniClient(t, "omniORB client", ruClient(t), "lines", c.g.refFirst(i, (i+1)%chaosReplicas, (i+2)%chaosReplicas)).p))
+			sets = append(sets, cl.omniSet(startOmniClient(t, "omniORB client", ruClient(t), "lines", c.g.refFirst(i, c.others(i)...)).p))
 		}
 		clients = append(clients, cl)
 	}
@@ -317,24 +340,24 @@ func rotated(t *testing.T, ref *iiop.IOR, k int) *iiop.IOR {
 	return iiop.CompoundIOR(ref.TypeID, ps[0].ObjectKey, append(slices.Clone(addrs[k:]), addrs[:k]...), iiop.GIOP12)
 }
 
-// TestRURandomPartitions: the three replicas of TestRURandomFaults, each in
-// a network namespace of its own, serve three omniORB clients over a front
-// network that never splits, while the group's network splits at random
-// (one replica cut off, a three-way split, the cut-off side moving from
-// one replica to another, a replica killed and restarted while cut off)
-// and heals, besides TestRURandomFaults's faults to processes. The checks
-// at the end are the same.
+// TestRURandomPartitions: the replicas of TestRURandomFaults, each in a
+// network namespace of its own, serve omniORB clients (one per replica, up
+// to five) over a front network that never splits, while the group's
+// network splits at random (a minority cut off, a three-way split, the
+// cut moving to other replicas, a replica killed and restarted while cut
+// off) and heals, besides TestRURandomFaults's faults to processes. The
+// checks at the end are the same.
 func TestRURandomPartitions(t *testing.T) {
 	c := newChaosRun(t)
-	lab := netlab.New(t, chaosReplicas)
-	front := newFrontNet(t, lab, chaosReplicas)
-	var dirs [chaosReplicas]string
-	for i := range chaosReplicas {
+	lab := netlab.New(t, c.n)
+	front := newFrontNet(t, lab, c.n)
+	dirs := make([]string, c.n)
+	for i := range c.n {
 		dirs[i] = filepath.Join(t.TempDir(), "state")
 	}
 	c.g.args = func(i int) []string {
 		var seeds []string
-		for j := range chaosReplicas {
+		for j := range c.n {
 			if j != i {
 				seeds = append(seeds, lab.Addr(j)+":"+gridPort)
 			}
@@ -347,40 +370,47 @@ func TestRURandomPartitions(t *testing.T) {
 
 	var clients []*chaosClient
 	var sets []setFunc
-	for k := range chaosReplicas {
+	for k := range min(c.n, 5) {
 		cl := &chaosClient{row: k}
-		ref := c.g.refFirst(k, (k+1)%chaosReplicas, (k+2)%chaosReplicas)
+		ref := c.g.refFirst(k, c.others(k)...)
 		p := startOmniClient(t, fmt.Sprintf("omniORB client %d", k), "ip", "netns", "exec", front.ns, ruClient(t), "-ORBclientConnectTimeOutPeriod", "2000", "lines", ref).p
 		clients = append(clients, cl)
 		sets = append(sets, cl.omniSet(p))
 	}
+	minority := (c.n - 1) / 2
+	cut := func() []int { return c.pick(1 + c.rng.IntN(minority)) }
 	c.faultsUntilDone(clients, sets, func() {
-		i := c.rng.IntN(chaosReplicas)
-		j := (i + 1 + c.rng.IntN(chaosReplicas-1)) % chaosReplicas
 		switch c.rng.IntN(5) {
 		case 0:
 			c.processFault()
 		case 1:
-			c.faults["one replica cut off"]++
-			lab.Partition([]int{i})
+			off := cut()
+			c.faults[fmt.Sprintf("%d cut off", len(off))]++
+			lab.Partition(off)
 			c.pause()
 			c.pause()
 			lab.Heal()
 		case 2:
+			// Three components: no majority anywhere unless one of them
+			// holds one.
+			perm := c.rng.Perm(c.n)
+			x := 1 + c.rng.IntN(c.n-2)
+			y := x + 1 + c.rng.IntN(c.n-1-x)
 			c.faults["three-way split"]++
-			lab.Partition([]int{0}, []int{1})
+			lab.Partition(perm[:x], perm[x:y])
 			c.pause()
 			c.pause()
 			lab.Heal()
 		case 3:
-			c.faults["one replica cut off, then another instead"]++
-			lab.Partition([]int{i})
+			c.faults["a cut off, then another instead"]++
+			lab.Partition(cut())
 			c.pause()
-			lab.Partition([]int{j})
+			lab.Partition(cut())
 			c.pause()
 			lab.Heal()
 		case 4:
-			c.faults["one replica cut off, SIGKILLed and restarted"]++
+			i := c.rng.IntN(c.n)
+			c.faults["one cut off, SIGKILLed and restarted"]++
 			lab.Partition([]int{i})
 			c.pause()
 			c.kill(i)
