@@ -420,11 +420,14 @@ func (c *conn) fillMessage(m *msgReader, n int, deadline *time.Time) (again, sto
 	return false, true
 }
 
-// idle reports whether no delivered request awaits a reply.
+// idle reports whether no delivered request awaits a reply, nor has one
+// being written: reply takes a request off pending before it writes, and
+// an idle close in between would cut the reply off (or, finding the writer
+// busy, close without CloseConnection).
 func (c *conn) idle() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.pending) == 0
+	return len(c.pending) == 0 && c.replying.Load() == 0
 }
 
 func isTimeout(err error) bool {
