@@ -501,9 +501,12 @@ func FuzzSafeUp(f *testing.F) {
 	f.Add(byte(kindStable), []byte{9})
 	f.Add(byte(kindStable), []byte{9, 3, 200, 1})
 	f.Add(byte(kindFetch), []byte{0})
+	f.Add(byte(kindBase), []byte{2, 3, 1, 2, 1, 1})
+	f.Add(byte(kindBase), []byte{5, 4, 5, 1, 1})
 	f.Fuzz(func(t *testing.T, kind byte, body []byte) {
 		p := New(false)
-		h := newHarness(p, 1, view(0, &choice{holder: members[0].ID(), last: 4, end: 9, base: 2}))
+		hist := history{runs: []epoch{{primary: 3, first: 1, counts: []uint64{2, 2}}}}
+		h := newHarness(p, 1, view(0, &choice{holder: members[0].ID(), last: 4, end: 9, base: 2, hist: hist}))
 		msg := append([]byte{kind}, body...)
 		for _, typ := range []stack.EventType{stack.ESend, stack.ECtrl} {
 			h.Up(&stack.Event{Type: typ, Peer: 0, Msg: wire.NewMsg(msg)})
