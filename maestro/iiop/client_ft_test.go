@@ -1,7 +1,6 @@
 package iiop
 
 import (
-	"encoding/binary"
 	"errors"
 	"io"
 	"net"
@@ -25,15 +24,13 @@ func crashAfterRequest(t *testing.T) Addr {
 			return
 		}
 		defer c.Close()
-		var h [12]byte
-		if _, err := io.ReadFull(c, h[:]); err != nil {
+		var hb [HeaderSize]byte
+		if _, err := io.ReadFull(c, hb[:]); err != nil {
 			return
 		}
-		size := binary.BigEndian.Uint32(h[8:])
-		if h[6]&1 != 0 {
-			size = binary.LittleEndian.Uint32(h[8:])
+		if h, err := ParseHeader(hb[:]); err == nil {
+			_, _ = io.CopyN(io.Discard, c, int64(h.Size))
 		}
-		_, _ = io.CopyN(io.Discard, c, int64(size))
 	}()
 	return addrOf(l.Addr())
 }

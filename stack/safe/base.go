@@ -1,8 +1,6 @@
 package safe
 
 import (
-	"slices"
-
 	"github.com/maestro-go/maestro/stack"
 	"github.com/maestro-go/maestro/stack/wire"
 )
@@ -73,7 +71,7 @@ func (l *layer) baseTold(r *wire.Reader) {
 	p := l.p
 	if p.base == pos && !p.baseKnown && (p.baseRun.primary == 0 || p.baseRun.primary == e.primary) {
 		// The state arrived first.
-		p.baseRun, p.baseKnown = epoch{primary: e.primary, first: e.first, counts: slices.Clone(e.counts)}, true
+		p.baseRun, p.baseKnown = e.clone(), true
 		p.completeRun()
 	}
 }

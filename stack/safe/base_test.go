@@ -25,14 +25,39 @@ func upToDateAt13() *Protocol {
 	p := New(false)
 	p.last, p.est = 5, 5
 	p.base, p.logStart, p.histEnd = 10, 10, 10
-	for i, id := range []msgID{{5, 0, 1}, {5, 1, 1}, {5, 0, 2}} {
+	deliverAll(p, msgID{5, 0, 1}, msgID{5, 1, 1}, msgID{5, 0, 2})
+	return p
+}
+
+// deliverAll has p deliver the casts ids (of a 3-member view), in order, at
+// the positions after its base.
+func deliverAll(p *Protocol, ids ...msgID) {
+	for _, id := range ids {
 		p.base++
 		p.logStart++
 		p.noteDelivered(id)
-		p.hist.add(id.primary, id.rank, id.index, uint64(11+i), 3)
+		p.hist.add(id.primary, id.rank, id.index, p.base, 3)
 	}
-	p.histEnd = 13
-	return p
+	p.histEnd = p.base
+}
+
+// takeState hands m's member (rank 2) the counts told (from rank 1) and
+// its state, in either order.
+func takeState(m *layertest.Harness, told []*stack.Event, stateFirst bool) {
+	tell := func() {
+		for _, ev := range told {
+			if ev.Peer == 2 {
+				m.Up(&stack.Event{Type: stack.ESend, Peer: 1, Msg: layertest.Wire(ev)})
+			}
+		}
+	}
+	if !stateFirst {
+		tell()
+	}
+	m.Down(&stack.Event{Type: stack.EUpToDate})
+	if stateFirst {
+		tell()
+	}
 }
 
 // staleOfAnOlderLineage is r2, which followed primary view 3 and delivered
@@ -70,21 +95,7 @@ func TestStateInsideARunIsCountedFromTheBase(t *testing.T) {
 		require.Len(t, told, 2, "the up-to-date member tells both others")
 
 		p := staleOfAnOlderLineage()
-		m := newHarness(p, 2, stale2View)
-		tell := func() {
-			for _, ev := range told {
-				if ev.Peer == 2 {
-					m.Up(&stack.Event{Type: stack.ESend, Peer: 1, Msg: layertest.Wire(ev)})
-				}
-			}
-		}
-		if !stateFirst {
-			tell()
-		}
-		m.Down(&stack.Event{Type: stack.EUpToDate})
-		if stateFirst {
-			tell()
-		}
+		takeState(newHarness(p, 2, stale2View), told, stateFirst)
 		require.Equal(t, uint64(13), p.base)
 		require.Equal(t, uint64(13), p.end(), "nothing fetched")
 		held := p.heldHistory()
@@ -122,13 +133,7 @@ func TestBaseCountsThatDoNotFitAreDropped(t *testing.T) {
 		src.baseRun = bad
 		up := newHarness(src, 1, stale2View)
 		p := staleOfAnOlderLineage()
-		m := newHarness(p, 2, stale2View)
-		for _, ev := range baseCounts(up) {
-			if ev.Peer == 2 {
-				m.Up(&stack.Event{Type: stack.ESend, Peer: 1, Msg: layertest.Wire(ev)})
-			}
-		}
-		m.Down(&stack.Event{Type: stack.EUpToDate})
+		takeState(newHarness(p, 2, stale2View), baseCounts(up), false)
 		require.True(t, p.heldHistory().runs[0].split, "counts %v", bad)
 	}
 }
@@ -189,30 +194,10 @@ func TestStateBeyondTheReportedRunCompletesIt(t *testing.T) {
 			ch := &choice{holder: members[0].ID(), last: 5, est: 5, end: 16, base: 16, hist: reported}
 			ann := annotations(primary.ViewInfo{UpToDate: ids(0, 1), Stale: ids(2), Replicas: 3, Counted: 3}, ch)
 			src := upToDateAt13()
-			for i, id := range []msgID{{5, 2, 1}, {5, 1, 2}, {5, 2, 2}} {
-				src.base++
-				src.logStart++
-				src.noteDelivered(id)
-				src.hist.add(id.primary, id.rank, id.index, uint64(14+i), 3)
-			}
-			src.histEnd = 16
+			deliverAll(src, msgID{5, 2, 1}, msgID{5, 1, 2}, msgID{5, 2, 2})
 			up := newHarness(src, 1, ann)
 			p := staleOfAnOlderLineage()
-			m := newHarness(p, 2, ann)
-			tell := func() {
-				for _, ev := range baseCounts(up) {
-					if ev.Peer == 2 {
-						m.Up(&stack.Event{Type: stack.ESend, Peer: 1, Msg: layertest.Wire(ev)})
-					}
-				}
-			}
-			if !stateFirst {
-				tell()
-			}
-			m.Down(&stack.Event{Type: stack.EUpToDate})
-			if stateFirst {
-				tell()
-			}
+			takeState(newHarness(p, 2, ann), baseCounts(up), stateFirst)
 			require.Equal(t, uint64(16), p.base)
 			held := p.heldHistory()
 			require.Equal(t, []epoch{run4, run5}, held.runs, "reported %v, state first %v", reported.runs, stateFirst)

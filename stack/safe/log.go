@@ -1,6 +1,10 @@
 package safe
 
-import "github.com/maestro-go/maestro/stack"
+import (
+	"slices"
+
+	"github.com/maestro-go/maestro/stack"
+)
 
 // msgID identifies a cast for the whole life of the group: the primary
 // view it was cast in, its sender's rank in that view, and its index among
@@ -177,6 +181,12 @@ func (h history) run(prim uint64) (epoch, bool) {
 		}
 	}
 	return epoch{}, false
+}
+
+// clone returns a copy of e that shares no counts with it.
+func (e epoch) clone() epoch {
+	e.counts = slices.Clone(e.counts)
+	return e
 }
 
 // length returns how many positions the run covers: each sender's first

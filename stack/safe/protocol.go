@@ -138,7 +138,7 @@ func (p *Protocol) jumpTo(pos uint64, run epoch, known bool, h history) {
 	}
 	p.base = pos
 	if known {
-		p.baseRun, p.baseKnown = epoch{primary: run.primary, first: run.first, counts: slices.Clone(run.counts)}, true
+		p.baseRun, p.baseKnown = run.clone(), true
 		return
 	}
 	p.baseRun, p.baseKnown = epoch{}, false
@@ -167,7 +167,7 @@ func (p *Protocol) completeRun() {
 		p.hist.runs = slices.Clone(p.hist.runs)
 		p.hist.runs[n-1].counts = counts
 	case b.primary > last.primary && b.first == last.first+last.length():
-		p.hist.runs = append(slices.Clone(p.hist.runs), epoch{primary: b.primary, first: b.first, counts: slices.Clone(b.counts)})
+		p.hist.runs = append(slices.Clone(p.hist.runs), b.clone())
 		p.hist.trim(maxEpochs)
 	}
 }
