@@ -40,8 +40,21 @@ type chaosCall struct {
 // reference it was given at the start.
 type chaosClient struct {
 	row   int
+	ft    bool // FT-aware: it resends failed and refused calls
 	calls []chaosCall
 	hung  []string // calls that got no outcome within callLimit
+}
+
+// failures returns the errors of the client's first n calls that were not
+// acknowledged.
+func (c *chaosClient) failures(n int) []error {
+	var errs []error
+	for _, call := range c.calls {
+		if call.out != chaosAcked && len(errs) < n {
+			errs = append(errs, call.err)
+		}
+	}
+	return errs
 }
 
 // callLimit bounds one call: a request a replica holds without ever
@@ -75,7 +88,8 @@ func (c *chaosClient) run(ctx context.Context, set setFunc) {
 }
 
 // goSet makes sets with an FT-aware Go IIOP client: a call whose
-// connection is lost is sent again with the same FT_REQUEST.
+// connection fails, or that a replica refuses, is sent again with the same
+// FT_REQUEST.
 func (c *chaosClient) goSet(ic *iiop.Client, ref *iiop.IOR) setFunc {
 	return func(col int, value int32) (chaosOutcome, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), callLimit)

@@ -238,6 +238,9 @@ func (c *chaosRun) faultsUntilDone(clients []*chaosClient, sets []setFunc, fault
 		t.Logf("client %d: %d sets: %d acknowledged, %d refused, %d of unknown outcome", cl.row, len(cl.calls), counts[chaosAcked], counts[chaosRefused], counts[chaosMaybe])
 		require.Empty(t, cl.hung, "client %d: calls that got no answer within %v", cl.row, callLimit)
 		require.NotZero(t, counts[chaosAcked], "client %d: no set acknowledged", cl.row)
+		if cl.ft {
+			require.Equal(t, len(cl.calls), counts[chaosAcked], "client %d, FT-aware, noticed a fault: %v", cl.row, cl.failures(3))
+		}
 		for col := range 10 {
 			v, err := strconv.ParseInt(cell(dump, cl.row, col), 10, 32)
 			require.NoError(t, err)
@@ -290,10 +293,12 @@ func TestRURandomFaults(t *testing.T) {
 	var clients []*chaosClient
 	var sets []setFunc
 	for k := range 5 {
-		cl := &chaosClient{row: k}
+		cl := &chaosClient{row: k, ft: k < 4}
 		i := k % c.n // the replica it calls first
 		if k < 4 {
-			ic := iiop.NewClient(iiop.ClientOptions{FTClientID: fmt.Sprintf("chaos-client-%d-%d", k, c.seed), DialTimeout: 2 * time.Second})
+			// Resending a refused call for as long as the call may take, an
+			// FT-aware client sees no fault the group recovers from.
+			ic := iiop.NewClient(iiop.ClientOptions{FTClientID: fmt.Sprintf("chaos-client-%d-%d", k, c.seed), DialTimeout: 2 * time.Second, FTRetryFor: callLimit})
 			defer ic.Close()
 			sets = append(sets, cl.goSet(ic, rotated(t, ref, i)))
 		} else {
@@ -371,7 +376,7 @@ func TestRURandomPartitions(t *testing.T) {
 	var clients []*chaosClient
 	var sets []setFunc
 	for k := range min(c.n, 5) {
-		cl := &chaosClient{row: k}
+		cl := &chaosClient{row: k, ft: k < 4}
 		ref := c.g.refFirst(k, c.others(k)...)
 		p := startOmniClient(t, fmt.Sprintf("omniORB client %d", k), "ip", "netns", "exec", front.ns, ruClient(t), "-ORBclientConnectTimeOutPeriod", "2000", "lines", ref).p
 		clients = append(clients, cl)

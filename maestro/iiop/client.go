@@ -22,17 +22,27 @@ type ClientOptions struct {
 	// Logger receives diagnostics; nil means silence.
 	Logger *slog.Logger
 	// FTClientID makes the client FT-aware: every two-way call carries an
-	// FT_REQUEST service context (this id and a retention id of its own),
-	// and a call whose connection is lost before the reply (COMM_FAILURE,
-	// COMPLETED_MAYBE) is sent again with the same retention id, up to
-	// FTRetries times, so that a replicated server executes it at most
-	// once and returns its recorded reply. A retry refused with TRANSIENT
-	// or lost too leaves the call COMM_FAILURE, COMPLETED_MAYBE: the first
-	// attempt may still have run. The id must be unique among the
+	// FT_REQUEST service context (this id, a retention id of its own and
+	// the call's expiration), and a call is sent again with that same
+	// context — so that a replicated server executes it at most once and
+	// returns its recorded reply — when its connection fails before the
+	// reply (COMM_FAILURE; at most FTRetries times) and
+	// when a server refuses it with TRANSIENT (a replica outside the
+	// primary partition, a request a view change aborted; until
+	// FTRetryFor has passed, pausing between attempts). When the resends
+	// run out, a call an attempt of which may have run reports COMM_FAILURE,
+	// COMPLETED_MAYBE, wrapping the last attempt's error; otherwise the
+	// last attempt's error is the call's. The id must be unique among the
 	// server's clients.
 	FTClientID string
-	// FTRetries bounds the retries of one call (default 4).
+	// FTRetries bounds the resends of one call after failed connections
+	// (default 4): a request that crashes every server it reaches is not
+	// carried to every replica in turn.
 	FTRetries int
+	// FTRetryFor is how long after it starts an FT-aware call may still be
+	// sent again after a refusal (default 15s); it is also the expiration
+	// its FT_REQUEST announces. The call's context bounds it too.
+	FTRetryFor time.Duration
 }
 
 // Client is the client side of the IIOP bridge (§3.3.2): it invokes
@@ -40,9 +50,10 @@ type ClientOptions struct {
 // It tries the IIOP profiles of a reference in order and, within a profile,
 // the main address then the TAG_ALTERNATE_IIOP_ADDRESS ones; it follows
 // LOCATION_FORWARD. Like omniORB it never resends a request that may have
-// run (a connection lost mid-call gives COMM_FAILURE, COMPLETED_MAYBE), but
-// resends requests the server abandoned with CloseConnection. A Client is
-// safe for concurrent use.
+// run (a connection lost mid-call gives COMM_FAILURE, COMPLETED_MAYBE) unless
+// it is FT-aware (ClientOptions.FTClientID), but resends requests the
+// server abandoned with CloseConnection. A Client is safe for concurrent
+// use.
 type Client struct {
 	opts      ClientOptions
 	log       *slog.Logger
@@ -66,6 +77,9 @@ func NewClient(opts ClientOptions) *Client {
 	}
 	if opts.FTRetries <= 0 {
 		opts.FTRetries = 4
+	}
+	if opts.FTRetryFor <= 0 {
+		opts.FTRetryFor = 15 * time.Second
 	}
 	log := opts.Logger
 	if log == nil {
@@ -127,26 +141,17 @@ func targets(ref *IOR) ([]target, error) {
 // COMM_FAILURE. ctx bounds the whole call (a cancelled call sends
 // CancelRequest).
 func (c *Client) Invoke(ctx context.Context, ref *IOR, op string, args func(*Encoder)) (*Reply, error) {
-	var extra []ServiceContext
+	var ft *ftCall
 	if c.opts.FTClientID != "" {
-		ft := FTRequest{ClientID: c.opts.FTClientID, RetentionID: c.retention.Add(1)}
-		extra = []ServiceContext{ft.Context()}
+		ft = c.newFTCall(op)
 	}
-	retries := 0
-	var lost error // an earlier attempt's lost connection: that attempt may have run
-	for forwards := 0; ; forwards++ {
-		rep, fwd, err := c.invokeOnce(ctx, ref, op, args, true, extra)
-		if err != nil && extra != nil && retries < c.opts.FTRetries && mayHaveRun(err) && ctx.Err() == nil {
-			retries++
-			forwards--
-			lost = err
-			c.log.Debug("iiop: connection lost mid-call; retrying with the same FT retention id", "op", op, "err", err)
-			continue
-		}
-		if err != nil && lost != nil && !settles(err) {
-			// The retry did not run, or its fate is unknown; the first
-			// attempt's still is.
-			return nil, fmt.Errorf("%w; retried: %w", lost, err)
+	for forwards := 0; ; {
+		rep, fwd, err := c.invokeOnce(ctx, ref, op, args, true, ft.contexts())
+		if err != nil && ft != nil {
+			if ft.resend(ctx, err) {
+				continue
+			}
+			return nil, ft.outcome(err)
 		}
 		if err != nil {
 			return nil, err
@@ -157,6 +162,7 @@ func (c *Client) Invoke(ctx context.Context, ref *IOR, op string, args func(*Enc
 		if forwards >= c.opts.MaxForwards {
 			return nil, fmt.Errorf("iiop: %q: more than %d LOCATION_FORWARD replies", op, c.opts.MaxForwards)
 		}
+		forwards++
 		c.log.Debug("iiop: following LOCATION_FORWARD", "op", op)
 		ref = fwd
 	}
@@ -265,20 +271,4 @@ func (c *Client) Close() error {
 		cc.shutdown(ErrClosed)
 	}
 	return nil
-}
-
-// settles reports whether a retried call's error says what became of the
-// request: a system exception a server answered it with (the recorded
-// reply, or the same answer again), not TRANSIENT (the retry did not run
-// there) nor a lost connection.
-func settles(err error) bool {
-	var exc *SystemException
-	return errors.As(err, &exc) && exc.Name() != ExcTransient && !mayHaveRun(err)
-}
-
-// mayHaveRun reports a call lost with its connection: COMM_FAILURE,
-// COMPLETED_MAYBE.
-func mayHaveRun(err error) bool {
-	var exc *SystemException
-	return errors.As(err, &exc) && exc.Name() == ExcCommFailure && exc.Completed == CompletedMaybe
 }
