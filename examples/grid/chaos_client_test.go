@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 
 	"github.com/maestro-go/maestro/internal/proctest"
 	"github.com/maestro-go/maestro/maestro/iiop"
@@ -109,6 +113,52 @@ func (c *chaosClient) goSet(ic *iiop.Client, ref *iiop.IOR) setFunc {
 			return chaosRefused, err
 		}
 		return chaosMaybe, err
+	}
+}
+
+// inNamespace returns set made from a thread of its own that has entered
+// the network namespace ns, so that the connections the set dials start
+// there (a socket stays in the namespace it was made in, whichever thread
+// uses it later). The thread ends with the test: a goroutine locked to a
+// thread that exits unlocked takes the thread with it, so no other
+// goroutine ever runs in ns.
+func inNamespace(t *testing.T, ns string, set setFunc) setFunc {
+	type result struct {
+		out chaosOutcome
+		err error
+	}
+	type call struct {
+		col   int
+		value int32
+		res   chan result
+	}
+	calls := make(chan call)
+	entered := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread is not reused
+		f, err := os.Open(filepath.Join("/var/run/netns", ns))
+		if err == nil {
+			if err = unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+				err = fmt.Errorf("setns %s: %w", ns, err)
+			}
+			f.Close()
+		}
+		entered <- err
+		if err != nil {
+			return
+		}
+		for c := range calls {
+			out, err := set(c.col, c.value)
+			c.res <- result{out, err}
+		}
+	}()
+	require.NoError(t, <-entered)
+	t.Cleanup(func() { close(calls) })
+	return func(col int, value int32) (chaosOutcome, error) {
+		c := call{col: col, value: value, res: make(chan result, 1)}
+		calls <- c
+		r := <-c.res
+		return r.out, r.err
 	}
 }
 

@@ -347,7 +347,8 @@ func rotated(t *testing.T, ref *iiop.IOR, k int) *iiop.IOR {
 
 // TestRURandomPartitions: the replicas of TestRURandomFaults, each in a
 // network namespace of its own, serve omniORB clients (one per replica, up
-// to five) over a front network that never splits, while the group's
+// to five) and two FT-aware Go clients over a front network that never
+// splits, while the group's
 // network splits at random (a minority cut off, a three-way split, the
 // cut moving to other replicas, a replica killed and restarted while cut
 // off) and heals, besides TestRURandomFaults's faults to processes. The
@@ -376,11 +377,23 @@ func TestRURandomPartitions(t *testing.T) {
 	var clients []*chaosClient
 	var sets []setFunc
 	for k := range min(c.n, 5) {
-		cl := &chaosClient{row: k, ft: k < 4}
+		cl := &chaosClient{row: k}
 		ref := c.g.refFirst(k, c.others(k)...)
 		p := startOmniClient(t, fmt.Sprintf("omniORB client %d", k), "ip", "netns", "exec", front.ns, ruClient(t), "-ORBclientConnectTimeOutPeriod", "2000", "lines", ref).p
 		clients = append(clients, cl)
 		sets = append(sets, cl.omniSet(p))
+	}
+	published, err := c.g.published()
+	require.NoError(t, err)
+	ref := iiop.CompoundIOR(published.typeID, published.key, c.g.addrs, iiop.GIOP12)
+	for k := range 2 {
+		// FT-aware Go clients on the front network too: a minority
+		// replica's refusals and forwards must cost them only a pause.
+		cl := &chaosClient{row: 5 + k, ft: true}
+		ic := iiop.NewClient(iiop.ClientOptions{FTClientID: fmt.Sprintf("chaos-client-%d-%d", cl.row, c.seed), DialTimeout: 2 * time.Second, FTRetryFor: callLimit})
+		defer ic.Close()
+		clients = append(clients, cl)
+		sets = append(sets, inNamespace(t, front.ns, cl.goSet(ic, rotated(t, ref, k))))
 	}
 	minority := (c.n - 1) / 2
 	cut := func() []int { return c.pick(1 + c.rng.IntN(minority)) }
