@@ -177,7 +177,10 @@ func (o *ReplicatedUpdates) Activate(ctx context.Context) error {
 // Deactivate stops accepting connections, waits until the requests in
 // flight are answered (or ctx ends), sends CloseConnection on every
 // connection so that clients move to another replica without noticing,
-// and then leaves the group.
+// and then leaves the group. If ctx has ended by then (a drain that used
+// it all), it leaves all the same, bounded by the group's leave and flush
+// timeouts instead, so that the others go on at once rather than after
+// their suspicion timeout. It returns the leave's error, else the drain's.
 func (o *ReplicatedUpdates) Deactivate(ctx context.Context) error {
 	o.mu.Lock()
 	m := o.m
@@ -188,7 +191,12 @@ func (o *ReplicatedUpdates) Deactivate(ctx context.Context) error {
 	o.done = true
 	o.mu.Unlock()
 	serr := o.opts.Dispatcher.Shutdown(ctx)
-	lerr := m.Leave(ctx)
+	leaveCtx := ctx
+	if ctx.Err() != nil {
+		// Without a deadline, Leave sets its own bound.
+		leaveCtx = context.WithoutCancel(ctx)
+	}
+	lerr := m.Leave(leaveCtx)
 	o.mu.Lock()
 	o.active = false
 	o.mu.Unlock()

@@ -466,6 +466,23 @@ func TestRUGracefulLeaveIsInvisible(t *testing.T) {
 	require.NoError(t, leaving.orb.Unbind(g.key), "unbinding is allowed once inactive")
 }
 
+// TestRUDeactivateLeavesWhenItsContextHasEnded: a Deactivate whose
+// context ended before the leave (a drain that used it all) leaves the
+// group all the same and waits until the others confirm it (it used to
+// give up at once and report the leave failed), and the others go on at
+// once rather than after their suspicion timeout — an hour here, longer
+// than the test waits.
+func TestRUDeactivateLeavesWhenItsContextHasEnded(t *testing.T) {
+	g := newRUGroup(t, ReplicatedUpdatesOptions{StateTransfer: true})
+	g.opts.Group.Stack.SuspectTimeout = time.Hour
+	rs := []*ruReplica{g.start(), g.start(), g.start()}
+	g.waitServing(rs...)
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	require.NoError(t, rs[2].orb.Deactivate(ended), "nothing was in flight, and the leave went through")
+	g.waitServing(rs[:2]...)
+}
+
 // TestRUObjectsShareOneStateMessage: two objects on one ORB share the
 // group; a late replica gets both states from one transfer, and the
 // options load from YAML.
