@@ -17,7 +17,10 @@ type ClientOptions struct {
 	MaxMessageSize int
 	// DialTimeout bounds each connection attempt (default 10s).
 	DialTimeout time.Duration
-	// MaxForwards bounds how many LOCATION_FORWARD replies one call follows (default 8).
+	// MaxForwards bounds how many LOCATION_FORWARD replies one call follows
+	// (default 8); one more fails the call with TRANSIENT, COMPLETED_NO —
+	// replicas outside the primary partition may forward to each other —
+	// which an FT-aware client resends.
 	MaxForwards int
 	// Logger receives diagnostics; nil means silence.
 	Logger *slog.Logger
@@ -49,7 +52,8 @@ type ClientOptions struct {
 // operations on objects named by IORs, reusing one connection per address.
 // It tries the IIOP profiles of a reference in order and, within a profile,
 // the main address then the TAG_ALTERNATE_IIOP_ADDRESS ones; it follows
-// LOCATION_FORWARD. Like omniORB it never resends a request that may have
+// LOCATION_FORWARD (up to MaxForwards times; more give TRANSIENT,
+// COMPLETED_NO). Like omniORB it never resends a request that may have
 // run (a connection lost mid-call gives COMM_FAILURE, COMPLETED_MAYBE) unless
 // it is FT-aware (ClientOptions.FTClientID), but resends requests the
 // server abandoned with CloseConnection. A Client is safe for concurrent
@@ -145,22 +149,24 @@ func (c *Client) Invoke(ctx context.Context, ref *IOR, op string, args func(*Enc
 	if c.opts.FTClientID != "" {
 		ft = c.newFTCall(op)
 	}
+	given := ref
 	for forwards := 0; ; {
 		rep, fwd, err := c.invokeOnce(ctx, ref, op, args, true, ft.contexts())
-		if err != nil && ft != nil {
-			if ft.resend(ctx, err) {
-				continue
-			}
-			return nil, ft.outcome(err)
+		if err == nil && fwd != nil && forwards >= c.opts.MaxForwards {
+			// Every reply so far was a forward: no server ran it.
+			err = fmt.Errorf("%w: %q: more than %d LOCATION_FORWARD replies", NewSystemException(ExcTransient, 0, CompletedNo), op, c.opts.MaxForwards)
 		}
 		if err != nil {
-			return nil, err
+			if ft == nil || !ft.resend(ctx, err) {
+				return nil, ft.outcome(err)
+			}
+			// Like omniORB, a resend starts again from the reference the
+			// caller gave: where it was forwarded to may be what failed.
+			ref, forwards = given, 0
+			continue
 		}
 		if fwd == nil {
 			return rep, nil
-		}
-		if forwards >= c.opts.MaxForwards {
-			return nil, fmt.Errorf("iiop: %q: more than %d LOCATION_FORWARD replies", op, c.opts.MaxForwards)
 		}
 		forwards++
 		c.log.Debug("iiop: following LOCATION_FORWARD", "op", op)

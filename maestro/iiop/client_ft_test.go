@@ -261,3 +261,54 @@ func TestFTResendRules(t *testing.T) {
 	t.Cleanup(func() { expired.Close() })
 	require.False(t, expired.newFTCall("op").resend(ctx, refusal), "FTRetryFor has passed")
 }
+
+// TestForwardLoop: a server that forwards every request to one of two
+// others, which forward every request to each other. A plain client stops
+// after MaxForwards and reports TRANSIENT, COMPLETED_NO: no server ran the
+// request. An FT-aware client sends it again from the reference it was
+// given, so once the loop is broken (the group has a primary partition
+// again) the call is answered.
+func TestForwardLoop(t *testing.T) {
+	ctx := testCtx(t)
+	a, ha := startServer(t, ReadPoll, ServerOptions{})
+	b, hb := startServer(t, ReadPoll, ServerOptions{})
+	c, hc := startServer(t, ReadPoll, ServerOptions{})
+	ref := func(s *Server) *IOR { return NewIOR("IDL:Echo:1.0", []byte("key"), s.IIOPAddr(), GIOP12) }
+	forward := func(h *echoHandler, to *IOR) {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.fwd = to
+	}
+	forward(ha, ref(b))
+	forward(hb, ref(c))
+	forward(hc, ref(b))
+	requests := func(hs ...*echoHandler) int {
+		n := 0
+		for _, h := range hs {
+			h.mu.Lock()
+			n += h.requests
+			h.mu.Unlock()
+		}
+		return n
+	}
+
+	plain := NewClient(ClientOptions{MaxForwards: 3})
+	t.Cleanup(func() { plain.Close() })
+	_, err := echo(ctx, plain, ref(a), "loop")
+	requireRefused(t, err)
+	require.ErrorContains(t, err, "more than 3 LOCATION_FORWARD replies")
+	require.Equal(t, 4, requests(ha, hb, hc), "the request, then three forwards followed: A, B, C, B")
+
+	ft := NewClient(ClientOptions{FTClientID: "ft", MaxForwards: 3})
+	t.Cleanup(func() { ft.Close() })
+	go func() {
+		for requests(ha, hb, hc) < 4+8 { // two whole attempts
+			time.Sleep(time.Millisecond)
+		}
+		forward(hc, nil)
+	}()
+	got, err := echo(ctx, ft, ref(a), "broken")
+	require.NoError(t, err)
+	require.Equal(t, "broken", got)
+	require.GreaterOrEqual(t, requests(ha), 1+2, "every resend started again at the reference given, A's")
+}
