@@ -296,17 +296,22 @@ func TestRURandomFaults(t *testing.T) {
 		cl := &chaosClient{row: k, ft: k < 4}
 		i := k % c.n // the replica it calls first
 		if k < 4 {
-			// Resending a refused call for as long as the call may take, an
-			// FT-aware client sees no fault the group recovers from.
-			ic := iiop.NewClient(iiop.ClientOptions{FTClientID: fmt.Sprintf("chaos-client-%d-%d", k, c.seed), DialTimeout: 2 * time.Second, FTRetryFor: callLimit})
-			defer ic.Close()
-			sets = append(sets, cl.goSet(ic, rotated(t, ref, i)))
+			sets = append(sets, cl.goSet(c.ftClient(cl.row), rotated(t, ref, i)))
 		} else {
 			sets = append(sets, cl.omniSet(startOmniClient(t, "omniORB client", ruClient(t), "lines", c.g.refFirst(i, c.others(i)...)).p))
 		}
 		clients = append(clients, cl)
 	}
 	c.faultsUntilDone(clients, sets, c.processFault)
+}
+
+// ftClient returns the FT-aware Go client of the given row, closed with
+// the test. It resends a refused call for as long as a call may take
+// (callLimit), so it sees no fault the group recovers from.
+func (c *chaosRun) ftClient(row int) *iiop.Client {
+	ic := iiop.NewClient(iiop.ClientOptions{FTClientID: fmt.Sprintf("chaos-client-%d-%d", row, c.seed), DialTimeout: 2 * time.Second, FTRetryFor: callLimit})
+	c.t.Cleanup(func() { ic.Close() })
+	return ic
 }
 
 // logMsg returns the msg of a log line in slog's text format, and its err
@@ -348,10 +353,10 @@ func rotated(t *testing.T, ref *iiop.IOR, k int) *iiop.IOR {
 // TestRURandomPartitions: the replicas of TestRURandomFaults, each in a
 // network namespace of its own, serve omniORB clients (one per replica, up
 // to five) and two FT-aware Go clients over a front network that never
-// splits, while the group's
-// network splits at random (a minority cut off, a three-way split, the
-// cut moving to other replicas, a replica killed and restarted while cut
-// off) and heals, besides TestRURandomFaults's faults to processes. The
+// splits, while the group's network splits at random (a minority cut off,
+// a three-way split, the cut moving to other replicas, a replica killed
+// and restarted while cut off) and heals, besides TestRURandomFaults's
+// faults to processes. The
 // checks at the end are the same.
 func TestRURandomPartitions(t *testing.T) {
 	c := newChaosRun(t)
@@ -390,10 +395,8 @@ func TestRURandomPartitions(t *testing.T) {
 		// FT-aware Go clients on the front network too: a minority
 		// replica's refusals and forwards must cost them only a pause.
 		cl := &chaosClient{row: 5 + k, ft: true}
-		ic := iiop.NewClient(iiop.ClientOptions{FTClientID: fmt.Sprintf("chaos-client-%d-%d", cl.row, c.seed), DialTimeout: 2 * time.Second, FTRetryFor: callLimit})
-		defer ic.Close()
 		clients = append(clients, cl)
-		sets = append(sets, inNamespace(t, front.ns, cl.goSet(ic, rotated(t, ref, k))))
+		sets = append(sets, inNamespace(t, front.ns, cl.goSet(c.ftClient(cl.row), rotated(t, ref, k))))
 	}
 	minority := (c.n - 1) / 2
 	cut := func() []int { return c.pick(1 + c.rng.IntN(minority)) }

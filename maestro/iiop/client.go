@@ -26,14 +26,14 @@ type ClientOptions struct {
 	Logger *slog.Logger
 	// FTClientID makes the client FT-aware: every two-way call carries an
 	// FT_REQUEST service context (this id, a retention id of its own and
-	// the call's expiration), and a call is sent again with that same
+	// the call's expiration), and the call is sent again with that same
 	// context — so that a replicated server executes it at most once and
 	// returns its recorded reply — when its connection fails before the
-	// reply (COMM_FAILURE; at most FTRetries times) and
-	// when a server refuses it with TRANSIENT (a replica outside the
-	// primary partition, a request a view change aborted; until
-	// FTRetryFor has passed, pausing between attempts). When the resends
-	// run out, a call an attempt of which may have run reports COMM_FAILURE,
+	// reply (COMM_FAILURE; at most FTRetries times) and when a server
+	// refuses it with TRANSIENT (a replica outside the primary partition,
+	// a request a view change aborted, too many forwards; until FTRetryFor
+	// has passed, pausing between attempts). When the resends run out, a
+	// call an attempt of which may have run reports COMM_FAILURE,
 	// COMPLETED_MAYBE, wrapping the last attempt's error; otherwise the
 	// last attempt's error is the call's. The id must be unique among the
 	// server's clients.

@@ -92,9 +92,8 @@ func (f *ftCall) resend(ctx context.Context, err error) bool {
 
 // outcome is the call's error when its last attempt failed with err (err
 // itself for a call that is not FT-aware, f nil): if an earlier attempt
-// may have run and err does not say what became of the
-// request, the call may have run (COMM_FAILURE, COMPLETED_MAYBE, wrapping
-// both).
+// may have run and err does not say what became of the request, the call
+// may have run (COMM_FAILURE, COMPLETED_MAYBE, wrapping both).
 func (f *ftCall) outcome(err error) error {
 	if f != nil && f.maybe != nil && !settles(err) {
 		return fmt.Errorf("%w; resent: %w", f.maybe, err)
