@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -46,6 +45,14 @@ type ClientOptions struct {
 	// sent again after a refusal (default 15s); it is also the expiration
 	// its FT_REQUEST announces. The call's context bounds it too.
 	FTRetryFor time.Duration
+	// FTWindow bounds how many calls apart an FT-aware call may be from
+	// the oldest call still in flight (default 16, the Replicated Updates
+	// ORB's RetainedPerClient default): a call waits, within its context,
+	// until it fits. A server that keeps the last FTWindow replies of each
+	// client then still holds the reply of every call the client resends,
+	// however many goroutines share the client. It must not exceed what
+	// the server keeps.
+	FTWindow int
 }
 
 // Client is the client side of the IIOP bridge (§3.3.2): it invokes
@@ -59,13 +66,13 @@ type ClientOptions struct {
 // server abandoned with CloseConnection. A Client is safe for concurrent
 // use.
 type Client struct {
-	opts      ClientOptions
-	log       *slog.Logger
-	mu        sync.Mutex
-	conns     map[string]*clientConn
-	closed    bool
-	retention atomic.Int32 // the last FT retention id used
-	parsed    *targetCache
+	opts   ClientOptions
+	log    *slog.Logger
+	mu     sync.Mutex
+	conns  map[string]*clientConn
+	closed bool
+	window *ftWindow // FT retention ids
+	parsed *targetCache
 }
 
 // NewClient returns a client with no connections yet.
@@ -85,11 +92,14 @@ func NewClient(opts ClientOptions) *Client {
 	if opts.FTRetryFor <= 0 {
 		opts.FTRetryFor = 15 * time.Second
 	}
+	if opts.FTWindow <= 0 {
+		opts.FTWindow = 16
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Client{opts: opts, log: log, conns: make(map[string]*clientConn), parsed: newTargetCache()}
+	return &Client{opts: opts, log: log, conns: make(map[string]*clientConn), parsed: newTargetCache(), window: newFTWindow(opts.FTWindow)}
 }
 
 // Reply is the outcome of a call that returned normally or with a user
@@ -147,7 +157,11 @@ func targets(ref *IOR) ([]target, error) {
 func (c *Client) Invoke(ctx context.Context, ref *IOR, op string, args func(*Encoder)) (*Reply, error) {
 	var ft *ftCall
 	if c.opts.FTClientID != "" {
-		ft = c.newFTCall(op)
+		var err error
+		if ft, err = c.newFTCall(ctx, op); err != nil {
+			return nil, err
+		}
+		defer ft.done()
 	}
 	given := ref
 	for forwards := 0; ; {

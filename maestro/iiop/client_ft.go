@@ -30,6 +30,7 @@ func timeT(t time.Time) uint64 { return uint64(t.UnixNano()/100) + timeTEpoch }
 type ftCall struct {
 	c        *Client
 	op       string
+	id       int32 // its retention id
 	ctxs     []ServiceContext
 	deadline time.Time
 	maybe    error // the last attempt that may have run, if any
@@ -37,11 +38,21 @@ type ftCall struct {
 	pause    time.Duration
 }
 
-func (c *Client) newFTCall(op string) *ftCall {
+// newFTCall starts an FT-aware call once its retention id fits in the
+// client's window (see ftWindow); it fails with ctx's error if ctx ends
+// first. The call must end with done.
+func (c *Client) newFTCall(ctx context.Context, op string) (*ftCall, error) {
+	id, err := c.window.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
 	deadline := time.Now().Add(c.opts.FTRetryFor)
-	req := FTRequest{ClientID: c.opts.FTClientID, RetentionID: c.retention.Add(1), Expiration: timeT(deadline)}
-	return &ftCall{c: c, op: op, ctxs: []ServiceContext{req.Context()}, deadline: deadline, pause: ftFirstPause}
+	req := FTRequest{ClientID: c.opts.FTClientID, RetentionID: id, Expiration: timeT(deadline)}
+	return &ftCall{c: c, op: op, id: id, ctxs: []ServiceContext{req.Context()}, deadline: deadline, pause: ftFirstPause}, nil
 }
+
+// done ends the call, making room in the window for newer ones.
+func (f *ftCall) done() { f.c.window.release(f.id) }
 
 // contexts are the service contexts every attempt carries; none for a
 // call that is not FT-aware (f nil).

@@ -233,7 +233,13 @@ func TestFTResendRules(t *testing.T) {
 	c := NewClient(ClientOptions{FTClientID: "rules", FTRetries: 2, FTRetryFor: time.Hour})
 	t.Cleanup(func() { c.Close() })
 
-	f := c.newFTCall("op")
+	call := func(c *Client) *ftCall {
+		f, err := c.newFTCall(ctx, "op")
+		require.NoError(t, err)
+		t.Cleanup(f.done)
+		return f
+	}
+	f := call(c)
 	notSent := exc(ExcCommFailure, CompletedNo) // a write to a dead connection
 	require.True(t, f.resend(ctx, notSent))
 	require.True(t, f.resend(ctx, exc(ExcTransient, CompletedNo)))
@@ -245,7 +251,7 @@ func TestFTResendRules(t *testing.T) {
 	answered := exc(ExcBadParam, CompletedNo)
 	require.Equal(t, answered, f.outcome(answered), "the recorded answer settles it")
 
-	f = c.newFTCall("op")
+	f = call(c)
 	for _, err := range []error{exc(ExcBadParam, CompletedNo), exc(ExcInternal, CompletedYes), errors.New("not a system exception")} {
 		require.False(t, f.resend(ctx, err), "%v", err)
 		require.Equal(t, err, f.outcome(err))
@@ -256,10 +262,10 @@ func TestFTResendRules(t *testing.T) {
 
 	done, cancel := context.WithCancel(ctx)
 	cancel()
-	require.False(t, c.newFTCall("op").resend(done, refusal), "the call's context has ended")
+	require.False(t, call(c).resend(done, refusal), "the call's context has ended")
 	expired := NewClient(ClientOptions{FTClientID: "expired", FTRetryFor: time.Nanosecond})
 	t.Cleanup(func() { expired.Close() })
-	require.False(t, expired.newFTCall("op").resend(ctx, refusal), "FTRetryFor has passed")
+	require.False(t, call(expired).resend(ctx, refusal), "FTRetryFor has passed")
 }
 
 // TestForwardLoop: a server that forwards every request to one of two

@@ -87,7 +87,10 @@ type ReplicatedUpdatesOptions struct {
 	LinearizableReads bool `yaml:"linearizable_reads"`
 	// RetainedClients bounds the FT-aware clients whose replies are kept
 	// for retries (default 1024); RetainedPerClient bounds the replies
-	// kept per client (default 16). The oldest go first.
+	// kept per client (default 16). The oldest go first. A client whose
+	// calls in flight span more requests than RetainedPerClient may resend
+	// one whose reply is gone, which then runs again: iiop.Client keeps
+	// within its FTWindow (16 by default) for that reason.
 	RetainedClients   int `yaml:"retained_clients"`
 	RetainedPerClient int `yaml:"retained_per_client"`
 	// Host is published in IORs instead of the dispatcher's host.

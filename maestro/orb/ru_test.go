@@ -327,6 +327,39 @@ func TestRURetriesExecuteAtMostOnce(t *testing.T) {
 	require.EqualValues(t, 10, v, "another client's request is new")
 }
 
+// TestRUConcurrentFTClientExecutesAtMostOnce: one FT-aware client shared
+// by many goroutines, more than the group keeps replies for per client,
+// whose replica crashes with calls in flight: every call is acknowledged
+// (resent elsewhere) and every add is applied once.
+func TestRUConcurrentFTClientExecutesAtMostOnce(t *testing.T) {
+	g, rs, ctx, c := servingGroup(t, ReplicatedUpdatesOptions{StateTransfer: true}, 3, iiop.ClientOptions{FTClientID: "shared", DialTimeout: time.Second})
+	ref := iiop.CompoundIOR(ledgerType, g.key.Octets(), []iiop.Addr{rs[0].orb.ownAddr(), rs[1].orb.ownAddr(), rs[2].orb.ownAddr()}, iiop.GIOP12)
+	const goroutines, calls = 40, 25
+	var acked atomic.Int32
+	errs := make(chan error, goroutines)
+	for range goroutines {
+		go func() {
+			for range calls {
+				if _, err := callLong(ctx, c, ref, "add", func(e *iiop.Encoder) { e.WriteLong(1) }); err != nil {
+					errs <- err
+					return
+				}
+				acked.Add(1)
+			}
+			errs <- nil
+		}()
+	}
+	for acked.Load() < goroutines*calls/4 {
+		time.Sleep(time.Millisecond)
+	}
+	rs[0].orb.Close()
+	for range goroutines {
+		require.NoError(t, <-errs)
+	}
+	_, counter := equalEverywhere(t, rs[1:]...)
+	require.EqualValues(t, goroutines*calls, counter, "every add applied once")
+}
+
 // TestRUProgressInPrimaryOnly: with a majority of the configured replicas
 // gone, the one left applies nothing; a client is sent to the replicas
 // that may hold the primary partition or refused with TRANSIENT.
