@@ -150,9 +150,11 @@ func targets(ref *IOR) ([]target, error) {
 
 // Invoke calls operation op on the object ref and waits for the reply. args
 // writes the in and inout arguments (nil for none). A system exception reply
-// is returned as a *SystemException error; failures to reach any address
-// give TRANSIENT; a lost connection with the request in flight gives
-// COMM_FAILURE. ctx bounds the whole call (a cancelled call sends
+// is returned as a *SystemException error; failures to reach any address,
+// and more than MaxForwards forwards, give TRANSIENT; a lost connection
+// with the request in flight gives COMM_FAILURE. An FT-aware client resends
+// as ClientOptions.FTClientID says, and may first wait for room in its
+// FTWindow. ctx bounds the whole call (a cancelled call sends
 // CancelRequest).
 func (c *Client) Invoke(ctx context.Context, ref *IOR, op string, args func(*Encoder)) (*Reply, error) {
 	var ft *ftCall
