@@ -66,9 +66,12 @@ type pendingRequest struct {
 // retainedPerOrigin bounds the replies kept per receiving replica for
 // requests of clients that are not FT-aware. They are needed only while
 // that replica may get their effect by state transfer instead of by
-// delivery, so the bound must exceed the requests one replica has in the
-// order at once (a connection has at most iiop.DefaultMaxPendingPerConn).
-const retainedPerOrigin = 4096
+// delivery: the requests it relayed that were ordered after the first one
+// it missed, all of them awaiting their answer there. So a replica keeps
+// at most this many requests awaiting their answer, and refuses more
+// with TRANSIENT, COMPLETED_NO. (A variable only so that a test can make
+// it small; every replica of a group must use the same.)
+var retainedPerOrigin = 4096
 
 // NewReplicatedUpdates returns an inactive ORB.
 func NewReplicatedUpdates(opts ReplicatedUpdatesOptions) (*ReplicatedUpdates, error) {

@@ -43,6 +43,12 @@ func (o *ReplicatedUpdates) Request(req *Request) {
 		return
 	}
 	o.mu.Lock()
+	if req.ResponseExpected && len(o.pending) >= retainedPerOrigin {
+		o.mu.Unlock()
+		o.log.Debug("orb: request refused: too many awaiting their answer here", "op", req.Operation, "pending", retainedPerOrigin)
+		o.replyException(req.ID, true, iiop.ExcTransient, iiop.CompletedNo)
+		return
+	}
 	o.next++
 	r := &relayed{n: o.next, responseExpected: req.ResponseExpected, key: req.Key, operation: req.Operation, ft: ft, hasFT: hasFT, args: req.Args}
 	if req.ResponseExpected {

@@ -27,6 +27,7 @@ type ledger struct {
 	mu      sync.Mutex
 	cells   [10]int32
 	counter int32
+	gate    chan struct{} // "wait" waits until it is closed
 }
 
 const ledgerType = "IDL:Ledger:1.0"
@@ -53,6 +54,14 @@ func (l *ledger) Update(op string, req *iiop.Decoder, reply *iiop.Encoder) iiop.
 			return iiop.SystemExceptionReply
 		}
 		reply.WriteLong(l.cells[n])
+		return iiop.NoException
+	case "wait":
+		// Holds up this replica's deliveries, and so the answers to the
+		// requests behind it.
+		gate := l.gate
+		l.mu.Unlock()
+		<-gate
+		l.mu.Lock()
 		return iiop.NoException
 	case "add":
 		d := req.ReadLong()
@@ -358,6 +367,67 @@ func TestRUConcurrentFTClientExecutesAtMostOnce(t *testing.T) {
 	}
 	_, counter := equalEverywhere(t, rs[1:]...)
 	require.EqualValues(t, goroutines*calls, counter, "every add applied once")
+}
+
+// TestRUAwaitingAnswersAreBounded: a replica keeps at most
+// retainedPerOrigin requests awaiting their answer (as many as the group
+// retains replies for, per receiving replica, to answer the requests whose
+// effect reaches it by state transfer); one more is refused with
+// TRANSIENT, COMPLETED_NO and applied nowhere.
+func TestRUAwaitingAnswersAreBounded(t *testing.T) {
+	defer func(n int) { retainedPerOrigin = n }(retainedPerOrigin)
+	retainedPerOrigin = 4
+	g := newRUGroup(t, ReplicatedUpdatesOptions{StateTransfer: true})
+	r := g.start()
+	gate := make(chan struct{})
+	var opened sync.Once
+	open := func() { opened.Do(func() { close(gate) }) }
+	t.Cleanup(open) // a failed check must not leave the replica held up
+	r.obj.mu.Lock()
+	r.obj.gate = gate
+	r.obj.mu.Unlock()
+	g.waitServing(r)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	awaiting := func(n int) {
+		t.Helper()
+		require.Eventually(t, func() bool {
+			r.orb.mu.Lock()
+			defer r.orb.mu.Unlock()
+			return len(r.orb.pending) == n
+		}, 10*time.Second, time.Millisecond)
+	}
+	// Each call on a client (a connection) of its own, so that none waits
+	// behind another on its connection.
+	call := func(ctx context.Context, op string, args func(*iiop.Encoder)) error {
+		c := iiop.NewClient(iiop.ClientOptions{})
+		defer c.Close()
+		_, err := c.Invoke(ctx, g.ref(r), op, args)
+		return err
+	}
+	add := func(e *iiop.Encoder) { e.WriteLong(1) }
+	errs := make(chan error, 4)
+	go func() { errs <- call(ctx, "wait", nil) }()
+	awaiting(1)
+	for range 3 {
+		go func() { errs <- call(ctx, "add", add) }()
+	}
+	awaiting(4)
+	// Were it taken in, it would wait behind the others; the bound on
+	// this call only turns that into a failure rather than a hang.
+	one, cancelOne := context.WithTimeout(ctx, 10*time.Second)
+	defer cancelOne()
+	err := call(one, "add", add)
+	require.True(t, isExc(err, iiop.ExcTransient), "%v", err)
+	var exc *iiop.SystemException
+	require.ErrorAs(t, err, &exc)
+	require.Equal(t, iiop.CompletedNo, exc.Completed)
+	open()
+	for range 4 {
+		require.NoError(t, <-errs)
+	}
+	_, counter := r.obj.snapshot()
+	require.EqualValues(t, 3, counter, "the refused add was applied nowhere")
 }
 
 // TestRUProgressInPrimaryOnly: with a majority of the configured replicas
