@@ -31,12 +31,30 @@ var (
 )
 
 // freePort returns a TCP port of 127.0.0.1 nobody listens on now, so that a
-// replica restarted with it keeps its place in the clients' reference.
+// replica restarted with it keeps its place in the clients' reference. It
+// lies below the kernel's ephemeral range: a port from that range (as :0
+// gives) could become the local end of any outgoing connection while its
+// replica is down, and the restart would fail to listen on it.
 func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Helper()
+	low := 32768 // Linux's default
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil {
+				low = n
+			}
+		}
+	}
+	low = max(low, 12000)
+	for range 100 {
+		port := 10000 + rand.IntN(low-10000)
+		if l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port)); err == nil {
+			l.Close()
+			return port
+		}
+	}
+	t.Fatal("no free TCP port below the ephemeral range")
+	return 0
 }
 
 // chaosRun is a group of n -mode ru replicas (-replicas n; 3 unless
