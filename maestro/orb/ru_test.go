@@ -375,7 +375,8 @@ func TestRUConcurrentFTClientExecutesAtMostOnce(t *testing.T) {
 // effect reaches it by state transfer); one more is refused with
 // TRANSIENT, COMPLETED_NO and applied nowhere.
 func TestRUAwaitingAnswersAreBounded(t *testing.T) {
-	defer func(n int) { retainedPerOrigin = n }(retainedPerOrigin)
+	n := retainedPerOrigin
+	t.Cleanup(func() { retainedPerOrigin = n }) // after the replica's own cleanups
 	retainedPerOrigin = 4
 	g := newRUGroup(t, ReplicatedUpdatesOptions{StateTransfer: true})
 	r := g.start()
