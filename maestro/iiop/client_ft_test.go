@@ -308,7 +308,7 @@ func TestForwardLoop(t *testing.T) {
 	ft := NewClient(ClientOptions{FTClientID: "ft", MaxForwards: 3})
 	t.Cleanup(func() { ft.Close() })
 	go func() {
-		for requests(ha, hb, hc) < 4+8 { // two whole attempts
+		for requests(ha, hb, hc) < 4+8 && ctx.Err() == nil { // two whole attempts
 			time.Sleep(time.Millisecond)
 		}
 		forward(hc, nil)

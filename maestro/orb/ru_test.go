@@ -358,7 +358,7 @@ func TestRUConcurrentFTClientExecutesAtMostOnce(t *testing.T) {
 			errs <- nil
 		}()
 	}
-	for acked.Load() < goroutines*calls/4 {
+	for acked.Load() < goroutines*calls/4 && ctx.Err() == nil {
 		time.Sleep(time.Millisecond)
 	}
 	rs[0].orb.Close()
