@@ -176,8 +176,8 @@ func (c *Client) Invoke(ctx context.Context, ref *IOR, op string, args func(*Enc
 			if ft == nil || !ft.resend(ctx, err) {
 				return nil, ft.outcome(err)
 			}
-			// Like omniORB, a resend starts again from the reference the
-			// caller gave: where it was forwarded to may be what failed.
+			// A resend starts again from the reference the caller gave:
+			// where the forwards led may be what failed.
 			ref, forwards = given, 0
 			continue
 		}
