@@ -545,12 +545,12 @@ func TestRUGracefulLeaveIsInvisible(t *testing.T) {
 			acked.Store(v)
 		}
 	}()
-	for acked.Load() < 20 {
+	for acked.Load() < 20 && ctx.Err() == nil {
 		time.Sleep(time.Millisecond)
 	}
 	require.NoError(t, leaving.orb.Deactivate(ctx))
 	after := acked.Load()
-	for acked.Load() < after+20 {
+	for acked.Load() < after+20 && ctx.Err() == nil {
 		time.Sleep(time.Millisecond)
 	}
 	close(stop)
