@@ -304,17 +304,14 @@ func TestRURandomFaults(t *testing.T) {
 		return append(slices.Clone(portbase), "-statedir", dirs[i], "-listen", listen[i])
 	}
 	c.start()
-	published, err := c.g.published()
-	require.NoError(t, err)
-	ref := iiop.CompoundIOR(published.typeID, published.key, c.g.addrs, iiop.GIOP12)
 
 	var clients []*chaosClient
 	var sets []setFunc
 	for k := range 5 {
 		cl := &chaosClient{row: k, ft: k < 4}
 		i := k % c.n // the replica it calls first
-		if k < 4 {
-			sets = append(sets, cl.goSet(c.ftClient(cl.row), rotated(t, ref, i)))
+		if cl.ft {
+			sets = append(sets, cl.goSet(c.ftClient(cl.row), c.g.refAt(i, c.others(i)...)))
 		} else {
 			sets = append(sets, cl.omniSet(startOmniClient(t, "omniORB client", ruClient(t), "lines", c.g.refFirst(i, c.others(i)...)).p))
 		}
@@ -358,24 +355,13 @@ func logAttr(l, key string) string {
 	return v
 }
 
-// rotated returns ref with the addresses of its first profile rotated so
-// that the k-th comes first: the replica a client connects to first.
-func rotated(t *testing.T, ref *iiop.IOR, k int) *iiop.IOR {
-	ps, err := ref.IIOPProfiles()
-	require.NoError(t, err)
-	addrs := ps[0].Addrs()
-	k %= len(addrs)
-	return iiop.CompoundIOR(ref.TypeID, ps[0].ObjectKey, append(slices.Clone(addrs[k:]), addrs[:k]...), iiop.GIOP12)
-}
-
 // TestRURandomPartitions: the replicas of TestRURandomFaults, each in a
 // network namespace of its own, serve omniORB clients (one per replica, up
 // to five) and two FT-aware Go clients over a front network that never
 // splits, while the group's network splits at random (a minority cut off,
 // a three-way split, the cut moving to other replicas, a replica killed
 // and restarted while cut off) and heals, besides TestRURandomFaults's
-// faults to processes. The
-// checks at the end are the same.
+// faults to processes. The checks at the end are the same.
 func TestRURandomPartitions(t *testing.T) {
 	c := newChaosRun(t)
 	lab := netlab.New(t, c.n)
@@ -406,15 +392,12 @@ func TestRURandomPartitions(t *testing.T) {
 		clients = append(clients, cl)
 		sets = append(sets, cl.omniSet(p))
 	}
-	published, err := c.g.published()
-	require.NoError(t, err)
-	ref := iiop.CompoundIOR(published.typeID, published.key, c.g.addrs, iiop.GIOP12)
 	for k := range 2 {
 		// FT-aware Go clients on the front network too: a minority
 		// replica's refusals and forwards must cost them only a pause.
 		cl := &chaosClient{row: 5 + k, ft: true}
 		clients = append(clients, cl)
-		sets = append(sets, inNamespace(t, front.ns, cl.goSet(c.ftClient(cl.row), rotated(t, ref, k))))
+		sets = append(sets, inNamespace(t, front.ns, cl.goSet(c.ftClient(cl.row), c.g.refAt(k, c.others(k)...))))
 	}
 	minority := (c.n - 1) / 2
 	cut := func() []int { return c.pick(1 + c.rng.IntN(minority)) }

@@ -104,16 +104,22 @@ func lastView(lines []string) view {
 func (g *primaryGroup) waitPrimary(idx ...int) {
 	g.t.Helper()
 	require.Eventually(g.t, func() bool {
-		var id string
-		for _, i := range idx {
-			v := lastView(g.procs[i].Lines())
-			if !v.primary || v.servers != len(idx) || v.me != "server" || (id != "" && v.id != id) {
-				return false
-			}
-			id = v.id
-		}
-		return true
+		return g.shareView(idx, func(v view) bool { return v.primary && v.servers == len(idx) && v.me == "server" })
 	}, 60*time.Second, 20*time.Millisecond, "replicas %v did not form one primary view; last lines: %s", idx, g.tails())
+}
+
+// shareView reports whether the given replicas' last view lines name one
+// view, and each satisfies ok.
+func (g *primaryGroup) shareView(idx []int, ok func(view) bool) bool {
+	var id string
+	for _, i := range idx {
+		v := lastView(g.procs[i].Lines())
+		if !v.anyViews || !ok(v) || (id != "" && v.id != id) {
+			return false
+		}
+		id = v.id
+	}
+	return true
 }
 
 func (g *primaryGroup) tails() string {
@@ -135,15 +141,7 @@ func (g *primaryGroup) tails() string {
 func (g *primaryGroup) waitNotPrimary(idx ...int) {
 	g.t.Helper()
 	require.Eventually(g.t, func() bool {
-		var id string
-		for _, i := range idx {
-			v := lastView(g.procs[i].Lines())
-			if !v.anyViews || v.primary || (id != "" && v.id != id) {
-				return false
-			}
-			id = v.id
-		}
-		return true
+		return g.shareView(idx, func(v view) bool { return !v.primary })
 	}, 30*time.Second, 20*time.Millisecond, "replicas %v did not share one view outside the primary partition; last lines: %s", idx, g.tails())
 }
 

@@ -206,10 +206,10 @@ func (g *ruGroup) published() (*gridRef, error) {
 	return &gridRef{typeID: ior.TypeID, key: ps[0].ObjectKey, addrs: ps[0].Addrs()}, nil
 }
 
-// refFirst writes a copy of the published reference that lists replica
-// i's address first (the one omniORB connects to) and the other replicas
-// given as alternates, and returns its path.
-func (g *ruGroup) refFirst(i int, others ...int) string {
+// refAt returns the published reference rewritten to list replica i's
+// address first (the one a client connects to) and the other replicas
+// given as alternates.
+func (g *ruGroup) refAt(i int, others ...int) *iiop.IOR {
 	g.t.Helper()
 	ref, err := g.published()
 	require.NoError(g.t, err)
@@ -217,9 +217,15 @@ func (g *ruGroup) refFirst(i int, others ...int) string {
 	for _, j := range others {
 		addrs = append(addrs, g.addrs[j])
 	}
-	ior := iiop.CompoundIOR(ref.typeID, ref.key, addrs, iiop.GIOP12)
+	return iiop.CompoundIOR(ref.typeID, ref.key, addrs, iiop.GIOP12)
+}
+
+// refFirst writes refAt(i, others...) to a file, for omniORB, and returns
+// its path.
+func (g *ruGroup) refFirst(i int, others ...int) string {
+	g.t.Helper()
 	path := filepath.Join(g.t.TempDir(), fmt.Sprintf("Grid-r%d.ior", i))
-	require.NoError(g.t, os.WriteFile(path, []byte(ior.String()+"\n"), 0o644))
+	require.NoError(g.t, os.WriteFile(path, []byte(g.refAt(i, others...).String()+"\n"), 0o644))
 	return path
 }
 

@@ -117,31 +117,39 @@ func (f *ftCall) outcome(err error) error {
 // reply, or the same answer again), not TRANSIENT (the resend did not run
 // there) nor a failed connection.
 func settles(err error) bool {
-	var exc *SystemException
-	return errors.As(err, &exc) && !refused(err) && !connectionFailed(err)
+	exc := systemException(err)
+	return exc != nil && exc.Name() != ExcTransient && exc.Name() != ExcCommFailure
 }
 
 // refused reports a TRANSIENT system exception: the server (or every
 // address of the reference) did not take the request, which may be sent
 // again.
 func refused(err error) bool {
-	var exc *SystemException
-	return errors.As(err, &exc) && exc.Name() == ExcTransient
-}
-
-// completion is what err says of whether the request ran: COMPLETED_NO only
-// for a system exception saying so.
-func completion(err error) CompletionStatus {
-	var exc *SystemException
-	if errors.As(err, &exc) {
-		return exc.Completed
-	}
-	return CompletedMaybe
+	exc := systemException(err)
+	return exc != nil && exc.Name() == ExcTransient
 }
 
 // connectionFailed reports a COMM_FAILURE: the connection failed before the
 // request was sent (COMPLETED_NO) or before its reply came (COMPLETED_MAYBE).
 func connectionFailed(err error) bool {
+	exc := systemException(err)
+	return exc != nil && exc.Name() == ExcCommFailure
+}
+
+// completion is what err says of whether the request ran: COMPLETED_NO only
+// for a system exception saying so.
+func completion(err error) CompletionStatus {
+	if exc := systemException(err); exc != nil {
+		return exc.Completed
+	}
+	return CompletedMaybe
+}
+
+// systemException returns the system exception err wraps, or nil.
+func systemException(err error) *SystemException {
 	var exc *SystemException
-	return errors.As(err, &exc) && exc.Name() == ExcCommFailure
+	if errors.As(err, &exc) {
+		return exc
+	}
+	return nil
 }
