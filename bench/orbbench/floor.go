@@ -40,6 +40,10 @@ import (
 //     others hear it (progress in all partitions, with the called replica
 //     the sequencer) can send at best: the reply never waits for the
 //     relay.
+//   - "Simple+UDP N acked" (floor_acked.go): the relaying floor whose
+//     servant then waits for the first reader's acknowledgement before it
+//     replies: the floor of a group that answers once a majority holds the
+//     request.
 //
 // A bar an RU group misses by less than its floor misses it is out of
 // reach of any relaying design on this machine.
@@ -49,12 +53,14 @@ import (
 const floorReaders = 2
 
 // udpReaderMain binds 127.0.0.1:0, prints its address and reads (and
-// drops) datagrams, many per system call, until SIGTERM. It waits as the
+// drops) datagrams, many per system call, until SIGTERM; with ack, it
+// then tells each source the highest sequence number it read from it in
+// the batch (floor_acked.go). It waits as the
 // stack's transport does in a Replicated Updates replica
 // (udp.Config.BlockingReads): asleep in a blocking recvmmsg, the socket
 // out of Go's poller, so that a datagram wakes the reading thread
 // directly — the cheapest wake-up there is here, as a floor's must be.
-func udpReaderMain() error {
+func udpReaderMain(ack bool) error {
 	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		return err
@@ -74,20 +80,37 @@ func udpReaderMain() error {
 	const batch = 32
 	hs := make([]unix.Mmsghdr, batch)
 	iovs := make([]unix.Iovec, batch)
+	bufs := make([][]byte, batch)
+	froms := make([]unix.RawSockaddrInet4, batch)
 	for i := range hs {
-		buf := make([]byte, 65536)
-		iovs[i].Base = &buf[0]
-		iovs[i].SetLen(len(buf))
+		bufs[i] = make([]byte, 65536)
+		iovs[i].Base = &bufs[i][0]
+		iovs[i].SetLen(len(bufs[i]))
 		hs[i].Hdr.Iov = &iovs[i]
 		hs[i].Hdr.SetIovlen(1)
+		if ack {
+			hs[i].Hdr.Name = (*byte)(unsafe.Pointer(&froms[i]))
+		}
 	}
+	var a acker
 	for {
+		if ack {
+			for i := range hs {
+				hs[i].Hdr.Namelen = unix.SizeofSockaddrInet4
+			}
+		}
 		n, _, errno := unix.Syscall6(unix.SYS_RECVMMSG, uintptr(fd), uintptr(unsafe.Pointer(&hs[0])), batch, unix.MSG_WAITFORONE, 0, 0)
 		if errno == unix.EINTR {
 			continue
 		}
 		if errno != 0 || n == 0 || f.Closed() {
 			return nil
+		}
+		if ack {
+			for i := range int(n) {
+				a.note(froms[i], bufs[i][:hs[i].Len])
+			}
+			a.send(fd)
 		}
 	}
 }
@@ -203,7 +226,7 @@ func floorTargets(ctx context.Context, cfg *config, self, dir string) (targets [
 		return cmd, bufio.NewScanner(out), nil
 	}
 	serveArgs := []string{"-giop", cfg.giop, "-readmode", cfg.readMode, "-maxblocking", fmt.Sprint(cfg.maxBlocking)}
-	server := func(name, readers string, async bool, pids []int) error {
+	server := func(name, readers, mode string, pids []int) error {
 		sdir := filepath.Join(dir, strings.ReplaceAll(name, " ", "-"))
 		if err := os.MkdirAll(sdir, 0o755); err != nil {
 			return err
@@ -212,8 +235,8 @@ func floorTargets(ctx context.Context, cfg *config, self, dir string) (targets [
 		if readers != "" {
 			args = append(args, "-relay", readers)
 		}
-		if async {
-			args = append(args, "-relay-async")
+		if mode != "" {
+			args = append(args, mode)
 		}
 		cmd, _, err := start(args...)
 		if err != nil {
@@ -226,28 +249,41 @@ func floorTargets(ctx context.Context, cfg *config, self, dir string) (targets [
 		targets = append(targets, &ruTarget{name: name, iors: []string{ior}, pids: append([]int{cmd.Process.Pid}, pids...)})
 		return nil
 	}
-	if err := server("Simple ORB", "", false, nil); err != nil {
+	if err := server("Simple ORB", "", "", nil); err != nil {
 		return nil, stop, err
 	}
-	var addrs []string
-	var pids []int
-	for range floorReaders {
-		cmd, out, err := start("-udp-reader")
-		if err != nil {
-			return nil, stop, err
+	readers := func(args ...string) (addrs string, pids []int, err error) {
+		var as []string
+		for range floorReaders {
+			cmd, out, err := start(args...)
+			if err != nil {
+				return "", nil, err
+			}
+			if !out.Scan() {
+				return "", nil, fmt.Errorf("UDP reader: no address: %v", out.Err())
+			}
+			as = append(as, out.Text())
+			pids = append(pids, cmd.Process.Pid)
 		}
-		if !out.Scan() {
-			return nil, stop, fmt.Errorf("UDP reader: no address: %v", out.Err())
-		}
-		addrs = append(addrs, out.Text())
-		pids = append(pids, cmd.Process.Pid)
+		return strings.Join(as, ","), pids, nil
 	}
-	// Both relaying floors send to the same readers: they are measured
-	// one at a time, and each counts the readers' CPU.
-	if err := server(fmt.Sprintf("Simple+UDP %d", floorReaders), strings.Join(addrs, ","), false, pids); err != nil {
+	addrs, pids, err := readers("-udp-reader")
+	if err != nil {
 		return nil, stop, err
 	}
-	if err := server(fmt.Sprintf("Simple+UDP %d after", floorReaders), strings.Join(addrs, ","), true, pids); err != nil {
+	// Both unacknowledged relaying floors send to the same readers: they
+	// are measured one at a time, and each counts the readers' CPU. The
+	// acknowledged one has readers of its own, which answer.
+	if err := server(fmt.Sprintf("Simple+UDP %d", floorReaders), addrs, "", pids); err != nil {
+		return nil, stop, err
+	}
+	if err := server(fmt.Sprintf("Simple+UDP %d after", floorReaders), addrs, "-relay-async", pids); err != nil {
+		return nil, stop, err
+	}
+	if addrs, pids, err = readers("-udp-reader", "-udp-reader-ack"); err != nil {
+		return nil, stop, err
+	}
+	if err := server(fmt.Sprintf("Simple+UDP %d acked", floorReaders), addrs, "-relay-acked", pids); err != nil {
 		return nil, stop, err
 	}
 	return targets, stop, nil

@@ -103,8 +103,14 @@ type performanceTest struct {
 	mu    sync.Mutex
 	value string
 	// relay, if set, gets each set_value's argument before it is applied
-	// (the relaying floor, floor.go).
-	relay *relay
+	// (the relaying floors, floor.go).
+	relay valueRelay
+}
+
+// valueRelay is a relaying floor's way to pass a set_value's argument on
+// (floor.go, floor_acked.go); the servant's lock serialises calls.
+type valueRelay interface {
+	relayValue(b []byte) error
 }
 
 func (p *performanceTest) Update(op string, req *iiop.Decoder, reply *iiop.Encoder) iiop.ReplyStatus {
@@ -118,7 +124,12 @@ func (p *performanceTest) Update(op string, req *iiop.Decoder, reply *iiop.Encod
 			return iiop.SystemExceptionReply
 		}
 		if p.relay != nil {
-			_ = p.relay.relayValue([]byte(v))
+			if err := p.relay.relayValue([]byte(v)); err != nil {
+				// The floor failed to measure what it stands for: the
+				// client sees it rather than a faster call.
+				iiop.NewSystemException(iiop.ExcTransient, 0, iiop.CompletedNo).Encode(reply)
+				return iiop.SystemExceptionReply
+			}
 		}
 		p.value = v
 		return iiop.NoException
@@ -154,6 +165,7 @@ type config struct {
 	floors     bool     // with -ru: also measure the floors (floor.go)
 	relay      string   // with -serve: the readers the servant relays to
 	relayAsync bool     // with -relay: from a goroutine of its own, not before the reply
+	relayAcked bool     // with -relay: before the reply, waiting for a reader's acknowledgement
 }
 
 func main() {
@@ -177,11 +189,13 @@ func main() {
 	flag.IntVar(&cfg.aggReps, "aggreps", 0, "with -ru: repetitions of the aggregate measurement (0: half of -reps, rounded up)")
 	flag.IntVar(&cfg.entry, "entry", 0, "with -ru: the replica the single client calls first, by its place in the published compound IOR (0: the view's rank 0, the sequencer; any other is not, so in \"all\" mode every call waits for the sequencer's order); client i of the aggregate calls replica (i+entry) mod the group size first")
 	progress := flag.String("progress", "all,primary", "with -ru: the modes measured: all (progress in all partitions: Total order, §3.6's configuration), primary (ProgressInPrimaryOnly: Primary+Safe)")
-	flag.BoolVar(&cfg.floors, "floors", true, "with -ru: also measure the floors of a replicated call here: the Simple ORB alone, and the Simple ORB relaying every request by UDP to 2 reader processes, before it replies or from a goroutine of its own")
+	flag.BoolVar(&cfg.floors, "floors", true, "with -ru: also measure the floors of a replicated call here: the Simple ORB alone, and the Simple ORB relaying every request by UDP to 2 reader processes, before it replies, from a goroutine of its own, or before it replies and waiting for one reader's acknowledgement")
 	serveDir := flag.String("serve", "", "internal: run the Go server, publishing its IOR in this directory, until SIGTERM")
 	flag.StringVar(&cfg.relay, "relay", "", "internal: with -serve, the servant sends each set_value's argument to these UDP readers (host:port,...) before it replies")
 	flag.BoolVar(&cfg.relayAsync, "relay-async", false, "internal: with -relay, the servant queues each argument for a goroutine that sends what has queued up, and replies at once")
+	flag.BoolVar(&cfg.relayAcked, "relay-acked", false, "internal: with -relay, the servant numbers each argument it sends and waits until a reader acknowledges it before it replies")
 	reader := flag.Bool("udp-reader", false, "internal: read and drop UDP datagrams, printing the address, until SIGTERM")
+	readerAck := flag.Bool("udp-reader-ack", false, "internal: with -udp-reader, acknowledge each batch read to its senders (-relay-acked)")
 	var sc ruServeConfig
 	flag.StringVar(&sc.etc, "serve-ru", "", "internal: run one RU replica, publishing the compound IOR in this directory, until SIGTERM")
 	flag.StringVar(&sc.group, "ru-group", "", "internal: with -serve-ru, the group's name")
@@ -194,7 +208,7 @@ func main() {
 	var err error
 	switch {
 	case *reader:
-		err = udpReaderMain()
+		err = udpReaderMain(*readerAck)
 	case *serveDir != "":
 		err = serve(*serveDir, cfg)
 	case sc.etc != "":
@@ -364,7 +378,12 @@ func serve(dir string, cfg config) (err error) {
 		return err
 	}
 	servant := &performanceTest{}
-	if cfg.relay != "" {
+	switch {
+	case cfg.relay != "" && cfg.relayAcked:
+		if servant.relay, err = newAckedRelay(cfg.relay); err != nil {
+			return err
+		}
+	case cfg.relay != "":
 		if servant.relay, err = newRelay(cfg.relay, cfg.relayAsync); err != nil {
 			return err
 		}

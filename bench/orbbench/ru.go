@@ -143,7 +143,8 @@ func runRU(cfg *config) (err error) {
 			fmt.Printf("is it relaying each request's argument by one sendmmsg to %d reader processes before replying (no ordering, no\n", floorReaders)
 			fmt.Printf("acknowledgement: the least a relaying %d-replica group costs here); \"Simple+UDP %d after\" relays from a goroutine of its\n", floorReaders+1, floorReaders)
 			fmt.Printf("own, up to %d arguments per sendmmsg, and replies at once (the best a group that replies before the others hear\n", relayBatch)
-			fmt.Println("the request can do). Their CPU counts the readers.")
+			fmt.Printf("the request can do); \"Simple+UDP %d acked\" relays before replying and waits for one reader's acknowledgement (the\n", floorReaders)
+			fmt.Println("least a group that replies once a majority of 3 holds the request costs here). Their CPU counts the readers.")
 		}
 	}
 
@@ -367,7 +368,38 @@ func printBars(cfg *config, targets []*ruTarget, results map[int]map[*ruTarget]*
 			parts = append(parts, fmt.Sprintf("%dB %.2f %s", size, r, verdict))
 		}
 		fmt.Printf("  %s ≥ %.1f× omniORB: %s\n", t.name, bar, strings.Join(parts, ", "))
+		if f := floorOf(t, targets); f != nil {
+			parts = parts[:0]
+			for _, size := range cfg.sizes {
+				fr := median(results[size][f].rates)
+				parts = append(parts, fmt.Sprintf("%dB %.2f× omniORB, %s at %.2f of it", size,
+					fr/median(results[size][omni].rates), t.name, median(results[size][t].rates)/fr))
+			}
+			fmt.Printf("    its floor, %s: %s\n", f.name, strings.Join(parts, "; "))
+		}
 	}
+}
+
+// floorOf returns the floor measured for t's kind of call, if any: the
+// Simple ORB for one replica, and for 3 in "primary" mode the floor that
+// waits for one acknowledgement, since a majority must hold the request
+// before the reply. "all" mode has none: its floors relay from another
+// goroutine or before the reply, and the RU ORB, which replies before it
+// sends and from the same thread, outruns both.
+func floorOf(t *ruTarget, targets []*ruTarget) *ruTarget {
+	want := ""
+	switch {
+	case t.replicas == 1:
+		want = "Simple ORB"
+	case t.replicas == floorReaders+1 && t.name == ruName(t.replicas, true):
+		want = fmt.Sprintf("Simple+UDP %d acked", floorReaders)
+	}
+	for _, f := range targets {
+		if f.name == want {
+			return f
+		}
+	}
+	return nil
 }
 
 // ruName names a group in the tables: its size and its mode.
