@@ -32,6 +32,9 @@ type ReplicatedUpdates struct {
 	view      *csx.ViewData
 	next      uint64                    // number of this replica's next relayed request
 	pending   map[uint64]pendingRequest // relayed two-way requests awaiting their delivery here
+	relays    map[uint64]int            // relayed requests aborted by view changes: how often each was aborted
+	again     []relayAgain              // aborted requests queued to be relayed again
+	relaying  bool                      // relayQueued is casting again
 	addrs     map[csx.EndpID]iiop.Addr  // the IIOP addresses of the group's replicas
 	forwardTo []iiop.Addr               // replicas of the last serving view, for forwards
 	published string                    // the address list last published
@@ -84,6 +87,7 @@ func NewReplicatedUpdates(opts ReplicatedUpdatesOptions) (*ReplicatedUpdates, er
 		log:      o.Logger,
 		objects:  map[ObjectKey]*bound[RUObjectAdaptor]{},
 		pending:  map[uint64]pendingRequest{},
+		relays:   map[uint64]int{},
 		addrs:    map[csx.EndpID]iiop.Addr{},
 		retained: newRetained(o.RetainedClients, o.RetainedPerClient, retainedPerOrigin),
 		answer:   o.Dispatcher,

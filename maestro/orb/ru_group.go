@@ -111,7 +111,7 @@ func (h *ruHandler) ReceiveCast(from csx.EndpID, msg *message.Message) {
 }
 
 // AbortCast: a view change aborted a relayed request before any replica
-// applied it; its receiving replica answers TRANSIENT/COMPLETED_NO.
+// applied it; its receiving replica relays it again (ru_rerelay.go).
 func (h *ruHandler) AbortCast(from csx.EndpID, msg *message.Message) {
 	o := h.orb()
 	msg.Rewind()
@@ -119,8 +119,7 @@ func (h *ruHandler) AbortCast(from csx.EndpID, msg *message.Message) {
 		return
 	}
 	if r, err := decodeRelayed(msg); err == nil {
-		o.log.Debug("orb: relayed request aborted by a view change", "n", r.n, "op", r.operation)
-		o.abortPending(r.n)
+		o.aborted(r)
 	}
 }
 

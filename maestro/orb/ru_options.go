@@ -93,6 +93,14 @@ type ReplicatedUpdatesOptions struct {
 	// within its FTWindow (16 by default) for that reason.
 	RetainedClients   int `yaml:"retained_clients"`
 	RetainedPerClient int `yaml:"retained_per_client"`
+	// RelayAborted is how many times a replica relays again a request
+	// that a view change aborted — applied by no replica, and never to be
+	// (the sequencer crashed before ordering it, say) — before it answers
+	// the client TRANSIENT/COMPLETED_NO (default 3; negative: never, it
+	// answers TRANSIENT at once). A request that cannot be relayed again
+	// (outside the primary partition, or while leaving) is answered so at
+	// once.
+	RelayAborted int `yaml:"relay_aborted"`
 	// Host is published in IORs instead of the dispatcher's host.
 	Host string `yaml:"host"`
 	// IIOPVersion of the published profiles; zero means 1.2 (the only
@@ -154,6 +162,12 @@ func (o ReplicatedUpdatesOptions) withDefaults() (ReplicatedUpdatesOptions, erro
 	}
 	if o.RetainedPerClient <= 0 {
 		o.RetainedPerClient = 16
+	}
+	switch {
+	case o.RelayAborted == 0:
+		o.RelayAborted = 3
+	case o.RelayAborted < 0:
+		o.RelayAborted = 0
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

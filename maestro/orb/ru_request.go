@@ -135,11 +135,13 @@ func (o *ReplicatedUpdates) apply(r *relayed, from string) (iiop.ReplyStatus, []
 }
 
 // answerPending sends the reply of this replica's relayed request n, if a
-// client awaits it.
+// client awaits it (the delivery goroutine, for every request this
+// replica relayed, oneways included).
 func (o *ReplicatedUpdates) answerPending(n uint64, status iiop.ReplyStatus, body []byte) {
 	o.mu.Lock()
 	p, ok := o.pending[n]
 	delete(o.pending, n)
+	delete(o.relays, n) // delivered: it will not be aborted again
 	o.mu.Unlock()
 	if !ok {
 		return
@@ -156,6 +158,7 @@ func (o *ReplicatedUpdates) abortPending(n uint64) {
 	o.mu.Lock()
 	p, ok := o.pending[n]
 	delete(o.pending, n)
+	delete(o.relays, n)
 	o.mu.Unlock()
 	if ok {
 		o.replyException(p.id, true, iiop.ExcTransient, iiop.CompletedNo)

@@ -260,6 +260,9 @@ type ruSim struct {
 	errs      []string
 	trace     func(string)
 	noCrash   bool
+	// relayAborted is the replicas' RelayAborted, set before they start
+	// (zero: the default).
+	relayAborted int
 }
 
 func (s *ruSim) fail(format string, args ...any) {
@@ -318,9 +321,10 @@ func (s *ruSim) start(addr string) {
 				return z, nil
 			},
 		},
-		AfterFunc: func(d time.Duration, f func()) { s.net.After(d, f) },
-		Scheduler: s.bat,
-		Logger:    s.logger(addr),
+		AfterFunc:    func(d time.Duration, f func()) { s.net.After(d, f) },
+		Scheduler:    s.bat,
+		RelayAborted: s.relayAborted,
+		Logger:       s.logger(addr),
 	})
 	if err != nil {
 		s.fail("new %s: %v", addr, err)
@@ -402,17 +406,23 @@ func (s *ruSim) send(c *simCall) {
 		c.client.lost(c)
 		return
 	}
-	n := l[s.rng.IntN(len(l))]
+	s.sendTo(c, l[s.rng.IntN(len(l))], true)
+}
+
+// sendTo delivers a client's request to the replica n, two-way or oneway.
+func (s *ruSim) sendTo(c *simCall, n *ruNode, twoWay bool) {
 	s.nextID++
 	id := RequestID{Conn: iiop.ConnID(1), ID: s.nextID}
 	syntax := iiop.Syntax{Order: iiop.LittleEndian, Version: iiop.GIOP12}
 	e := iiop.NewEncoder(syntax, 0)
 	e.WriteString(c.value)
-	req := &Request{ID: id, Key: s.key, ResponseExpected: true, Operation: "append", Args: iiop.Body{Syntax: syntax, Data: e.Bytes()}}
+	req := &Request{ID: id, Key: s.key, ResponseExpected: twoWay, Operation: "append", Args: iiop.Body{Syntax: syntax, Data: e.Bytes()}}
 	if c.client.ft {
 		req.ServiceContexts = []iiop.ServiceContext{iiop.FTRequest{ClientID: c.client.name, RetentionID: c.retention}.Context()}
 	}
-	n.calls[id] = c
+	if twoWay {
+		n.calls[id] = c
+	}
 	s.logf("%s -> %s (try %d)", c.value, n.addr, c.tries)
 	n.orb.Request(req)
 }
@@ -425,19 +435,34 @@ func (s *ruSim) issue(c *simClient) {
 	s.send(call)
 }
 
-func runRU(seed uint64, commute bool, trace func(string)) ([]string, ruStats) {
+// newRUSim sets up a run on a quiet network; replicas 0 draws 3 to 5.
+// startAll starts its replicas, r0 up.
+func newRUSim(seed uint64, replicas int, commute bool, trace func(string)) *ruSim {
 	net := sim.NewNetwork(seed, sim.Faults{MinDelay: time.Millisecond, MaxDelay: 3 * time.Millisecond})
 	// A restarted replica is a larger incarnation, as stack.Start's (its
 	// start time) are, unless its clock stepped back.
 	net.GrowingIncarnations = *clocks == "growing" || *clocks == "mixed" && seed%2 == 0
 	rng := net.Rand()
-	s := &ruSim{seed: seed, net: net, rng: rng, bat: &lockstep.Baton{}, replicas: 3 + rng.IntN(3), key: KeyFromString("log"),
+	if replicas == 0 {
+		replicas = 3 + rng.IntN(3)
+	}
+	s := &ruSim{seed: seed, net: net, rng: rng, bat: &lockstep.Baton{}, replicas: replicas, key: KeyFromString("log"),
 		disks: map[string]bool{}, acked: map[string]int{}, ackedBy: map[string]*ruNode{}, never: map[string]bool{}, discarded: map[string]bool{},
 		commute: commute, trace: trace}
 	net.AfterEvent = s.bat.Run
+	return s
+}
+
+func (s *ruSim) startAll() {
 	for i := range s.replicas {
 		s.start(fmt.Sprintf("r%d", i))
 	}
+}
+
+func runRU(seed uint64, commute bool, trace func(string)) ([]string, ruStats) {
+	s := newRUSim(seed, 0, commute, trace)
+	s.startAll()
+	net, rng := s.net, s.rng
 	for i := range 4 {
 		s.clients = append(s.clients, &simClient{s: s, name: fmt.Sprintf("c%d", i), ft: i%2 == 0})
 	}

@@ -638,6 +638,7 @@ reinstall_ior: true
 etc:
   dir: /var/lib/maestro/etc
 linearizable_reads: true
+relay_aborted: 5
 group:
   seeds: ["10.0.0.1:7400"]
   state_dir: /var/lib/maestro/grid
@@ -650,9 +651,16 @@ group:
 	require.Equal(t, "/var/lib/maestro/etc", o.Etc.Dir)
 	require.Equal(t, []string{"10.0.0.1:7400"}, o.Group.Seeds)
 	require.Equal(t, "/var/lib/maestro/grid", o.Group.StateDir)
+	require.Equal(t, 5, o.RelayAborted)
 	_, err = NewReplicatedUpdates(o)
 	require.ErrorContains(t, err, "Dispatcher", "the dispatcher is the caller's to set")
 	o.Dispatcher = &Dispatcher{}
+	for set, want := range map[int]int{0: 3, -1: 0, 5: 5} {
+		o.RelayAborted = set
+		ru, err := NewReplicatedUpdates(o)
+		require.NoError(t, err)
+		require.Equal(t, want, ru.opts.RelayAborted, "RelayAborted %d", set)
+	}
 	o.Replicas = 0
 	_, err = NewReplicatedUpdates(o)
 	require.ErrorContains(t, err, "needs Replicas")
