@@ -38,6 +38,8 @@ const seqSize = 8
 type ackedRelay struct {
 	fd    *sockfd.FD
 	addrs []unix.RawSockaddrInet4
+	hs    []unix.Mmsghdr // one per reader, all sending iov
+	iov   unix.Iovec
 	seq   uint64
 	buf   []byte
 	ack   [64]byte
@@ -57,6 +59,13 @@ func newAckedRelay(readers string) (*ackedRelay, error) {
 		copy(sa.Addr[:], ua.IP.To4())
 		binary.BigEndian.PutUint16((*[2]byte)(unsafe.Pointer(&sa.Port))[:], uint16(ua.Port))
 		r.addrs = append(r.addrs, sa)
+	}
+	r.hs = make([]unix.Mmsghdr, len(r.addrs))
+	for i := range r.hs {
+		r.hs[i].Hdr.Name = (*byte)(unsafe.Pointer(&r.addrs[i]))
+		r.hs[i].Hdr.Namelen = unix.SizeofSockaddrInet4
+		r.hs[i].Hdr.Iov = &r.iov
+		r.hs[i].Hdr.SetIovlen(1)
 	}
 	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
@@ -82,17 +91,10 @@ func (r *ackedRelay) relayValue(b []byte) error {
 	r.seq++
 	r.buf = binary.LittleEndian.AppendUint64(r.buf[:0], r.seq)
 	r.buf = append(r.buf, b...)
-	iov := unix.Iovec{Base: &r.buf[0]}
-	iov.SetLen(len(r.buf))
-	hs := make([]unix.Mmsghdr, len(r.addrs))
-	for i := range hs {
-		hs[i].Hdr.Name = (*byte)(unsafe.Pointer(&r.addrs[i]))
-		hs[i].Hdr.Namelen = unix.SizeofSockaddrInet4
-		hs[i].Hdr.Iov = &iov
-		hs[i].Hdr.SetIovlen(1)
-	}
-	for sent := 0; sent < len(hs); {
-		n, _, errno := unix.Syscall6(unix.SYS_SENDMMSG, uintptr(fd), uintptr(unsafe.Pointer(&hs[sent])), uintptr(len(hs)-sent), 0, 0, 0)
+	r.iov.Base = &r.buf[0]
+	r.iov.SetLen(len(r.buf))
+	for sent := 0; sent < len(r.hs); {
+		n, _, errno := unix.Syscall6(unix.SYS_SENDMMSG, uintptr(fd), uintptr(unsafe.Pointer(&r.hs[sent])), uintptr(len(r.hs)-sent), 0, 0, 0)
 		if errno == unix.EINTR {
 			continue
 		}

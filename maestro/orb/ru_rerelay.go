@@ -15,8 +15,8 @@ import (
 // exception. Only a request aborted more than Options.RelayAborted
 // times, or one that cannot be relayed again (no primary view, the
 // replica leaving), is answered TRANSIENT/COMPLETED_NO. Were an abort
-// ever wrong, the same identity would still find the recorded reply:
-// the request would not run twice.
+// ever wrong, the same identity would still find the reply recorded in
+// the same history: the request would not run twice in it.
 
 // relayAgain is the aborted relayed request n, encoded anew.
 type relayAgain struct {
