@@ -222,8 +222,9 @@ type Server struct {
 	accept         chan struct{}  // closed when the accept loop has exited
 }
 
-// NewServer starts listening and accepting connections; the server accepts
-// calls as soon as it returns.
+// NewServer starts listening and accepting connections at once: h may be
+// called before NewServer returns, so a handler that needs the *Server
+// must wait until its caller has it.
 func NewServer(opts ServerOptions, h Handler) (*Server, error) {
 	if h == nil {
 		h = NopHandler{}

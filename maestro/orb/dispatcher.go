@@ -24,7 +24,10 @@ var (
 // goroutine.
 type Dispatcher struct {
 	server *iiop.Server
-	log    *slog.Logger
+	// ready is closed once server is set: the server accepts, and may
+	// call the handler, before NewServer returns it.
+	ready chan struct{}
+	log   *slog.Logger
 
 	mu       sync.RWMutex
 	bindings map[string]binding // by key octets, so lookups need no allocation
@@ -43,6 +46,7 @@ type binding struct {
 // get OBJECT_NOT_EXIST.
 func NewDispatcher(opts iiop.ServerOptions) (*Dispatcher, error) {
 	d := &Dispatcher{
+		ready:    make(chan struct{}),
 		log:      opts.Logger,
 		bindings: make(map[string]binding),
 		inflight: make(map[RequestID]ORB),
@@ -55,6 +59,7 @@ func NewDispatcher(opts iiop.ServerOptions) (*Dispatcher, error) {
 		return nil, err
 	}
 	d.server = s
+	close(d.ready)
 	return d, nil
 }
 
@@ -133,9 +138,16 @@ func (d *Dispatcher) Close() error { return d.server.Close() }
 // dispatchHandler keeps the iiop.Handler methods off Dispatcher's API.
 type dispatchHandler struct{ d *Dispatcher }
 
+// dispatcher returns the Dispatcher once its server is set (a connection's
+// reader goroutine; a request may arrive while NewDispatcher runs).
+func (h dispatchHandler) dispatcher() *Dispatcher {
+	<-h.d.ready
+	return h.d
+}
+
 // Request routes a request: built-in operations, unknown keys, or the bound ORB.
 func (h dispatchHandler) Request(r *iiop.Request) {
-	d := h.d
+	d := h.dispatcher()
 	key, o := d.lookup(r.ObjectKey)
 	switch r.Operation {
 	case "_non_existent", "_not_existent":
@@ -212,9 +224,10 @@ func (d *Dispatcher) replyException(r *iiop.Request, name string) {
 
 // LocateRequest answers UNKNOWN_OBJECT for unbound keys, else asks the ORB.
 func (h dispatchHandler) LocateRequest(r *iiop.LocateRequest) {
-	key, o := h.d.lookup(r.ObjectKey)
+	d := h.dispatcher()
+	key, o := d.lookup(r.ObjectKey)
 	if o == nil {
-		h.d.server.LocateReply(r.Ref, iiop.UnknownObject, nil)
+		d.server.LocateReply(r.Ref, iiop.UnknownObject, nil)
 		return
 	}
 	o.LocateRequest(&LocateRequest{ID: r.Ref, Key: key})

@@ -3,6 +3,7 @@ package orb
 import (
 	"context"
 	"errors"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -242,5 +243,38 @@ func TestCustomORBRepliesLaterInAnyOrder(t *testing.T) {
 	case <-o.cancels:
 	case <-time.After(10 * time.Second):
 		t.Fatal("ORB not told of the cancellation")
+	}
+}
+
+// A request that reaches the server while NewDispatcher is still setting
+// it up — a client that connected to a restarted replica's fixed port
+// before it listened — is answered, not a nil server's panic: the
+// dispatcher's handler waits for its server.
+func TestDispatcherAnswersRequestsThatArriveAtOnce(t *testing.T) {
+	for range 20 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := iiop.NewClient(iiop.ClientOptions{})
+		addr := ln.Addr().(*net.TCPAddr)
+		ref := iiop.CompoundIOR("IDL:Nobody:1.0", []byte("nobody"), []iiop.Addr{{Host: "127.0.0.1", Port: uint16(addr.Port)}}, iiop.GIOP12)
+		done := make(chan error, 1)
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_, err := c.Invoke(ctx, ref, "op", nil)
+			done <- err
+		}()
+		d, err := NewDispatcher(iiop.ServerOptions{Listener: ln})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var se *iiop.SystemException
+		if err := <-done; !errors.As(err, &se) || se.Name() != iiop.ExcObjectNotExist {
+			t.Fatalf("a request for an unbound key got %v, want OBJECT_NOT_EXIST", err)
+		}
+		c.Close()
+		d.Close()
 	}
 }
