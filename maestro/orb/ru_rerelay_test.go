@@ -13,9 +13,8 @@ import (
 // relays it: the sequencer never orders it, and the view change that
 // leaves the sequencer out aborts it. With alone, the replica that
 // relays the request is cut off instead, and the sequencer's order of
-// it never reaches it. It returns the run after the cut has healed and
-// the client's call.
-func abortScenario(t *testing.T, twoWay, alone bool, relayAborted int) (*ruSim, *simCall) {
+// it never reaches it. It returns the run after the cut has healed.
+func abortScenario(t *testing.T, twoWay, alone bool, relayAborted int) *ruSim {
 	var trace func(string)
 	if testing.Verbose() {
 		trace = func(s string) { t.Log(s) }
@@ -49,7 +48,7 @@ func abortScenario(t *testing.T, twoWay, alone bool, relayAborted int) (*ruSim, 
 	s.net.RunFor(10 * time.Second)
 	s.net.Heal()
 	s.net.RunFor(20 * time.Second)
-	return s, call
+	return s
 }
 
 // A request that a view change aborts is relayed again by its receiving
@@ -58,7 +57,7 @@ func abortScenario(t *testing.T, twoWay, alone bool, relayAborted int) (*ruSim, 
 // negative, the same request is refused, which shows that the scenario
 // aborts it.
 func TestRUAbortedRequestIsRelayedAgain(t *testing.T) {
-	s, _ := abortScenario(t, true, false, 0)
+	s := abortScenario(t, true, false, 0)
 	require.Empty(t, s.errs)
 	require.Equal(t, 1, s.stats.acked, "the aborted request was answered")
 	require.Zero(t, s.stats.refused)
@@ -68,7 +67,7 @@ func TestRUAbortedRequestIsRelayedAgain(t *testing.T) {
 		require.Equal(t, 1, countOf(n.obj.entries, "v"), "%s applied it once", n.addr)
 	}
 
-	s, _ = abortScenario(t, true, false, -1)
+	s = abortScenario(t, true, false, -1)
 	require.Empty(t, s.errs)
 	require.Zero(t, s.stats.acked)
 	require.Equal(t, 1, s.stats.refused, "never relayed again, the aborted request is refused")
@@ -80,7 +79,7 @@ func TestRUAbortedRequestIsRelayedAgain(t *testing.T) {
 // A oneway request that a view change aborts is relayed again too, where
 // it used to be dropped: every replica applies it.
 func TestRUAbortedOnewayIsRelayedAgain(t *testing.T) {
-	s, _ := abortScenario(t, false, false, 0)
+	s := abortScenario(t, false, false, 0)
 	require.Empty(t, s.errs)
 	s.checkFinal()
 	require.Empty(t, s.errs)
@@ -104,7 +103,7 @@ func countOf(entries []string, v string) int {
 // be relayed again there and is refused (TRANSIENT/COMPLETED_NO), and no
 // replica ever applies it.
 func TestRUAbortedRequestOutsideThePrimaryIsRefused(t *testing.T) {
-	s, _ := abortScenario(t, true, true, 0)
+	s := abortScenario(t, true, true, 0)
 	require.Empty(t, s.errs)
 	require.Zero(t, s.stats.acked)
 	require.Equal(t, 1, s.stats.refused)
