@@ -23,21 +23,22 @@ type ReplicatedUpdates struct {
 	opts ReplicatedUpdatesOptions
 	log  *slog.Logger
 
-	mu        sync.Mutex
-	active    bool
-	done      bool // deactivated: the dispatcher's server is shut down
-	objects   map[ObjectKey]*bound[RUObjectAdaptor]
-	m         *csx.Member
-	me        csx.EndpID // m's endpoint, once it has joined
-	view      *csx.ViewData
-	next      uint64                    // number of this replica's next relayed request
-	pending   map[uint64]pendingRequest // relayed two-way requests awaiting their delivery here
-	relays    map[uint64]int            // relayed requests aborted by view changes: how often each was aborted
-	again     []relayAgain              // aborted requests queued to be relayed again
-	relaying  bool                      // relayQueued is casting again
-	addrs     map[csx.EndpID]iiop.Addr  // the IIOP addresses of the group's replicas
-	forwardTo []iiop.Addr               // replicas of the last serving view, for forwards
-	published string                    // the address list last published
+	mu           sync.Mutex
+	active       bool
+	done         bool // deactivated: the dispatcher's server is shut down
+	objects      map[ObjectKey]*bound[RUObjectAdaptor]
+	m            *csx.Member
+	me           csx.EndpID // m's endpoint, once it has joined
+	view         *csx.ViewData
+	next         uint64                    // number of this replica's next relayed request
+	pending      map[uint64]pendingRequest // relayed two-way requests awaiting their delivery here
+	relays       map[uint64]int            // relayed requests aborted by view changes: how often each was aborted
+	again        []relayAgain              // aborted requests queued to be relayed again
+	relaying     bool                      // relayQueued is casting again
+	addrs        map[csx.EndpID]iiop.Addr  // the IIOP addresses of the group's replicas
+	forwardTo    []iiop.Addr               // replicas of the last serving view, for forwards
+	published    string                    // the address list last published
+	savedForward string                    // the address list last saved for forwards (ru_forward.go)
 
 	// answer sends the ORB's replies: the Dispatcher, or a simulation's
 	// recorder.
@@ -153,6 +154,9 @@ func (o *ReplicatedUpdates) Activate(ctx context.Context) error {
 	case len(o.objects) == 0:
 		o.mu.Unlock()
 		return errors.New("orb: no object is bound")
+	}
+	if o.forwardTo == nil {
+		o.forwardTo = o.loadForward()
 	}
 	o.mu.Unlock()
 	if err := ctx.Err(); err != nil {

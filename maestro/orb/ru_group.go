@@ -2,6 +2,7 @@ package orb
 
 import (
 	"context"
+	"net"
 	"strconv"
 	"strings"
 
@@ -199,9 +200,15 @@ func (o *ReplicatedUpdates) publish() {
 	o.forwardTo = addrs
 	parts := make([]string, len(addrs))
 	for i, a := range addrs {
-		parts[i] = a.Host + ":" + strconv.Itoa(int(a.Port))
+		parts[i] = net.JoinHostPort(a.Host, strconv.Itoa(int(a.Port)))
 	}
 	list := strings.Join(parts, ",")
+	save := list != o.savedForward
+	o.savedForward = list
+	if save {
+		// Under o.mu, so that two views' lists are saved in their order.
+		o.saveForward(list)
+	}
 	if list == o.published || !o.opts.ReinstallIOR {
 		o.mu.Unlock()
 		return
