@@ -1,7 +1,6 @@
 package orb
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -40,16 +39,7 @@ func TestRURestartedReplicaForwardsToWhereTheGroupServed(t *testing.T) {
 		lone := newRUGroup(t, ReplicatedUpdatesOptions{ProgressInPrimaryOnly: true, Replicas: 3})
 		lone.key = g.key
 		lone.opts.Group.StateDir = dir
-		d, err := NewDispatcher(iiop.ServerOptions{Addr: "127.0.0.1:0"})
-		require.NoError(t, err)
-		opts := lone.opts
-		opts.Dispatcher = d
-		o, err := NewReplicatedUpdates(opts)
-		require.NoError(t, err)
-		require.NoError(t, o.Bind(g.key, ledgerType, &ledger{}))
-		require.NoError(t, o.Activate(context.Background()))
-		t.Cleanup(func() { o.Close() })
-		return iiop.NewIOR(ledgerType, g.key.Octets(), o.ownAddr(), iiop.GIOP12)
+		return lone.ref(lone.start())
 	}
 
 	b, err := os.ReadFile(saved)

@@ -127,14 +127,15 @@ func newRUGroup(t testing.TB, opts ReplicatedUpdatesOptions) *ruGroup {
 	return &ruGroup{t: t, name: opts.Name, base: base, key: key, opts: opts}
 }
 
-// start runs one more replica.
+// start runs one more replica, with a fresh state directory unless the
+// group's options name one.
 func (g *ruGroup) start() *ruReplica {
 	t := g.t
 	d, err := NewDispatcher(iiop.ServerOptions{Addr: "127.0.0.1:0"})
 	require.NoError(t, err)
 	opts := g.opts
 	opts.Dispatcher = d
-	if opts.ProgressInPrimaryOnly {
+	if opts.ProgressInPrimaryOnly && opts.Group.StateDir == "" {
 		opts.Group.StateDir = t.TempDir()
 	}
 	o, err := NewReplicatedUpdates(opts)
