@@ -52,6 +52,14 @@ import (
 // replicas of a 3-replica group.
 const floorReaders = 2
 
+// The floors' names in the tables.
+var (
+	simpleFloor = "Simple ORB"
+	relayFloor  = fmt.Sprintf("Simple+UDP %d", floorReaders)
+	afterFloor  = relayFloor + " after"
+	ackedFloor  = relayFloor + " acked"
+)
+
 // udpReaderMain binds 127.0.0.1:0, prints its address and reads (and
 // drops) datagrams, many per system call, until SIGTERM; with ack, it
 // then tells each source the highest sequence number it read from it in
@@ -249,7 +257,7 @@ func floorTargets(ctx context.Context, cfg *config, self, dir string) (targets [
 		targets = append(targets, &ruTarget{name: name, iors: []string{ior}, pids: append([]int{cmd.Process.Pid}, pids...)})
 		return nil
 	}
-	if err := server("Simple ORB", "", "", nil); err != nil {
+	if err := server(simpleFloor, "", "", nil); err != nil {
 		return nil, stop, err
 	}
 	readers := func(args ...string) (addrs string, pids []int, err error) {
@@ -274,16 +282,16 @@ func floorTargets(ctx context.Context, cfg *config, self, dir string) (targets [
 	// Both unacknowledged relaying floors send to the same readers: they
 	// are measured one at a time, and each counts the readers' CPU. The
 	// acknowledged one has readers of its own, which answer.
-	if err := server(fmt.Sprintf("Simple+UDP %d", floorReaders), addrs, "", pids); err != nil {
+	if err := server(relayFloor, addrs, "", pids); err != nil {
 		return nil, stop, err
 	}
-	if err := server(fmt.Sprintf("Simple+UDP %d after", floorReaders), addrs, "-relay-async", pids); err != nil {
+	if err := server(afterFloor, addrs, "-relay-async", pids); err != nil {
 		return nil, stop, err
 	}
 	if addrs, pids, err = readers("-udp-reader", "-udp-reader-ack"); err != nil {
 		return nil, stop, err
 	}
-	if err := server(fmt.Sprintf("Simple+UDP %d acked", floorReaders), addrs, "-relay-acked", pids); err != nil {
+	if err := server(ackedFloor, addrs, "-relay-acked", pids); err != nil {
 		return nil, stop, err
 	}
 	return targets, stop, nil

@@ -390,9 +390,9 @@ func floorOf(t *ruTarget, targets []*ruTarget) *ruTarget {
 	want := ""
 	switch {
 	case t.replicas == 1:
-		want = "Simple ORB"
+		want = simpleFloor
 	case t.replicas == floorReaders+1 && t.name == ruName(t.replicas, true):
-		want = fmt.Sprintf("Simple+UDP %d acked", floorReaders)
+		want = ackedFloor
 	}
 	for _, f := range targets {
 		if f.name == want {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -13,8 +11,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"golang.org/x/sys/unix"
 
+	"github.com/maestro-go/maestro/internal/netlab"
 	"github.com/maestro-go/maestro/internal/proctest"
 	"github.com/maestro-go/maestro/maestro/iiop"
 )
@@ -136,13 +134,7 @@ func inNamespace(t *testing.T, ns string, set setFunc) setFunc {
 	entered := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread() // never unlocked: the thread is not reused
-		f, err := os.Open(filepath.Join("/var/run/netns", ns))
-		if err == nil {
-			if err = unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
-				err = fmt.Errorf("setns %s: %w", ns, err)
-			}
-			f.Close()
-		}
+		err := netlab.EnterNamespace(ns)
 		entered <- err
 		if err != nil {
 			return

@@ -33,13 +33,7 @@ func (l *Lab) in(i int, f func() error) error {
 		return err
 	}
 	defer self.Close()
-	target, err := os.Open("/var/run/netns/" + l.nodes[i])
-	if err != nil {
-		runtime.UnlockOSThread()
-		return err
-	}
-	defer target.Close()
-	if err := setns(target); err != nil {
+	if err := EnterNamespace(l.nodes[i]); err != nil {
 		runtime.UnlockOSThread()
 		return err
 	}
@@ -51,6 +45,19 @@ func (l *Lab) in(i int, f func() error) error {
 	}
 	runtime.UnlockOSThread()
 	return ferr
+}
+
+// EnterNamespace switches the calling goroutine's thread, which the
+// caller has locked to it (runtime.LockOSThread), into the named network
+// namespace (/var/run/netns/ns): the sockets the thread makes from then on
+// are there.
+func EnterNamespace(ns string) error {
+	f, err := os.Open("/var/run/netns/" + ns)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return setns(f)
 }
 
 func setns(f *os.File) error {
