@@ -303,7 +303,9 @@ func (c *Core) installView(v *View, viewMsg []byte, viewAnn Annotations) {
 }
 
 // Receive hands the Core a datagram from addr. The Core keeps pkt: the
-// caller must not reuse it.
+// caller must not reuse it. The space behind it, up to cap(pkt), is the
+// Core's too (the fragmenter may append a message's following fragments
+// there): a caller that cannot give it away passes pkt[:len(pkt):len(pkt)].
 func (c *Core) Receive(now time.Time, addr string, pkt []byte) {
 	c.do(func() {
 		c.setNow(now)
@@ -410,7 +412,11 @@ func (c *Core) receive(src source, pkt []byte) {
 		if c.chain != ch {
 			return
 		}
-		ch.up(len(ch.layers), rs[i].wrap(ERecv, p.rank, m))
+		ev := rs[i].wrap(ERecv, p.rank, m)
+		if p.lastRoom && i == len(p.msgs)-1 {
+			ev.Msg.WrapWithRoom(m) // the datagram's free space goes with it
+		}
+		ch.up(len(ch.layers), ev)
 	}
 }
 

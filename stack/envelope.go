@@ -87,6 +87,10 @@ type parsedPacket struct {
 	viewHash uint64
 	rank     int
 	msgs     [][]byte // view packets: the packed messages
+	// lastRoom: the last message is followed, up to its capacity, by the
+	// packet's spare capacity (the checksum, read already, and the read
+	// buffer's unused end), which is free.
+	lastRoom bool
 	from     Endpoint // global packets
 	target   string
 	body     []byte
@@ -94,7 +98,9 @@ type parsedPacket struct {
 
 // parsePacket decodes a datagram, rejecting anything malformed. The result
 // aliases pkt; its messages are appended to msgs (scratch space, which may
-// be nil).
+// be nil). Each message's capacity ends with it, but for the last one's
+// when pkt has capacity beyond its length (see Core.Receive): that one
+// keeps the space behind the packet (lastRoom).
 func parsePacket(pkt []byte, gh uint32, maxRank int, msgs [][]byte) (parsedPacket, error) {
 	p := parsedPacket{msgs: msgs[:0]}
 	if len(pkt) < envFixedLen || pkt[0] != envMagic0 || pkt[1] != envMagic1 {
@@ -129,6 +135,11 @@ func parsePacket(pkt []byte, gh uint32, maxRank int, msgs [][]byte) (parsedPacke
 		}
 		if r.Err() == nil && len(p.msgs) == 0 {
 			return p, wire.ErrShort
+		}
+		if r.Err() == nil && cap(pkt) > n+crcLen {
+			last := len(p.msgs) - 1
+			at := n - len(p.msgs[last])
+			p.msgs[last], p.lastRoom = pkt[at:n:cap(pkt)], true
 		}
 	case packetGlobal:
 		p.from.Addr = r.String(maxAddrLen)

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/maestro-go/maestro/stack/wire"
 )
 
 func TestEnvelopeRoundTrip(t *testing.T) {
@@ -27,6 +29,30 @@ func TestEnvelopeRoundTrip(t *testing.T) {
 		_, err := parsePacket(g[:i], groupHash("g"), 16, nil)
 		require.Error(t, err, "truncated to %d", i)
 	}
+}
+
+// A datagram's last message keeps the free space behind the datagram
+// (Core.Receive hands it to the fragmenter); the others are capped at their
+// own end, and a datagram with no capacity to spare gives none.
+func TestParsePacketGivesTheLastMessageTheRoomBehindIt(t *testing.T) {
+	v := newView(ViewID{Ltime: 3, Coord: Endpoint{Addr: "a:1", Inc: 9}}, []Endpoint{{Addr: "a:1", Inc: 9}, {Addr: "b:2", Inc: 7}}, Endpoint{Addr: "b:2", Inc: 7})
+	w := wire.Writer{B: viewPacketHeader(groupHash("g"), v.Hash, 1)}
+	w.Bytes([]byte("first"))
+	w.Bytes([]byte("last"))
+	sealed := sealPacket(w.B)
+
+	pkt := append(make([]byte, 0, len(sealed)+100), sealed...)
+	p, err := parsePacket(pkt, groupHash("g"), 16, nil)
+	require.NoError(t, err)
+	require.Equal(t, [][]byte{[]byte("first"), []byte("last")}, p.msgs)
+	require.True(t, p.lastRoom)
+	require.Equal(t, len(p.msgs[0]), cap(p.msgs[0]), "a message followed by another has no room")
+	require.Equal(t, len("last")+crcLen+100, cap(p.msgs[1]), "the last has the checksum's bytes and the spare capacity")
+
+	p, err = parsePacket(sealed[:len(sealed):len(sealed)], groupHash("g"), 16, nil)
+	require.NoError(t, err)
+	require.False(t, p.lastRoom)
+	require.Equal(t, len("last"), cap(p.msgs[1]))
 }
 
 func FuzzParsePacket(f *testing.F) {

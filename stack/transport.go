@@ -3,7 +3,10 @@ package stack
 // Packet is a datagram received by a Transport.
 type Packet struct {
 	From string // sender's address
-	Data []byte // owned by the receiver
+	// Data is owned by the receiver, and so is the free space behind it
+	// up to cap(Data) (Core.Receive): a transport that cannot give that
+	// away passes Data[:len(Data):len(Data)].
+	Data []byte
 }
 
 // Transport moves datagrams for a Stack: it is the stack's I/O edge.

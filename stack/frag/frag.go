@@ -52,21 +52,45 @@ type layer struct {
 	own [][]byte
 }
 
-// partial is a message being reassembled: its fragments' contents, which
-// alias the received datagrams (the stack owns them and never writes into
-// them), joined into one buffer of the exact size when the last arrives —
-// or, for this member's own cast, the message it split (whole).
+// partial is a message being reassembled. Its fragments are appended to
+// the first one in place while they fit the room behind it (a received
+// datagram's unused read buffer, wire.Msg.TakeRoom), so that a message
+// just over one datagram — a 64 KiB cast on loopback — is never copied;
+// from the first that does not fit, each is kept as it came (aliasing its
+// datagram, which the stack owns and never writes into) and they are
+// joined into one buffer of the exact size when the last arrives. For
+// this member's own cast, whole is the message it split.
 type partial struct {
 	want  int
-	parts [][]byte
+	got   int
+	buf   []byte   // the fragments so far, contiguous, while they fit
+	parts [][]byte // once one did not fit: every fragment so far
 	size  int
 	whole []byte
 }
 
 // add keeps one more fragment.
 func (p *partial) add(b []byte) {
-	p.parts = append(p.parts, b)
+	p.got++
 	p.size += len(b)
+	switch {
+	case p.got == 1:
+		p.buf = b
+	case p.parts == nil && len(b) <= cap(p.buf)-len(p.buf):
+		p.buf = append(p.buf, b...)
+	case p.parts == nil:
+		p.parts = append(make([][]byte, 0, p.want), p.buf, b)
+	default:
+		p.parts = append(p.parts, b)
+	}
+}
+
+// joined returns the message the fragments make.
+func (p *partial) joined() []byte {
+	if p.parts == nil {
+		return p.buf[:len(p.buf):len(p.buf)]
+	}
+	return bytes.Join(p.parts, nil)
 }
 
 func (l *layer) chunk() int { return l.env.Config.MaxPacket - overhead }
@@ -161,13 +185,13 @@ func (l *layer) Up(ev *stack.Event) {
 		if streams[from] != nil {
 			l.env.Metrics.Drop("frag-interrupted")
 		}
-		p := &partial{want: count, parts: make([][]byte, 0, count)}
+		p := &partial{want: count}
 		if from == l.env.View.Rank && ev.Type == stack.ECast && len(l.own) > 0 {
 			p.whole = l.own[0]
 			l.own[0] = nil
 			l.own = l.own[1:]
 		}
-		p.add(ev.Msg.Bytes())
+		p.add(ev.Msg.TakeRoom())
 		streams[from] = p
 	case kindNext:
 		p := streams[from]
@@ -181,11 +205,11 @@ func (l *layer) Up(ev *stack.Event) {
 			streams[from] = nil
 			return
 		}
-		if len(p.parts) == p.want {
+		if p.got == p.want {
 			streams[from] = nil
 			whole := p.whole
 			if len(whole) != p.size {
-				whole = bytes.Join(p.parts, nil)
+				whole = p.joined()
 			}
 			l.env.PassUp(stack.WrappedEvent(ev.Type, from, whole))
 		}

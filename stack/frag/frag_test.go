@@ -188,3 +188,60 @@ func TestFirstFragmentIsTheMessageItself(t *testing.T) {
 	require.Same(t, &payload[0], &ups[0].Msg.Bytes()[0], "the cast itself comes up")
 	require.True(t, bytes.Equal(message(1500), ups[0].Msg.Bytes()))
 }
+
+// withRoom returns ev as the last message of a received datagram whose
+// read buffer has room bytes free behind it (wire.Msg.WrapWithRoom), and
+// that message's bytes as they lie in the buffer.
+func withRoom(ev *stack.Event, room int) (*stack.Event, []byte) {
+	content := ev.Msg.Bytes()
+	buf := append(make([]byte, 0, len(content)+room), content...)
+	var m wire.Msg
+	m.WrapWithRoom(buf)
+	return &stack.Event{Type: ev.Type, Peer: ev.Peer, Msg: &m}, buf
+}
+
+// Fragments go into the room behind the first while they fit, so that a
+// message just over one datagram is never copied; the first that does not
+// fit, and every one after it, are joined with what is there instead. The
+// message comes up whole either way, and the first fragment's datagram —
+// which the stack keeps for retransmission — is left as it came.
+func TestFragmentsGoBehindTheFirstWhileThereIsRoom(t *testing.T) {
+	const size = 1500 // four fragments of config: 496, 496, 496, 12
+	for _, room := range []int{0, 100, 496, 600, 1004, 2000} {
+		frags := split(t, message(size))
+		require.Len(t, frags, 4)
+		first, buf := withRoom(frags[0], room)
+		datagram := bytes.Clone(buf)
+		h := layertest.New(Protocol{}, layertest.Options{Rank: 1, Config: config})
+		h.Up(first)
+		for _, ev := range frags[1:] {
+			h.Up(ev)
+		}
+		ups := h.TakeUps()
+		require.Len(t, ups, 1, "room %d", room)
+		got := ups[0].Msg.Bytes()
+		require.True(t, bytes.Equal(message(size), got), "room %d: comes up as it was cast", room)
+		require.Equal(t, datagram, buf, "room %d: the first fragment's datagram is unchanged", room)
+		inPlace := &got[0] == &buf[2] // behind kindFirst and the count
+		require.Equal(t, room >= size-496, inPlace, "room %d: in place exactly when all of the rest fits", room)
+		require.Equal(t, len(got), cap(got), "room %d: the message shows no room of its own", room)
+	}
+}
+
+// Room is taken once: a first fragment whose room someone took already
+// (the same message handed up twice) is reassembled by copying, so that a
+// message delivered from that room before keeps its bytes.
+func TestRoomTakenAlreadyIsNotWrittenAgain(t *testing.T) {
+	frags := split(t, message(900)) // 496 and 404
+	require.Len(t, frags, 2)
+	first, _ := withRoom(frags[0], 1000)
+	earlier := first.Msg.TakeRoom()
+	earlier = append(earlier, "delivered before"...)
+	h := layertest.New(Protocol{}, layertest.Options{Rank: 1, Config: config})
+	h.Up(first)
+	h.Up(frags[1])
+	ups := h.TakeUps()
+	require.Len(t, ups, 1)
+	require.True(t, bytes.Equal(message(900), ups[0].Msg.Bytes()))
+	require.Equal(t, "delivered before", string(earlier[len(earlier)-len("delivered before"):]))
+}

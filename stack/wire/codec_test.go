@@ -131,3 +131,34 @@ func TestTruncateLeavesTheDroppedBytesAlone(t *testing.T) {
 	require.Equal(t, "first|rest", string(whole))
 	require.Equal(t, len(m.Bytes()), cap(m.Bytes()), "nothing can be appended over the dropped bytes")
 }
+
+// The room behind a wrapped datagram's message is handed out once, to the
+// one caller of TakeRoom; Bytes never shows it, and a truncated message
+// has none.
+func TestTakeRoomHandsOutTheRoomOnce(t *testing.T) {
+	buf := make([]byte, 8, 32)
+	copy(buf, "hdr|body")
+	var m Msg
+	m.WrapWithRoom(buf)
+	require.NoError(t, m.Skip(len("hdr|")))
+	require.Equal(t, "body", string(m.Bytes()))
+	require.Equal(t, len(m.Bytes()), cap(m.Bytes()), "Bytes shows no room")
+
+	b := m.TakeRoom()
+	require.Equal(t, "body", string(b))
+	require.Equal(t, 28, cap(b), "the room goes to the first taker")
+	b = append(b, "+more"...)
+	require.Equal(t, "body+more", string(b))
+	require.Same(t, &buf[4], &b[0], "appended in place")
+	require.Equal(t, "body", string(m.Bytes()), "the message itself is unchanged")
+
+	again := m.TakeRoom()
+	require.Equal(t, len(again), cap(again), "and only to the first")
+
+	m.WrapWithRoom(buf)
+	m.Truncate(3)
+	require.Equal(t, 3, cap(m.TakeRoom()), "a truncated message has no room")
+
+	m.Wrap(buf)
+	require.Equal(t, 8, cap(m.TakeRoom()), "a wrapped message has none")
+}

@@ -27,6 +27,9 @@ type Msg struct {
 	buf    []byte // buf[off:] is the content
 	off    int
 	shared bool // buf[:off] belongs to someone else: never write there
+	// room: buf[len(buf):cap(buf)] is free space that nobody reads or
+	// writes, which TakeRoom hands out once (see WrapWithRoom).
+	room bool
 }
 
 // NewMsg returns a message whose content is a copy of payload, with room in
@@ -80,9 +83,30 @@ func WrapMsg(b []byte) *Msg { return &Msg{buf: b, shared: true} }
 // for a Msg allocated with others.
 func (m *Msg) Wrap(b []byte) { *m = Msg{buf: b, shared: true} }
 
+// WrapWithRoom is Wrap for content that the free space behind it in the
+// same buffer, up to cap(b), belongs with: nobody reads it, and nobody but
+// the one caller of TakeRoom will write it. A received datagram's last
+// message has such room (its read buffer's unused end), which lets the
+// fragmenter append the following fragments in place.
+func (m *Msg) WrapWithRoom(b []byte) { *m = Msg{buf: b, shared: true, room: true} }
+
+// TakeRoom returns the content with the free space behind it as its
+// capacity, the first time it is called on a message made by WrapWithRoom
+// (and not truncated since); otherwise, or again, the content with no
+// room, like Bytes. The caller may append to the slice: what it writes
+// lies beyond the content, which stays as it is for every other holder.
+func (m *Msg) TakeRoom() []byte {
+	if !m.room {
+		return m.Bytes()
+	}
+	m.room = false
+	return m.buf[m.off:]
+}
+
 // Bytes returns the content: headers followed by payload. The slice aliases
-// the message and is valid until the next Push.
-func (m *Msg) Bytes() []byte { return m.buf[m.off:] }
+// the message and is valid until the next Push. Its capacity ends with the
+// content, so appending to it never writes into the message's buffer.
+func (m *Msg) Bytes() []byte { return m.buf[m.off:len(m.buf):len(m.buf)] }
 
 // Len returns the length of the content.
 func (m *Msg) Len() int { return len(m.buf) - m.off }
@@ -90,7 +114,7 @@ func (m *Msg) Len() int { return len(m.buf) - m.off }
 // Truncate keeps the first n bytes of the content (0 ≤ n ≤ Len) and drops
 // the rest. Nothing is ever written past the new end, so whoever else
 // holds the dropped bytes keeps them intact.
-func (m *Msg) Truncate(n int) { m.buf = m.buf[: m.off+n : m.off+n] }
+func (m *Msg) Truncate(n int) { m.buf, m.room = m.buf[:m.off+n:m.off+n], false }
 
 // Clone returns an independent copy of the message with fresh headroom.
 func (m *Msg) Clone() *Msg { return NewMsg(m.Bytes()) }
@@ -101,7 +125,7 @@ func (m *Msg) Push(h []byte) {
 		grow := headroom + len(h)
 		nb := make([]byte, grow+m.Len())
 		copy(nb[grow:], m.Bytes())
-		m.buf, m.off, m.shared = nb, grow, false
+		m.buf, m.off, m.shared, m.room = nb, grow, false, false
 	}
 	m.off -= len(h)
 	copy(m.buf[m.off:], h)

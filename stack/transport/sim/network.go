@@ -280,7 +280,10 @@ func (n *Network) transmit(from, to string, pkt []byte) {
 				d += time.Duration(n.rng.Int64N(int64(f.LateMax - f.LateMin)))
 			}
 		}
-		b := append([]byte(nil), pkt...)
+		// Each copy has as much free space behind it again, as a UDP
+		// read buffer has behind a large datagram (Core.Receive): the
+		// fragmenter's reassembly in place runs here too.
+		b := append(make([]byte, 0, 2*len(pkt)), pkt...)
 		n.After(d, func() {
 			if !n.connected(from, to) {
 				n.Dropped++

@@ -120,8 +120,8 @@ func unrun(ms []ipv4.Message) []ipv4.Message {
 }
 
 // segments calls f with each datagram of a received run of seg-byte
-// datagrams (the last may be shorter); seg <= 0 or seg >= len(b): b is one
-// datagram.
+// datagrams (the last may be shorter), each with its capacity ending with
+// it; seg <= 0 or seg >= len(b): b is one datagram, passed as it is.
 func segments(b []byte, seg int, f func([]byte)) {
 	if seg <= 0 || seg >= len(b) {
 		f(b)
@@ -129,7 +129,7 @@ func segments(b []byte, seg int, f func([]byte)) {
 	}
 	for len(b) > 0 {
 		n := min(seg, len(b))
-		f(b[:n])
+		f(b[:n:n])
 		b = b[n:]
 	}
 }

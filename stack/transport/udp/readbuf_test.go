@@ -7,10 +7,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// A large datagram is handed over in its read buffer, which is replaced;
-// a small one is copied and the buffer kept for the next read.
+// A large datagram is handed over in its read buffer, which is replaced,
+// with the buffer's free space behind it; a small one is copied and the
+// buffer kept for the next read.
 func TestReceivedHandsOverLargeBuffersAndCopiesSmallOnes(t *testing.T) {
-	buf := make([]byte, readBufSize)
+	buf := newReadBuf()
 	first := &buf[0]
 
 	small := received(&buf, handOverMin-1)
@@ -20,10 +21,30 @@ func TestReceivedHandsOverLargeBuffersAndCopiesSmallOnes(t *testing.T) {
 
 	large := received(&buf, handOverMin)
 	require.Len(t, large, handOverMin)
-	require.Equal(t, handOverMin, cap(large), "capped at its end")
+	require.Equal(t, readBufSize+readRoom, cap(large), "the free space behind it goes with it")
 	require.Same(t, first, &large[0], "a large datagram is the read buffer itself")
 	require.NotSame(t, first, &buf[0], "the next read goes to a fresh buffer")
 	require.Len(t, buf, readBufSize)
+	require.Equal(t, readBufSize+readRoom, cap(buf))
+}
+
+// The datagrams of a GRO run share one buffer: each is capped at its own
+// end, so that nothing appended to one can overwrite the next; a lone
+// datagram keeps its capacity.
+func TestSegmentsOfARunAreCappedAndALoneDatagramIsNot(t *testing.T) {
+	b := make([]byte, 250, 1000)
+	var got [][]byte
+	segments(b, 100, func(d []byte) { got = append(got, d) })
+	require.Len(t, got, 3)
+	for i, d := range got {
+		require.Equal(t, len(d), cap(d), "segment %d", i)
+	}
+	require.Equal(t, []int{100, 100, 50}, []int{len(got[0]), len(got[1]), len(got[2])})
+
+	got = nil
+	segments(b, 0, func(d []byte) { got = append(got, d) })
+	require.Len(t, got, 1)
+	require.Equal(t, 1000, cap(got[0]))
 }
 
 // Every datagram the stack was handed keeps its content while the reader

@@ -340,7 +340,7 @@ func (t *Transport) readLoop(s socket, recv func([]stack.Packet), fromGroup bool
 	defer t.readers.Done()
 	ms := make([]ipv4.Message, batchSize)
 	for i := range ms {
-		ms[i].Buffers = [][]byte{make([]byte, readBufSize)}
+		ms[i].Buffers = [][]byte{newReadBuf()}
 		ms[i].OOB = make([]byte, 64)
 	}
 	for {
@@ -368,7 +368,8 @@ func (t *Transport) readLoop(s socket, recv func([]stack.Packet), fromGroup bool
 				continue
 			}
 			// The datagrams of a GRO run alias one buffer (each capped at
-			// its own end), which the stack may keep.
+			// its own end, segments), which the stack may keep; a lone
+			// datagram keeps the free space behind it.
 			data := received(&m.Buffers[0], m.N)
 			seg := groSegment(m.OOB[:m.NN])
 			if seg > 0 && seg < m.N {
@@ -380,7 +381,7 @@ func (t *Transport) readLoop(s socket, recv func([]stack.Packet), fromGroup bool
 					t.control(src, d, fromGroup)
 					return
 				}
-				batch = append(batch, stack.Packet{From: addr, Data: d[:len(d):len(d)]})
+				batch = append(batch, stack.Packet{From: addr, Data: d})
 			})
 		}
 		select {
