@@ -65,6 +65,21 @@ func FuzzParsePacket(f *testing.F) {
 		if err == nil && p.kind == packetView && (p.rank < 0 || p.rank > 64) {
 			t.Fatalf("rank %d out of range", p.rank)
 		}
+		// The same datagram with room behind it: the same messages, the
+		// last with the room, every other capped at its end.
+		roomy := append(append(make([]byte, 0, len(b)+64), b...), make([]byte, 64)...)[:len(b)]
+		q, err2 := parsePacket(roomy, groupHash("g"), 64, nil)
+		if (err == nil) != (err2 == nil) || len(p.msgs) != len(q.msgs) {
+			t.Fatalf("room changed the result: %v / %v", err, err2)
+		}
+		for i, m := range q.msgs {
+			if string(m) != string(p.msgs[i]) {
+				t.Fatalf("message %d differs with room", i)
+			}
+			if last := i == len(q.msgs)-1; cap(m) > len(m) != (last && q.lastRoom) {
+				t.Fatalf("message %d of %d has room %d (lastRoom %v)", i, len(q.msgs), cap(m)-len(m), q.lastRoom)
+			}
+		}
 	})
 }
 

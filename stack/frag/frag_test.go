@@ -24,7 +24,7 @@ func message(n int) []byte {
 
 // split returns what rank 0's layer sends for a cast of payload, each as
 // it arrives at a peer.
-func split(t *testing.T, payload []byte) []*stack.Event {
+func split(t testing.TB, payload []byte) []*stack.Event {
 	t.Helper()
 	h := layertest.New(Protocol{}, layertest.Options{Config: config})
 	h.Down(&stack.Event{Type: stack.ECast, Peer: stack.AllPeers, Msg: layertest.Msg(payload)})
@@ -244,4 +244,38 @@ func TestRoomTakenAlreadyIsNotWrittenAgain(t *testing.T) {
 	require.Len(t, ups, 1)
 	require.True(t, bytes.Equal(message(900), ups[0].Msg.Bytes()))
 	require.Equal(t, "delivered before", string(earlier[len(earlier)-len("delivered before"):]))
+}
+
+// Whatever comes up from the network — kinds, counts, fragments out of
+// their order, with or without room behind them — Frag never panics, never
+// writes into a datagram's content, and never delivers more than
+// MaxMessage and a fragment.
+func FuzzFragmentsFromTheNetwork(f *testing.F) {
+	for _, ev := range split(f, message(1500)) {
+		f.Add(ev.Msg.Bytes(), uint8(100), uint8(1))
+	}
+	f.Add([]byte{kindFirst, 2, 1, 2, 3}, uint8(0), uint8(2))
+	f.Fuzz(func(t *testing.T, stream []byte, room uint8, cut uint8) {
+		h := layertest.New(Protocol{}, layertest.Options{Rank: 1, Config: config})
+		// The stream is cut into datagrams of cut+1 bytes (the last may
+		// be shorter), each the last message of its datagram.
+		step := int(cut) + 1
+		for len(stream) > 0 {
+			n := min(step, len(stream))
+			buf := append(make([]byte, 0, n+int(room)), stream[:n]...)
+			content := bytes.Clone(buf)
+			var m wire.Msg
+			m.WrapWithRoom(buf)
+			h.Up(&stack.Event{Type: stack.ECast, Peer: 0, Msg: &m})
+			if !bytes.Equal(content, buf) {
+				t.Fatalf("a datagram's content changed")
+			}
+			stream = stream[n:]
+		}
+		for _, up := range h.TakeUps() {
+			if up.Msg.Len() > config.MaxMessage+config.MaxPacket {
+				t.Fatalf("delivered %d bytes", up.Msg.Len())
+			}
+		}
+	})
 }
