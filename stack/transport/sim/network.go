@@ -280,9 +280,9 @@ func (n *Network) transmit(from, to string, pkt []byte) {
 				d += time.Duration(n.rng.Int64N(int64(f.LateMax - f.LateMin)))
 			}
 		}
-		// Each copy has as much free space behind it again, as a UDP
-		// read buffer has behind a large datagram (Core.Receive): the
-		// fragmenter's reassembly in place runs here too.
+		// Each copy has free space behind it (as much again), as a UDP
+		// read buffer has behind a datagram it hands over (Core.Receive):
+		// the fragmenter's reassembly in place runs here too.
 		b := append(make([]byte, 0, 2*len(pkt)), pkt...)
 		n.After(d, func() {
 			if !n.connected(from, to) {
