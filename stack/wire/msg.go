@@ -83,11 +83,11 @@ func WrapMsg(b []byte) *Msg { return &Msg{buf: b, shared: true} }
 // for a Msg allocated with others.
 func (m *Msg) Wrap(b []byte) { *m = Msg{buf: b, shared: true} }
 
-// WrapWithRoom is Wrap for content that the free space behind it in the
-// same buffer, up to cap(b), belongs with: nobody reads it, and nobody but
-// the one caller of TakeRoom will write it. A received datagram's last
-// message has such room (its read buffer's unused end), which lets the
-// fragmenter append the following fragments in place.
+// WrapWithRoom is Wrap for content followed in its buffer, up to cap(b),
+// by free space that nobody reads and that only the one caller of
+// TakeRoom will write. A received datagram's last message has such room
+// (its read buffer's unused end), where the fragmenter appends the
+// message's following fragments.
 func (m *Msg) WrapWithRoom(b []byte) { *m = Msg{buf: b, shared: true, room: true} }
 
 // TakeRoom returns the content with the free space behind it as its
