@@ -98,9 +98,9 @@ type parsedPacket struct {
 
 // parsePacket decodes a datagram, rejecting anything malformed. The result
 // aliases pkt; its messages are appended to msgs (scratch space, which may
-// be nil). Each message's capacity ends with it, but for the last one's
-// when pkt has capacity beyond its length (see Core.Receive): that one
-// keeps the space behind the packet (lastRoom).
+// be nil). Each message's capacity ends with it, except the last one's
+// when pkt has spare capacity (see Core.Receive): that one keeps the space
+// behind the packet (lastRoom).
 func parsePacket(pkt []byte, gh uint32, maxRank int, msgs [][]byte) (parsedPacket, error) {
 	p := parsedPacket{msgs: msgs[:0]}
 	if len(pkt) < envFixedLen || pkt[0] != envMagic0 || pkt[1] != envMagic1 {

@@ -57,7 +57,7 @@ type layer struct {
 // datagram's unused read buffer, wire.Msg.TakeRoom), so that a message
 // just over one datagram — a 64 KiB cast on loopback — is never copied;
 // from the first that does not fit, each is kept as it came (aliasing its
-// datagram, which the stack owns and never writes into) and they are
+// datagram, whose content the stack never writes into) and they are
 // joined into one buffer of the exact size when the last arrives. For
 // this member's own cast, whole is the message it split.
 type partial struct {
