@@ -55,6 +55,17 @@ func TestCastsTakeTheMulticastGroupWhileEveryMemberHearsIt(t *testing.T) {
 	}
 }
 
+// Casts around a datagram's size, reassembled in place or not, arrive
+// whole by the multicast data path too, where every member reads the one
+// datagram the sender sent to the group.
+func TestCastsAroundADatagramsSizeArriveWholeByMulticast(t *testing.T) {
+	if !netlab.InMulticastLoopback(t) {
+		return
+	}
+	ms := castsAroundADatagramsSize(t, onLoopbackMulticast(testOptions(t)))
+	require.Positive(t, groupSendsOf(ms), "casts went to the multicast group")
+}
+
 // onLoopbackMulticast returns opts with a multicast group of its own on lo.
 func onLoopbackMulticast(opts Options) Options {
 	opts.Multicast = fmt.Sprintf("239.192.%d.%d:%d", rand.IntN(250)+1, rand.IntN(250)+1, 20000+rand.IntN(20000))

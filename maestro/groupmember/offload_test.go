@@ -46,7 +46,14 @@ func TestStreamsInNetworkSizedDatagramsKeepTheirOrder(t *testing.T) {
 // sockets, every member delivers every cast whole and unchanged, in one
 // total order, whoever cast it and whatever its size.
 func TestCastsAroundADatagramsSizeArriveWhole(t *testing.T) {
-	opts := testOptions(t)
+	castsAroundADatagramsSize(t, testOptions(t))
+}
+
+// castsAroundADatagramsSize has a group of three, with opts, cast messages
+// from just under one datagram to several, and checks that each arrives
+// whole, in one order; it returns the members.
+func castsAroundADatagramsSize(t *testing.T, opts Options) []*Member {
+	t.Helper()
 	ms, rs := join(t, opts, 3)
 	waitView(t, ms, 3)
 	sizes := []int{59000, 60500, 64 << 10, 72 << 10, 80 << 10, 200 << 10}
@@ -73,4 +80,5 @@ func TestCastsAroundADatagramsSizeArriveWhole(t *testing.T) {
 		require.NoError(t, err)
 		require.True(t, got == body(i, k), "cast %d of member %d (%d bytes) arrived damaged", k, i, len(got))
 	}
+	return ms
 }
