@@ -262,11 +262,9 @@ func FuzzFragmentsFromTheNetwork(f *testing.F) {
 		step := int(cut) + 1
 		for len(stream) > 0 {
 			n := min(step, len(stream))
-			buf := append(make([]byte, 0, n+int(room)), stream[:n]...)
+			ev, buf := withRoom(&stack.Event{Type: stack.ECast, Peer: 0, Msg: wire.WrapMsg(stream[:n])}, int(room))
 			content := bytes.Clone(buf)
-			var m wire.Msg
-			m.WrapWithRoom(buf)
-			h.Up(&stack.Event{Type: stack.ECast, Peer: 0, Msg: &m})
+			h.Up(ev)
 			if !bytes.Equal(content, buf) {
 				t.Fatalf("a datagram's content changed")
 			}
